@@ -81,6 +81,22 @@ pub enum PhoneError {
     Unreadable(String),
 }
 
+/// The national lengths a person's number can have in a country: the union over fixed-line,
+/// mobile, personal and VoIP numbers (toll-free and premium numbers never identify a customer;
+/// the general descriptor of the metadata leaves its own list empty).
+fn possible_lengths(meta: &phonenumber::Metadata) -> Vec<u16> {
+    let d = meta.descriptors();
+    let mut all: Vec<u16> = [d.fixed_line(), d.mobile(), d.personal_number(), d.voip()]
+        .into_iter()
+        .flatten()
+        .chain(std::iter::once(d.general()))
+        .flat_map(|desc| desc.possible_length().iter().copied())
+        .collect();
+    all.sort_unstable();
+    all.dedup();
+    all
+}
+
 /// A phone number, valid by country code and length, stored in E.164 (`+380889993366`).
 ///
 /// `Debug` masks the middle digits (phones are personal data); `Display` and [`Phone::e164`]
@@ -147,10 +163,13 @@ impl Phone {
                 }
             }
             phonenumber::ParseError::TooShortNsn | phonenumber::ParseError::TooShortAfterIdd => {
+                let meta = region.and_then(|r| DATABASE.by_id(r.as_ref()));
                 PhoneError::TooShort {
-                    country_code: 0,
+                    country_code: meta.map_or(0, |m| m.country_code()),
                     digits: digits.len(),
-                    min: 0,
+                    min: meta
+                        .and_then(|m| possible_lengths(m).first().copied())
+                        .unwrap_or(0),
                 }
             }
             other => PhoneError::Unreadable(other.to_string()),
@@ -179,7 +198,7 @@ impl Phone {
         let Some(rest) = digits.strip_prefix(code.as_str()) else {
             return false;
         };
-        let lengths = meta.descriptors().general().possible_length();
+        let lengths = possible_lengths(meta);
         let rest_len = u16::try_from(rest.len()).unwrap_or(u16::MAX);
         // A number that starts with the national trunk prefix ("0889993366" in UA, "8920…" in RU)
         // is national; otherwise the code in front plus a national length of digits after it
@@ -195,7 +214,7 @@ impl Phone {
         let Some(meta) = metas.first() else {
             return Err(PhoneError::UnknownCountryCode(country_code.to_string()));
         };
-        let lengths = meta.descriptors().general().possible_length();
+        let lengths = possible_lengths(meta);
         let (Some(&min), Some(&max)) = (lengths.iter().min(), lengths.iter().max()) else {
             return Ok(());
         };
@@ -217,7 +236,7 @@ impl Phone {
             Err(PhoneError::InvalidLength {
                 country_code,
                 digits: n,
-                expected: lengths.to_vec(),
+                expected: lengths.clone(),
             })
         } else {
             Ok(())
