@@ -1,0 +1,8 @@
+//! # loyalty-bot
+//!
+//! The example bot of the loyalty-bot SDK: it composes a loyalty client (ERGO or BonusMoney) and
+//! messenger adapters, and runs fully offline by default. This library half holds the pieces the
+//! binary wires together, so that tests can drive them directly.
+#![deny(missing_docs)]
+
+pub mod storage;

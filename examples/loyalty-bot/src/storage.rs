@@ -1,0 +1,754 @@
+//! Durable state of the bot: users per messenger chat, conversation state, the inbox of updates
+//! (for exactly-once handling across crashes), cursors, delivered notification ids and a message
+//! log. One code path for SQLite (default, an embedded file) and PostgreSQL, through sqlx's `Any`
+//! driver with portable SQL (`$n` placeholders, `ON CONFLICT`, text times).
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use loyalty_core::Session;
+use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::{AnyPool, Row};
+
+/// Migrations, applied in order once each; kept in `migrations/`.
+const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+
+/// A storage failure.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    /// The database URL is not `sqlite:` or `postgres:`.
+    #[error("DATABASE_URL must start with sqlite: or postgres: (got {0:?})")]
+    UnsupportedUrl(String),
+    /// The database refused or failed.
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    /// A stored document could not be read back.
+    #[error("stored {what} is corrupt: {reason}")]
+    Corrupt {
+        /// What was being read.
+        what: &'static str,
+        /// Why it failed.
+        reason: String,
+    },
+}
+
+/// Which messenger chat a record belongs to.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ChatKey {
+    /// The messenger's name (`telegram`, `viber`, `max`, `console`).
+    pub messenger: String,
+    /// The chat id as text (numbers on Telegram and MAX, strings on Viber).
+    pub chat_id: String,
+}
+
+impl ChatKey {
+    /// A chat key.
+    pub fn new(messenger: impl Into<String>, chat_id: impl Into<String>) -> Self {
+        Self {
+            messenger: messenger.into(),
+            chat_id: chat_id.into(),
+        }
+    }
+}
+
+/// What the messenger tells us about a user.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Profile {
+    /// The platform's user id.
+    pub user_id: Option<String>,
+    /// First name.
+    pub first_name: Option<String>,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username.
+    pub username: Option<String>,
+}
+
+/// A user of the bot in one chat.
+#[derive(Clone, PartialEq)]
+pub struct BotUser {
+    /// The chat.
+    pub key: ChatKey,
+    /// Messenger profile data.
+    pub profile: Profile,
+    /// Interface language (`uk`, `ru`).
+    pub language: String,
+    /// The phone the user authorized with, E.164.
+    pub phone: Option<String>,
+    /// The loyalty provider's name.
+    pub provider: Option<String>,
+    /// The provider's customer id.
+    pub customer_id: Option<String>,
+    /// The loyalty session (holds a secret token).
+    pub session: Option<SessionJson>,
+    /// Segment attributes (JSON object) for targeting.
+    pub segment: serde_json::Value,
+    /// False once the user blocked the bot or unsubscribed.
+    pub active: bool,
+    /// When the user first wrote.
+    pub created_at: DateTime<Utc>,
+    /// When the user last did anything.
+    pub last_activity: DateTime<Utc>,
+}
+
+impl fmt::Debug for BotUser {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BotUser")
+            .field("key", &self.key)
+            .field("profile", &self.profile)
+            .field("language", &self.language)
+            .field("has_phone", &self.phone.is_some())
+            .field("provider", &self.provider)
+            .field("customer_id", &self.customer_id)
+            .field("session", &self.session.as_ref().map(|_| "[REDACTED]"))
+            .field("active", &self.active)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A stored session, kept as the JSON the database holds; decoded on demand.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionJson(String);
+
+impl SessionJson {
+    /// Encodes a session.
+    ///
+    /// # Errors
+    /// [`StorageError::Corrupt`] if it cannot be serialized (it always can).
+    pub fn encode(session: &Session) -> Result<Self, StorageError> {
+        serde_json::to_string(session)
+            .map(Self)
+            .map_err(|e| StorageError::Corrupt {
+                what: "session",
+                reason: e.to_string(),
+            })
+    }
+
+    /// Decodes the session.
+    ///
+    /// # Errors
+    /// [`StorageError::Corrupt`] when the stored text is not a session.
+    pub fn decode(&self) -> Result<Session, StorageError> {
+        serde_json::from_str(&self.0).map_err(|e| StorageError::Corrupt {
+            what: "session",
+            reason: e.to_string(),
+        })
+    }
+}
+
+impl fmt::Debug for SessionJson {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("SessionJson([REDACTED])")
+    }
+}
+
+/// A stored update not yet handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingUpdate {
+    /// The messenger.
+    pub messenger: String,
+    /// The update's deduplication key.
+    pub update_key: String,
+    /// Order of arrival.
+    pub seq: i64,
+    /// The update as JSON.
+    pub payload: String,
+}
+
+/// Direction of a logged message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Direction {
+    /// From the user.
+    Incoming,
+    /// From the bot.
+    Outgoing,
+}
+
+impl Direction {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Incoming => "in",
+            Self::Outgoing => "out",
+        }
+    }
+}
+
+/// The bot's database.
+#[derive(Clone)]
+pub struct Storage {
+    pool: AnyPool,
+    backend: Backend,
+}
+
+/// Which database is behind the storage.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An SQLite file.
+    Sqlite,
+    /// A PostgreSQL server.
+    Postgres,
+}
+
+impl fmt::Debug for Storage {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // The URL may carry a password: never shown.
+        f.debug_struct("Storage")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+fn now_text(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, StorageError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| StorageError::Corrupt {
+            what: "time",
+            reason: format!("{s:?}: {e}"),
+        })
+}
+
+impl Storage {
+    /// Connects (creating an SQLite file if needed) and applies the migrations.
+    ///
+    /// `sqlite:path/to/file.db` or `sqlite::memory:`; `postgres://user:pass@host/db`.
+    ///
+    /// # Errors
+    /// [`StorageError::UnsupportedUrl`] for another scheme, [`StorageError::Database`] when the
+    /// database cannot be reached or migrated.
+    pub async fn connect(url: &str) -> Result<Self, StorageError> {
+        sqlx::any::install_default_drivers();
+        let (backend, url, max) = if let Some(rest) = url.strip_prefix("sqlite:") {
+            let mut u = format!("sqlite:{rest}");
+            if !rest.contains(":memory:") && !rest.contains("mode=") {
+                u.push_str(if rest.contains('?') {
+                    "&mode=rwc"
+                } else {
+                    "?mode=rwc"
+                });
+            }
+            // One writer at a time is what SQLite does anyway; a single connection also keeps an
+            // in-memory database alive and shared.
+            (Backend::Sqlite, u, 1)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            (Backend::Postgres, url.to_owned(), 5)
+        } else {
+            return Err(StorageError::UnsupportedUrl(
+                url.split(':').next().unwrap_or_default().to_owned(),
+            ));
+        };
+        let pool = AnyPoolOptions::new()
+            .max_connections(max)
+            .connect(&url)
+            .await?;
+        let storage = Self { pool, backend };
+        storage.migrate().await?;
+        Ok(storage)
+    }
+
+    /// The database behind this storage.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    async fn migrate(&self) -> Result<(), StorageError> {
+        sqlx::query(
+            "CREATE TABLE IF NOT EXISTS bot_schema_version (version BIGINT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)",
+        )
+        .execute(&self.pool)
+        .await?;
+        for (version, sql) in MIGRATIONS {
+            let done: Option<i64> =
+                sqlx::query_scalar("SELECT version FROM bot_schema_version WHERE version = $1")
+                    .bind(*version)
+                    .fetch_optional(&self.pool)
+                    .await?;
+            if done.is_some() {
+                continue;
+            }
+            let mut tx = self.pool.begin().await?;
+            for stmt in split_statements(sql) {
+                // Embedded migration text of our own, not user input.
+                sqlx::query(sqlx::AssertSqlSafe(stmt))
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            sqlx::query("INSERT INTO bot_schema_version (version, applied_at) VALUES ($1, $2)")
+                .bind(*version)
+                .bind(now_text(Utc::now()))
+                .execute(&mut *tx)
+                .await?;
+            tx.commit().await?;
+            tracing::info!(version, "applied a storage migration");
+        }
+        Ok(())
+    }
+
+    /// Records that a user wrote: creates the user on first contact, refreshes the profile and
+    /// the last activity, and marks them active again. Returns the user.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn touch_user(
+        &self,
+        key: &ChatKey,
+        profile: &Profile,
+        default_language: &str,
+        at: DateTime<Utc>,
+    ) -> Result<BotUser, StorageError> {
+        let now = now_text(at);
+        sqlx::query(
+            "INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language, segment, active, created_at, last_activity)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', 1, $8, $8)
+             ON CONFLICT (messenger, chat_id) DO UPDATE SET
+               user_id = COALESCE(excluded.user_id, bot_users.user_id),
+               first_name = COALESCE(excluded.first_name, bot_users.first_name),
+               last_name = COALESCE(excluded.last_name, bot_users.last_name),
+               username = COALESCE(excluded.username, bot_users.username),
+               active = 1,
+               last_activity = excluded.last_activity",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(profile.user_id.as_deref())
+        .bind(profile.first_name.as_deref())
+        .bind(profile.last_name.as_deref())
+        .bind(profile.username.as_deref())
+        .bind(default_language)
+        .bind(&now)
+        .execute(&self.pool)
+        .await?;
+        self.user(key).await?.ok_or_else(|| StorageError::Corrupt {
+            what: "user",
+            reason: "not found right after upsert".into(),
+        })
+    }
+
+    /// Reads a user.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure or a corrupt row.
+    pub async fn user(&self, key: &ChatKey) -> Result<Option<BotUser>, StorageError> {
+        let row = sqlx::query(USER_SELECT_BY_KEY)
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(|r| user_from_row(&r)).transpose()
+    }
+
+    /// Stores a successful authorization: the phone (also remembered in the list of phones used),
+    /// the provider, its customer id and the session.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_authorized(
+        &self,
+        key: &ChatKey,
+        phone: &str,
+        provider: &str,
+        session: &Session,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        let session_json = SessionJson::encode(session)?;
+        let now = now_text(at);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "UPDATE bot_users SET phone = $3, provider = $4, customer_id = $5, session = $6, last_activity = $7
+             WHERE messenger = $1 AND chat_id = $2",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(phone)
+        .bind(provider)
+        .bind(session.customer_id())
+        .bind(&session_json.0)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO bot_auth_phones (messenger, chat_id, phone, used_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (messenger, chat_id, phone) DO UPDATE SET used_at = excluded.used_at",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(phone)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets the session (expired or logged out); the phone stays.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn clear_session(&self, key: &ChatKey) -> Result<(), StorageError> {
+        sqlx::query("UPDATE bot_users SET session = NULL WHERE messenger = $1 AND chat_id = $2")
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Phones this chat has authorized with, most recent first.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn auth_phones(&self, key: &ChatKey) -> Result<Vec<String>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT phone FROM bot_auth_phones WHERE messenger = $1 AND chat_id = $2 ORDER BY used_at DESC",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
+    /// Sets the interface language.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_language(&self, key: &ChatKey, language: &str) -> Result<(), StorageError> {
+        sqlx::query("UPDATE bot_users SET language = $3 WHERE messenger = $1 AND chat_id = $2")
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(language)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Merges attributes into the user's segment document.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_segment_attr(
+        &self,
+        key: &ChatKey,
+        name: &str,
+        value: serde_json::Value,
+    ) -> Result<(), StorageError> {
+        let mut tx = self.pool.begin().await?;
+        let current: Option<String> = sqlx::query_scalar(
+            "SELECT segment FROM bot_users WHERE messenger = $1 AND chat_id = $2",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let mut doc: serde_json::Map<String, serde_json::Value> = current
+            .as_deref()
+            .and_then(|s| serde_json::from_str(s).ok())
+            .unwrap_or_default();
+        doc.insert(name.to_owned(), value);
+        sqlx::query("UPDATE bot_users SET segment = $3 WHERE messenger = $1 AND chat_id = $2")
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(serde_json::Value::Object(doc).to_string())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks the user inactive (blocked the bot, unsubscribed): broadcasts skip them.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_inactive(&self, key: &ChatKey) -> Result<(), StorageError> {
+        sqlx::query("UPDATE bot_users SET active = 0 WHERE messenger = $1 AND chat_id = $2")
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    /// Active chats linked to a provider's customer (for purchase notifications).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn chats_of_customer(
+        &self,
+        provider: &str,
+        customer_id: &str,
+    ) -> Result<Vec<ChatKey>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT messenger, chat_id FROM bot_users WHERE provider = $1 AND customer_id = $2 AND active = 1
+             ORDER BY messenger, chat_id",
+        )
+        .bind(provider)
+        .bind(customer_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(ChatKey::new(
+                    r.try_get::<String, _>(0)?,
+                    r.try_get::<String, _>(1)?,
+                ))
+            })
+            .collect()
+    }
+
+    /// The conversation state of a chat (a JSON document of the bot's own), if any.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn conversation(&self, key: &ChatKey) -> Result<Option<String>, StorageError> {
+        Ok(sqlx::query_scalar(
+            "SELECT state FROM bot_conversations WHERE messenger = $1 AND chat_id = $2",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+
+    /// Stores the conversation state of a chat.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_conversation(
+        &self,
+        key: &ChatKey,
+        state: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO bot_conversations (messenger, chat_id, state, updated_at) VALUES ($1, $2, $3, $4)
+             ON CONFLICT (messenger, chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(state)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Stores an incoming update before it is acknowledged to the platform. Returns `false` when
+    /// the same update was stored before (a repeat: do not handle it again).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn inbox_put(
+        &self,
+        messenger: &str,
+        update_key: &str,
+        seq: i64,
+        payload: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "INSERT INTO bot_inbox (messenger, update_key, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5)
+             ON CONFLICT (messenger, update_key) DO NOTHING",
+        )
+        .bind(messenger)
+        .bind(update_key)
+        .bind(seq)
+        .bind(payload)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    /// Updates stored but not handled yet, in arrival order (replayed after a restart).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn inbox_pending(&self, messenger: &str) -> Result<Vec<PendingUpdate>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT messenger, update_key, seq, payload FROM bot_inbox
+             WHERE messenger = $1 AND handled_at IS NULL ORDER BY seq, received_at",
+        )
+        .bind(messenger)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(PendingUpdate {
+                    messenger: r.try_get(0)?,
+                    update_key: r.try_get(1)?,
+                    seq: r.try_get(2)?,
+                    payload: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks an update handled. Returns `false` when it already was.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn inbox_done(
+        &self,
+        messenger: &str,
+        update_key: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let r = sqlx::query(
+            "UPDATE bot_inbox SET handled_at = $3 WHERE messenger = $1 AND update_key = $2 AND handled_at IS NULL",
+        )
+        .bind(messenger)
+        .bind(update_key)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Reads a named cursor (a polling offset, say).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn cursor(&self, name: &str) -> Result<Option<String>, StorageError> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM bot_cursors WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    /// Writes a named cursor.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_cursor(&self, name: &str, value: &str) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO bot_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Claims a notification event id: `true` the first time, `false` for a repeat.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn claim_event(
+        &self,
+        event_id: &str,
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let r = sqlx::query(
+            "INSERT INTO bot_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
+        )
+        .bind(event_id)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// Logs a message for statistics.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn log_message(
+        &self,
+        key: &ChatKey,
+        direction: Direction,
+        kind: &str,
+        body: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(direction.as_str())
+        .bind(kind)
+        .bind(body)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Counts logged messages per direction for a messenger: `(incoming, outgoing)`.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn message_counts(&self, messenger: &str) -> Result<(i64, i64), StorageError> {
+        let count = |dir: &'static str| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM bot_message_log WHERE messenger = $1 AND direction = $2",
+            )
+            .bind(messenger.to_owned())
+            .bind(dir)
+            .fetch_one(&self.pool)
+        };
+        Ok((count("in").await?, count("out").await?))
+    }
+}
+
+const USER_SELECT_BY_KEY: &str =
+    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
+    provider, customer_id, session, segment, active, created_at, last_activity
+    FROM bot_users WHERE messenger = $1 AND chat_id = $2";
+
+fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
+    let segment: String = r.try_get(11)?;
+    let created: String = r.try_get(13)?;
+    let last: String = r.try_get(14)?;
+    Ok(BotUser {
+        key: ChatKey::new(r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?),
+        profile: Profile {
+            user_id: r.try_get(2)?,
+            first_name: r.try_get(3)?,
+            last_name: r.try_get(4)?,
+            username: r.try_get(5)?,
+        },
+        language: r.try_get(6)?,
+        phone: r.try_get(7)?,
+        provider: r.try_get(8)?,
+        customer_id: r.try_get(9)?,
+        session: r.try_get::<Option<String>, _>(10)?.map(SessionJson),
+        segment: serde_json::from_str(&segment).map_err(|e| StorageError::Corrupt {
+            what: "segment",
+            reason: e.to_string(),
+        })?,
+        active: r.try_get::<i64, _>(12)? != 0,
+        created_at: parse_time(&created)?,
+        last_activity: parse_time(&last)?,
+    })
+}
+
+/// Splits a migration file into statements at `;` line ends, dropping `--` comments.
+fn split_statements(sql: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for line in sql.lines() {
+        let line = line.split("--").next().unwrap_or_default();
+        if line.trim().is_empty() {
+            continue;
+        }
+        cur.push_str(line);
+        cur.push('\n');
+        if line.trim_end().ends_with(';') {
+            out.push(cur.trim().trim_end_matches(';').to_owned());
+            cur.clear();
+        }
+    }
+    if !cur.trim().is_empty() {
+        out.push(cur.trim().to_owned());
+    }
+    out
+}

@@ -1,0 +1,239 @@
+//! Storage against SQLite (always) and PostgreSQL (`LOYALTY_BOT_TEST_POSTGRES_URL`; required in CI).
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
+
+use chrono::{TimeZone, Utc};
+use loyalty_bot::storage::{Backend, ChatKey, Direction, Profile, Storage};
+use loyalty_core::{ExposeSecret, SecretString, Session};
+
+async fn exercise(storage: &Storage, messenger: &str) {
+    let t0 = Utc.with_ymd_and_hms(2026, 11, 23, 10, 0, 0).unwrap();
+    let key = ChatKey::new(messenger, "12345");
+    let profile = Profile {
+        user_id: Some("777".into()),
+        first_name: Some("<b>&\"".into()),
+        last_name: None,
+        username: Some("olena".into()),
+    };
+
+    // First contact creates the user; a second touch keeps the created time.
+    let u = storage.touch_user(&key, &profile, "uk", t0).await.unwrap();
+    assert_eq!(u.language, "uk");
+    assert_eq!(u.profile, profile);
+    assert!(u.active);
+    assert_eq!(u.created_at, t0);
+    let t1 = t0 + chrono::Duration::minutes(5);
+    let u = storage
+        .touch_user(&key, &Profile::default(), "ru", t1)
+        .await
+        .unwrap();
+    assert_eq!(u.created_at, t0);
+    assert_eq!(u.last_activity, t1);
+    assert_eq!(u.language, "uk", "the language is kept");
+    assert_eq!(
+        u.profile.first_name.as_deref(),
+        Some("<b>&\""),
+        "missing fields do not erase"
+    );
+
+    // Authorization stores the session (with its secret) and the phone.
+    let session = Session::new("ergo", SecretString::from("sess-SECRET")).with_customer_id("c-1");
+    storage
+        .set_authorized(&key, "+380889993366", "ergo", &session, t1)
+        .await
+        .unwrap();
+    let u = storage.user(&key).await.unwrap().unwrap();
+    assert_eq!(u.phone.as_deref(), Some("+380889993366"));
+    assert_eq!(u.customer_id.as_deref(), Some("c-1"));
+    let back = u.session.as_ref().unwrap().decode().unwrap();
+    assert_eq!(back.token().expose_secret(), "sess-SECRET");
+    assert!(!format!("{u:?}").contains("sess-SECRET"));
+    assert!(!format!("{u:?}").contains("889993366"));
+    storage
+        .set_authorized(
+            &key,
+            "+380670000000",
+            "ergo",
+            &session,
+            t1 + chrono::Duration::seconds(1),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.auth_phones(&key).await.unwrap(),
+        vec!["+380670000000".to_owned(), "+380889993366".to_owned()]
+    );
+    assert_eq!(
+        storage.chats_of_customer("ergo", "c-1").await.unwrap(),
+        vec![key.clone()]
+    );
+    storage.clear_session(&key).await.unwrap();
+    assert!(storage.user(&key).await.unwrap().unwrap().session.is_none());
+
+    // Language, segments, inactivity.
+    storage.set_language(&key, "ru").await.unwrap();
+    storage
+        .set_segment_attr(&key, "city", serde_json::json!("Київ"))
+        .await
+        .unwrap();
+    storage
+        .set_segment_attr(&key, "seller", serde_json::json!(true))
+        .await
+        .unwrap();
+    let u = storage.user(&key).await.unwrap().unwrap();
+    assert_eq!(u.language, "ru");
+    assert_eq!(
+        u.segment,
+        serde_json::json!({"city": "Київ", "seller": true})
+    );
+    storage.set_inactive(&key).await.unwrap();
+    assert!(
+        storage
+            .chats_of_customer("ergo", "c-1")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    storage
+        .touch_user(&key, &Profile::default(), "uk", t1)
+        .await
+        .unwrap();
+    assert_eq!(
+        storage
+            .chats_of_customer("ergo", "c-1")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Conversation state.
+    assert_eq!(storage.conversation(&key).await.unwrap(), None);
+    storage
+        .set_conversation(&key, r#"{"step":"code"}"#, t1)
+        .await
+        .unwrap();
+    storage
+        .set_conversation(&key, r#"{"step":"menu"}"#, t1)
+        .await
+        .unwrap();
+    assert_eq!(
+        storage.conversation(&key).await.unwrap().as_deref(),
+        Some(r#"{"step":"menu"}"#)
+    );
+
+    // Inbox: a repeat is refused, pending comes back in order, done is once.
+    assert!(
+        storage
+            .inbox_put(messenger, "u-2", 2, "{\"n\":2}", t1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        storage
+            .inbox_put(messenger, "u-1", 1, "{\"n\":1}", t1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .inbox_put(messenger, "u-1", 1, "{\"n\":1}", t1)
+            .await
+            .unwrap()
+    );
+    let pending = storage.inbox_pending(messenger).await.unwrap();
+    assert_eq!(
+        pending
+            .iter()
+            .map(|p| p.update_key.as_str())
+            .collect::<Vec<_>>(),
+        ["u-1", "u-2"]
+    );
+    assert!(storage.inbox_done(messenger, "u-1", t1).await.unwrap());
+    assert!(!storage.inbox_done(messenger, "u-1", t1).await.unwrap());
+    assert_eq!(storage.inbox_pending(messenger).await.unwrap().len(), 1);
+    assert!(storage.inbox_pending("other").await.unwrap().is_empty());
+
+    // Cursors, events, message log.
+    assert_eq!(storage.cursor("telegram.offset").await.unwrap(), None);
+    storage.set_cursor("telegram.offset", "41").await.unwrap();
+    storage.set_cursor("telegram.offset", "42").await.unwrap();
+    assert_eq!(
+        storage.cursor("telegram.offset").await.unwrap().as_deref(),
+        Some("42")
+    );
+    assert!(
+        storage
+            .claim_event(&format!("{messenger}-ev-1"), t1)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !storage
+            .claim_event(&format!("{messenger}-ev-1"), t1)
+            .await
+            .unwrap()
+    );
+    storage
+        .log_message(&key, Direction::Incoming, "text", Some("hi"), t1)
+        .await
+        .unwrap();
+    storage
+        .log_message(&key, Direction::Outgoing, "text", Some("hello"), t1)
+        .await
+        .unwrap();
+    storage
+        .log_message(&key, Direction::Outgoing, "photo", None, t1)
+        .await
+        .unwrap();
+    assert_eq!(storage.message_counts(messenger).await.unwrap(), (1, 2));
+}
+
+#[tokio::test]
+async fn sqlite_file_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let storage = Storage::connect(&url).await.unwrap();
+    assert_eq!(storage.backend(), Backend::Sqlite);
+    exercise(&storage, "telegram").await;
+    drop(storage);
+    // A new process on the same file sees the same state, and migrations do not re-run.
+    let storage = Storage::connect(&url).await.unwrap();
+    let key = ChatKey::new("telegram", "12345");
+    assert_eq!(
+        storage.conversation(&key).await.unwrap().as_deref(),
+        Some(r#"{"step":"menu"}"#)
+    );
+    assert_eq!(
+        storage.cursor("telegram.offset").await.unwrap().as_deref(),
+        Some("42")
+    );
+    assert_eq!(storage.inbox_pending("telegram").await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn postgres_backend_behaves_the_same() {
+    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: PostgreSQL storage test: set LOYALTY_BOT_TEST_POSTGRES_URL to run it ***\n"
+        );
+        return;
+    };
+    let storage = Storage::connect(&url).await.unwrap();
+    assert_eq!(storage.backend(), Backend::Postgres);
+    // A unique messenger name per run keeps reruns on the same database independent.
+    let run = format!("pg{}", std::process::id());
+    exercise(&storage, &run).await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused_clearly() {
+    let err = Storage::connect("mysql://x").await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "DATABASE_URL must start with sqlite: or postgres: (got \"mysql\")"
+    );
+}
