@@ -5,4 +5,5 @@
 //! binary wires together, so that tests can drive them directly.
 #![deny(missing_docs)]
 
+pub mod barcode;
 pub mod storage;
