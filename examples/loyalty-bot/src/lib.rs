@@ -7,3 +7,4 @@
 
 pub mod barcode;
 pub mod storage;
+pub mod texts;
