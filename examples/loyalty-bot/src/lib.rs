@@ -6,5 +6,6 @@
 #![deny(missing_docs)]
 
 pub mod barcode;
+pub mod config;
 pub mod storage;
 pub mod texts;
