@@ -7,5 +7,6 @@
 
 pub mod barcode;
 pub mod config;
+pub mod notify;
 pub mod storage;
 pub mod texts;
