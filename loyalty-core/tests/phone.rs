@@ -30,9 +30,12 @@ fn valid_numbers_parse_to_e164() {
     }
 }
 
+/// Input, default region, the expected error, and why the input is wrong.
+type InvalidCase = (&'static str, Region, fn(&PhoneError) -> bool, &'static str);
+
 #[test]
 fn invalid_numbers_say_why() {
-    let cases: &[(&str, Region, fn(&PhoneError) -> bool, &str)] = &[
+    let cases: &[InvalidCase] = &[
         ("", Region::UA, |e| matches!(e, PhoneError::Empty), "empty"),
         (
             "  - ( ) ",
