@@ -1,5 +1,6 @@
 //! The HTTP plumbing against real local servers: retries, the state-changing rule, dropped
 //! connections, timeouts, bad bodies and secrets.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,5 +1,6 @@
 //! Secrets never show up in logs. Alone in its own test binary: tracing caches each callsite's
 //! interest per process, and tests without a subscriber running in parallel would race with it.
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};

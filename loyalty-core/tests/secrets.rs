@@ -1,4 +1,5 @@
 //! Secrets never show up in Debug, Display or errors (logs: `tests/logs.rs`).
+#![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
 use loyalty_core::http::{HttpConfig, Idempotency, RetryPolicy};
 use loyalty_core::{SecretString, Session};
