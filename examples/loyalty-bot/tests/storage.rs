@@ -222,11 +222,31 @@ async fn postgres_backend_behaves_the_same() {
         );
         return;
     };
-    let storage = Storage::connect(&url).await.unwrap();
+    // A fresh database per run: reruns against a long-lived server start from nothing.
+    let name = format!(
+        "bot_test_{}_{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis()
+    );
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    let storage = Storage::connect(&format!("{base}/{name}")).await.unwrap();
     assert_eq!(storage.backend(), Backend::Postgres);
-    // A unique messenger name per run keeps reruns on the same database independent.
-    let run = format!("pg{}", std::process::id());
-    exercise(&storage, &run).await;
+    exercise(&storage, "telegram").await;
+    drop(storage);
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await;
 }
 
 #[tokio::test]
