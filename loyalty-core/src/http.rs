@@ -261,6 +261,171 @@ impl HttpConfig {
     }
 }
 
+/// Every HTTP knob but the base URL, with infallible setters: what a vendor client's builder
+/// holds and forwards (see [`crate::http_builder_methods!`]), validated together with the base
+/// URL in [`HttpOptions::build`].
+#[derive(Clone, Default)]
+pub struct HttpOptions {
+    connect_timeout: Option<Duration>,
+    timeout: Option<Duration>,
+    user_agent: Option<String>,
+    retry: Option<RetryPolicy>,
+    max_response_bytes: Option<usize>,
+    http_client: Option<reqwest::Client>,
+    clock: Option<Arc<dyn Clock>>,
+}
+
+impl fmt::Debug for HttpOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpOptions")
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("user_agent", &self.user_agent)
+            .field("retry", &self.retry)
+            .field("max_response_bytes", &self.max_response_bytes)
+            .field("custom_http_client", &self.http_client.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl HttpOptions {
+    /// See [`HttpConfig::connect_timeout`].
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = Some(d);
+        self
+    }
+    /// See [`HttpConfig::timeout`].
+    pub fn timeout(mut self, d: Duration) -> Self {
+        self.timeout = Some(d);
+        self
+    }
+    /// See [`HttpConfig::user_agent`].
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = Some(ua.into());
+        self
+    }
+    /// See [`HttpConfig::retry`].
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = Some(policy);
+        self
+    }
+    /// See [`HttpConfig::max_response_bytes`].
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = Some(n);
+        self
+    }
+    /// See [`HttpConfig::http_client`].
+    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+        self.http_client = Some(client);
+        self
+    }
+    /// See [`HttpConfig::clock`].
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// The configuration for `base_url` with these options applied.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Config`] for a base URL that is not http(s).
+    pub fn config(self, base_url: &str) -> Result<HttpConfig, LoyaltyError> {
+        let mut c = HttpConfig::new(base_url)?;
+        if let Some(d) = self.connect_timeout {
+            c = c.connect_timeout(d);
+        }
+        if let Some(d) = self.timeout {
+            c = c.timeout(d);
+        }
+        if let Some(ua) = self.user_agent {
+            c = c.user_agent(ua);
+        }
+        if let Some(p) = self.retry {
+            c = c.retry(p);
+        }
+        if let Some(n) = self.max_response_bytes {
+            c = c.max_response_bytes(n);
+        }
+        if let Some(h) = self.http_client {
+            c = c.http_client(h);
+        }
+        if let Some(k) = self.clock {
+            c = c.clock(k);
+        }
+        Ok(c)
+    }
+
+    /// Builds the client for `base_url`.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Config`] for a base URL that is not http(s) or a TLS set-up failure.
+    pub fn build(self, base_url: &str) -> Result<HttpClient, LoyaltyError> {
+        self.config(base_url)?.build()
+    }
+}
+
+/// Generates the standard HTTP setters on a vendor client builder that keeps an
+/// [`HttpOptions`] in the field named by the argument, so every client offers the same
+/// `.timeout(d).connect_timeout(d).retry(p).http_client(c).user_agent(ua).clock(c)
+/// .max_response_bytes(n)` without repeating them.
+///
+/// ```
+/// use loyalty_core::http::HttpOptions;
+///
+/// /// Builds an example client.
+/// #[derive(Debug, Default)]
+/// pub struct ExampleBuilder {
+///     http: HttpOptions,
+/// }
+///
+/// impl ExampleBuilder {
+///     loyalty_core::http_builder_methods!(http);
+/// }
+///
+/// let b = ExampleBuilder::default().timeout(std::time::Duration::from_secs(3));
+/// assert!(format!("{b:?}").contains("3s"));
+/// ```
+#[macro_export]
+macro_rules! http_builder_methods {
+    ($field:ident) => {
+        /// Sets the total timeout of one attempt (default 30 s).
+        pub fn timeout(mut self, d: ::std::time::Duration) -> Self {
+            self.$field = self.$field.timeout(d);
+            self
+        }
+        /// Sets the connect timeout (default 5 s).
+        pub fn connect_timeout(mut self, d: ::std::time::Duration) -> Self {
+            self.$field = self.$field.connect_timeout(d);
+            self
+        }
+        /// Sets the retry policy of idempotent calls (state-changing calls are never repeated).
+        pub fn retry(mut self, policy: $crate::http::RetryPolicy) -> Self {
+            self.$field = self.$field.retry(policy);
+            self
+        }
+        /// Uses a `reqwest::Client` of the caller's (proxies, extra root certificates).
+        pub fn http_client(mut self, client: $crate::reqwest::Client) -> Self {
+            self.$field = self.$field.http_client(client);
+            self
+        }
+        /// Sets the user agent.
+        pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+            self.$field = self.$field.user_agent(ua);
+            self
+        }
+        /// Sets the clock (used to read `Retry-After` dates).
+        pub fn clock(mut self, clock: ::std::sync::Arc<dyn $crate::Clock>) -> Self {
+            self.$field = self.$field.clock(clock);
+            self
+        }
+        /// Caps the size of a response body (default 8 MiB).
+        pub fn max_response_bytes(mut self, n: usize) -> Self {
+            self.$field = self.$field.max_response_bytes(n);
+            self
+        }
+    };
+}
+
 fn parse_base_url(s: &str) -> Result<Url, LoyaltyError> {
     let mut url = Url::parse(s.trim())
         .map_err(|e| LoyaltyError::Config(format!("invalid base URL {s:?}: {e}")))?;

@@ -31,7 +31,7 @@ pub mod clock;
 pub mod de;
 pub mod error;
 pub mod http;
-pub use http::{HttpClient, HttpConfig, Idempotency, RetryPolicy};
+pub use http::{HttpClient, HttpConfig, HttpOptions, Idempotency, RetryPolicy};
 pub mod model;
 pub mod pagination;
 pub mod phone;
@@ -48,6 +48,8 @@ pub use provider::{
     LoyaltyProvider, SignUpTicket, Verification,
 };
 pub use rust_decimal::Decimal;
+/// The HTTP client crate the clients are built on (for custom `reqwest::Client`s).
+pub use reqwest;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::Session;
 
