@@ -487,6 +487,8 @@ pub struct Response {
     pub body: Bytes,
     /// Whether the body was longer than the configured cap and was cut.
     pub truncated: bool,
+    /// The `Retry-After` delay, read when the answer arrived against the client's [`Clock`].
+    pub retry_after: Option<Duration>,
 }
 
 impl Response {
@@ -522,11 +524,6 @@ impl Response {
         snippet(&self.body)
     }
 
-    /// The `Retry-After` delay, read as seconds or as an HTTP date against the client's clock.
-    pub fn retry_after(&self, clock: &dyn Clock) -> Option<Duration> {
-        parse_retry_after(&self.headers, clock)
-    }
-
     /// `Ok(self)` for 2xx; otherwise the generic status mapping of [`Response::status_error`].
     ///
     /// # Errors
@@ -554,7 +551,7 @@ impl Response {
             401 | 403 => LoyaltyError::Unauthorized { detail },
             404 => LoyaltyError::NotFound { detail },
             429 => LoyaltyError::RateLimited {
-                retry_after: parse_retry_after(&self.headers, &SystemClock),
+                retry_after: self.retry_after,
                 detail,
             },
             500..=599 if self.idempotency == Idempotency::StateChanging => {
@@ -712,7 +709,7 @@ impl HttpClient {
                     let retryable_status = status == 429 || (500..=599).contains(&status);
                     if retryable_status && idempotency == Idempotency::Idempotent && can_retry_more
                     {
-                        let hinted = resp.retry_after(self.clock.as_ref());
+                        let hinted = resp.retry_after;
                         if let Some(delay) = self.next_delay(attempt, hinted, started) {
                             tracing::info!(status, ?delay, "retrying after a retryable status");
                             tokio::time::sleep(delay).await;
@@ -822,6 +819,7 @@ impl HttpClient {
             op,
             idempotency,
             status,
+            retry_after: parse_retry_after(&headers, self.clock.as_ref()),
             headers,
             body: Bytes::from(body),
             truncated: too_big,

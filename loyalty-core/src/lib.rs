@@ -47,9 +47,9 @@ pub use provider::{
     Capabilities, Capability, Captcha, CaptchaAnswer, CodeChannel, CodeOutcome, CodeRequest,
     LoyaltyProvider, SignUpTicket, Verification,
 };
-pub use rust_decimal::Decimal;
 /// The HTTP client crate the clients are built on (for custom `reqwest::Client`s).
 pub use reqwest;
+pub use rust_decimal::Decimal;
 pub use secrecy::{ExposeSecret, SecretString};
 pub use session::Session;
 

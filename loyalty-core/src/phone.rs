@@ -154,6 +154,17 @@ impl Phone {
         } else {
             phonenumber::parse(region, &digits)
         };
+        // libphonenumber's port cannot read a national number of zeros only, which vendors use
+        // as a placeholder (`+7 (000) 000-00-00`): split off the country code ourselves.
+        let parsed = match parsed {
+            Err(phonenumber::ParseError::MalformedInteger(_)) if international => {
+                if let Some(phone) = Self::split_country_code(&digits) {
+                    return phone;
+                }
+                parsed
+            }
+            other => other,
+        };
         let number = parsed.map_err(|e| match e {
             phonenumber::ParseError::InvalidCountryCode => {
                 if international {
@@ -185,6 +196,20 @@ impl Phone {
             e164: format!("+{country_code}{national}"),
             country_code,
             national,
+        })
+    }
+
+    /// Reads `digits` (no `+`) as a country code of 1-3 digits followed by a national number.
+    fn split_country_code(digits: &str) -> Option<Result<Self, PhoneError>> {
+        (1..=3).filter(|n| *n < digits.len()).find_map(|n| {
+            let country_code: u16 = digits[..n].parse().ok()?;
+            DATABASE.by_code(&country_code)?;
+            let national = digits[n..].to_owned();
+            Some(Self::check_length(country_code, &national).map(|()| Self {
+                e164: format!("+{digits}"),
+                country_code,
+                national,
+            }))
         })
     }
 

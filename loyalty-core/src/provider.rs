@@ -123,6 +123,8 @@ pub struct CodeRequest {
     pub phone: Phone,
     /// The answer to a captcha the provider showed, with its token.
     pub captcha: Option<CaptchaAnswer>,
+    /// The channel the user prefers (where the provider offers a choice, as BonusMoney does).
+    pub channel: Option<CodeChannel>,
 }
 
 impl CodeRequest {
@@ -131,7 +133,14 @@ impl CodeRequest {
         Self {
             phone,
             captcha: None,
+            channel: None,
         }
+    }
+
+    /// Asks for a particular channel (SMS or call) where the provider offers a choice.
+    pub fn prefer(mut self, channel: CodeChannel) -> Self {
+        self.channel = Some(channel);
+        self
     }
 
     /// Answers a captcha returned by a previous [`CodeOutcome::CaptchaRequired`].
@@ -178,6 +187,16 @@ pub struct Captcha {
     pub token: String,
     /// The image (PNG bytes as the provider sent them).
     pub image: Vec<u8>,
+}
+
+impl Captcha {
+    /// A captcha with its token and image bytes.
+    pub fn new(token: impl Into<String>, image: Vec<u8>) -> Self {
+        Self {
+            token: token.into(),
+            image,
+        }
+    }
 }
 
 impl fmt::Debug for Captcha {
@@ -274,7 +293,8 @@ pub trait LoyaltyProvider: Send + Sync {
         Err(LoyaltyError::unsupported(self.name(), "request_code"))
     }
 
-    /// Confirms the code the user received.
+    /// Confirms the code the user received. For a call the user makes (BonusMoney call-pass) the
+    /// `code` is ignored by providers that verify the call itself; pass an empty string.
     ///
     /// # Errors
     /// [`LoyaltyError::WrongCode`] for a wrong code, and transport/provider errors.
