@@ -1,0 +1,249 @@
+//! One error model for every messenger adapter.
+
+use std::fmt;
+use std::time::Duration;
+
+use crate::limits::ValidationError;
+use crate::model::MessengerKind;
+
+/// The most bytes of a body kept in [`MessengerError::Decode`].
+pub const SNIPPET_LIMIT: usize = 512;
+
+/// What the platform said about an error, kept verbatim.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ApiDetail {
+    /// HTTP status, when there was one.
+    pub status: Option<u16>,
+    /// The platform's error code as text (Telegram `error_code`, Viber `status`, MAX `code`).
+    pub code: Option<String>,
+    /// The platform's description, verbatim (treat it as opaque).
+    pub description: String,
+}
+
+impl ApiDetail {
+    /// A detail with a status, a code and a description.
+    pub fn new(status: Option<u16>, code: Option<String>, description: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            description: description.into(),
+        }
+    }
+}
+
+impl fmt::Display for ApiDetail {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut sep = "";
+        if let Some(s) = self.status {
+            write!(f, "HTTP {s}")?;
+            sep = ", ";
+        }
+        if let Some(c) = &self.code {
+            write!(f, "{sep}code {c}")?;
+            sep = ", ";
+        }
+        if !self.description.is_empty() {
+            write!(f, "{sep}{:?}", self.description)?;
+        } else if sep.is_empty() {
+            f.write_str("no details")?;
+        }
+        Ok(())
+    }
+}
+
+/// Every error a messenger adapter returns. No variant ever carries a token, a webhook secret or
+/// a URL that contains one.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum MessengerError {
+    /// The platform asks to slow down (Telegram 429 with `retry_after`, Viber status 12, MAX 429).
+    #[error("rate limited by the platform{} ({detail})", fmt_retry(*.retry_after))]
+    RateLimited {
+        /// How long to wait, when the platform says.
+        retry_after: Option<Duration>,
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The user blocked or stopped the bot, or deleted their account: mark them inactive.
+    #[error("the user blocked the bot or is gone ({detail})")]
+    Blocked {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The chat does not exist (or the bot was never in it): mark it inactive.
+    #[error("chat not found ({detail})")]
+    ChatNotFound {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The platform refused the request (bad parameters, message not modified, …).
+    #[error("invalid request ({detail})")]
+    InvalidRequest {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The bot token is wrong or revoked.
+    #[error("unauthorized: the bot token was rejected ({detail})")]
+    Unauthorized {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// Another consumer is polling, or a webhook is set while polling (Telegram 409).
+    #[error("conflict ({detail})")]
+    Conflict {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The platform failed (5xx).
+    #[error("platform error ({detail})")]
+    Server {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// No usable answer came. `maybe_sent` tells whether the request may have reached the platform
+    /// (then a resend may duplicate the message).
+    #[error("transport error: {reason}")]
+    Transport {
+        /// What went wrong, with URLs removed.
+        reason: String,
+        /// Whether the request may have been delivered.
+        maybe_sent: bool,
+    },
+    /// The answer could not be read.
+    #[error("cannot decode the answer to {op} (HTTP {status}): {reason}; body starts: {snippet:?}")]
+    Decode {
+        /// The operation.
+        op: &'static str,
+        /// HTTP status (0 when not from HTTP, e.g. a webhook body).
+        status: u16,
+        /// Why.
+        reason: String,
+        /// The first [`SNIPPET_LIMIT`] bytes of the body.
+        snippet: String,
+    },
+    /// A webhook request failed authentication (missing or wrong secret, bad signature).
+    #[error("forged webhook request: {reason}")]
+    ForgedWebhook {
+        /// Why it was rejected (never the secret itself).
+        reason: &'static str,
+    },
+    /// The message does not fit the platform; nothing was sent.
+    #[error("invalid message: {0}")]
+    Invalid(#[from] ValidationError),
+    /// The platform has no such operation (long polling on Viber, downloads in the console).
+    #[error("{operation} is not supported by {messenger}")]
+    Unsupported {
+        /// The operation.
+        operation: &'static str,
+        /// The messenger.
+        messenger: MessengerKind,
+    },
+    /// The client cannot be built or configured.
+    #[error("configuration error: {0}")]
+    Config(String),
+    /// The input ended (console EOF, in-memory messenger closed).
+    #[error("the messenger's input is closed")]
+    Closed,
+}
+
+fn fmt_retry(d: Option<Duration>) -> String {
+    match d {
+        Some(d) => format!(", retry after {} s", d.as_secs_f64()),
+        None => String::new(),
+    }
+}
+
+impl MessengerError {
+    /// Whether the recipient is gone for good (blocked the bot, chat not found): a broadcast should
+    /// mark them inactive instead of retrying.
+    pub fn is_recipient_gone(&self) -> bool {
+        matches!(self, Self::Blocked { .. } | Self::ChatNotFound { .. })
+    }
+
+    /// Whether trying the same request again later may succeed.
+    pub fn is_retryable(&self) -> bool {
+        match self {
+            Self::RateLimited { .. } | Self::Server { .. } => true,
+            Self::Transport { maybe_sent, .. } => !maybe_sent,
+            _ => false,
+        }
+    }
+
+    /// The wait the platform asked for, for [`MessengerError::RateLimited`].
+    pub fn retry_after(&self) -> Option<Duration> {
+        match self {
+            Self::RateLimited { retry_after, .. } => *retry_after,
+            _ => None,
+        }
+    }
+
+    /// The platform's detail, for errors that come from the platform.
+    pub fn detail(&self) -> Option<&ApiDetail> {
+        match self {
+            Self::RateLimited { detail, .. }
+            | Self::Blocked { detail }
+            | Self::ChatNotFound { detail }
+            | Self::InvalidRequest { detail }
+            | Self::Unauthorized { detail }
+            | Self::Conflict { detail }
+            | Self::Server { detail } => Some(detail),
+            _ => None,
+        }
+    }
+
+    /// A [`MessengerError::Decode`] with a bounded snippet of `body`.
+    pub fn decode(op: &'static str, status: u16, reason: impl Into<String>, body: &[u8]) -> Self {
+        Self::Decode {
+            op,
+            status,
+            reason: reason.into(),
+            snippet: snippet(body),
+        }
+    }
+}
+
+/// The first [`SNIPPET_LIMIT`] bytes of `body`, lossily decoded, cut at a character boundary.
+pub fn snippet(body: &[u8]) -> String {
+    let cut = &body[..body.len().min(SNIPPET_LIMIT)];
+    let mut s = String::from_utf8_lossy(cut).into_owned();
+    if body.len() > SNIPPET_LIMIT {
+        if s.ends_with('\u{fffd}') {
+            s.pop();
+        }
+        s.push('…');
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn display_and_classification() {
+        let e = MessengerError::RateLimited {
+            retry_after: Some(Duration::from_secs(3)),
+            detail: ApiDetail::new(Some(429), Some("429".into()), "Too Many Requests"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "rate limited by the platform, retry after 3 s (HTTP 429, code 429, \"Too Many Requests\")"
+        );
+        assert!(e.is_retryable());
+        assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        let b = MessengerError::Blocked {
+            detail: ApiDetail::default(),
+        };
+        assert!(b.is_recipient_gone() && !b.is_retryable());
+        assert!(b.to_string().contains("no details"));
+    }
+
+    #[test]
+    fn snippet_is_bounded() {
+        let body = "я".repeat(1000);
+        let s = snippet(body.as_bytes());
+        assert!(s.len() <= SNIPPET_LIMIT + 3);
+        assert!(s.ends_with('…'));
+        assert!(!s.contains('\u{fffd}'));
+    }
+}

@@ -1,0 +1,79 @@
+//! # messenger-core
+//!
+//! One messenger model for Telegram, Viber and MAX, so a loyalty bot is written once:
+//!
+//! - [`Update`] / [`UpdateKind`]: what arrives (text, command, button press, shared contact,
+//!   photo/document, started, subscribed, unsubscribed, and everything else kept raw).
+//! - [`OutgoingMessage`]: [`RichText`] written in one small markup and rendered safely per
+//!   platform (every interpolated value escaped), an optional [`Image`], an optional [`Keyboard`].
+//! - [`Limits`] and [`ValidationError`]: each platform's limits, checked before sending; long texts
+//!   are split at paragraph boundaries by [`send_long`].
+//! - [`Messenger`]: the object-safe trait adapters implement (send, edit, answer a button press,
+//!   download a file, authenticate and parse a webhook, long-poll, limits).
+//! - [`MessengerError`]: one error model (rate limited, blocked, chat not found, invalid request,
+//!   unauthorized, transport, decode, forged webhook, …).
+//! - [`Traced`]: a span per call, outcome logged (no content, no secrets).
+//! - [`Throttled`]: global and per-chat rate limiting over any messenger, pausing on "too many
+//!   requests" instead of failing.
+//! - [`polling::updates`]: a long-polling stream that never loses or repeats an update.
+//! - [`InMemoryMessenger`] for tests and [`ConsoleMessenger`] for the offline demo.
+//!
+//! ## Quick start
+//! ```
+//! use messenger_core::{Button, InMemoryMessenger, Keyboard, Messenger, OutgoingMessage, RichText};
+//!
+//! # tokio::runtime::Builder::new_current_thread().enable_time().build().unwrap().block_on(async {
+//! let messenger = InMemoryMessenger::new();
+//! let chat = messenger.chat(7);
+//! let text = RichText::template("Hi, *{name}*! Balance: *{points}* points", &[
+//!     ("name", "<Ivan>"),
+//!     ("points", "120"),
+//! ])?;
+//! let msg = OutgoingMessage::new(text)
+//!     .keyboard(Keyboard::inline(vec![vec![Button::callback("History", "hist:1")]]));
+//! messenger.send(&chat, &msg).await?;
+//! assert_eq!(
+//!     msg.text.to_html(),
+//!     "Hi, <b>&lt;Ivan&gt;</b>! Balance: <b>120</b> points"
+//! );
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # }).unwrap();
+//! ```
+#![deny(missing_docs)]
+
+pub mod console;
+pub mod error;
+pub mod keyboard;
+pub mod limits;
+pub mod memory;
+pub mod message;
+pub mod messenger;
+pub mod model;
+pub mod polling;
+pub mod text;
+pub mod throttle;
+pub mod tls;
+pub mod traced;
+pub mod webhook;
+
+pub use console::ConsoleMessenger;
+pub use error::{ApiDetail, MessengerError, snippet};
+pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
+pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};
+pub use memory::{InMemoryMessenger, SentRecord};
+pub use message::{ButtonAnswer, Image, OutgoingMessage};
+pub use messenger::{Messenger, PollBatch, PollCursor, send_long};
+pub use model::{
+    ButtonPress, CallbackRef, ChatRef, ChatType, FileRef, IncomingFile, MessageRef, MessengerKind,
+    PlatformId, SharedContact, Update, UpdateKind, UserInfo, from_unix_millis, from_unix_seconds,
+};
+pub use polling::PollOptions;
+pub use text::{LengthUnit, MarkupError, RichText, Span, Style, escape_html};
+pub use throttle::{ThrottleConfig, Throttled, TokioClock};
+pub use traced::Traced;
+pub use webhook::{
+    constant_time_eq, sign_hmac_sha256_hex, verify_hmac_sha256_hex, verify_secret_header,
+};
+
+/// Re-exported so adapters and bots name the same types.
+pub use secrecy::{ExposeSecret, SecretString};
