@@ -1,0 +1,1117 @@
+//! The sandbox's in-memory state and the behaviour of every operation.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use chrono::{Duration as ChronoDuration, NaiveDate, NaiveDateTime, Timelike};
+use loyalty_core::{Clock, Page, PageRequest, Phone, Region};
+use rust_decimal::Decimal;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::models::{
+    AuthOption, AuthOptions, AuthSet, AuthType, CaptchaChallenge, Coupon, Customer, Dashboard,
+    Level, Levels, MarkEvent, MarkEventContent, MarkEventType, Marks, MessageType, Notification,
+    Position, Review, ReviewReply, SecretStringEq, Stock, Store, StoreType, Transaction,
+    TransactionType, TransactionWithReview,
+};
+use crate::requests::{GetOptionsRequest, PageParams, ProfileData};
+
+use super::SandboxPurchase;
+
+/// A refusal: HTTP status and a JSON body `{"code", "message", "errors"?}`.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) body: Value,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: u16, code: &str, message: &str) -> Self {
+        Self {
+            status,
+            body: json!({ "code": code, "message": message }),
+        }
+    }
+
+    pub(crate) fn field(status: u16, code: &str, field: &str, message: &str) -> Self {
+        Self {
+            status,
+            body: json!({ "code": code, "message": message, "errors": { field: message } }),
+        }
+    }
+
+    pub(crate) fn message(&self) -> String {
+        self.body
+            .get("message")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    }
+}
+
+pub(crate) type Res<T> = Result<T, ApiError>;
+
+/// Tunables of the sandbox.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) cooldown: ChronoDuration,
+    pub(crate) code_ttl: ChronoDuration,
+    pub(crate) captcha_after: u32,
+    pub(crate) review_bonus: Decimal,
+    pub(crate) welcome_bonus: Decimal,
+    pub(crate) allow_no_verification: bool,
+}
+
+#[derive(Debug, Clone)]
+struct TxRec {
+    tx: Transaction,
+    review: Option<Review>,
+    reply: Option<ReviewReply>,
+}
+
+impl TxRec {
+    fn view(&self) -> TransactionWithReview {
+        let mut t = TransactionWithReview::new(self.tx.clone());
+        t.comment = self.review.clone();
+        t.response = self.reply.clone();
+        t
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Account {
+    customer: Customer,
+    token: String,
+    marks: Decimal,
+    purchases_sum: Decimal,
+    /// Oldest first.
+    txs: Vec<TxRec>,
+    /// Oldest first.
+    events: Vec<MarkEvent>,
+    burns: Vec<(NaiveDateTime, Decimal)>,
+    /// Oldest first.
+    notifications: Vec<Notification>,
+}
+
+#[derive(Debug, Clone, Default)]
+struct PhoneAuth {
+    requests: u32,
+    sms: Option<(String, NaiveDateTime)>,
+    call: Option<(String, NaiveDateTime)>,
+    captcha: Option<(String, String)>,
+}
+
+/// What the admin surface reads about a phone's pending verification.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PendingCodes {
+    /// The phone, vendor form.
+    pub phone: String,
+    /// The last SMS code.
+    pub code: Option<String>,
+    /// The number to call for the call-pass.
+    #[serde(rename = "callTo")]
+    pub call_to: Option<String>,
+    /// The answer of the pending captcha.
+    #[serde(rename = "captchaAnswer")]
+    pub captcha_answer: Option<String>,
+}
+
+pub(crate) struct State {
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+    template: Dashboard,
+    levels: Vec<Level>,
+    stocks: Vec<Stock>,
+    captcha_png: String,
+    accounts: HashMap<String, Account>,
+    tokens: HashMap<String, String>,
+    prefills: HashMap<String, Customer>,
+    auth: HashMap<String, PhoneAuth>,
+    sign_up_tokens: HashMap<String, String>,
+    next_order: u64,
+    next_event: u64,
+}
+
+/// The registered demo customer.
+pub const DEMO_PHONE: &str = "+7 (777) 777-77-77";
+/// The demo customer's `bmtoken` (the seed's).
+pub const DEMO_TOKEN: &str = "11331983781980461811795542597300526055525955900917";
+/// A phone the company knows from its cash desks but that has no card yet (sign-up prefill).
+pub const PREFILL_PHONE: &str = "+7 (920) 000-00-00";
+/// The text that solves the sandbox's captcha.
+pub const CAPTCHA_ANSWER: &str = "bm42";
+
+fn dec(s: &str) -> Decimal {
+    Decimal::from_str(s).unwrap_or_default()
+}
+
+fn key_of(phone: &str) -> Res<(String, Phone)> {
+    Phone::parse(phone, Region::RU)
+        .map(|p| (p.e164().to_owned(), p))
+        .map_err(|e| ApiError::field(400, "INVALID_PHONE", "phone", &e.to_string()))
+}
+
+fn digits(s: &str) -> String {
+    s.chars().filter(char::is_ascii_digit).collect()
+}
+
+fn random_digits(n: usize) -> String {
+    (0..n)
+        .map(|_| char::from(b'0' + fastrand::u8(0..10)))
+        .collect()
+}
+
+fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Res<T> {
+    let body = if body.iter().all(u8::is_ascii_whitespace) {
+        b"{}".as_slice()
+    } else {
+        body
+    };
+    serde_json::from_slice(body).map_err(|e| {
+        ApiError::new(
+            400,
+            "BAD_REQUEST",
+            &format!("the request body is not valid: {e}"),
+        )
+    })
+}
+
+fn page_of(body: &[u8]) -> Res<PageRequest> {
+    let p: PageParams = parse(body)?;
+    let limit = if p.limit == 0 { 5 } else { p.limit.min(100) };
+    Ok(PageRequest::new(p.offset, limit))
+}
+
+fn slice<T: Clone>(items: &[T], body: &[u8]) -> Res<Vec<T>> {
+    let req = page_of(body)?;
+    Ok(Page::slice(items, req).items)
+}
+
+impl State {
+    pub(crate) fn new(clock: Arc<dyn Clock>, settings: Settings) -> Result<Self, String> {
+        let template: Dashboard = serde_json::from_str(include_str!("seed_dashboard.json"))
+            .map_err(|e| format!("the seed dashboard does not decode: {e}"))?;
+        let captcha: CaptchaChallenge = serde_json::from_str(include_str!("seed_captcha.json"))
+            .map_err(|e| format!("the seed captcha does not decode: {e}"))?;
+        let coupon: Coupon = serde_json::from_str(include_str!("seed_coupon.json"))
+            .map_err(|e| format!("the seed coupon does not decode: {e}"))?;
+        let mut levels = template.level_parameters.levels.clone();
+        let mut silver = Level::new(2, "Silver", dec("10000"));
+        silver.mark_to_cash = dec("50");
+        silver.cash_to_mark = dec("15");
+        let mut gold = Level::new(3, "Gold", dec("30000"));
+        gold.mark_to_cash = dec("50");
+        gold.cash_to_mark = dec("20");
+        levels.push(silver);
+        levels.push(gold);
+
+        let now = clock.now().naive_utc();
+        let mut stocks = template.stocks.clone();
+        for s in &mut stocks {
+            s.period = Some(String::new());
+            s.start = Some(now - ChronoDuration::days(30));
+            s.end = Some(now + ChronoDuration::days(60));
+        }
+        let mut simple = Stock::new(
+            MessageType::Simple,
+            "Двойные баллы по средам",
+            "Каждую среду начисляем x2 баллов на всё",
+        );
+        simple.priority_of_show = Some(2);
+        simple.message_id = Some(65);
+        let mut image = Stock::new(
+            MessageType::Image,
+            "Новинка: мраморная говядина",
+            "Попробуйте со скидкой 15%",
+        );
+        image.priority_of_show = Some(3);
+        image.message_id = Some(66);
+        image.image_url =
+            Some("https://bmappmobileapp.s3.us-west-1.amazonaws.com/bm_logo.png".into());
+        let mut multi = Stock::new(
+            MessageType::MultipleImage,
+            "Гриль-сезон",
+            "Всё для гриля в одном месте",
+        );
+        multi.priority_of_show = Some(4);
+        multi.message_id = Some(67);
+        multi.images_url = vec![
+            "https://bmappmobileapp.s3.us-west-1.amazonaws.com/face_1.png".into(),
+            "https://bmappmobileapp.s3.us-west-1.amazonaws.com/face_2.png".into(),
+        ];
+        let mut coupon_stock = Stock::new(
+            MessageType::Coupon,
+            "Промокод на кофе",
+            "Назовите промокод на кассе",
+        );
+        coupon_stock.priority_of_show = Some(5);
+        coupon_stock.message_id = Some(68);
+        coupon_stock.coupon = Some(coupon);
+        stocks.extend([simple, image, multi, coupon_stock]);
+        for s in stocks.iter_mut().skip(1) {
+            s.start = Some(now - ChronoDuration::days(7));
+            s.end = Some(now + ChronoDuration::days(30));
+        }
+
+        let mut state = Self {
+            clock,
+            settings,
+            template,
+            levels,
+            stocks,
+            captcha_png: captcha.bytes,
+            accounts: HashMap::new(),
+            tokens: HashMap::new(),
+            prefills: HashMap::new(),
+            auth: HashMap::new(),
+            sign_up_tokens: HashMap::new(),
+            next_order: 13_905_400,
+            next_event: 13_905_400,
+        };
+        state.seed_demo(now)?;
+        Ok(state)
+    }
+
+    /// Now, at the vendor's precision (microseconds).
+    fn now(&self) -> NaiveDateTime {
+        let t = self.clock.now().naive_utc();
+        t.with_nanosecond(t.nanosecond() / 1_000 * 1_000)
+            .unwrap_or(t)
+    }
+
+    fn seed_demo(&mut self, now: NaiveDateTime) -> Result<(), String> {
+        let (key, _) = key_of(DEMO_PHONE).map_err(|e| e.message())?;
+        let mut customer = self.template.customer.clone();
+        customer.bmtoken = Some(SecretStringEq::from(DEMO_TOKEN.to_owned()));
+        let mut txs = Vec::new();
+        if let Some(c) = &self.template.comment {
+            let mut tx = c.transaction.clone();
+            tx.transaction_type = Some(TransactionType::Sell);
+            txs.push(TxRec {
+                tx,
+                review: None,
+                reply: None,
+            });
+        }
+        for t in &self.template.transactions {
+            let reply_time =
+                NaiveDate::from_ymd_opt(2024, 2, 2).and_then(|d| d.and_hms_opt(14, 26, 21));
+            txs.push(TxRec {
+                tx: t.transaction.clone(),
+                review: t.comment.clone(),
+                reply: Some(ReviewReply {
+                    text: Some("df".into()),
+                    mark_before: dec("2025"),
+                    mark_increase: dec("12"),
+                    mark_decrease: Decimal::ZERO,
+                    mark_current: dec("2037"),
+                    time: reply_time,
+                }),
+            });
+        }
+        let mut events = Vec::new();
+        for rec in &txs {
+            let tx = &rec.tx;
+            events.push(MarkEvent {
+                id: tx.order_id.clone(),
+                name: Some("Покупка".into()),
+                time: tx.time,
+                mark_before: tx.mark_before,
+                mark_increase: tx.mark_increase,
+                mark_decrease: tx.mark_decrease,
+                mark_current: tx.mark_current,
+                event_type: MarkEventType::Transaction,
+                content: Some(MarkEventContent::Transaction(Box::new(
+                    TransactionWithReview::new(tx.clone()),
+                ))),
+            });
+        }
+        events.extend(self.template.mark_events.iter().cloned());
+        let notifications = vec![
+            Notification::new(
+                "projects/bonuspay-aec9c/messages/0:1685444821980566%e40a645be40a645b",
+                "Поздравляем Вас с днем рождения!",
+                "Дарим Вам 150 баллов и желаем приятных покупок!",
+                NaiveDate::from_ymd_opt(2023, 5, 30)
+                    .and_then(|d| d.and_hms_opt(14, 7, 1))
+                    .unwrap_or(now),
+            ),
+            Notification::new(
+                "sandbox-2",
+                "Двойные баллы",
+                "В эту среду — x2 баллов на всё",
+                now - ChronoDuration::days(3),
+            ),
+            Notification::new(
+                "sandbox-3",
+                "Баллы скоро сгорят",
+                "10 баллов сгорят через 10 дней",
+                now - ChronoDuration::days(1),
+            ),
+        ];
+        let account = Account {
+            customer,
+            token: DEMO_TOKEN.to_owned(),
+            marks: dec("2037"),
+            purchases_sum: dec("1264"),
+            txs,
+            events,
+            burns: vec![
+                (now + ChronoDuration::days(10), dec("10")),
+                (now + ChronoDuration::days(40), dec("25")),
+            ],
+            notifications,
+        };
+        self.tokens.insert(DEMO_TOKEN.to_owned(), key.clone());
+        self.accounts.insert(key, account);
+
+        let (pkey, _) = key_of(PREFILL_PHONE).map_err(|e| e.message())?;
+        let mut prefill = Customer::new(PREFILL_PHONE);
+        prefill.name = Some("Алексей".into());
+        prefill.b_date = NaiveDate::from_ymd_opt(1990, 5, 30);
+        prefill.male = Some(true);
+        prefill.email = Some("my@mail.ru".into());
+        prefill.qr_code = Some("21_000000000000001".into());
+        self.prefills.insert(pkey, prefill);
+        Ok(())
+    }
+
+    // ---- auth ----
+
+    fn options_for(&self, key: &str, current: AuthType) -> AuthOptions {
+        let now = self.now();
+        let remaining = |sent: Option<&NaiveDateTime>| {
+            sent.map_or(0, |at| {
+                (*at + self.settings.cooldown - now)
+                    .num_milliseconds()
+                    .max(0)
+            })
+        };
+        let pa = self.auth.get(key);
+        let sms_sent = pa.and_then(|a| a.sms.as_ref()).map(|(_, at)| at);
+        let call = pa.and_then(|a| a.call.as_ref());
+        let mut list = vec![
+            AuthOption::new(AuthType::Sms, None, Some(remaining(sms_sent))),
+            AuthOption::new(
+                AuthType::CallPass,
+                call.map(|(to, _)| to.clone()),
+                Some(remaining(call.map(|(_, at)| at))),
+            ),
+        ];
+        if self.settings.allow_no_verification {
+            list.push(AuthOption::new(AuthType::No, None, Some(0)));
+        }
+        AuthOptions::new(current, list)
+    }
+
+    pub(crate) fn get_options(&mut self, body: &[u8]) -> Res<AuthOptions> {
+        let req: GetOptionsRequest = parse(body)?;
+        if req.country_code.trim().len() != 2 {
+            return Err(ApiError::field(
+                400,
+                "INVALID_COUNTRY",
+                "countryCode",
+                "a 2-letter region code is required",
+            ));
+        }
+        let (key, _) = key_of(&req.phone)?;
+        let wanted = req.auth_type.clone().unwrap_or(AuthType::Sms);
+        match &wanted {
+            AuthType::Sms | AuthType::CallPass => {}
+            AuthType::No if self.settings.allow_no_verification => {}
+            other => {
+                return Err(ApiError::field(
+                    400,
+                    "INVALID_TYPE",
+                    "type",
+                    &format!("verification type {other} is not available"),
+                ));
+            }
+        }
+        let now = self.now();
+        let captcha_after = self.settings.captcha_after;
+        let pa = self.auth.entry(key.clone()).or_default();
+        // A pending captcha must be solved first.
+        if let Some((token, answer)) = pa.captcha.clone() {
+            let solved = req.captcha_token.as_deref() == Some(token.as_str())
+                && req
+                    .captcha_text
+                    .as_deref()
+                    .is_some_and(|t| t.trim().eq_ignore_ascii_case(&answer));
+            if !solved {
+                return Ok(self.with_new_captcha(&key, wanted));
+            }
+            pa.captcha = None;
+            pa.requests = 0;
+        } else {
+            pa.requests = pa.requests.saturating_add(1);
+            if captcha_after > 0 && pa.requests > captcha_after {
+                return Ok(self.with_new_captcha(&key, wanted));
+            }
+        }
+        let cooldown = self.settings.cooldown;
+        let cooling = |sent: &Option<(String, NaiveDateTime)>| {
+            sent.as_ref().is_some_and(|(_, at)| *at + cooldown > now)
+        };
+        match &wanted {
+            AuthType::Sms if !cooling(&pa.sms) => {
+                pa.sms = Some((random_digits(4), now));
+            }
+            AuthType::CallPass if !cooling(&pa.call) => {
+                let d = random_digits(4);
+                let to = format!("+7 (800) 100-{}-{}", &d[..2], &d[2..]);
+                pa.call = Some((to, now));
+            }
+            _ => {}
+        }
+        Ok(self.options_for(&key, wanted))
+    }
+
+    fn with_new_captcha(&mut self, key: &str, wanted: AuthType) -> AuthOptions {
+        let token = format!(
+            "{}-{}-{}",
+            random_digits(8),
+            random_digits(4),
+            random_digits(12)
+        );
+        if let Some(pa) = self.auth.get_mut(key) {
+            pa.captcha = Some((token.clone(), CAPTCHA_ANSWER.to_owned()));
+        }
+        let mut opts = self.options_for(key, wanted);
+        opts.captcha = Some(CaptchaChallenge::new(token, self.captcha_png.clone()));
+        opts
+    }
+
+    fn auth_set(&mut self, key: &str, phone: &Phone) -> AuthSet {
+        let mut set = AuthSet::default();
+        if let Some(acc) = self.accounts.get_mut(key) {
+            acc.customer.is_phone_verified = true;
+            set.customer = Some(acc.customer.clone());
+        } else {
+            let token = format!("su-{}", random_digits(24));
+            self.sign_up_tokens.insert(token.clone(), key.to_owned());
+            set.sign_up_token = Some(SecretStringEq::from(token));
+            set.in_company_profile = self.prefills.get(key).cloned().map(|mut c| {
+                c.phone = phone.bracketed();
+                c
+            });
+        }
+        set
+    }
+
+    pub(crate) fn verify_by_sms(&mut self, body: &[u8]) -> Res<AuthSet> {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(default)]
+            code: Option<String>,
+            phone: String,
+        }
+        let req: Body = parse(body)?;
+        let (key, phone) = key_of(&req.phone)?;
+        let now = self.now();
+        let ttl = self.settings.code_ttl;
+        let ok = self
+            .auth
+            .get(&key)
+            .and_then(|a| a.sms.as_ref())
+            .is_some_and(|(code, at)| {
+                Some(code.as_str()) == req.code.as_deref().map(str::trim) && *at + ttl > now
+            });
+        if !ok {
+            return Err(ApiError::new(
+                400,
+                "WRONG_CODE",
+                "Неверный или просроченный код",
+            ));
+        }
+        if let Some(a) = self.auth.get_mut(&key) {
+            a.sms = None;
+        }
+        Ok(self.auth_set(&key, &phone))
+    }
+
+    pub(crate) fn verify_by_call(&mut self, body: &[u8]) -> Res<AuthSet> {
+        #[derive(Deserialize)]
+        struct Body {
+            phone: String,
+            #[serde(default)]
+            to: Option<String>,
+        }
+        let req: Body = parse(body)?;
+        let (key, phone) = key_of(&req.phone)?;
+        let now = self.now();
+        let ttl = self.settings.code_ttl;
+        let to = req.to.as_deref().map(digits).unwrap_or_default();
+        let ok = self
+            .auth
+            .get(&key)
+            .and_then(|a| a.call.as_ref())
+            .is_some_and(|(call_to, at)| digits(call_to) == to && *at + ttl > now);
+        if !ok {
+            return Err(ApiError::new(
+                400,
+                "CALL_NOT_FOUND",
+                "Звонок с этого номера не найден",
+            ));
+        }
+        if let Some(a) = self.auth.get_mut(&key) {
+            a.call = None;
+        }
+        Ok(self.auth_set(&key, &phone))
+    }
+
+    pub(crate) fn log_in_without_verification(&mut self, body: &[u8]) -> Res<AuthSet> {
+        #[derive(Deserialize)]
+        struct Body {
+            phone: String,
+        }
+        let req: Body = parse(body)?;
+        if !self.settings.allow_no_verification {
+            return Err(ApiError::new(
+                403,
+                "VERIFICATION_REQUIRED",
+                "Компания требует подтверждения номера",
+            ));
+        }
+        let (key, phone) = key_of(&req.phone)?;
+        Ok(self.auth_set(&key, &phone))
+    }
+
+    pub(crate) fn sign_up(&mut self, body: &[u8]) -> Res<Customer> {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(flatten)]
+            data: ProfileData,
+            #[serde(rename = "signUpToken", default)]
+            sign_up_token: Option<String>,
+        }
+        let req: Body = parse(body)?;
+        let token = req.sign_up_token.unwrap_or_default();
+        let Some(key) = self.sign_up_tokens.get(&token).cloned() else {
+            return Err(ApiError::field(
+                400,
+                "INVALID_SIGN_UP_TOKEN",
+                "signUpToken",
+                "Токен регистрации недействителен",
+            ));
+        };
+        validate_profile(&req.data)?;
+        if self.accounts.contains_key(&key) {
+            return Err(ApiError::new(
+                409,
+                "ALREADY_REGISTERED",
+                "Клиент уже зарегистрирован",
+            ));
+        }
+        self.sign_up_tokens.remove(&token);
+        let phone = Phone::parse(&key, Region::RU)
+            .map(|p| p.bracketed())
+            .unwrap_or_else(|_| key.clone());
+        let bmtoken = random_digits(50);
+        let mut c = Customer::new(phone);
+        apply_profile(&mut c, &req.data);
+        c.bmtoken = Some(SecretStringEq::from(bmtoken.clone()));
+        c.is_phone_verified = true;
+        c.qr_code = Some(format!("21_{}", random_digits(18)));
+        let now = self.now();
+        let mut acc = Account {
+            customer: c.clone(),
+            token: bmtoken.clone(),
+            marks: Decimal::ZERO,
+            purchases_sum: Decimal::ZERO,
+            txs: Vec::new(),
+            events: Vec::new(),
+            burns: Vec::new(),
+            notifications: vec![Notification::new(
+                format!("welcome-{}", random_digits(6)),
+                "Добро пожаловать!",
+                "Спасибо за регистрацию в программе лояльности",
+                now,
+            )],
+        };
+        let bonus = self.settings.welcome_bonus;
+        if !bonus.is_zero() {
+            let id = self.next_event_id();
+            push_marks(&mut acc, id, now, bonus, "Приветственные баллы", None);
+            acc.burns.push((now + ChronoDuration::days(90), bonus));
+        }
+        self.tokens.insert(bmtoken, key.clone());
+        self.accounts.insert(key, acc);
+        Ok(c)
+    }
+
+    fn next_event_id(&mut self) -> String {
+        self.next_event += 1;
+        self.next_event.to_string()
+    }
+
+    // ---- card ----
+
+    pub(crate) fn account_key(&self, token: Option<&str>) -> Res<String> {
+        token
+            .and_then(|t| self.tokens.get(t.trim()))
+            .cloned()
+            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Неверный TOKEN"))
+    }
+
+    fn acc(&self, key: &str) -> Res<&Account> {
+        self.accounts
+            .get(key)
+            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Клиент не найден"))
+    }
+
+    fn acc_mut(&mut self, key: &str) -> Res<&mut Account> {
+        self.accounts
+            .get_mut(key)
+            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Клиент не найден"))
+    }
+
+    fn levels_of(&self, acc: &Account) -> Levels {
+        let current = self
+            .levels
+            .iter()
+            .filter(|l| l.required_sum <= acc.purchases_sum)
+            .max_by_key(|l| l.number)
+            .or_else(|| self.levels.first());
+        let mut lv = self.template.level_parameters.clone();
+        lv.levels = self.levels.clone();
+        lv.lvl_number = current.map_or(1, |l| l.number);
+        lv.cash_to_mark = current.map_or(Decimal::ZERO, |l| l.cash_to_mark);
+        lv.mark_to_cash = current.map_or(Decimal::ZERO, |l| l.mark_to_cash);
+        lv.sum = acc.purchases_sum;
+        lv.time_decay = None;
+        lv.avoid_decrease_sum = None;
+        lv.avoid_decrease_visits = None;
+        lv
+    }
+
+    fn upcoming_burns(&self, acc: &Account) -> Vec<Marks> {
+        let now = self.now();
+        let mut burns: Vec<_> = acc.burns.iter().filter(|(at, _)| *at > now).collect();
+        burns.sort_by_key(|(at, _)| *at);
+        burns
+            .into_iter()
+            .map(|(at, amount)| Marks::new(acc.marks, Some(*at), Some(*amount)))
+            .collect()
+    }
+
+    pub(crate) fn dashboard(&self, key: &str) -> Res<Dashboard> {
+        let acc = self.acc(key)?;
+        let mut d = self.template.clone();
+        d.customer = acc.customer.clone();
+        d.level_parameters = self.levels_of(acc);
+        d.mark_parameters = self
+            .upcoming_burns(acc)
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Marks::new(acc.marks, None, Some(Decimal::ZERO)));
+        d.mark_parameters.marks = acc.marks;
+        d.transactions = acc.txs.iter().rev().take(5).map(TxRec::view).collect();
+        d.comment = acc
+            .txs
+            .iter()
+            .rev()
+            .find(|t| t.review.is_none())
+            .map(TxRec::view);
+        d.stocks = self.sorted_stocks().into_iter().take(5).collect();
+        d.mark_events = acc.events.iter().rev().take(5).cloned().collect();
+        Ok(d)
+    }
+
+    pub(crate) fn about(&self, key: &str) -> Res<crate::models::CompanyAbout> {
+        self.acc(key)?;
+        Ok(self.template.about.clone())
+    }
+
+    pub(crate) fn customer(&self, key: &str) -> Res<Customer> {
+        Ok(self.acc(key)?.customer.clone())
+    }
+
+    pub(crate) fn update_customer(&mut self, key: &str, body: &[u8]) -> Res<Customer> {
+        let data: ProfileData = parse(body)?;
+        validate_profile(&data)?;
+        let acc = self.acc_mut(key)?;
+        apply_profile(&mut acc.customer, &data);
+        Ok(acc.customer.clone())
+    }
+
+    pub(crate) fn levels(&self, key: &str) -> Res<Levels> {
+        Ok(self.levels_of(self.acc(key)?))
+    }
+
+    pub(crate) fn marks_history(&self, key: &str, body: &[u8]) -> Res<Vec<MarkEvent>> {
+        let all: Vec<_> = self.acc(key)?.events.iter().rev().cloned().collect();
+        slice(&all, body)
+    }
+
+    pub(crate) fn marks_to_be_decrease(&self, key: &str, body: &[u8]) -> Res<Vec<Marks>> {
+        let all = self.upcoming_burns(self.acc(key)?);
+        slice(&all, body)
+    }
+
+    pub(crate) fn transactions(&self, key: &str, body: &[u8]) -> Res<Vec<TransactionWithReview>> {
+        let all: Vec<_> = self.acc(key)?.txs.iter().rev().map(TxRec::view).collect();
+        slice(&all, body)
+    }
+
+    pub(crate) fn comments(&self, key: &str, body: &[u8]) -> Res<Vec<TransactionWithReview>> {
+        let all: Vec<_> = self
+            .acc(key)?
+            .txs
+            .iter()
+            .rev()
+            .filter(|t| t.review.is_some())
+            .map(TxRec::view)
+            .collect();
+        slice(&all, body)
+    }
+
+    pub(crate) fn transaction(&self, key: &str, body: &[u8]) -> Res<TransactionWithReview> {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(rename = "orderId", deserialize_with = "crate::wire::string_or_number")]
+            order_id: String,
+        }
+        let req: Body = parse(body)?;
+        self.acc(key)?
+            .txs
+            .iter()
+            .find(|t| t.tx.order_id == req.order_id.trim())
+            .map(TxRec::view)
+            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "Транзакция не найдена"))
+    }
+
+    pub(crate) fn set_comment(&mut self, key: &str, body: &[u8]) -> Res<Value> {
+        #[derive(Deserialize)]
+        struct Body {
+            #[serde(rename = "orderId", deserialize_with = "crate::wire::string_or_number")]
+            order_id: String,
+            #[serde(default)]
+            text: Option<String>,
+            #[serde(default, alias = "start")]
+            star: Option<Value>,
+        }
+        let req: Body = parse(body)?;
+        let star = req
+            .star
+            .as_ref()
+            .and_then(|v| {
+                v.as_i64()
+                    .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+            })
+            .filter(|s| (0..=5).contains(s))
+            .ok_or_else(|| {
+                ApiError::field(400, "INVALID_STAR", "star", "Оценка должна быть от 0 до 5")
+            })?;
+        if req.text.as_ref().is_some_and(|t| t.chars().count() > 2000) {
+            return Err(ApiError::field(
+                400,
+                "TEXT_TOO_LONG",
+                "text",
+                "Слишком длинный отзыв",
+            ));
+        }
+        let now = self.now();
+        let bonus = self.settings.review_bonus;
+        let event_id = self.next_event_id();
+        let acc = self.acc_mut(key)?;
+        let order_id = req.order_id.trim().to_owned();
+        let Some(idx) = acc.txs.iter().position(|t| t.tx.order_id == order_id) else {
+            return Err(ApiError::new(404, "NOT_FOUND", "Транзакция не найдена"));
+        };
+        if acc.txs[idx].review.is_some() {
+            return Err(ApiError::field(
+                400,
+                "ALREADY_REVIEWED",
+                "orderId",
+                "Отзыв на эту покупку уже оставлен",
+            ));
+        }
+        let mut review = Review::new(star, req.text.clone());
+        review.is_shown = false;
+        let before = acc.marks;
+        let after = before.checked_add(bonus).unwrap_or(before);
+        acc.marks = after;
+        let reply = ReviewReply {
+            text: Some("Спасибо за отзыв!".into()),
+            mark_before: before,
+            mark_increase: after - before,
+            mark_decrease: Decimal::ZERO,
+            mark_current: after,
+            time: Some(now),
+        };
+        acc.txs[idx].review = Some(review.clone());
+        acc.txs[idx].reply = Some(reply);
+        let mut content_review = review;
+        content_review.response = Some("Спасибо за отзыв!".into());
+        let mut content = TransactionWithReview::new(acc.txs[idx].tx.clone());
+        content.comment = Some(content_review);
+        acc.events.push(MarkEvent {
+            id: event_id,
+            name: Some("Ответ на отзыв".into()),
+            time: now,
+            mark_before: before,
+            mark_increase: after - before,
+            mark_decrease: Decimal::ZERO,
+            mark_current: after,
+            event_type: MarkEventType::Comment,
+            content: Some(MarkEventContent::Transaction(Box::new(content))),
+        });
+        Ok(json!({}))
+    }
+
+    fn sorted_stocks(&self) -> Vec<Stock> {
+        let now = self.now();
+        let mut s: Vec<_> = self
+            .stocks
+            .iter()
+            .filter(|s| s.end.is_none_or(|e| e > now))
+            .cloned()
+            .collect();
+        s.sort_by_key(|s| s.priority_of_show.unwrap_or(i64::MAX));
+        s
+    }
+
+    pub(crate) fn stocks(&self, key: &str) -> Res<Vec<Stock>> {
+        self.acc(key)?;
+        Ok(self.sorted_stocks())
+    }
+
+    pub(crate) fn notifications(&self, key: &str, body: &[u8]) -> Res<Vec<Notification>> {
+        let all: Vec<_> = self.acc(key)?.notifications.iter().rev().cloned().collect();
+        slice(&all, body)
+    }
+
+    // ---- admin ----
+
+    pub(crate) fn pending_codes(&self, phone: &str) -> Res<PendingCodes> {
+        let (key, p) = key_of(phone)?;
+        let a = self
+            .auth
+            .get(&key)
+            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no verification for this phone"))?;
+        Ok(PendingCodes {
+            phone: p.bracketed(),
+            code: a.sms.as_ref().map(|(c, _)| c.clone()),
+            call_to: a.call.as_ref().map(|(t, _)| t.clone()),
+            captcha_answer: a.captcha.as_ref().map(|(_, ans)| ans.clone()),
+        })
+    }
+
+    pub(crate) fn add_marks(&mut self, phone: &str, amount: Decimal, reason: &str) -> Res<Decimal> {
+        let (key, _) = key_of(phone)?;
+        if amount.abs() > dec("1000000000") {
+            return Err(ApiError::field(
+                400,
+                "INVALID_AMOUNT",
+                "amount",
+                "too large",
+            ));
+        }
+        let now = self.now();
+        let id = self.next_event_id();
+        let acc = self
+            .accounts
+            .get_mut(&key)
+            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+        if acc.marks + amount < Decimal::ZERO {
+            return Err(ApiError::field(
+                400,
+                "NOT_ENOUGH_MARKS",
+                "amount",
+                "the balance would go negative",
+            ));
+        }
+        push_marks(acc, id, now, amount, reason, None);
+        Ok(acc.marks)
+    }
+
+    pub(crate) fn add_purchase(&mut self, phone: &str, p: &SandboxPurchase) -> Res<Transaction> {
+        let (key, _) = key_of(phone)?;
+        if p.positions.is_empty() {
+            return Err(ApiError::field(400, "EMPTY", "positions", "no positions"));
+        }
+        let limit = dec("1000000000");
+        let mut cash = Decimal::ZERO;
+        let mut positions = Vec::new();
+        for (i, l) in p.positions.iter().enumerate() {
+            if l.price < Decimal::ZERO
+                || l.price > limit
+                || l.quantity <= Decimal::ZERO
+                || l.quantity > dec("1000000")
+            {
+                return Err(ApiError::field(
+                    400,
+                    "INVALID_POSITION",
+                    "positions",
+                    &format!("position {i}: price or quantity out of range"),
+                ));
+            }
+            let total = l.price.checked_mul(l.quantity).ok_or_else(|| {
+                ApiError::field(400, "INVALID_POSITION", "positions", "too large")
+            })?;
+            cash = cash.checked_add(total).ok_or_else(|| {
+                ApiError::field(400, "INVALID_POSITION", "positions", "too large")
+            })?;
+            positions.push(Position::new(
+                (1_808_985 + i).to_string(),
+                l.name.clone(),
+                l.price,
+                l.quantity,
+            ));
+        }
+        let now = self.now();
+        self.next_order += 1;
+        let order_id = self.next_order.to_string();
+        let event_id = self.next_event_id();
+        let levels = {
+            let acc = self
+                .accounts
+                .get(&key)
+                .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+            self.levels_of(acc)
+        };
+        let acc = self
+            .accounts
+            .get_mut(&key)
+            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+        let max_spend = (cash * levels.mark_to_cash / Decimal::from(100)).round_dp(2);
+        let spend = p.spend.max(Decimal::ZERO).min(acc.marks).min(max_spend);
+        let final_cash = cash - spend;
+        let earn = (final_cash * levels.cash_to_mark / Decimal::from(100)).round_dp(2);
+        let before = acc.marks;
+        let after = before - spend + earn;
+        let tx = Transaction {
+            order_id: order_id.clone(),
+            time: now,
+            receipt_number: Some((acc.txs.len() + 1).to_string()),
+            transaction_type: Some(TransactionType::Sell),
+            positions,
+            cash,
+            external_cash_discount: Some(Decimal::ZERO),
+            cash_stock_discount: Some(Decimal::ZERO),
+            cash_discount: Some(spend),
+            final_cash,
+            mark_before: before,
+            mark_increase: earn,
+            mark_decrease: spend,
+            mark_current: after,
+            store: Some(Store::new(
+                p.store
+                    .clone()
+                    .unwrap_or_else(|| "a9670af4-eb8e-11ec-a428-b06ebf2fab22".into()),
+                "Розничный магазин",
+                StoreType::OneC,
+            )),
+        };
+        acc.marks = after;
+        acc.purchases_sum += final_cash;
+        acc.txs.push(TxRec {
+            tx: tx.clone(),
+            review: None,
+            reply: None,
+        });
+        acc.events.push(MarkEvent {
+            id: event_id,
+            name: Some("Покупка".into()),
+            time: now,
+            mark_before: before,
+            mark_increase: earn,
+            mark_decrease: spend,
+            mark_current: after,
+            event_type: MarkEventType::Transaction,
+            content: Some(MarkEventContent::Transaction(Box::new(
+                TransactionWithReview::new(tx.clone()),
+            ))),
+        });
+        Ok(tx)
+    }
+
+    pub(crate) fn delete_customer(&mut self, phone: &str) -> Res<bool> {
+        let (key, _) = key_of(phone)?;
+        match self.accounts.remove(&key) {
+            Some(acc) => {
+                self.tokens.remove(&acc.token);
+                self.auth.remove(&key);
+                Ok(true)
+            }
+            None => Ok(false),
+        }
+    }
+}
+
+fn push_marks(
+    acc: &mut Account,
+    id: String,
+    now: NaiveDateTime,
+    amount: Decimal,
+    reason: &str,
+    content: Option<MarkEventContent>,
+) {
+    let before = acc.marks;
+    let after = before + amount;
+    acc.marks = after;
+    acc.events.push(MarkEvent {
+        id,
+        name: Some(reason.to_owned()),
+        time: now,
+        mark_before: before,
+        mark_increase: amount.max(Decimal::ZERO),
+        mark_decrease: (-amount).max(Decimal::ZERO),
+        mark_current: after,
+        event_type: MarkEventType::Event,
+        content,
+    });
+}
+
+fn validate_profile(d: &ProfileData) -> Res<()> {
+    if d.name.trim().is_empty() {
+        return Err(ApiError::field(
+            400,
+            "INVALID_NAME",
+            "name",
+            "Имя обязательно",
+        ));
+    }
+    if d.name.chars().count() > 100 {
+        return Err(ApiError::field(
+            400,
+            "INVALID_NAME",
+            "name",
+            "Имя слишком длинное",
+        ));
+    }
+    if let Some(e) = &d.email {
+        if !e.is_empty() && !e.contains('@') {
+            return Err(ApiError::field(
+                400,
+                "INVALID_EMAIL",
+                "email",
+                "Некорректный адрес почты",
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn apply_profile(c: &mut Customer, d: &ProfileData) {
+    c.name = Some(d.name.trim().to_owned());
+    if d.surname.is_some() {
+        c.surname = d.surname.clone();
+    }
+    if d.patronymic.is_some() {
+        c.patronymic = d.patronymic.clone();
+    }
+    if d.b_date.is_some() {
+        c.b_date = d.b_date;
+    }
+    if d.male.is_some() {
+        c.male = d.male;
+    }
+    if d.email.is_some() {
+        c.email = d.email.clone();
+    }
+}
