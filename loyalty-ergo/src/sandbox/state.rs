@@ -1,0 +1,1145 @@
+//! The sandbox's in-memory world and the API's behaviour over it.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::time::Duration;
+
+use chrono::{DateTime, Days, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use serde::Serialize;
+use serde_json::{Value, json};
+
+use crate::error::ErgoMethod;
+use crate::types::{Action, DATETIME_FORMAT};
+
+/// An API error: code and comment.
+pub(crate) type ApiError = (i64, String);
+
+fn err(code: i64, comment: impl Into<String>) -> ApiError {
+    (code, comment.into())
+}
+
+/// A seller (a programme member).
+#[derive(Debug, Clone)]
+pub(crate) struct Seller {
+    pub phone: String,
+    pub name: String,
+    pub lastname: String,
+    pub surname: String,
+    pub email: String,
+    pub active: bool,
+    pub trade_points: Vec<u64>,
+    pub bonus: Decimal,
+    pub points: Decimal,
+    /// Earned before the registrations the sandbox holds.
+    pub earned_before: Decimal,
+    pub payoffs: Vec<(NaiveDate, Decimal, String)>,
+    pub pending_changes: BTreeSet<&'static str>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ModelRec {
+    pub id: u64,
+    pub name: String,
+    pub points: Decimal,
+    pub brand_id: u64,
+    pub brand: String,
+    pub imei: bool,
+    pub photo: bool,
+    pub tt: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ActionRec {
+    pub id: u64,
+    pub name: String,
+    pub type_id: u8,
+    pub date_from: NaiveDate,
+    pub date_to: NaiveDate,
+    pub description: Option<String>,
+    pub hot_notice: Option<String>,
+    pub models: Vec<ModelRec>,
+}
+
+impl ActionRec {
+    fn hash(&self) -> String {
+        // Not ERGO's hash (unknown): a stable digest of the same inputs.
+        let mut s = format!("{}|{}|{}", self.id, self.date_from, self.date_to);
+        let mut models: Vec<&ModelRec> = self.models.iter().collect();
+        models.sort_by_key(|m| m.id);
+        for m in models {
+            s.push_str(&format!("|{}:{}", m.id, m.points));
+        }
+        format!("{:016x}", fnv(&s))
+    }
+
+    fn is_running(&self, day: NaiveDate) -> bool {
+        day >= self.date_from && day <= self.date_to
+    }
+}
+
+fn fnv(s: &str) -> u64 {
+    s.bytes().fold(0xcbf2_9ce4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3)
+    })
+}
+
+/// The type of a stored registration.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RegState {
+    ToBalance,
+    ForTest,
+    ForConfirmation,
+    Rejected,
+    /// Moved to the balance already.
+    Paid,
+}
+
+impl RegState {
+    fn type_name(self) -> &'static str {
+        match self {
+            Self::ToBalance | Self::Paid => "registration_to_balance",
+            Self::ForTest => "registration_for_test",
+            Self::ForConfirmation => "registration_for_confirmation",
+            Self::Rejected => "registration_rejected",
+        }
+    }
+    fn status(self) -> &'static str {
+        match self {
+            Self::ToBalance => "Підтверджена",
+            Self::ForTest => "Потрібен тест",
+            Self::ForConfirmation => "На підтвердженні",
+            Self::Rejected => "Відхилена",
+            Self::Paid => "Зарахована",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RegRec {
+    pub id: u64,
+    pub phone: String,
+    pub sn: String,
+    pub action_name: String,
+    pub model_name: String,
+    pub points: Decimal,
+    pub date: NaiveDateTime,
+    pub state: RegState,
+    pub comment: String,
+    pub to_balance_date: Option<NaiveDateTime>,
+}
+
+/// A question a seller sent with `PostQuestion`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub struct StoredQuestion {
+    /// The seller's phone (12 digits).
+    pub phone: String,
+    /// The question.
+    pub question: String,
+    /// The attached file's name, if any.
+    pub file_name: Option<String>,
+    /// The attached file's MIME type, if any.
+    pub file_type: Option<String>,
+    /// The attached file's size in bytes (0 without a file).
+    pub file_size: usize,
+    /// When it arrived (sandbox clock, UTC).
+    pub at: String,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct NoticeRec {
+    pub id: u64,
+    pub name: String,
+    pub text: String,
+    pub from: NaiveDateTime,
+    pub to: NaiveDateTime,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ArticleRec {
+    pub id: u64,
+    pub name: String,
+    pub date: NaiveDate,
+    pub notice: String,
+    pub photo: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+struct CodeRec {
+    code: String,
+    issued_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+struct SessionRec {
+    phone: String,
+    expires_at: DateTime<Utc>,
+}
+
+/// A file part received by the sandbox.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FilePart {
+    pub name: Option<String>,
+    pub content_type: Option<String>,
+    pub size: usize,
+}
+
+/// A request as the sandbox reads it, JSON or multipart alike: text fields and an optional file.
+#[derive(Debug, Default)]
+pub(crate) struct Input {
+    pub fields: HashMap<String, Value>,
+    pub file: Option<FilePart>,
+}
+
+impl Input {
+    /// A field as trimmed text (`None` when absent, null or empty).
+    pub fn text(&self, key: &str) -> Option<String> {
+        let t = match self.fields.get(key)? {
+            Value::String(s) => s.trim().to_owned(),
+            Value::Number(n) => n.to_string(),
+            Value::Bool(b) => b.to_string(),
+            _ => return None,
+        };
+        (!t.is_empty()).then_some(t)
+    }
+
+    fn id(&self, key: &str) -> Option<u64> {
+        self.text(key)?.parse().ok()
+    }
+}
+
+/// The sandbox's settings.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub session_ttl: Duration,
+    pub code_cooldown: Duration,
+    pub fixed_code: Option<String>,
+}
+
+/// The whole in-memory world.
+#[derive(Debug)]
+pub(crate) struct World {
+    pub settings: Settings,
+    pub sellers: BTreeMap<String, Seller>,
+    pub trade_points: BTreeMap<u64, String>,
+    pub actions: Vec<ActionRec>,
+    /// Serial number → (action, model) it belongs to.
+    pub serials: HashMap<String, Vec<(u64, u64)>>,
+    pub registrations: Vec<RegRec>,
+    codes: HashMap<String, CodeRec>,
+    pub last_codes: HashMap<String, String>,
+    sessions: HashMap<String, SessionRec>,
+    pub notices: Vec<NoticeRec>,
+    pub news: Vec<ArticleRec>,
+    pub questions: Vec<StoredQuestion>,
+    next_id: u64,
+}
+
+fn dec(n: i64) -> Decimal {
+    Decimal::from(n)
+}
+
+/// Decimal as the seed writes numbers: integers as JSON numbers, fractions as strings (exact).
+fn num(d: Decimal) -> Value {
+    let d = d.normalize();
+    if d.scale() == 0 {
+        if let Ok(i) = i64::try_from(d.mantissa()) {
+            return Value::from(i);
+        }
+    }
+    Value::from(d.to_string())
+}
+
+fn flag(b: bool) -> Value {
+    Value::from(if b { "1" } else { "0" })
+}
+
+impl World {
+    /// The demo world, with dates around `now`.
+    pub fn seeded(settings: Settings, now: DateTime<Utc>) -> Self {
+        let today = now.date_naive();
+        let days_ago = |n: u64| today.checked_sub_days(Days::new(n)).unwrap_or(today);
+        let days_ahead = |n: u64| today.checked_add_days(Days::new(n)).unwrap_or(today);
+        let at = |d: NaiveDate, h: u32| d.and_hms_opt(h, 0, 0).unwrap_or_default();
+
+        let mut sellers = BTreeMap::new();
+        let seller = |phone: &str,
+                      name: &str,
+                      lastname: &str,
+                      surname: &str,
+                      email: &str,
+                      active: bool,
+                      tts: Vec<u64>| Seller {
+            phone: phone.to_owned(),
+            name: name.to_owned(),
+            lastname: lastname.to_owned(),
+            surname: surname.to_owned(),
+            email: email.to_owned(),
+            active,
+            trade_points: tts,
+            bonus: Decimal::ZERO,
+            points: Decimal::ZERO,
+            earned_before: Decimal::ZERO,
+            payoffs: Vec::new(),
+            pending_changes: BTreeSet::new(),
+        };
+        let mut test = seller(
+            "380889993366",
+            "Test",
+            "Testuvalniy",
+            "Testovich",
+            "test@email.net",
+            true,
+            vec![1771, 45765],
+        );
+        test.bonus = dec(1250);
+        test.earned_before = dec(4000);
+        test.payoffs = vec![(
+            days_ahead(20),
+            dec(2019),
+            "Тест Тестов Тестович, поповнення картки Приватбанк 2222 3333 4444 5555".into(),
+        )];
+        sellers.insert(test.phone.clone(), test);
+        let olena = seller(
+            "380501112233",
+            "Олена",
+            "Коваль",
+            "Петрівна",
+            "olena@example.com",
+            true,
+            vec![2001],
+        );
+        sellers.insert(olena.phone.clone(), olena);
+        let blocked = seller(
+            "380671234567",
+            "Іван",
+            "Заблокований",
+            "Іванович",
+            "blocked@example.com",
+            false,
+            vec![2001],
+        );
+        sellers.insert(blocked.phone.clone(), blocked);
+
+        let trade_points = BTreeMap::from([
+            (1771, "Фокстрот, Київ, вул. Хрещатик 1".to_owned()),
+            (45765, "Епіцентр, Львів, вул. Городоцька 10".to_owned()),
+            (2001, "Comfy, Одеса, вул. Дерибасівська 5".to_owned()),
+        ]);
+
+        let model = |id, name: &str, points, brand_id, brand: &str, imei, photo, tt| ModelRec {
+            id,
+            name: name.to_owned(),
+            points: dec(points),
+            brand_id,
+            brand: brand.to_owned(),
+            imei,
+            photo,
+            tt,
+        };
+        let actions = vec![
+            ActionRec {
+                id: 17,
+                name: "Телевізори ERGO: фото серійного номера".into(),
+                type_id: 0,
+                date_from: days_ago(30),
+                date_to: days_ahead(60),
+                description: Some("За кожен проданий телевізор ERGO — бали. Потрібне фото наклейки з серійним номером.".into()),
+                hot_notice: Some("Важливо додати фото".into()),
+                models: vec![model(17, "ERGO 43DUS6000", 25, 6, "ERGO", true, true, false)],
+            },
+            ActionRec {
+                id: 147,
+                name: "Тестова акція для мобільного застосунку".into(),
+                type_id: 1,
+                date_from: days_ago(30),
+                date_to: days_ahead(90),
+                description: None,
+                hot_notice: None,
+                models: vec![
+                    model(1511, "LED лампа Ergo", 100, 6, "ERGO", false, false, false),
+                    model(1512, "LED лампа Ergo Standard", 150, 6, "ERGO", true, false, true),
+                ],
+            },
+            ActionRec {
+                id: 160,
+                name: "Ergo ТВ серпень (завершена)".into(),
+                type_id: 1,
+                date_from: days_ago(120),
+                date_to: days_ago(60),
+                description: Some("Акція завершилась".into()),
+                hot_notice: None,
+                models: vec![model(1600, "65CU6565MC", 25, 6, "ERGO", true, false, false)],
+            },
+        ];
+
+        let mut serials: HashMap<String, Vec<(u64, u64)>> = HashMap::new();
+        for (sn, a, m) in [
+            // PostSN registers these (LED lamp, no photo or trade point needed).
+            ("123123", 147, 1511),
+            ("LED0001", 147, 1511),
+            ("LED0002", 147, 1511),
+            ("LED0003", 147, 1511),
+            // PostSN answers result 2: the model needs a trade point / a photo.
+            ("STD0001", 147, 1512),
+            ("TV0001", 17, 17),
+            ("TV0002", 17, 17),
+            // Several actions: PostSN error 17.
+            ("MULTI001", 147, 1511),
+            ("MULTI001", 17, 17),
+            // Only in a finished action: PostSN error 13.
+            ("OLD0001", 160, 1600),
+        ] {
+            serials.entry(sn.to_owned()).or_default().push((a, m));
+        }
+
+        let registrations = vec![
+            RegRec {
+                id: 127,
+                phone: "380889993366".into(),
+                sn: "1234123534".into(),
+                action_name: "Ergo ТВ серпень 2018".into(),
+                model_name: "65CU6565MC".into(),
+                points: dec(25),
+                date: at(days_ago(70), 15),
+                state: RegState::Rejected,
+                comment: "Вы не являетесь участником партнерской программы".into(),
+                to_balance_date: None,
+            },
+            RegRec {
+                id: 128,
+                phone: "380889993366".into(),
+                sn: "LED0000".into(),
+                action_name: "Тестова акція для мобільного застосунку".into(),
+                model_name: "LED лампа Ergo".into(),
+                points: dec(100),
+                date: at(days_ago(20), 11),
+                state: RegState::Paid,
+                comment: String::new(),
+                to_balance_date: Some(at(days_ago(10), 9)),
+            },
+        ];
+
+        let notices = vec![
+            NoticeRec {
+                id: 17,
+                name: "Нова акція на телевізори".into(),
+                text: "Реєструйте продажі телевізорів ERGO з фото серійного номера.".into(),
+                from: at(days_ago(2), 12),
+                to: at(days_ahead(10), 0),
+            },
+            NoticeRec {
+                id: 29,
+                name: "Технічні роботи".into(),
+                text: "Сайт клубу буде недоступний у неділю з 02:00 до 04:00.".into(),
+                from: at(days_ago(1), 0),
+                to: at(days_ahead(3), 17),
+            },
+        ];
+        let news = vec![
+            ArticleRec {
+                id: 67657,
+                name: "Старт осіннього сезону ERGO CLUB".into(),
+                date: days_ago(3),
+                notice: "Нові акції на телевізори та лампи".into(),
+                photo: String::new(),
+                text: "<p>Нові акції на <b>телевізори</b> та лампи ERGO. Деталі на <a href=\"https://club.ergo-global.com/\">сайті</a>.</p>".into(),
+            },
+            ArticleRec {
+                id: 45342,
+                name: "Переможці літнього конкурсу".into(),
+                date: days_ago(9),
+                notice: "Вітаємо кращих продавців літа".into(),
+                photo: "https://club.ergo-global.com/img/news/45342.jpg".into(),
+                text: "<p>Вітаємо переможців!</p>".into(),
+            },
+        ];
+
+        Self {
+            settings,
+            sellers,
+            trade_points,
+            actions,
+            serials,
+            registrations,
+            codes: HashMap::new(),
+            last_codes: HashMap::new(),
+            sessions: HashMap::new(),
+            notices,
+            news,
+            questions: Vec::new(),
+            next_id: 1000,
+        }
+    }
+
+    fn next_id(&mut self) -> u64 {
+        self.next_id += 1;
+        self.next_id
+    }
+
+    /// Runs one API call. `Ok` is the success body without `methodresponse`.
+    pub fn handle(
+        &mut self,
+        method: ErgoMethod,
+        input: &Input,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        match method {
+            ErgoMethod::GetAuthCode => self.get_auth_code(input, now),
+            ErgoMethod::GetToken => self.get_token(input, now),
+            _ => {
+                let phone = self.check_session(input, now)?;
+                self.with_session(method, &phone, input, now)
+            }
+        }
+    }
+
+    fn with_session(
+        &mut self,
+        method: ErgoMethod,
+        phone: &str,
+        input: &Input,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        match method {
+            ErgoMethod::GetChanges => Ok(self.get_changes(phone)),
+            ErgoMethod::GetProfile => self.profile(phone),
+            ErgoMethod::PostProfile => self.post_profile(phone, input),
+            ErgoMethod::GetBalanceInfo => self.balance(phone),
+            ErgoMethod::GetRegistrations => Ok(self.registrations_of(phone, input)),
+            ErgoMethod::GetNotices => Ok(self.notices_json(now)),
+            ErgoMethod::GetActions => Ok(self.actions_json()),
+            ErgoMethod::PostSN => self.post_sn(phone, input, now),
+            ErgoMethod::PostSNModel => self.post_sn_model(phone, input, now),
+            ErgoMethod::PostQuestion => self.post_question(phone, input, now),
+            ErgoMethod::GetNews => Ok(self.news_json()),
+            ErgoMethod::GetArticle => self.article(input),
+            ErgoMethod::GetAuthCode | ErgoMethod::GetToken => Err(err(0, "unexpected method")),
+        }
+    }
+
+    fn phone_of(input: &Input) -> Option<String> {
+        let p: String = input
+            .text("phone")?
+            .chars()
+            .filter(char::is_ascii_digit)
+            .collect();
+        (p.len() == 12).then_some(p)
+    }
+
+    fn get_auth_code(&mut self, input: &Input, now: DateTime<Utc>) -> Result<Value, ApiError> {
+        let phone = Self::phone_of(input).ok_or_else(|| err(1, "incorrect phone"))?;
+        let seller = self
+            .sellers
+            .get(&phone)
+            .ok_or_else(|| err(1, "incorrect phone"))?;
+        if !seller.active {
+            return Err(err(3, "user is not active"));
+        }
+        let cooldown = chrono::Duration::from_std(self.settings.code_cooldown)
+            .unwrap_or(chrono::Duration::MAX);
+        if let Some(c) = self.codes.get(&phone) {
+            if now.signed_duration_since(c.issued_at) < cooldown {
+                return Err(err(2, "code has been sent"));
+            }
+        }
+        let code = self
+            .settings
+            .fixed_code
+            .clone()
+            .unwrap_or_else(|| format!("{:04}", fastrand::u32(0..10_000)));
+        self.codes.insert(
+            phone.clone(),
+            CodeRec {
+                code: code.clone(),
+                issued_at: now,
+            },
+        );
+        self.last_codes.insert(phone, code);
+        Ok(json!({"result": 1, "comment": "Код надіслано на вказаний номер телефону"}))
+    }
+
+    fn get_token(&mut self, input: &Input, now: DateTime<Utc>) -> Result<Value, ApiError> {
+        let phone = Self::phone_of(input).ok_or_else(|| err(1, "incorrect phone"))?;
+        let seller = self
+            .sellers
+            .get(&phone)
+            .ok_or_else(|| err(1, "incorrect phone"))?;
+        if !seller.active {
+            return Err(err(3, "user is not active"));
+        }
+        let given = input.text("code").unwrap_or_default();
+        match self.codes.get(&phone) {
+            Some(c) if c.code == given => {}
+            _ => return Err(err(2, "incorrect code")),
+        }
+        self.codes.remove(&phone);
+        let token: String = (0..32)
+            .map(|_| char::from_digit(fastrand::u32(0..16), 16).unwrap_or('0'))
+            .collect();
+        let ttl = chrono::Duration::from_std(self.settings.session_ttl)
+            .unwrap_or(chrono::Duration::days(3650));
+        self.sessions.insert(
+            token.clone(),
+            SessionRec {
+                phone: phone.clone(),
+                expires_at: now + ttl,
+            },
+        );
+        let mut body = self.profile_fields(&phone);
+        if let Value::Object(m) = &mut body {
+            m.insert("session".into(), Value::from(token));
+            m.remove("trade_points");
+        }
+        Ok(body)
+    }
+
+    fn check_session(&self, input: &Input, now: DateTime<Utc>) -> Result<String, ApiError> {
+        let token = input.text("session").unwrap_or_default();
+        let s = self
+            .sessions
+            .get(&token)
+            .ok_or_else(|| err(2, "the session is incorrect"))?;
+        if s.expires_at <= now {
+            return Err(err(1, "the session was expired"));
+        }
+        match self.sellers.get(&s.phone) {
+            Some(seller) if seller.active => Ok(s.phone.clone()),
+            _ => Err(err(3, "user is not active")),
+        }
+    }
+
+    /// Expires sessions (all, or one phone's); returns how many.
+    pub fn expire_sessions(&mut self, phone: Option<&str>, now: DateTime<Utc>) -> usize {
+        let mut n = 0;
+        for s in self.sessions.values_mut() {
+            if phone.is_none_or(|p| p == s.phone) && s.expires_at > now {
+                s.expires_at = now;
+                n += 1;
+            }
+        }
+        n
+    }
+
+    fn get_changes(&mut self, phone: &str) -> Value {
+        let changes: Vec<&'static str> = self
+            .sellers
+            .get_mut(phone)
+            .map(|s| std::mem::take(&mut s.pending_changes).into_iter().collect())
+            .unwrap_or_default();
+        if changes.is_empty() {
+            return json!({"code": 0});
+        }
+        let modified: Vec<Value> = changes
+            .into_iter()
+            .map(|t| json!({"data_type": t, "data_api": format!("Get{t}")}))
+            .collect();
+        json!({"code": 1, "Modified_data": modified})
+    }
+
+    /// Marks `kind` changed for every seller.
+    pub fn mark_changed(&mut self, kind: &'static str) {
+        for s in self.sellers.values_mut() {
+            s.pending_changes.insert(kind);
+        }
+    }
+
+    fn profile_fields(&self, phone: &str) -> Value {
+        let Some(s) = self.sellers.get(phone) else {
+            return json!({});
+        };
+        let tts: Vec<Value> = s
+            .trade_points
+            .iter()
+            .map(|id| {
+                json!({"tt_id": id, "tt_name": self.trade_points.get(id).cloned().unwrap_or_default()})
+            })
+            .collect();
+        json!({
+            "active": i32::from(s.active),
+            "user_name": s.name,
+            "user_lastname": s.lastname,
+            "user_surname": s.surname,
+            "user_phone": s.phone,
+            "user_email": s.email,
+            "trade_points": tts,
+        })
+    }
+
+    fn profile(&self, phone: &str) -> Result<Value, ApiError> {
+        Ok(self.profile_fields(phone))
+    }
+
+    fn post_profile(&mut self, phone: &str, input: &Input) -> Result<Value, ApiError> {
+        if let Some(s) = self.sellers.get_mut(phone) {
+            if let Some(v) = input.text("user_name") {
+                s.name = v;
+            }
+            if let Some(v) = input.text("user_lastname") {
+                s.lastname = v;
+            }
+            if let Some(v) = input.text("user_surname") {
+                s.surname = v;
+            }
+            if let Some(v) = input.text("user_email") {
+                s.email = v;
+            }
+        }
+        Ok(self.profile_fields(phone))
+    }
+
+    fn sum(&self, phone: &str, pred: impl Fn(RegState) -> bool) -> Decimal {
+        self.registrations
+            .iter()
+            .filter(|r| r.phone == phone && pred(r.state))
+            .map(|r| r.points)
+            .sum()
+    }
+
+    fn balance(&self, phone: &str) -> Result<Value, ApiError> {
+        let s = self
+            .sellers
+            .get(phone)
+            .ok_or_else(|| err(2, "the session is incorrect"))?;
+        let all = s.earned_before + self.sum(phone, |st| st != RegState::Rejected);
+        let payoffs: Vec<Value> = s
+            .payoffs
+            .iter()
+            .map(|(d, b, how)| {
+                json!({"to_payoff_date": d.format("%Y-%m-%d").to_string(), "to_payoff_bonus": num(*b), "to_payoff_get": how})
+            })
+            .collect();
+        Ok(json!({
+            "active": 1,
+            "bonus": num(s.bonus),
+            "points": num(s.points),
+            "registration_to_balance": num(self.sum(phone, |st| st == RegState::ToBalance)),
+            "registration_for_test": num(self.sum(phone, |st| st == RegState::ForTest)),
+            "registration_for_confirmation": num(self.sum(phone, |st| st == RegState::ForConfirmation)),
+            "registration_rejected": num(self.sum(phone, |st| st == RegState::Rejected)),
+            "registration_all": num(all),
+            "to_payoff": payoffs,
+        }))
+    }
+
+    fn registrations_of(&self, phone: &str, input: &Input) -> Value {
+        let kind = input
+            .text("type_registration")
+            .unwrap_or_else(|| "registration_all".into());
+        let regs: Vec<Value> = self
+            .registrations
+            .iter()
+            .filter(|r| r.phone == phone && (kind == "registration_all" || r.state.type_name() == kind))
+            .map(|r| {
+                json!({
+                    "registration_id": r.id,
+                    "registration_status": r.state.status(),
+                    "registration_comment": r.comment,
+                    "registration_sn": r.sn,
+                    "registration_action": r.action_name,
+                    "registration_model": r.model_name,
+                    "registration_points": num(r.points),
+                    "registration_date": r.date.format(DATETIME_FORMAT).to_string(),
+                    "registration_to_balance": i32::from(r.to_balance_date.is_some()),
+                    "registration_to_balance_date": r.to_balance_date.map(|d| d.format(DATETIME_FORMAT).to_string()).unwrap_or_default(),
+                })
+            })
+            .collect();
+        json!({"active": 1, "type_registration": kind, "registrations": regs})
+    }
+
+    fn notices_json(&self, now: DateTime<Utc>) -> Value {
+        let now = now.naive_utc();
+        let list: Vec<Value> = self
+            .notices
+            .iter()
+            .filter(|n| n.to >= now)
+            .map(|n| {
+                json!({
+                    "notice_id": n.id,
+                    "notice_name": n.name,
+                    "notice_text": n.text,
+                    "notice_from": n.from.format(DATETIME_FORMAT).to_string(),
+                    "notice_to": n.to.format(DATETIME_FORMAT).to_string(),
+                })
+            })
+            .collect();
+        json!({"active": 1, "notices": list})
+    }
+
+    fn actions_json(&self) -> Value {
+        let list: Vec<Value> = self
+            .actions
+            .iter()
+            .map(|a| {
+                let models: Vec<Value> = a
+                    .models
+                    .iter()
+                    .map(|m| {
+                        json!({
+                            // The seed mixes "1511" and 1512: ids go out as strings here.
+                            "model_id": m.id.to_string(),
+                            "model_name": m.name,
+                            "model_pionts": num(m.points),
+                            "model_brand_id": m.brand_id,
+                            "model_brand": m.brand,
+                            "model_imei": flag(m.imei),
+                            "model_photo": flag(m.photo),
+                            "model_tt": flag(m.tt),
+                            "model_hash": format!("{:012x}", fnv(&format!("{}:{}:{}", m.id, m.name, m.points))),
+                        })
+                    })
+                    .collect();
+                let mut v = json!({
+                    "action_id": a.id,
+                    "action_name": a.name,
+                    "action_type_id": a.type_id,
+                    "action_type": if a.type_id == 0 { "Накопительная" } else { "Бонусная" },
+                    "action_date_from": a.date_from.format("%Y-%m-%d").to_string(),
+                    "action_date_to": a.date_to.format("%Y-%m-%d").to_string(),
+                    "action_hash": a.hash(),
+                    "models": models,
+                });
+                if let Value::Object(m) = &mut v {
+                    if let Some(d) = &a.description {
+                        m.insert("action_description".into(), Value::from(d.clone()));
+                    }
+                    if let Some(h) = &a.hot_notice {
+                        m.insert("action_hot_notice".into(), Value::from(h.clone()));
+                    }
+                }
+                v
+            })
+            .collect();
+        json!({"active": 1, "actions": list})
+    }
+
+    fn news_json(&self) -> Value {
+        let list: Vec<Value> = self
+            .news
+            .iter()
+            .map(|a| {
+                json!({
+                    "article_id": a.id,
+                    "article_name": a.name,
+                    "article_date": a.date.format("%Y-%m-%d").to_string(),
+                    "article_notice": a.notice,
+                    "article_photo": a.photo,
+                })
+            })
+            .collect();
+        json!({"news": list})
+    }
+
+    fn article(&self, input: &Input) -> Result<Value, ApiError> {
+        let id = input.id("article_id");
+        let a = self
+            .news
+            .iter()
+            .find(|a| Some(a.id) == id)
+            .ok_or_else(|| err(4, "incorrect article_id"))?;
+        Ok(json!({"article_text": a.text}))
+    }
+
+    fn serial_is_valid(sn: &str) -> bool {
+        sn.len() >= 4 && sn.len() <= 64 && sn.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+    }
+
+    fn already_registered(&self, sn: &str) -> bool {
+        self.registrations
+            .iter()
+            .any(|r| r.sn == sn && r.state != RegState::Rejected)
+    }
+
+    fn register(
+        &mut self,
+        phone: &str,
+        sn: &str,
+        action_id: u64,
+        model_id: u64,
+        now: DateTime<Utc>,
+    ) -> Value {
+        let (action_name, model_name, points) = self
+            .actions
+            .iter()
+            .find(|a| a.id == action_id)
+            .and_then(|a| {
+                a.models
+                    .iter()
+                    .find(|m| m.id == model_id)
+                    .map(|m| (a.name.clone(), m.name.clone(), m.points))
+            })
+            .unwrap_or_default();
+        let id = self.next_id();
+        self.registrations.push(RegRec {
+            id,
+            phone: phone.to_owned(),
+            sn: sn.to_owned(),
+            action_name,
+            model_name,
+            points,
+            date: now.naive_utc(),
+            state: RegState::ForConfirmation,
+            comment: String::new(),
+            to_balance_date: None,
+        });
+        json!({"result": 1, "active": 1, "action_id": action_id, "model_id": model_id, "serial": sn})
+    }
+
+    fn post_sn(
+        &mut self,
+        phone: &str,
+        input: &Input,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        let sn = input
+            .text("sn")
+            .or_else(|| input.text("serial"))
+            .ok_or_else(|| err(16, "incorrect sn"))?;
+        if !Self::serial_is_valid(&sn) {
+            return Err(err(16, "incorrect sn"));
+        }
+        if self.already_registered(&sn) {
+            return Err(err(16, format!("Серийный номер {sn} уже зарегистрирован")));
+        }
+        let Some(known) = self.serials.get(&sn) else {
+            return Err(err(
+                16,
+                format!("Серийный номер {sn} не принимает участия в акции"),
+            ));
+        };
+        let today = now.date_naive();
+        let running: Vec<(u64, u64)> = known
+            .iter()
+            .copied()
+            .filter(|(a, _)| {
+                self.actions
+                    .iter()
+                    .any(|x| x.id == *a && x.is_running(today))
+            })
+            .collect();
+        match running.as_slice() {
+            [] => Err(err(13, "incorrect action model")),
+            [(a, m)] => {
+                let needs_more = self
+                    .actions
+                    .iter()
+                    .find(|x| x.id == *a)
+                    .and_then(|x| x.models.iter().find(|y| y.id == *m))
+                    .is_some_and(|y| y.photo || y.tt);
+                if needs_more {
+                    Ok(
+                        json!({"result": 2, "active": 1, "action_id": a, "model_id": m, "serial": sn, "comment": "model must be specified"}),
+                    )
+                } else {
+                    Ok(self.register(phone, &sn, *a, *m, now))
+                }
+            }
+            _ => Err(err(17, "found several action models")),
+        }
+    }
+
+    fn post_sn_model(
+        &mut self,
+        phone: &str,
+        input: &Input,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        let action_id = input.id("action_id");
+        let action = self
+            .actions
+            .iter()
+            .find(|a| Some(a.id) == action_id)
+            .cloned()
+            .ok_or_else(|| err(11, "incorrect action"))?;
+        // ERGO accepts a registration up to 3 days after the action's end.
+        let deadline = action
+            .date_to
+            .checked_add_days(Days::new(3))
+            .unwrap_or(action.date_to);
+        let captured = input
+            .text("date")
+            .and_then(|d| loyalty_core::de::parse_naive_datetime(&d))
+            .map_or(now.date_naive(), |d| d.date());
+        if now.date_naive() > deadline || captured > action.date_to || captured < action.date_from {
+            return Err(err(12, "incorrect action date"));
+        }
+        let model_id = input.id("model_id");
+        let model = action
+            .models
+            .iter()
+            .find(|m| Some(m.id) == model_id)
+            .cloned()
+            .ok_or_else(|| err(13, "incorrect action model"))?;
+        let sn = input.text("sn").ok_or_else(|| err(16, "incorrect sn"))?;
+        if !Self::serial_is_valid(&sn) {
+            return Err(err(16, "incorrect sn"));
+        }
+        if self.already_registered(&sn) {
+            return Err(err(16, format!("Серийный номер {sn} уже зарегистрирован")));
+        }
+        if let Some(known) = self.serials.get(&sn) {
+            if !known.contains(&(action.id, model.id)) {
+                return Err(err(
+                    16,
+                    format!("Серийный номер {sn} не принимает участия в акции"),
+                ));
+            }
+        }
+        let tt = input.text("sn_tt");
+        let own_tt = |id: &str| {
+            id.parse::<u64>().ok().is_some_and(|id| {
+                self.sellers
+                    .get(phone)
+                    .is_some_and(|s| s.trade_points.contains(&id))
+            })
+        };
+        match &tt {
+            Some(id) if !own_tt(id) => return Err(err(14, "incorrect sn_tt data")),
+            None if model.tt => return Err(err(14, "incorrect sn_tt data")),
+            _ => {}
+        }
+        if model.photo {
+            match &input.file {
+                None => return Err(err(15, "Необходимо приложить фото")),
+                Some(f)
+                    if f.size == 0
+                        || !f
+                            .content_type
+                            .as_deref()
+                            .is_some_and(|t| t.starts_with("image/")) =>
+                {
+                    return Err(err(14, "incorrect sn_photo data"));
+                }
+                Some(_) => {}
+            }
+        }
+        Ok(self.register(phone, &sn, action.id, model.id, now))
+    }
+
+    fn post_question(
+        &mut self,
+        phone: &str,
+        input: &Input,
+        now: DateTime<Utc>,
+    ) -> Result<Value, ApiError> {
+        let question = input
+            .text("question")
+            .ok_or_else(|| err(4, "incorrect question"))?;
+        let file = input.file.clone().unwrap_or_default();
+        self.questions.push(StoredQuestion {
+            phone: phone.to_owned(),
+            question,
+            file_name: file.name,
+            file_type: file.content_type,
+            file_size: file.size,
+            at: now.naive_utc().format(DATETIME_FORMAT).to_string(),
+        });
+        Ok(json!({"active": 1, "result": 1}))
+    }
+
+    /// Adds an action given in the wire shape of `GetActions`; returns its id.
+    pub fn add_action(&mut self, a: &Action, now: DateTime<Utc>) -> u64 {
+        let today = now.date_naive();
+        let id = if a.action_id == 0 {
+            self.next_id()
+        } else {
+            a.action_id
+        };
+        self.actions.retain(|x| x.id != id);
+        self.actions.push(ActionRec {
+            id,
+            name: a
+                .action_name
+                .clone()
+                .unwrap_or_else(|| format!("Акція {id}")),
+            type_id: match &a.action_type_id {
+                Some(crate::types::ActionType::Accumulative) => 0,
+                _ => 1,
+            },
+            date_from: a.action_date_from.unwrap_or(today),
+            date_to: a
+                .action_date_to
+                .unwrap_or_else(|| today.checked_add_days(Days::new(30)).unwrap_or(today)),
+            description: a.action_description.clone(),
+            hot_notice: a.action_hot_notice.clone(),
+            models: a
+                .models
+                .iter()
+                .map(|m| ModelRec {
+                    id: m.model_id,
+                    name: m.model_name.clone().unwrap_or_default(),
+                    points: m.model_points,
+                    brand_id: m.model_brand_id.unwrap_or(6),
+                    brand: m.model_brand.clone().unwrap_or_else(|| "ERGO".into()),
+                    imei: m.model_imei,
+                    photo: m.model_photo,
+                    tt: m.model_tt,
+                })
+                .collect(),
+        });
+        self.mark_changed("Actions");
+        id
+    }
+
+    /// Adds a serial number to the catalogue for an action's model.
+    pub fn add_serial(&mut self, sn: &str, action_id: u64, model_id: u64) {
+        self.serials
+            .entry(sn.to_owned())
+            .or_default()
+            .push((action_id, model_id));
+    }
+
+    /// Adds a news item; returns its id.
+    pub fn add_news(
+        &mut self,
+        name: String,
+        notice: String,
+        text: String,
+        photo: String,
+        now: DateTime<Utc>,
+    ) -> u64 {
+        let id = self.next_id();
+        self.news.insert(
+            0,
+            ArticleRec {
+                id,
+                name,
+                date: now.date_naive(),
+                notice,
+                photo,
+                text,
+            },
+        );
+        id
+    }
+
+    /// Adds a notice shown for `days` days; returns its id.
+    pub fn add_notice(&mut self, name: String, text: String, now: DateTime<Utc>) -> u64 {
+        let id = self.next_id();
+        let from = now.naive_utc();
+        self.notices.push(NoticeRec {
+            id,
+            name,
+            text,
+            from,
+            to: from + chrono::Duration::days(30),
+        });
+        self.mark_changed("Notices");
+        id
+    }
+
+    /// Blocks or unblocks a seller; `false` for an unknown phone.
+    pub fn set_active(&mut self, phone: &str, active: bool) -> bool {
+        match self.sellers.get_mut(phone) {
+            Some(s) => {
+                s.active = active;
+                s.pending_changes.insert("Profile");
+                true
+            }
+            None => false,
+        }
+    }
+}

@@ -1,0 +1,68 @@
+//! The session token and the SMS code never show up in logs, even at TRACE level; the phone is
+//! masked. Alone in its own test binary (tracing caches callsite interest per process).
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+use loyalty_core::{ExposeSecret, Phone, Region};
+use loyalty_ergo::{ErgoSandbox, SandboxConfig};
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn trace_logs_hide_token_and_code_and_mask_the_phone() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let sandbox = ErgoSandbox::start_with(SandboxConfig::new().fixed_code("97531"))
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    let phone = Phone::parse("380889993366", Region::UA).unwrap();
+    client.get_auth_code(&phone).await.unwrap();
+    let token = client.get_token(&phone, "97531").await.unwrap();
+    let session = token.to_session();
+    client.get_profile(&session).await.unwrap();
+    client.post_sn(&session, "LED0003").await.unwrap();
+    client.get_actions(&session).await.unwrap();
+    let secret = session.token().expose_secret().to_owned();
+    sandbox.shutdown().await;
+
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    assert!(logs.contains("ERGO request"), "no request trace: {logs}");
+    assert!(logs.contains("PostSN"), "{logs}");
+    assert!(!logs.contains(&secret), "token in logs: {logs}");
+    assert!(!logs.contains("97531"), "code in logs: {logs}");
+    assert!(!logs.contains("380889993366"), "full phone in logs: {logs}");
+    assert!(
+        logs.contains("38088*****66"),
+        "masked phone missing: {logs}"
+    );
+}
