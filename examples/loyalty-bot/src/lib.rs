@@ -5,8 +5,11 @@
 //! binary wires together, so that tests can drive them directly.
 #![deny(missing_docs)]
 
+pub mod app;
 pub mod barcode;
 pub mod config;
+pub mod engine;
 pub mod notify;
+pub mod runner;
 pub mod storage;
 pub mod texts;

@@ -1,13 +1,53 @@
-//! The example loyalty bot binary. Work in progress (issue 7): the storage layer exists and is
-//! tested; the flows and the wiring of the loyalty and messenger crates come next.
-#![allow(clippy::print_stderr)]
+//! The example loyalty bot. `cargo run -p loyalty-bot` runs it offline: the ERGO sandbox in
+//! process, the console as the messenger, an SQLite file. `--help` lists the configuration.
+#![allow(clippy::print_stdout, clippy::print_stderr)]
 
 use std::process::ExitCode;
 
-fn main() -> ExitCode {
-    eprintln!(
-        "loyalty-bot: only the storage layer is built so far (issue 7 in progress); \
-         there is no bot to run yet."
+use loyalty_bot::app;
+use loyalty_bot::config::{Config, VARIABLES};
+
+fn help() -> String {
+    let mut s = String::from(
+        "loyalty-bot: the example bot of the loyalty-bot SDK.\n\n\
+         With no configuration it runs offline: the loyalty provider's sandbox in process, the\n\
+         console as the messenger, and an SQLite file (loyalty-bot.db).\n\n\
+         Environment variables:\n",
     );
-    ExitCode::from(2)
+    for (name, what) in VARIABLES {
+        s.push_str(&format!("  {name:<24} {what}\n"));
+    }
+    s
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
+        print!("{}", help());
+        return ExitCode::SUCCESS;
+    }
+    tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_max_level(tracing::Level::WARN)
+        .init();
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("loyalty-bot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    if config.telegram.is_none() {
+        eprintln!(
+            "loyalty-bot: offline demo ({:?} sandbox, console). Type /start; Ctrl-D to quit.",
+            config.provider
+        );
+    }
+    match app::run(config).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("loyalty-bot: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }

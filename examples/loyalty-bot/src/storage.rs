@@ -11,7 +11,10 @@ use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
 
 /// Migrations, applied in order once each; kept in `migrations/`.
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_init.sql")),
+    (2, include_str!("../migrations/0002_outbox.sql")),
+];
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -152,6 +155,19 @@ pub struct PendingUpdate {
     /// Order of arrival.
     pub seq: i64,
     /// The update as JSON.
+    pub payload: String,
+}
+
+/// A reply waiting in the outbox.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxItem {
+    /// The chat to deliver to.
+    pub chat: ChatKey,
+    /// The update it answers.
+    pub update_key: String,
+    /// Its position among that update's replies.
+    pub idx: i64,
+    /// The reply as JSON.
     pub payload: String,
 }
 
@@ -607,6 +623,109 @@ impl Storage {
         .execute(&self.pool)
         .await?;
         Ok(r.rows_affected() == 1)
+    }
+
+    /// Finishes an update atomically: saves the chat's conversation state, queues the replies in
+    /// the outbox and marks the update handled. Returns `false` (and changes nothing) when the
+    /// update was already handled.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure (nothing is changed then).
+    pub async fn complete_update(
+        &self,
+        key: &ChatKey,
+        update_key: &str,
+        conversation: Option<&str>,
+        replies: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<bool, StorageError> {
+        let now = now_text(at);
+        let mut tx = self.pool.begin().await?;
+        let marked = sqlx::query(
+            "UPDATE bot_inbox SET handled_at = $3 WHERE messenger = $1 AND update_key = $2 AND handled_at IS NULL",
+        )
+        .bind(&key.messenger)
+        .bind(update_key)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        if marked.rows_affected() != 1 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        if let Some(state) = conversation {
+            sqlx::query(
+                "INSERT INTO bot_conversations (messenger, chat_id, state, updated_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (messenger, chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
+            )
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(state)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        for (idx, payload) in replies.iter().enumerate() {
+            sqlx::query(
+                "INSERT INTO bot_outbox (messenger, update_key, idx, chat_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
+            )
+            .bind(&key.messenger)
+            .bind(update_key)
+            .bind(i64::try_from(idx).unwrap_or(i64::MAX))
+            .bind(&key.chat_id)
+            .bind(payload)
+            .bind(&now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Replies queued but not yet delivered, oldest first.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn outbox_pending(&self, messenger: &str) -> Result<Vec<OutboxItem>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT o.update_key, o.idx, o.chat_id, o.payload FROM bot_outbox o
+             JOIN bot_inbox i ON i.messenger = o.messenger AND i.update_key = o.update_key
+             WHERE o.messenger = $1 AND o.sent_at IS NULL ORDER BY i.seq, o.update_key, o.idx",
+        )
+        .bind(messenger)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(OutboxItem {
+                    chat: ChatKey::new(messenger, r.try_get::<String, _>(2)?),
+                    update_key: r.try_get(0)?,
+                    idx: r.try_get(1)?,
+                    payload: r.try_get(3)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Marks a queued reply delivered.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn outbox_sent(
+        &self,
+        item: &OutboxItem,
+        at: DateTime<Utc>,
+    ) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE bot_outbox SET sent_at = $4 WHERE messenger = $1 AND update_key = $2 AND idx = $3",
+        )
+        .bind(&item.chat.messenger)
+        .bind(&item.update_key)
+        .bind(item.idx)
+        .bind(now_text(at))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     /// Reads a named cursor (a polling offset, say).

@@ -1,0 +1,1398 @@
+//! The conversation engine: one update in, replies and a new conversation state out.
+//!
+//! The engine is messenger-neutral (it sees `messenger_core` updates and produces
+//! `messenger_core` rich text and keyboards) and loyalty-neutral where it can be (it talks to
+//! `dyn LoyaltyProvider`); the ERGO-only flows (serial registration, questions) use the ERGO client.
+//! The conversation state is a small serde document stored per chat, so a restart continues each
+//! dialogue where it was.
+
+use std::sync::Arc;
+
+use chrono::{NaiveDateTime, Utc};
+use loyalty_bonusmoney::BonusMoneyClient;
+use loyalty_core::{
+    CodeOutcome, CodeRequest, Decimal, LoyaltyError, LoyaltyProvider, PageRequest, Phone, Region,
+    Session, Verification,
+};
+use loyalty_ergo::types::{Photo, SnModelRegistration, SnOutcome};
+use loyalty_ergo::{ActionsCache, ErgoClient};
+use messenger_core::{Button, ButtonAnswer, Keyboard, Messenger, RichText, Update, UpdateKind};
+use serde::{Deserialize, Serialize};
+
+use crate::barcode;
+use crate::storage::{ChatKey, Profile, Storage, StorageError};
+use crate::texts::{Lang, Texts};
+
+/// The ERGO programme's terms (seed 004, "Про програму").
+pub const ERGO_TERMS_LINK: &str = "https://club.ergo-global.com/img/Terms-and-agreements.pdf";
+/// Where blocked ERGO users are sent (seed 004, authorization step 3.2).
+pub const ERGO_SITE: &str = "https://club.ergo-global.com/";
+/// Items per page in lists.
+pub const PAGE_SIZE: u32 = 5;
+
+/// The loyalty programme behind the bot, with its provider-specific client.
+#[derive(Clone)]
+pub enum Programme {
+    /// ERGO CLUB: sellers register sales.
+    Ergo {
+        /// The client.
+        client: ErgoClient,
+        /// The actions cache (GetActions changes once a day).
+        actions: Arc<ActionsCache>,
+    },
+    /// BonusMoney: shop customers.
+    BonusMoney {
+        /// The client.
+        client: BonusMoneyClient,
+    },
+}
+
+impl Programme {
+    fn provider(&self) -> &dyn LoyaltyProvider {
+        match self {
+            Self::Ergo { client, .. } => client,
+            Self::BonusMoney { client } => client,
+        }
+    }
+
+    fn name(&self) -> &'static str {
+        self.provider().name()
+    }
+
+    fn display_name(&self) -> &'static str {
+        match self {
+            Self::Ergo { .. } => "ERGO CLUB",
+            Self::BonusMoney { .. } => "BonusMoney",
+        }
+    }
+
+    fn region(&self) -> Region {
+        match self {
+            Self::Ergo { .. } => Region::UA,
+            Self::BonusMoney { .. } => Region::RU,
+        }
+    }
+}
+
+/// Where a chat is in its dialogue.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum Step {
+    /// Waiting for a phone number (contact or typed).
+    #[default]
+    AwaitPhone,
+    /// Waiting for the confirmation code sent to `phone` (E.164).
+    AwaitCode {
+        /// The phone being verified.
+        phone: String,
+    },
+    /// Authorized, at the main menu.
+    Menu,
+    /// ERGO quick registration: waiting for a serial (typed or a barcode photo).
+    AwaitSerial,
+    /// ERGO full registration: waiting for the serial of a chosen model.
+    AwaitModelSerial {
+        /// The action.
+        action_id: u64,
+        /// The model.
+        model_id: u64,
+    },
+    /// ERGO full registration: waiting for a photo of the product.
+    AwaitProductPhoto {
+        /// The action.
+        action_id: u64,
+        /// The model.
+        model_id: u64,
+        /// The serial.
+        serial: String,
+        /// When the serial was captured.
+        captured_at: NaiveDateTime,
+    },
+    /// Waiting for a support question.
+    AwaitQuestion,
+    /// Waiting for a new e-mail for the profile.
+    AwaitEmail,
+}
+
+/// The stored state of one chat.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct Conversation {
+    /// Where the dialogue is.
+    pub step: Step,
+    /// A menu action to run again after a re-authorization (the session had expired).
+    #[serde(default)]
+    pub resume: Option<String>,
+}
+
+/// A reply to send.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The text.
+    pub text: RichText,
+    /// The keyboard, if any.
+    pub keyboard: Option<Keyboard>,
+}
+
+impl Reply {
+    fn new(text: RichText) -> Self {
+        Self {
+            text,
+            keyboard: None,
+        }
+    }
+
+    fn with(mut self, keyboard: Keyboard) -> Self {
+        self.keyboard = Some(keyboard);
+        self
+    }
+}
+
+/// What handling an update produced.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// The replies, in order.
+    pub replies: Vec<Reply>,
+    /// The new state (`None`: unchanged).
+    pub conversation: Option<Conversation>,
+}
+
+/// A failure the engine cannot turn into a reply.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The database failed.
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+/// A hook that shows the confirmation "SMS" of an in-process sandbox (offline demo only).
+pub type CodePeek = Arc<dyn Fn(&Phone) -> Option<String> + Send + Sync>;
+
+/// The bot's brain.
+#[derive(Clone)]
+pub struct Engine {
+    programme: Programme,
+    storage: Storage,
+    texts: Arc<Texts>,
+    default_lang: Lang,
+    code_peek: Option<CodePeek>,
+}
+
+/// Callback data of the menu buttons.
+mod cb {
+    pub const BALANCE: &str = "m:balance";
+    pub const HISTORY: &str = "m:history";
+    pub const PURCHASES: &str = "m:purchases";
+    pub const PROMOTIONS: &str = "m:promotions";
+    pub const NEWS: &str = "m:news";
+    pub const PROFILE: &str = "m:profile";
+    pub const ABOUT: &str = "m:about";
+    pub const SUPPORT: &str = "m:support";
+    pub const QUICK: &str = "m:quick";
+    pub const FULL: &str = "m:full";
+    pub const MENU: &str = "m:menu";
+    pub const EDIT_EMAIL: &str = "p:email";
+    pub const PURCHASE: &str = "p:"; // p:<id>
+    pub const PURCHASES_PAGE: &str = "pp:"; // pp:<offset>
+    pub const HISTORY_PAGE: &str = "hp:"; // hp:<offset>
+    pub const ACTION: &str = "a:"; // a:<action_id>
+    pub const MODEL: &str = "mo:"; // mo:<action_id>:<model_id>
+    pub const TRADE_POINT: &str = "tt:"; // tt:<id>
+}
+
+fn fmt_time(t: Option<NaiveDateTime>) -> String {
+    t.map(|t| t.format("%d.%m.%Y %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+impl Engine {
+    /// An engine for `programme`, storing in `storage`.
+    pub fn new(programme: Programme, storage: Storage, texts: Texts, default_lang: Lang) -> Self {
+        Self {
+            programme,
+            storage,
+            texts: Arc::new(texts),
+            default_lang,
+            code_peek: None,
+        }
+    }
+
+    /// Shows sandbox confirmation codes as system lines (offline demo).
+    pub fn with_code_peek(mut self, peek: CodePeek) -> Self {
+        self.code_peek = Some(peek);
+        self
+    }
+
+    /// The storage.
+    pub fn storage(&self) -> &Storage {
+        &self.storage
+    }
+
+    /// The programme.
+    pub fn programme(&self) -> &Programme {
+        &self.programme
+    }
+
+    /// A text as rich text with `{placeholders}` filled literally.
+    pub fn text(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> RichText {
+        let template = self.texts.get(lang, key);
+        RichText::template(template, args).unwrap_or_else(|_| {
+            // Overrides are checked for placeholders, not for markup: fall back to plain text.
+            RichText::plain(self.texts.format(lang, key, args))
+        })
+    }
+
+    fn menu(&self, lang: Lang) -> Reply {
+        let b = |key: &str, data: &str| Button::callback(self.texts.get(lang, key), data);
+        let rows = match &self.programme {
+            Programme::Ergo { .. } => vec![
+                vec![b("button_quick_registration", cb::QUICK)],
+                vec![b("button_full_registration", cb::FULL)],
+                vec![b("button_balance", cb::BALANCE), b("button_news", cb::NEWS)],
+                vec![
+                    b("button_about", cb::ABOUT),
+                    b("button_support", cb::SUPPORT),
+                ],
+            ],
+            Programme::BonusMoney { .. } => vec![
+                vec![
+                    b("button_balance", cb::BALANCE),
+                    b("button_history", cb::HISTORY),
+                ],
+                vec![
+                    b("button_purchases", cb::PURCHASES),
+                    b("button_promotions", cb::PROMOTIONS),
+                ],
+                vec![b("button_profile", cb::PROFILE)],
+            ],
+        };
+        Reply::new(self.text(lang, "menu", &[])).with(Keyboard::inline(rows))
+    }
+
+    fn back_to_menu(&self, lang: Lang) -> Keyboard {
+        Keyboard::inline(vec![vec![Button::callback(
+            self.texts.get(lang, "button_back"),
+            cb::MENU,
+        )]])
+    }
+
+    fn ask_phone(&self, lang: Lang, name: &str) -> Reply {
+        Reply::new(self.text(
+            lang,
+            "greeting",
+            &[("name", name), ("programme", self.programme.display_name())],
+        ))
+        .with(Keyboard::request_contact(
+            self.texts.get(lang, "button_share_phone"),
+        ))
+    }
+
+    /// Handles one update of `messenger`: reads and writes the chat's user record, runs the
+    /// dialogue and returns the replies with the new state (the caller persists the state with
+    /// the replies, then sends them).
+    ///
+    /// # Errors
+    /// [`EngineError::Storage`] when the database fails (the update is then retried).
+    pub async fn handle(
+        &self,
+        messenger: &dyn Messenger,
+        update: &Update,
+    ) -> Result<Outcome, EngineError> {
+        let Some(chat) = &update.chat else {
+            return Ok(Outcome::default());
+        };
+        let key = ChatKey::new(update.messenger.as_str(), chat.id.to_string());
+        if matches!(update.kind, UpdateKind::Unsubscribed) {
+            self.storage.set_inactive(&key).await?;
+            return Ok(Outcome::default());
+        }
+        if matches!(update.kind, UpdateKind::Other { .. }) {
+            return Ok(Outcome::default());
+        }
+        let from = update.from.clone().unwrap_or_default();
+        let profile = Profile {
+            user_id: from.id.as_ref().map(ToString::to_string),
+            first_name: from.first_name.clone(),
+            last_name: from.last_name.clone(),
+            username: from.username.clone(),
+        };
+        let user = self
+            .storage
+            .touch_user(
+                &key,
+                &profile,
+                self.default_lang.code(),
+                update.date.unwrap_or_else(Utc::now),
+            )
+            .await?;
+        let lang = Lang::parse(&user.language).unwrap_or(self.default_lang);
+        let mut conv: Conversation = self
+            .storage
+            .conversation(&key)
+            .await?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
+        let session = match user.session.as_ref().map(|s| s.decode()) {
+            Some(Ok(s)) if s.provider() == self.programme.name() => Some(s),
+            _ => None,
+        };
+        let name = from.name();
+        let mut ctx = Ctx {
+            engine: self,
+            messenger,
+            key: &key,
+            lang,
+            session,
+            replies: Vec::new(),
+        };
+        if let UpdateKind::ButtonPress(p) = &update.kind
+            && let Some(cb) = &p.callback
+        {
+            // Stop the spinner; a failure here must not lose the press.
+            if let Err(e) = messenger.answer_button(cb, &ButtonAnswer::ack()).await {
+                tracing::warn!(error = %e, "cannot answer a button press");
+            }
+        }
+        ctx.dispatch(&mut conv, &update.kind, &name).await?;
+        Ok(Outcome {
+            replies: ctx.replies,
+            conversation: Some(conv),
+        })
+    }
+}
+
+/// The state of one handling.
+struct Ctx<'a> {
+    engine: &'a Engine,
+    messenger: &'a dyn Messenger,
+    key: &'a ChatKey,
+    lang: Lang,
+    session: Option<Session>,
+    replies: Vec<Reply>,
+}
+
+impl Ctx<'_> {
+    fn say(&mut self, key: &str, args: &[(&str, &str)]) {
+        let text = self.engine.text(self.lang, key, args);
+        self.replies.push(Reply::new(text));
+    }
+
+    fn say_with(&mut self, key: &str, args: &[(&str, &str)], keyboard: Keyboard) {
+        let text = self.engine.text(self.lang, key, args);
+        self.replies.push(Reply::new(text).with(keyboard));
+    }
+
+    fn menu(&mut self, conv: &mut Conversation) {
+        conv.step = Step::Menu;
+        self.replies.push(self.engine.menu(self.lang));
+    }
+
+    async fn dispatch(
+        &mut self,
+        conv: &mut Conversation,
+        kind: &UpdateKind,
+        name: &str,
+    ) -> Result<(), EngineError> {
+        match kind {
+            UpdateKind::Started { .. } => {
+                if self.session.is_some() {
+                    self.menu(conv);
+                } else {
+                    conv.step = Step::AwaitPhone;
+                    self.replies.push(self.engine.ask_phone(self.lang, name));
+                }
+            }
+            UpdateKind::Command { name: cmd, .. } => match cmd.as_str() {
+                "menu" if self.session.is_some() => self.menu(conv),
+                "lang" => {
+                    let next = if self.lang == Lang::Uk {
+                        Lang::Ru
+                    } else {
+                        Lang::Uk
+                    };
+                    self.engine
+                        .storage
+                        .set_language(self.key, next.code())
+                        .await?;
+                    self.lang = next;
+                    if self.session.is_some() {
+                        self.menu(conv);
+                    }
+                }
+                "logout" => {
+                    self.engine.storage.clear_session(self.key).await?;
+                    self.session = None;
+                    conv.step = Step::AwaitPhone;
+                    self.replies.push(self.engine.ask_phone(self.lang, name));
+                }
+                _ => self.say("unknown_input", &[]),
+            },
+            UpdateKind::Contact(c) => {
+                if !c.is_own {
+                    self.say("phone_not_own", &[]);
+                } else {
+                    self.phone_given(conv, &c.phone).await?;
+                }
+            }
+            UpdateKind::ButtonPress(p) => self.button(conv, &p.data).await?,
+            UpdateKind::Text { text, .. } => self.text(conv, text, name).await?,
+            UpdateKind::Photo(f) | UpdateKind::Document(f) => {
+                let file = f.file.clone();
+                let caption = f.caption.clone();
+                self.photo(conv, &file, caption.as_deref()).await?;
+            }
+            UpdateKind::Subscribed | UpdateKind::Unsubscribed | UpdateKind::Other { .. } => {}
+            _ => {}
+        }
+        Ok(())
+    }
+
+    async fn text(
+        &mut self,
+        conv: &mut Conversation,
+        text: &str,
+        name: &str,
+    ) -> Result<(), EngineError> {
+        let text = text.trim();
+        match conv.step.clone() {
+            Step::AwaitPhone => self.phone_given(conv, text).await?,
+            Step::AwaitCode { phone } => self.code_given(conv, &phone, text).await?,
+            Step::AwaitSerial => self.register_serial(conv, text).await?,
+            Step::AwaitModelSerial {
+                action_id,
+                model_id,
+            } => {
+                self.model_serial(conv, action_id, model_id, text).await?;
+            }
+            Step::AwaitQuestion => self.ask_question(conv, text, None).await?,
+            Step::AwaitEmail => self.update_email(conv, text).await?,
+            Step::AwaitProductPhoto { .. } => self.say("ask_product_photo", &[]),
+            Step::Menu => {
+                if self.session.is_some() {
+                    self.say("unknown_input", &[]);
+                    self.menu(conv);
+                } else {
+                    conv.step = Step::AwaitPhone;
+                    self.replies.push(self.engine.ask_phone(self.lang, name));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn phone_given(
+        &mut self,
+        conv: &mut Conversation,
+        input: &str,
+    ) -> Result<(), EngineError> {
+        let phone = match Phone::parse(input, self.engine.programme.region()) {
+            Ok(p) => p,
+            Err(e) => {
+                conv.step = Step::AwaitPhone;
+                self.say("phone_invalid", &[("reason", &e.to_string())]);
+                return Ok(());
+            }
+        };
+        let provider = self.engine.programme.provider();
+        match provider
+            .request_code(&CodeRequest::new(phone.clone()))
+            .await
+        {
+            Ok(CodeOutcome::Sent { channel, .. }) => {
+                conv.step = Step::AwaitCode {
+                    phone: phone.e164().to_owned(),
+                };
+                match channel {
+                    loyalty_core::CodeChannel::Call { call_to: Some(to) } => {
+                        self.say("code_sent_call", &[("call_to", &to)]);
+                    }
+                    _ => self.say("code_sent", &[("phone", phone.e164())]),
+                }
+                self.peek_code(&phone);
+            }
+            Ok(CodeOutcome::NoCodeNeeded(v)) => self.verified(conv, &phone, *v).await?,
+            Ok(CodeOutcome::CaptchaRequired(_)) | Ok(_) => {
+                // Captchas need a picture; this demo asks to try again later.
+                self.say("try_later", &[]);
+            }
+            Err(LoyaltyError::CodeAlreadySent { retry_after, .. }) => {
+                conv.step = Step::AwaitCode {
+                    phone: phone.e164().to_owned(),
+                };
+                let secs = retry_after.map_or(60, |d| d.as_secs()).to_string();
+                self.say("code_already_sent", &[("seconds", &secs)]);
+                self.peek_code(&phone);
+            }
+            Err(LoyaltyError::NotFound { .. }) => {
+                conv.step = Step::AwaitPhone;
+                self.say("phone_unknown", &[("phone", phone.e164())]);
+            }
+            Err(LoyaltyError::Blocked { .. }) => {
+                conv.step = Step::AwaitPhone;
+                self.say("user_blocked", &[("link", ERGO_SITE)]);
+            }
+            Err(e) => self.failed(&e),
+        }
+        Ok(())
+    }
+
+    fn peek_code(&mut self, phone: &Phone) {
+        if let Some(code) = self.engine.code_peek.as_ref().and_then(|p| p(phone)) {
+            self.replies.push(Reply::new(RichText::plain(format!(
+                "[sandbox SMS to {}: {code}]",
+                phone.e164()
+            ))));
+        }
+    }
+
+    async fn code_given(
+        &mut self,
+        conv: &mut Conversation,
+        phone: &str,
+        code: &str,
+    ) -> Result<(), EngineError> {
+        let Ok(phone) = Phone::parse_international(phone) else {
+            conv.step = Step::AwaitPhone;
+            self.say("phone_invalid", &[("reason", "?")]);
+            return Ok(());
+        };
+        // A new number typed while waiting for a code starts over with that number.
+        if code.chars().filter(char::is_ascii_digit).count() >= 9 {
+            return self.phone_given(conv, code).await;
+        }
+        match self
+            .engine
+            .programme
+            .provider()
+            .confirm_code(&phone, code)
+            .await
+        {
+            Ok(v) => self.verified(conv, &phone, v).await?,
+            Err(LoyaltyError::WrongCode { .. }) => self.say("code_wrong", &[]),
+            Err(e) => self.failed(&e),
+        }
+        Ok(())
+    }
+
+    async fn verified(
+        &mut self,
+        conv: &mut Conversation,
+        phone: &Phone,
+        v: Verification,
+    ) -> Result<(), EngineError> {
+        match v {
+            Verification::LoggedIn(session) => {
+                self.engine
+                    .storage
+                    .set_authorized(
+                        self.key,
+                        phone.e164(),
+                        self.engine.programme.name(),
+                        &session,
+                        Utc::now(),
+                    )
+                    .await?;
+                self.session = Some(session);
+                self.say("auth_ok", &[]);
+                self.menu(conv);
+                if let Some(action) = conv.resume.take() {
+                    self.button(conv, &action).await?;
+                }
+            }
+            Verification::NeedsSignUp(ticket) => {
+                let data = ticket.prefill.clone();
+                match self
+                    .engine
+                    .programme
+                    .provider()
+                    .sign_up(&ticket, &data)
+                    .await
+                {
+                    Ok(session) => {
+                        Box::pin(self.verified(conv, phone, Verification::LoggedIn(session)))
+                            .await?;
+                    }
+                    Err(e) => self.failed(&e),
+                }
+            }
+            _ => self.say("try_later", &[]),
+        }
+        Ok(())
+    }
+
+    /// Reports a provider failure; an expired session sends the user through authorization again.
+    fn failed(&mut self, e: &LoyaltyError) {
+        match e {
+            LoyaltyError::Unsupported { .. } => self.say("not_supported", &[]),
+            LoyaltyError::OutcomeUnknown { .. } => self.say("registration_unknown", &[]),
+            other => {
+                tracing::warn!(error = %other, "a loyalty call failed");
+                self.say("try_later", &[]);
+            }
+        }
+    }
+
+    /// Runs `action` again after a re-login: the session expired.
+    async fn session_expired(
+        &mut self,
+        conv: &mut Conversation,
+        action: &str,
+    ) -> Result<(), EngineError> {
+        self.engine.storage.clear_session(self.key).await?;
+        self.session = None;
+        conv.resume = Some(action.to_owned());
+        conv.step = Step::AwaitPhone;
+        self.say_with(
+            "session_expired",
+            &[],
+            Keyboard::request_contact(self.engine.texts.get(self.lang, "button_share_phone")),
+        );
+        Ok(())
+    }
+
+    async fn button(&mut self, conv: &mut Conversation, data: &str) -> Result<(), EngineError> {
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, data);
+        };
+        let result = self.run_action(conv, &session, data).await;
+        match result {
+            Ok(()) => Ok(()),
+            Err(ActionError::Loyalty(LoyaltyError::SessionExpired { .. })) => {
+                self.session_expired(conv, data).await
+            }
+            Err(ActionError::Loyalty(e)) => {
+                self.failed(&e);
+                Ok(())
+            }
+            Err(ActionError::Storage(e)) => Err(EngineError::Storage(e)),
+        }
+    }
+
+    async fn run_action(
+        &mut self,
+        conv: &mut Conversation,
+        s: &Session,
+        data: &str,
+    ) -> Result<(), ActionError> {
+        let p = self.engine.programme.provider();
+        let lang = self.lang;
+        let back = self.engine.back_to_menu(lang);
+        match data {
+            cb::MENU => self.menu(conv),
+            cb::BALANCE => {
+                let b = p.balance(s).await?;
+                let mut text =
+                    self.engine
+                        .text(lang, "balance", &[("available", &b.available.to_string())]);
+                if !b.pending.is_zero() {
+                    text = text.line().append(self.engine.text(
+                        lang,
+                        "balance_pending",
+                        &[("pending", &b.pending.to_string())],
+                    ));
+                }
+                if let Some(level) = &b.level {
+                    text = text.line().append(self.engine.text(
+                        lang,
+                        "balance_level",
+                        &[("level", &level.name)],
+                    ));
+                }
+                for burn in &b.burns {
+                    text = text.line().append(self.engine.text(
+                        lang,
+                        "balance_burn",
+                        &[
+                            ("amount", &burn.amount.to_string()),
+                            ("date", &fmt_time(Some(burn.at))),
+                        ],
+                    ));
+                }
+                for extra in b.extra.iter().filter(|a| !a.value.is_zero()) {
+                    let label = extra.label.clone().unwrap_or_else(|| extra.key.clone());
+                    text = text.line().append(self.engine.text(
+                        lang,
+                        "balance_extra",
+                        &[("label", &label), ("value", &extra.value.to_string())],
+                    ));
+                }
+                self.replies.push(Reply::new(text).with(back));
+            }
+            d if d == cb::HISTORY || d.starts_with(cb::HISTORY_PAGE) => {
+                let offset = d
+                    .strip_prefix(cb::HISTORY_PAGE)
+                    .and_then(|o| o.parse().ok())
+                    .unwrap_or(0);
+                let page = p
+                    .bonus_history(s, PageRequest::new(offset, PAGE_SIZE))
+                    .await?;
+                if page.items.is_empty() {
+                    self.say_with("history_empty", &[], back);
+                    return Ok(());
+                }
+                let mut text = RichText::new();
+                for (i, e) in page.items.iter().enumerate() {
+                    if i > 0 {
+                        text = text.line();
+                    }
+                    text = text.append(self.engine.text(
+                        lang,
+                        "history_line",
+                        &[
+                            ("date", &fmt_time(e.at)),
+                            ("earned", &e.earned.to_string()),
+                            ("spent", &e.spent.to_string()),
+                            ("reason", e.reason.as_deref().unwrap_or("")),
+                        ],
+                    ));
+                }
+                let mut row = vec![Button::callback(
+                    self.engine.texts.get(lang, "button_back"),
+                    cb::MENU,
+                )];
+                if let Some(next) = page.next {
+                    row.push(Button::callback(
+                        self.engine.texts.get(lang, "button_more"),
+                        format!("{}{}", cb::HISTORY_PAGE, next.offset),
+                    ));
+                }
+                self.replies
+                    .push(Reply::new(text).with(Keyboard::inline(vec![row])));
+            }
+            d if d == cb::PURCHASES || d.starts_with(cb::PURCHASES_PAGE) => {
+                let offset = d
+                    .strip_prefix(cb::PURCHASES_PAGE)
+                    .and_then(|o| o.parse().ok())
+                    .unwrap_or(0);
+                let page = p.purchases(s, PageRequest::new(offset, PAGE_SIZE)).await?;
+                if page.items.is_empty() {
+                    self.say_with("purchases_empty", &[], back);
+                    return Ok(());
+                }
+                let mut rows: Vec<Vec<Button>> = page
+                    .items
+                    .iter()
+                    .map(|pu| {
+                        let label = self.engine.texts.format(
+                            lang,
+                            "purchase_line",
+                            &[
+                                ("date", &fmt_time(pu.at)),
+                                ("store", pu.store_name.as_deref().unwrap_or("")),
+                                ("sum", &pu.sum.to_string()),
+                            ],
+                        );
+                        vec![Button::callback(
+                            label,
+                            format!("{}{}", cb::PURCHASE, pu.id),
+                        )]
+                    })
+                    .collect();
+                let mut nav = vec![Button::callback(
+                    self.engine.texts.get(lang, "button_back"),
+                    cb::MENU,
+                )];
+                if let Some(next) = page.next {
+                    nav.push(Button::callback(
+                        self.engine.texts.get(lang, "button_more"),
+                        format!("{}{}", cb::PURCHASES_PAGE, next.offset),
+                    ));
+                }
+                rows.push(nav);
+                self.say_with("button_purchases", &[], Keyboard::inline(rows));
+            }
+            d if d.starts_with(cb::PURCHASE) && d != cb::EDIT_EMAIL => {
+                let id = &d[cb::PURCHASE.len()..];
+                let detail = p.purchase(s, id).await?;
+                let pu = &detail.purchase;
+                let store = [pu.store_name.as_deref(), pu.store_address.as_deref()]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                let mut text = self.engine.text(
+                    lang,
+                    "purchase_detail",
+                    &[
+                        ("date", &fmt_time(pu.at)),
+                        ("store", &store),
+                        ("sum", &pu.sum.to_string()),
+                        ("discount", &detail.discount.unwrap_or_default().to_string()),
+                        ("spent", &pu.bonuses_spent.to_string()),
+                        ("earned", &pu.bonuses_earned.to_string()),
+                    ],
+                );
+                for l in &detail.lines {
+                    text = text.line().append(self.engine.text(
+                        lang,
+                        "purchase_item",
+                        &[
+                            ("name", &l.name),
+                            ("quantity", &l.quantity.to_string()),
+                            (
+                                "price",
+                                &l.unit_price.map(|p| p.to_string()).unwrap_or_default(),
+                            ),
+                            ("total", &l.total.to_string()),
+                        ],
+                    ));
+                }
+                self.replies.push(Reply::new(text).with(back));
+            }
+            cb::PROMOTIONS => {
+                let list = p.promotions(s).await?;
+                if list.is_empty() {
+                    self.say_with("promotions_empty", &[], back);
+                } else {
+                    let mut text = RichText::new();
+                    for (i, pr) in list.iter().enumerate() {
+                        if i > 0 {
+                            text = text.line().line();
+                        }
+                        text = text.bold(pr.title.clone());
+                        if let Some(d) = &pr.description {
+                            text = text.line().text(d.clone());
+                        }
+                    }
+                    self.replies.push(Reply::new(text).with(back));
+                }
+            }
+            cb::NEWS => {
+                let mut items = p
+                    .news(s, PageRequest::first(PAGE_SIZE))
+                    .await
+                    .map(|pg| pg.items)
+                    .unwrap_or_default();
+                items.extend(p.notices(s, PageRequest::first(PAGE_SIZE)).await?.items);
+                if items.is_empty() {
+                    self.say_with("news_empty", &[], back);
+                } else {
+                    let mut text = RichText::new();
+                    for (i, n) in items.iter().enumerate() {
+                        if i > 0 {
+                            text = text.line().line();
+                        }
+                        if let Some(t) = &n.title {
+                            text = text.bold(t.clone()).line();
+                        }
+                        text = text.text(n.text.clone());
+                    }
+                    self.replies.push(Reply::new(text).with(back));
+                }
+            }
+            cb::PROFILE => {
+                let c = p.profile(s).await?;
+                let text = self.engine.text(
+                    lang,
+                    "profile",
+                    &[
+                        ("name", &c.display_name()),
+                        ("phone", c.phone.as_ref().map(Phone::e164).unwrap_or("")),
+                        ("email", c.email.as_deref().unwrap_or("")),
+                        (
+                            "birth_date",
+                            &c.birth_date
+                                .map(|d| d.format("%d.%m.%Y").to_string())
+                                .unwrap_or_default(),
+                        ),
+                    ],
+                );
+                let kb = Keyboard::inline(vec![
+                    vec![Button::callback("✏️ E-mail", cb::EDIT_EMAIL)],
+                    vec![Button::callback(
+                        self.engine.texts.get(lang, "button_back"),
+                        cb::MENU,
+                    )],
+                ]);
+                self.replies.push(Reply::new(text).with(kb));
+            }
+            cb::EDIT_EMAIL => {
+                conv.step = Step::AwaitEmail;
+                self.say("profile_ask_email", &[]);
+            }
+            cb::ABOUT => self.say_with("about", &[("terms_link", ERGO_TERMS_LINK)], back),
+            cb::SUPPORT => {
+                conv.step = Step::AwaitQuestion;
+                self.say("support_ask", &[]);
+            }
+            cb::QUICK => {
+                conv.step = Step::AwaitSerial;
+                self.say("ask_serial", &[]);
+            }
+            cb::FULL => self.choose_action(s).await?,
+            d if d.starts_with(cb::ACTION) => {
+                let id = d[cb::ACTION.len()..].parse().unwrap_or(0);
+                self.choose_model(s, id).await?;
+            }
+            d if d.starts_with(cb::MODEL) => {
+                let mut it = d[cb::MODEL.len()..]
+                    .split(':')
+                    .map(|x| x.parse::<u64>().unwrap_or(0));
+                let (action_id, model_id) = (it.next().unwrap_or(0), it.next().unwrap_or(0));
+                conv.step = Step::AwaitModelSerial {
+                    action_id,
+                    model_id,
+                };
+                self.say("ask_serial", &[]);
+            }
+            d if d.starts_with(cb::TRADE_POINT) => {
+                // Only meaningful right after a model that needs a trade point.
+                self.say("unknown_input", &[]);
+            }
+            _ => {
+                self.say("unknown_input", &[]);
+                self.menu(conv);
+            }
+        }
+        Ok(())
+    }
+
+    fn ergo(&self) -> Option<(&ErgoClient, &ActionsCache)> {
+        match &self.engine.programme {
+            Programme::Ergo { client, actions } => Some((client, actions.as_ref())),
+            Programme::BonusMoney { .. } => None,
+        }
+    }
+
+    async fn choose_action(&mut self, s: &Session) -> Result<(), ActionError> {
+        let Some((_, cache)) = self.ergo() else {
+            self.say("not_supported", &[]);
+            return Ok(());
+        };
+        let actions = cache.get(s).await?;
+        let mut rows: Vec<Vec<Button>> = actions
+            .actions
+            .iter()
+            .filter(|a| !a.models.is_empty())
+            .map(|a| {
+                vec![Button::callback(
+                    a.action_name
+                        .clone()
+                        .unwrap_or_else(|| a.action_id.to_string()),
+                    format!("{}{}", cb::ACTION, a.action_id),
+                )]
+            })
+            .collect();
+        rows.push(vec![Button::callback(
+            self.engine.texts.get(self.lang, "button_back"),
+            cb::MENU,
+        )]);
+        self.say_with("choose_action", &[], Keyboard::inline(rows));
+        Ok(())
+    }
+
+    async fn choose_model(&mut self, s: &Session, action_id: u64) -> Result<(), ActionError> {
+        let Some((_, cache)) = self.ergo() else {
+            self.say("not_supported", &[]);
+            return Ok(());
+        };
+        let actions = cache.get(s).await?;
+        let Some(action) = actions.action(action_id) else {
+            self.say("unknown_input", &[]);
+            return Ok(());
+        };
+        let mut rows: Vec<Vec<Button>> = action
+            .models
+            .iter()
+            .map(|m| {
+                let name = m
+                    .model_name
+                    .clone()
+                    .unwrap_or_else(|| m.model_id.to_string());
+                vec![Button::callback(
+                    format!("{name} (+{})", m.model_points),
+                    format!("{}{}:{}", cb::MODEL, action_id, m.model_id),
+                )]
+            })
+            .collect();
+        rows.push(vec![Button::callback(
+            self.engine.texts.get(self.lang, "button_back"),
+            cb::FULL,
+        )]);
+        self.say_with("choose_model", &[], Keyboard::inline(rows));
+        Ok(())
+    }
+
+    /// No session: remember `action` and ask for the phone; the action runs after the login.
+    fn need_login(&mut self, conv: &mut Conversation, action: &str) -> Result<(), EngineError> {
+        conv.resume = Some(action.to_owned());
+        conv.step = Step::AwaitPhone;
+        self.replies.push(self.engine.ask_phone(self.lang, ""));
+        Ok(())
+    }
+
+    fn registration_outcome(
+        &mut self,
+        conv: &mut Conversation,
+        out: Result<SnOutcome, LoyaltyError>,
+        again: Step,
+    ) -> Option<LoyaltyError> {
+        let another = Keyboard::inline(vec![
+            vec![Button::callback(
+                self.engine.texts.get(self.lang, "button_another"),
+                "again",
+            )],
+            vec![Button::callback(
+                self.engine.texts.get(self.lang, "button_support"),
+                cb::SUPPORT,
+            )],
+            vec![Button::callback(
+                self.engine.texts.get(self.lang, "button_back"),
+                cb::MENU,
+            )],
+        ]);
+        match out {
+            Ok(SnOutcome::Registered(r)) => {
+                let (model, points) = self.model_info(r.action_id, r.model_id);
+                self.say_with(
+                    "registration_ok",
+                    &[("model", &model), ("points", &points)],
+                    another,
+                );
+                conv.step = again;
+                None
+            }
+            Ok(SnOutcome::NeedsClarification {
+                action_id,
+                model_id,
+                ..
+            }) => {
+                let (model, _) = self.model_info(action_id, model_id);
+                let kb = Keyboard::inline(vec![
+                    vec![Button::callback(
+                        self.engine.texts.get(self.lang, "button_full_registration"),
+                        cb::FULL,
+                    )],
+                    vec![Button::callback(
+                        self.engine.texts.get(self.lang, "button_back"),
+                        cb::MENU,
+                    )],
+                ]);
+                self.say_with("registration_clarify", &[("model", &model)], kb);
+                conv.step = Step::Menu;
+                None
+            }
+            Ok(_) => {
+                self.say("try_later", &[]);
+                None
+            }
+            Err(LoyaltyError::SessionExpired { .. }) => Some(LoyaltyError::SessionExpired {
+                detail: loyalty_core::ProviderDetail::message("session expired"),
+            }),
+            Err(e @ LoyaltyError::OutcomeUnknown { .. }) => {
+                self.failed(&e);
+                None
+            }
+            Err(e) => {
+                let reason = e
+                    .provider_detail()
+                    .map(|d| d.message.clone())
+                    .filter(|m| !m.is_empty())
+                    .unwrap_or_else(|| e.to_string());
+                self.say_with("registration_error", &[("reason", &reason)], another);
+                conv.step = again;
+                None
+            }
+        }
+    }
+
+    fn model_info(&self, action_id: Option<u64>, model_id: Option<u64>) -> (String, String) {
+        let cached = self.ergo().and_then(|(_, c)| c.cached());
+        let model = cached
+            .as_ref()
+            .zip(action_id.zip(model_id))
+            .and_then(|(a, (ai, mi))| a.model(ai, mi).cloned());
+        match model {
+            Some(m) => (
+                m.model_name.unwrap_or_else(|| m.model_id.to_string()),
+                m.model_points.to_string(),
+            ),
+            None => (
+                model_id.map(|m| m.to_string()).unwrap_or_default(),
+                Decimal::ZERO.to_string(),
+            ),
+        }
+    }
+
+    async fn register_serial(
+        &mut self,
+        conv: &mut Conversation,
+        serial: &str,
+    ) -> Result<(), EngineError> {
+        let Some((client, cache)) = self.ergo().map(|(c, a)| (c.clone(), a)) else {
+            self.say("not_supported", &[]);
+            return Ok(());
+        };
+        if serial.eq_ignore_ascii_case("again") {
+            self.say("ask_serial", &[]);
+            return Ok(());
+        }
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, cb::QUICK);
+        };
+        // Fill the cache so the reply can name the model.
+        let _ = cache.get(&session).await;
+        let out = client.post_sn(&session, serial).await;
+        if let Some(LoyaltyError::SessionExpired { .. }) =
+            self.registration_outcome(conv, out, Step::AwaitSerial)
+        {
+            self.session_expired(conv, cb::QUICK).await?;
+        }
+        Ok(())
+    }
+
+    async fn model_serial(
+        &mut self,
+        conv: &mut Conversation,
+        action_id: u64,
+        model_id: u64,
+        serial: &str,
+    ) -> Result<(), EngineError> {
+        let Some((_, cache)) = self.ergo() else {
+            self.say("not_supported", &[]);
+            return Ok(());
+        };
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, cb::FULL);
+        };
+        let model = match cache.get(&session).await {
+            Ok(a) => a.model(action_id, model_id).cloned(),
+            Err(LoyaltyError::SessionExpired { .. }) => {
+                return self.session_expired(conv, cb::FULL).await;
+            }
+            Err(e) => {
+                self.failed(&e);
+                return Ok(());
+            }
+        };
+        let captured_at = Utc::now().naive_utc();
+        if model.as_ref().is_some_and(|m| m.model_photo) {
+            conv.step = Step::AwaitProductPhoto {
+                action_id,
+                model_id,
+                serial: serial.to_owned(),
+                captured_at,
+            };
+            self.say("ask_product_photo", &[]);
+            return Ok(());
+        }
+        let reg = self
+            .with_trade_point(
+                &session,
+                SnModelRegistration::new(action_id, model_id, serial, captured_at),
+                model.as_ref().is_some_and(|m| m.model_tt),
+            )
+            .await;
+        self.submit_model(conv, &session, reg, action_id, model_id)
+            .await
+    }
+
+    async fn with_trade_point(
+        &self,
+        session: &Session,
+        reg: SnModelRegistration,
+        needs: bool,
+    ) -> SnModelRegistration {
+        if !needs {
+            return reg;
+        }
+        // The seller's first trade point; a choice among several is future work.
+        let Some((client, _)) = self.ergo() else {
+            return reg;
+        };
+        match client.get_profile(session).await {
+            Ok(p) => match p.trade_points.first() {
+                Some(tt) => reg.trade_point(tt.tt_id),
+                None => reg,
+            },
+            Err(_) => reg,
+        }
+    }
+
+    async fn submit_model(
+        &mut self,
+        conv: &mut Conversation,
+        session: &Session,
+        reg: SnModelRegistration,
+        action_id: u64,
+        model_id: u64,
+    ) -> Result<(), EngineError> {
+        let Some((client, _)) = self.ergo().map(|(c, a)| (c.clone(), a)) else {
+            return Ok(());
+        };
+        let out = client.post_sn_model(session, &reg).await;
+        if let Some(LoyaltyError::SessionExpired { .. }) = self.registration_outcome(
+            conv,
+            out,
+            Step::AwaitModelSerial {
+                action_id,
+                model_id,
+            },
+        ) {
+            self.session_expired(conv, cb::FULL).await?;
+        }
+        Ok(())
+    }
+
+    async fn photo(
+        &mut self,
+        conv: &mut Conversation,
+        file: &messenger_core::FileRef,
+        caption: Option<&str>,
+    ) -> Result<(), EngineError> {
+        let bytes = match self.messenger.download(file).await {
+            Ok(b) => b,
+            Err(e) => {
+                self.say("photo_unreadable", &[("reason", &e.to_string())]);
+                return Ok(());
+            }
+        };
+        match conv.step.clone() {
+            Step::AwaitSerial | Step::AwaitModelSerial { .. } => {
+                let scanned = match barcode::scan(&bytes) {
+                    Ok(s) => s,
+                    Err(e) => {
+                        self.say("photo_unreadable", &[("reason", &e.to_string())]);
+                        return Ok(());
+                    }
+                };
+                let Some(found) = scanned else {
+                    self.say("barcode_not_found", &[]);
+                    return Ok(());
+                };
+                self.say("serial_read", &[("serial", &found.text)]);
+                match conv.step.clone() {
+                    Step::AwaitModelSerial {
+                        action_id,
+                        model_id,
+                    } => {
+                        self.model_serial(conv, action_id, model_id, &found.text)
+                            .await
+                    }
+                    _ => self.register_serial(conv, &found.text).await,
+                }
+            }
+            Step::AwaitProductPhoto {
+                action_id,
+                model_id,
+                serial,
+                captured_at,
+            } => {
+                let Some(session) = self.session.clone() else {
+                    return self.need_login(conv, cb::FULL);
+                };
+                let name = file
+                    .file_name
+                    .clone()
+                    .unwrap_or_else(|| "photo.jpg".to_owned());
+                let mime = file
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| "image/jpeg".to_owned());
+                let needs_tt = self
+                    .ergo()
+                    .and_then(|(_, c)| c.cached())
+                    .and_then(|a| a.model(action_id, model_id).map(|m| m.model_tt))
+                    .unwrap_or(false);
+                let reg = SnModelRegistration::new(action_id, model_id, serial, captured_at)
+                    .photo(Photo::new(bytes.to_vec(), name, mime));
+                let reg = self.with_trade_point(&session, reg, needs_tt).await;
+                self.submit_model(conv, &session, reg, action_id, model_id)
+                    .await
+            }
+            Step::AwaitQuestion => {
+                let name = file
+                    .file_name
+                    .clone()
+                    .unwrap_or_else(|| "photo.jpg".to_owned());
+                let mime = file
+                    .mime_type
+                    .clone()
+                    .unwrap_or_else(|| "image/jpeg".to_owned());
+                let photo = Photo::new(bytes.to_vec(), name, mime);
+                self.ask_question(conv, caption.unwrap_or("(photo)"), Some(photo))
+                    .await
+            }
+            _ => {
+                self.say("unknown_input", &[]);
+                Ok(())
+            }
+        }
+    }
+
+    async fn ask_question(
+        &mut self,
+        conv: &mut Conversation,
+        text: &str,
+        photo: Option<Photo>,
+    ) -> Result<(), EngineError> {
+        let Some((client, _)) = self.ergo().map(|(c, a)| (c.clone(), a)) else {
+            self.say("not_supported", &[]);
+            conv.step = Step::Menu;
+            return Ok(());
+        };
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, cb::SUPPORT);
+        };
+        match client.post_question(&session, text, photo.as_ref()).await {
+            Ok(_) => {
+                self.say("support_sent", &[]);
+                self.menu(conv);
+            }
+            Err(LoyaltyError::SessionExpired { .. }) => {
+                self.session_expired(conv, cb::SUPPORT).await?
+            }
+            Err(e) => self.failed(&e),
+        }
+        Ok(())
+    }
+
+    async fn update_email(
+        &mut self,
+        conv: &mut Conversation,
+        email: &str,
+    ) -> Result<(), EngineError> {
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, cb::PROFILE);
+        };
+        let patch = loyalty_core::ProfilePatch::new().email(email);
+        match self
+            .engine
+            .programme
+            .provider()
+            .update_profile(&session, &patch)
+            .await
+        {
+            Ok(_) => {
+                self.say("profile_saved", &[]);
+                self.menu(conv);
+            }
+            Err(LoyaltyError::SessionExpired { .. }) => {
+                self.session_expired(conv, cb::PROFILE).await?
+            }
+            Err(e @ LoyaltyError::InvalidInput { .. }) => {
+                let reason = e.to_string();
+                self.replies.push(Reply::new(RichText::plain(reason)));
+            }
+            Err(e) => self.failed(&e),
+        }
+        Ok(())
+    }
+}
+
+/// Errors of a menu action.
+enum ActionError {
+    Loyalty(LoyaltyError),
+    Storage(StorageError),
+}
+
+impl From<LoyaltyError> for ActionError {
+    fn from(e: LoyaltyError) -> Self {
+        Self::Loyalty(e)
+    }
+}
+
+impl From<StorageError> for ActionError {
+    fn from(e: StorageError) -> Self {
+        Self::Storage(e)
+    }
+}
