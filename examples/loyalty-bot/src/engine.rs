@@ -112,6 +112,11 @@ pub enum Step {
     AwaitQuestion,
     /// Waiting for a new e-mail for the profile.
     AwaitEmail,
+    /// BonusMoney: waiting for a rating (1-5) and an optional text for a purchase.
+    AwaitReview {
+        /// The purchase (order id).
+        order_id: String,
+    },
 }
 
 /// The stored state of one chat.
@@ -197,6 +202,7 @@ mod cb {
     pub const ACTION: &str = "a:"; // a:<action_id>
     pub const MODEL: &str = "mo:"; // mo:<action_id>:<model_id>
     pub const TRADE_POINT: &str = "tt:"; // tt:<id>
+    pub const REVIEW: &str = "rv:"; // rv:<order id>
 }
 
 fn fmt_time(t: Option<NaiveDateTime>) -> String {
@@ -465,6 +471,7 @@ impl Ctx<'_> {
             }
             Step::AwaitQuestion => self.ask_question(conv, text, None).await?,
             Step::AwaitEmail => self.update_email(conv, text).await?,
+            Step::AwaitReview { order_id } => self.review(conv, &order_id, text).await?,
             Step::AwaitProductPhoto { .. } => self.say("ask_product_photo", &[]),
             Step::Menu => {
                 if self.session.is_some() {
@@ -836,7 +843,26 @@ impl Ctx<'_> {
                         ],
                     ));
                 }
-                self.replies.push(Reply::new(text).with(back));
+                let kb = match &self.engine.programme {
+                    Programme::BonusMoney { .. } => Keyboard::inline(vec![
+                        vec![Button::callback(
+                            self.engine.texts.get(lang, "button_review"),
+                            format!("{}{}", cb::REVIEW, pu.id),
+                        )],
+                        vec![Button::callback(
+                            self.engine.texts.get(lang, "button_back"),
+                            cb::MENU,
+                        )],
+                    ]),
+                    Programme::Ergo { .. } => back,
+                };
+                self.replies.push(Reply::new(text).with(kb));
+            }
+            d if d.starts_with(cb::REVIEW) => {
+                conv.step = Step::AwaitReview {
+                    order_id: d[cb::REVIEW.len()..].to_owned(),
+                };
+                self.say("review_ask", &[]);
             }
             cb::PROMOTIONS => {
                 let list = p.promotions(s).await?;
@@ -1340,6 +1366,59 @@ impl Ctx<'_> {
             }
             Err(LoyaltyError::SessionExpired { .. }) => {
                 self.session_expired(conv, cb::SUPPORT).await?
+            }
+            Err(e) => self.failed(&e),
+        }
+        Ok(())
+    }
+
+    async fn review(
+        &mut self,
+        conv: &mut Conversation,
+        order_id: &str,
+        text: &str,
+    ) -> Result<(), EngineError> {
+        let Programme::BonusMoney { client } = &self.engine.programme else {
+            self.say("not_supported", &[]);
+            conv.step = Step::Menu;
+            return Ok(());
+        };
+        let client = client.clone();
+        let Some(session) = self.session.clone() else {
+            return self.need_login(conv, cb::PURCHASES);
+        };
+        let mut chars = text.trim().chars();
+        let star = chars
+            .next()
+            .and_then(|c| c.to_digit(10))
+            .filter(|d| (1..=5).contains(d));
+        let Some(star) = star.and_then(|d| u8::try_from(d).ok()) else {
+            self.say("review_ask", &[]);
+            return Ok(());
+        };
+        let comment = chars.as_str().trim();
+        let mut req =
+            loyalty_bonusmoney::requests::SetCommentRequest::new(order_id.to_owned(), star);
+        if !comment.is_empty() {
+            req = req.text(comment);
+        }
+        match client.set_comment(session.token(), &req).await {
+            Ok(()) => {
+                self.say("review_saved", &[]);
+                self.menu(conv);
+            }
+            Err(LoyaltyError::SessionExpired { .. }) => {
+                self.session_expired(conv, &format!("{}{order_id}", cb::REVIEW))
+                    .await?;
+            }
+            Err(e @ LoyaltyError::InvalidInput { .. }) => {
+                if e.provider_code() == Some("ALREADY_REVIEWED") {
+                    self.say("review_exists", &[]);
+                } else {
+                    self.replies
+                        .push(Reply::new(RichText::plain(e.to_string())));
+                }
+                self.menu(conv);
             }
             Err(e) => self.failed(&e),
         }

@@ -209,6 +209,7 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "Введите новый e-mail:",
     ),
     ("profile_saved", "Профіль збережено.", "Профиль сохранён."),
+    ("button_review", "⭐ Залишити відгук", "⭐ Оставить отзыв"),
     (
         "review_ask",
         "Оцініть покупку від 1 до 5 і за бажанням напишіть відгук:",
@@ -519,6 +520,45 @@ mod tests {
             Texts::with_overrides("[1]"),
             Err(TextsError::Malformed(_))
         ));
+    }
+
+    #[test]
+    fn every_key_the_engine_uses_exists() {
+        let src = include_str!("engine.rs");
+        let mut checked = 0;
+        for pat in [
+            "say(\"",
+            "say_with(\"",
+            "texts.get(lang, \"",
+            "texts.get(self.lang, \"",
+            "text(lang, \"",
+            "text(\n                    lang,\n                    \"",
+        ] {
+            for (i, _) in src.match_indices(pat) {
+                let rest = &src[i + pat.len()..];
+                let key = &rest[..rest.find('"').unwrap()];
+                assert!(
+                    built_in(Lang::Uk, key).is_some(),
+                    "the engine uses an unknown text {key:?}"
+                );
+                checked += 1;
+            }
+        }
+        assert!(checked > 40, "the scan found only {checked} uses");
+    }
+
+    #[test]
+    fn every_template_is_valid_markup() {
+        for (key, uk, ru) in BUILT_IN {
+            for t in [uk, ru] {
+                let args: Vec<(&str, &str)> =
+                    placeholders(t).into_iter().map(|p| (p, "x")).collect();
+                assert!(
+                    messenger_core::RichText::template(t, &args).is_ok(),
+                    "{key}: {t}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -98,20 +98,33 @@ pub async fn ergo_bot_on(
     let client = sandbox.client().unwrap();
     let cache = ActionsCache::new(client.clone(), Duration::from_secs(3600))
         .with_clock(clock as Arc<dyn Clock>);
-    let storage = Storage::connect(db_url).await.unwrap();
-    let sb_codes = sandbox_codes(sandbox);
-    let engine = Engine::new(
-        Programme::Ergo {
-            client,
-            actions: Arc::new(cache),
-        },
-        storage.clone(),
-        Texts::built_in(),
-        Lang::Uk,
+    let programme = Programme::Ergo {
+        client,
+        actions: Arc::new(cache),
+    };
+    bot_with(
+        programme,
+        sandbox_codes(sandbox),
+        db_url,
+        dir,
+        &format!("+{SELLER}"),
     )
-    .with_code_peek(sb_codes);
+    .await
+}
+
+/// A bot over `programme` with its code peek, on a database, whose user shares `phone`.
+pub async fn bot_with(
+    programme: Programme,
+    peek: loyalty_bot::engine::CodePeek,
+    db_url: &str,
+    dir: tempfile::TempDir,
+    phone: &str,
+) -> Bot {
+    let storage = Storage::connect(db_url).await.unwrap();
+    let engine =
+        Engine::new(programme, storage.clone(), Texts::built_in(), Lang::Uk).with_code_peek(peek);
     let m = Arc::new(InMemoryMessenger::new());
-    m.set_phone(USER, &format!("+{SELLER}"));
+    m.set_phone(USER, phone);
     let runner = Runner::new(engine, m.clone());
     Bot {
         m,
@@ -120,6 +133,35 @@ pub async fn ergo_bot_on(
         db_url: db_url.to_owned(),
         dir,
     }
+}
+
+pub struct BonusMoney {
+    pub bot: Bot,
+    pub sandbox: Arc<loyalty_bonusmoney::BonusMoneySandbox>,
+}
+
+pub const CUSTOMER: &str = "+7 (777) 777-77-77";
+
+pub async fn bonusmoney_bot() -> BonusMoney {
+    let sandbox = Arc::new(
+        loyalty_bonusmoney::BonusMoneySandbox::start()
+            .await
+            .unwrap(),
+    );
+    let client = sandbox.client().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let sb = sandbox.clone();
+    let peek: loyalty_bot::engine::CodePeek = Arc::new(move |p| sb.last_code(p));
+    let bot = bot_with(
+        Programme::BonusMoney { client },
+        peek,
+        &db_url,
+        dir,
+        "+77777777777",
+    )
+    .await;
+    BonusMoney { bot, sandbox }
 }
 
 fn sandbox_codes(sandbox: &Arc<ErgoSandbox>) -> loyalty_bot::engine::CodePeek {
