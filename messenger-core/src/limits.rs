@@ -297,6 +297,14 @@ pub enum ValidationError {
     /// The picture is bytes but the platform takes URLs only (Viber).
     #[error("this platform accepts pictures by URL only")]
     ImageUploadUnsupported,
+    /// The encoded request is bigger than the platform accepts (Viber: 30 KB of JSON).
+    #[error("the request is {size} bytes; the platform accepts at most {max}")]
+    RequestTooLarge {
+        /// The encoded request's size in bytes.
+        size: usize,
+        /// The limit in bytes.
+        max: usize,
+    },
 }
 
 impl OutgoingMessage {

@@ -1,0 +1,363 @@
+//! [`Messenger`] for [`ViberBot`], webhooks, the welcome message and broadcasts.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use http::HeaderMap;
+use messenger_core::{
+    ApiDetail, ButtonAnswer, CallbackRef, ChatRef, FileRef, Image, LengthUnit, Limits, MessageRef,
+    Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, Update, ValidationError,
+    verify_hmac_sha256_hex,
+};
+
+use crate::client::{BROADCAST_MAX_RECEIVERS, SIGNATURE_HEADER, ViberBot, ViberStatus};
+use crate::convert::{ViberEvent, parse_event, viber_keyboard};
+use crate::types::{BroadcastMessage, MessageBody, SendMessage};
+
+/// The longest `tracking_data`.
+pub const TRACKING_DATA_MAX: usize = 4000;
+
+/// One receiver a broadcast did not reach.
+#[derive(Debug)]
+#[non_exhaustive]
+pub struct BroadcastFailure {
+    /// The user id.
+    pub receiver: String,
+    /// Why: Viber's per-receiver status mapped like any answer (5/6/7 →
+    /// [`MessengerError::is_recipient_gone`], deactivate the user), or the error of the whole
+    /// call the receiver was in.
+    pub error: MessengerError,
+}
+
+/// The outcome of [`ViberBot::broadcast`], per recipient.
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct BroadcastReport {
+    /// How many `broadcast_message` calls were made.
+    pub calls: usize,
+    /// Receivers Viber accepted the message for.
+    pub sent: Vec<String>,
+    /// Receivers it failed for, one entry each.
+    pub failed: Vec<BroadcastFailure>,
+}
+
+impl BroadcastReport {
+    /// The receivers to deactivate (gone or blocked).
+    pub fn gone(&self) -> impl Iterator<Item = &str> {
+        self.failed
+            .iter()
+            .filter(|f| f.error.is_recipient_gone())
+            .map(|f| f.receiver.as_str())
+    }
+}
+
+fn copy_error(e: &MessengerError) -> MessengerError {
+    match e {
+        MessengerError::RateLimited {
+            retry_after,
+            detail,
+        } => MessengerError::RateLimited {
+            retry_after: *retry_after,
+            detail: detail.clone(),
+        },
+        MessengerError::Blocked { detail } => MessengerError::Blocked {
+            detail: detail.clone(),
+        },
+        MessengerError::ChatNotFound { detail } => MessengerError::ChatNotFound {
+            detail: detail.clone(),
+        },
+        MessengerError::Unauthorized { detail } => MessengerError::Unauthorized {
+            detail: detail.clone(),
+        },
+        MessengerError::Server { detail } => MessengerError::Server {
+            detail: detail.clone(),
+        },
+        MessengerError::InvalidRequest { detail } => MessengerError::InvalidRequest {
+            detail: detail.clone(),
+        },
+        MessengerError::Transport { reason, maybe_sent } => MessengerError::Transport {
+            reason: reason.clone(),
+            maybe_sent: *maybe_sent,
+        },
+        other => MessengerError::InvalidRequest {
+            detail: ApiDetail::new(None, None, other.to_string()),
+        },
+    }
+}
+
+fn receiver_of(chat: &ChatRef) -> Result<String, MessengerError> {
+    match &chat.id {
+        PlatformId::Str(s) => Ok(s.clone()),
+        PlatformId::Int(_) => Err(MessengerError::InvalidRequest {
+            detail: ApiDetail::new(None, None, "a Viber user id is a string"),
+        }),
+    }
+}
+
+impl ViberBot {
+    /// Renders a core message as a Viber message body: plain text (styles dropped, links as
+    /// `label (url)`), a `picture` by URL with the text as its caption (bytes are published
+    /// through the configured [`crate::MediaHost`] first), the keyboard (and
+    /// `min_api_version: 3` for a share-phone button), and `tracking_data`.
+    ///
+    /// # Errors
+    /// [`MessengerError::Invalid`]: the message does not fit [`Limits::viber`] (text ≤ 7000,
+    /// caption ≤ 512, keyboard ≤ 12 rows of ≤ 6, ≤ 24 buttons), `tracking_data` over 4000
+    /// characters, or picture bytes without a media host
+    /// ([`ValidationError::ImageUploadUnsupported`]); the media host's errors.
+    pub async fn message_body(
+        &self,
+        message: &OutgoingMessage,
+        tracking_data: Option<&str>,
+    ) -> Result<MessageBody, MessengerError> {
+        let mut message = message.clone();
+        if let Some(Image::Bytes {
+            data,
+            file_name,
+            mime_type,
+        }) = &message.image
+        {
+            let host = self
+                .media_host
+                .as_ref()
+                .ok_or(ValidationError::ImageUploadUnsupported)?;
+            let url = host.publish(data.clone(), file_name, mime_type).await?;
+            message.image = Some(Image::Url(url));
+        }
+        let mut limits = self.limits.clone();
+        limits.image_upload = false;
+        message.validate(&limits)?;
+        if let Some(t) = tracking_data {
+            let len = t.chars().count();
+            if len > TRACKING_DATA_MAX {
+                return Err(ValidationError::TextTooLong {
+                    len,
+                    max: TRACKING_DATA_MAX,
+                    unit: LengthUnit::Chars,
+                }
+                .into());
+            }
+        }
+        let text = message.text.to_plain();
+        let max = limits.text_limit_for(&message);
+        let len = limits.text_unit.len(&text);
+        if len > max {
+            // Links rendered as "label (url)" made it longer than the limit.
+            return Err(ValidationError::TextTooLong {
+                len,
+                max,
+                unit: limits.text_unit,
+            }
+            .into());
+        }
+        let sender = self.sender.clone();
+        let mut body = match &message.image {
+            Some(Image::Url(url)) => MessageBody::picture(sender, url.clone(), text),
+            Some(_) => return Err(ValidationError::ImageUploadUnsupported.into()),
+            None => MessageBody::text(sender, text),
+        };
+        if let Some(kb) = message.keyboard.as_ref().and_then(viber_keyboard) {
+            body = body.keyboard(kb);
+        }
+        if let Some(t) = tracking_data {
+            body = body.tracking_data(t);
+        }
+        Ok(body)
+    }
+
+    /// Sends a message with `tracking_data`, which Viber echoes back with the user's next
+    /// message ([`ViberEvent::tracking_data`]): a place to carry conversation state.
+    ///
+    /// # Errors
+    /// As [`ViberBot::message_body`] and [`ViberBot::execute`].
+    pub async fn send_with_tracking(
+        &self,
+        chat: &ChatRef,
+        message: &OutgoingMessage,
+        tracking_data: Option<&str>,
+    ) -> Result<MessageRef, MessengerError> {
+        let receiver = receiver_of(chat)?;
+        let body = self.message_body(message, tracking_data).await?;
+        let sent = self
+            .send_message(&SendMessage {
+                receiver,
+                message: body,
+            })
+            .await?;
+        let id = sent
+            .message_token
+            .map_or_else(|| PlatformId::Str(String::new()), PlatformId::Int);
+        Ok(MessageRef::new(chat.clone(), id))
+    }
+
+    /// The JSON body to answer a `conversation_started` callback with: the one welcome message
+    /// Viber allows before the user subscribes (the message without a receiver). Answer with
+    /// status 200, `Content-Type: application/json` and these bytes.
+    ///
+    /// # Errors
+    /// As [`ViberBot::message_body`]; [`ValidationError::RequestTooLarge`] over 30 KB.
+    pub async fn welcome_response(
+        &self,
+        message: &OutgoingMessage,
+        tracking_data: Option<&str>,
+    ) -> Result<Vec<u8>, MessengerError> {
+        let body = self.message_body(message, tracking_data).await?;
+        let bytes = serde_json::to_vec(&body)
+            .map_err(|e| MessengerError::Config(format!("cannot encode the welcome: {e}")))?;
+        if bytes.len() > crate::MAX_REQUEST_BYTES {
+            return Err(ValidationError::RequestTooLarge {
+                size: bytes.len(),
+                max: crate::MAX_REQUEST_BYTES,
+            }
+            .into());
+        }
+        Ok(bytes)
+    }
+
+    /// Authenticates a callback (`X-Viber-Content-Signature` = hex HMAC-SHA256 of the raw body
+    /// keyed with the auth token, checked in constant time **before** parsing) and maps it, with
+    /// the Viber-only parts (`tracking_data`, `subscribed`, the raw JSON).
+    ///
+    /// # Errors
+    /// [`MessengerError::ForgedWebhook`] when the signature is missing, repeated, not hex or
+    /// wrong; [`MessengerError::Decode`] when the body is not a JSON object. An event that is
+    /// JSON but not understood is not an error: it comes back as `Other`.
+    pub fn parse_events(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<ViberEvent>, MessengerError> {
+        verify_hmac_sha256_hex(headers, SIGNATURE_HEADER, &self.token, body)?;
+        let raw: serde_json::Value = serde_json::from_slice(body)
+            .map_err(|e| MessengerError::decode("webhook", 0, e.to_string(), body))?;
+        if !raw.is_object() {
+            return Err(MessengerError::decode(
+                "webhook",
+                0,
+                "expected a JSON object",
+                body,
+            ));
+        }
+        Ok(vec![parse_event(&raw)])
+    }
+
+    /// Sends one message to any number of users with `broadcast_message`, in calls of at most
+    /// [`BROADCAST_MAX_RECEIVERS`], and reports every receiver: those in `failed_list` with
+    /// their own status mapped to an error, and every receiver of a call that failed as a whole
+    /// with that call's error. The message is rendered once (see [`ViberBot::message_body`]).
+    ///
+    /// Broadcasting needs Viber's approval (status 19/20 otherwise, reported per receiver).
+    ///
+    /// # Errors
+    /// Only when the message itself cannot be rendered; call failures are in the report.
+    pub async fn broadcast(
+        &self,
+        receivers: &[String],
+        message: &OutgoingMessage,
+        tracking_data: Option<&str>,
+    ) -> Result<BroadcastReport, MessengerError> {
+        let body = self.message_body(message, tracking_data).await?;
+        let mut report = BroadcastReport::default();
+        for batch in receivers.chunks(BROADCAST_MAX_RECEIVERS) {
+            report.calls += 1;
+            let result = self
+                .broadcast_message(&BroadcastMessage {
+                    broadcast_list: batch.to_vec(),
+                    message: body.clone(),
+                })
+                .await;
+            match result {
+                Ok(resp) => {
+                    for r in batch {
+                        match resp.failed_list.iter().find(|f| &f.receiver == r) {
+                            Some(f) => report.failed.push(BroadcastFailure {
+                                receiver: r.clone(),
+                                error: ViberStatus::from_code(f.status)
+                                    .to_error(None, &f.status_message),
+                            }),
+                            None => report.sent.push(r.clone()),
+                        }
+                    }
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, receivers = batch.len(), "viber broadcast call failed");
+                    for r in batch {
+                        report.failed.push(BroadcastFailure {
+                            receiver: r.clone(),
+                            error: copy_error(&e),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(report)
+    }
+}
+
+#[async_trait]
+impl Messenger for ViberBot {
+    fn kind(&self) -> MessengerKind {
+        MessengerKind::Viber
+    }
+
+    fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
+    /// `send_message`: text, or a picture by URL with the text as caption (bytes go through the
+    /// media host), with the keyboard.
+    async fn send(
+        &self,
+        chat: &ChatRef,
+        message: &OutgoingMessage,
+    ) -> Result<MessageRef, MessengerError> {
+        self.send_with_tracking(chat, message, None).await
+    }
+
+    /// Viber cannot edit sent messages.
+    async fn edit(
+        &self,
+        message: &MessageRef,
+        new: &OutgoingMessage,
+    ) -> Result<(), MessengerError> {
+        let _ = (message, new);
+        Err(MessengerError::Unsupported {
+            operation: "editing a message",
+            messenger: MessengerKind::Viber,
+        })
+    }
+
+    /// A no-op: a Viber button press is a message, there is nothing to answer.
+    async fn answer_button(
+        &self,
+        callback: &CallbackRef,
+        answer: &ButtonAnswer,
+    ) -> Result<(), MessengerError> {
+        let _ = (callback, answer);
+        Ok(())
+    }
+
+    /// Downloads `file.url` (Viber's `media` URL).
+    async fn download(&self, file: &FileRef) -> Result<Bytes, MessengerError> {
+        let url = file
+            .url
+            .as_deref()
+            .ok_or_else(|| MessengerError::InvalidRequest {
+                detail: ApiDetail::new(None, None, "a Viber file has no URL"),
+            })?;
+        self.download_media(url).await
+    }
+
+    /// See [`ViberBot::parse_events`]. The `webhook` ping comes back as `Other` named
+    /// `"webhook"`: answer 200.
+    fn parse_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<Vec<Update>, MessengerError> {
+        Ok(self
+            .parse_events(headers, body)?
+            .into_iter()
+            .map(|e| e.update)
+            .collect())
+    }
+}
