@@ -1,0 +1,199 @@
+//! The bot token (sent in the `Authorization` header) and the webhook secret never appear in
+//! Debug or Display output, in error text, or in anything logged through `tracing` — at every
+//! level, including the HTTP stack's own trace events.
+// Test helpers may unwrap too: a panic is a failed assertion with a line number.
+#![allow(clippy::unwrap_used)]
+
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use bytes::Bytes;
+use http::HeaderMap;
+use messenger_core::{ChatRef, Image, Messenger, MessengerKind, OutgoingMessage};
+use messenger_max::types::SubscriptionRequest;
+use messenger_max::{MaxBot, SecretString};
+use serde_json::json;
+use tracing_subscriber::fmt::MakeWriter;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const TOKEN: &str = "MaxSuperSecretToken_xyz987";
+const HOOK: &str = "WebhookSecret_abc";
+
+#[derive(Clone, Default)]
+struct Capture(Arc<Mutex<Vec<u8>>>);
+
+impl Write for Capture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> MakeWriter<'a> for Capture {
+    type Writer = Capture;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+fn assert_clean(what: &str, text: &str) {
+    assert!(!text.contains(TOKEN), "{what} leaks the token: {text}");
+    assert!(
+        !text.contains("SuperSecret"),
+        "{what} leaks part of the token: {text}"
+    );
+    assert!(
+        !text.contains(HOOK),
+        "{what} leaks the webhook secret: {text}"
+    );
+}
+
+#[test]
+fn the_token_never_appears_in_debug_display_errors_or_logs() {
+    let capture = Capture::default();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(capture.clone())
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    // One thread, so every event (ours, reqwest's, hyper's) reaches the thread-local subscriber.
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut texts: Vec<(String, String)> = Vec::new();
+    rt.block_on(async {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/messages"))
+            .respond_with(ResponseTemplate::new(200).set_body_json(json!({"message": {
+                "recipient": {"chat_id": 1, "chat_type": "dialog"}, "timestamp": 1,
+                "body": {"mid": "mid.1", "text": "hi"}}})))
+            .up_to_n_times(1)
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/messages"))
+            .respond_with(
+                ResponseTemplate::new(401).set_body_json(
+                    json!({"code": "verify.token", "message": "Invalid access_token"}),
+                ),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path("/me"))
+            .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(2)))
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/uploads"))
+            .respond_with(
+                ResponseTemplate::new(200)
+                    .set_body_json(json!({"url": format!("{}/up", server.uri())})),
+            )
+            .mount(&server)
+            .await;
+        Mock::given(method("POST"))
+            .and(path("/up"))
+            .respond_with(ResponseTemplate::new(500).set_body_string("upload failed"))
+            .mount(&server)
+            .await;
+
+        let bot = MaxBot::builder(SecretString::from(TOKEN))
+            .base_url(server.uri())
+            .webhook_secret(SecretString::from(HOOK))
+            .timeout(Duration::from_millis(300))
+            .build()
+            .unwrap();
+        texts.push(("Debug of the bot".into(), format!("{bot:?}")));
+        texts.push((
+            "Debug of the builder".into(),
+            format!(
+                "{:?}",
+                MaxBot::builder(SecretString::from(TOKEN)).webhook_secret(SecretString::from(HOOK))
+            ),
+        ));
+        texts.push((
+            "Debug of a subscription".into(),
+            format!(
+                "{:?}",
+                SubscriptionRequest::new("https://x").secret(SecretString::from(HOOK))
+            ),
+        ));
+
+        let chat = ChatRef::private(MessengerKind::Max, 1);
+        bot.send(&chat, &OutgoingMessage::new("hi")).await.unwrap();
+        let unauthorized = messenger_core::Traced::new(bot.clone())
+            .send(&chat, &OutgoingMessage::new("hi"))
+            .await
+            .unwrap_err();
+        let timeout = bot.get_me().await.unwrap_err();
+        let upload = bot
+            .send(
+                &chat,
+                &OutgoingMessage::photo(
+                    Image::bytes(Bytes::from_static(b"x"), "a.png", "image/png"),
+                    "c",
+                ),
+            )
+            .await
+            .unwrap_err();
+        // Nothing listens on port 9: a connect error.
+        let refused = MaxBot::builder(SecretString::from(TOKEN))
+            .base_url("http://127.0.0.1:9")
+            .build()
+            .unwrap()
+            .get_me()
+            .await
+            .unwrap_err();
+        let forged = bot.parse_webhook(&HeaderMap::new(), b"{}").unwrap_err();
+        let bad_token = MaxBot::builder(SecretString::from("MaxSuperSecret token"))
+            .build()
+            .unwrap_err();
+        for (name, e) in [
+            ("unauthorized", unauthorized),
+            ("timeout", timeout),
+            ("upload", upload),
+            ("connection refused", refused),
+            ("forged webhook", forged),
+            ("bad token", bad_token),
+        ] {
+            texts.push((format!("Display of {name}"), e.to_string()));
+            texts.push((format!("Debug of {name}"), format!("{e:?}")));
+            let mut source = std::error::Error::source(&e);
+            while let Some(s) = source {
+                texts.push((format!("source of {name}"), s.to_string()));
+                source = s.source();
+            }
+        }
+        assert!(texts.iter().any(|(_, t)| t.contains("timed out")));
+        assert!(
+            texts
+                .iter()
+                .any(|(n, t)| n.contains("refused") && t.contains("transport error"))
+        );
+    });
+    drop(rt);
+
+    for (what, text) in &texts {
+        assert_clean(what, text);
+    }
+    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    // The capture works: our spans and the HTTP stack's events are in it.
+    assert!(logs.contains("send_message"), "{logs}");
+    assert!(logs.contains("max call failed"), "{logs}");
+    assert!(
+        logs.contains("messenger.send"),
+        "the Traced adaptor's span: {logs}"
+    );
+    assert!(logs.lines().count() > 5, "{logs}");
+    assert_clean("tracing output", &logs);
+}
