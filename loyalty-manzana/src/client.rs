@@ -1,0 +1,1205 @@
+//! The client: one method per office-service operation a customer bot needs.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::sync::{Arc, Mutex as StdMutex};
+
+use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
+use loyalty_core::{LoyaltyError, Page, PageRequest, Phone};
+use reqwest::Method;
+use reqwest::header::{CONTENT_TYPE, HeaderValue};
+use rust_decimal::Decimal;
+use secrecy::{ExposeSecret, SecretString};
+use serde::de::DeserializeOwned;
+use serde_json::{Map, Value, json};
+use tokio::sync::Mutex;
+
+use crate::error::{OpKind, SessionRules, is_html_error, map_error};
+use crate::models::{
+    BonusBurn, BonusRecord, Card, Cheque, ChequeItem, Contact, Coupon, CustomerSession,
+    LoginResult, Registration,
+};
+use crate::pos::{PosBalance, PosConfig};
+
+/// Which office service an operation goes to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Service {
+    /// `CustomerOfficeService` (customer session).
+    Customer,
+    /// `ManagerOfficeService` (manager session).
+    Manager,
+    /// `AdministratorOfficeService` (admin session).
+    Admin,
+}
+
+/// How POST bodies are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum BodyForm {
+    /// Form A (default): `{"parameter": "<the request object as a JSON string>"}`.
+    #[default]
+    Parameter,
+    /// Form B: the request object itself.
+    Direct,
+}
+
+/// A GET parameter value.
+#[derive(Clone)]
+pub(crate) enum Arg {
+    /// A string/GUID: sent quoted, `'…'`.
+    Str(String),
+    /// A secret string (a session id): sent quoted, never logged.
+    Secret(SecretString),
+    /// A number: unquoted unless configured otherwise.
+    Num(i64),
+}
+
+/// One operation: name, service, path, method, retry class and error class.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Op {
+    pub(crate) name: &'static str,
+    pub(crate) service: Service,
+    pub(crate) path: &'static str,
+    pub(crate) idempotency: Idempotency,
+    pub(crate) kind: OpKind,
+}
+
+use Idempotency::{Idempotent, StateChanging};
+use Service::{Admin, Customer, Manager};
+
+const fn op(
+    name: &'static str,
+    service: Service,
+    path: &'static str,
+    idempotency: Idempotency,
+    kind: OpKind,
+) -> Op {
+    Op {
+        name,
+        service,
+        path,
+        idempotency,
+        kind,
+    }
+}
+
+pub(crate) const MANAGER_LOGIN: Op = op(
+    "Identity/Login",
+    Manager,
+    "Identity/Login",
+    Idempotent,
+    OpKind::Login,
+);
+pub(crate) const FIND_BY_PHONE: Op = op(
+    "Contact/FilterByPhoneAndEmail",
+    Manager,
+    "Contact/FilterByPhoneAndEmail",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const REQUEST_SMS_LOGIN: Op = op(
+    "Identity/AdvancedRequestSMSLogin",
+    Customer,
+    "Identity/AdvancedRequestSMSLogin",
+    StateChanging,
+    OpKind::Input,
+);
+pub(crate) const CONFIRM_SMS_LOGIN: Op = op(
+    "Identity/AdvancedConfirmSMSLogin",
+    Customer,
+    "Identity/AdvancedConfirmSMSLogin",
+    Idempotent,
+    OpKind::CodeCheck,
+);
+pub(crate) const REQUEST_REGISTRATION: Op = op(
+    "Identity/RequestAdvancedPhoneEmailRegistration",
+    Customer,
+    "Identity/RequestAdvancedPhoneEmailRegistration",
+    StateChanging,
+    OpKind::Input,
+);
+pub(crate) const REQUEST_PHONE_VERIFICATION: Op = op(
+    "Identity/RequestMobilePhoneVerification",
+    Customer,
+    "Identity/RequestMobilePhoneVerification",
+    StateChanging,
+    OpKind::Plain,
+);
+pub(crate) const CHECK_REGISTRATION_SMS: Op = op(
+    "Identity/CheckSmsForRegistration",
+    Customer,
+    "Identity/CheckSmsForRegistration",
+    Idempotent,
+    OpKind::CodeCheck,
+);
+pub(crate) const FINISH_REGISTRATION: Op = op(
+    "Identity/AdvancedPhoneEmailRegister",
+    Customer,
+    "Identity/AdvancedPhoneEmailRegister",
+    StateChanging,
+    OpKind::Input,
+);
+pub(crate) const CREATE_CONTACT: Op = op(
+    "Contact/Create",
+    Manager,
+    "Contact/Create",
+    StateChanging,
+    OpKind::Input,
+);
+pub(crate) const GET_CONTACT: Op = op(
+    "Contact/Get",
+    Customer,
+    "Contact/Get",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const UPDATE_CONTACT: Op = op(
+    "Contact/Update",
+    Customer,
+    "Contact/Update",
+    StateChanging,
+    OpKind::WithSession,
+);
+pub(crate) const CARDS: Op = op(
+    "Card/GetAllByContact",
+    Customer,
+    "Card/GetAllByContact",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const CHEQUES: Op = op(
+    "Cheque/GetAllByContact",
+    Customer,
+    "Cheque/GetAllByContact",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const MANAGER_CHEQUES: Op = op(
+    "Cheque/GetAllByContact",
+    Manager,
+    "Cheque/GetAllByContact",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const CHEQUE_ITEMS: Op = op(
+    "ChequeItem/GetAllByCheque",
+    Customer,
+    "ChequeItem/GetAllByCheque",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const BONUSES: Op = op(
+    "Bonus/GetAllByContact",
+    Customer,
+    "Bonus/GetAllByContact",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const COUPONS: Op = op(
+    "Coupon/GetAllByContact",
+    Customer,
+    "Coupon/GetAllByContact",
+    Idempotent,
+    OpKind::WithSession,
+);
+pub(crate) const LOGOUT: Op = op(
+    "Identity/Logout",
+    Customer,
+    "Identity/Logout",
+    Idempotent,
+    OpKind::WithSession,
+);
+
+/// A tenant-specific endpoint for an operation no public source shows (delete, burn dates).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct CustomEndpoint {
+    /// The service it lives on.
+    pub service: Service,
+    /// Its path relative to the service base (`Contact/Delete`).
+    pub path: String,
+}
+
+impl CustomEndpoint {
+    /// An endpoint at `path` of `service`.
+    pub fn new(service: Service, path: impl Into<String>) -> Self {
+        Self {
+            service,
+            path: path.into(),
+        }
+    }
+}
+
+/// Builds a [`ManzanaClient`].
+pub struct ManzanaClientBuilder {
+    customer_url: String,
+    manager_url: Option<String>,
+    admin_url: Option<String>,
+    partner_id: String,
+    manager_login: Option<(String, SecretString)>,
+    admin_session: Option<SecretString>,
+    body_form: BodyForm,
+    quote_numbers: bool,
+    session_rules: SessionRules,
+    delete_endpoint: Option<CustomEndpoint>,
+    burns_endpoint: Option<CustomEndpoint>,
+    cashier_field: String,
+    pos: Option<PosConfig>,
+    http: HttpOptions,
+}
+
+impl fmt::Debug for ManzanaClientBuilder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ManzanaClientBuilder")
+            .field("customer_url", &self.customer_url)
+            .field("manager_url", &self.manager_url)
+            .field("admin_url", &self.admin_url)
+            .field("partner_id", &self.partner_id)
+            .field(
+                "manager_login",
+                &self.manager_login.as_ref().map(|(l, _)| (l, "[REDACTED]")),
+            )
+            .field(
+                "admin_session",
+                &self.admin_session.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("body_form", &self.body_form)
+            .field("pos", &self.pos)
+            .field("http", &self.http)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ManzanaClientBuilder {
+    /// The `ManagerOfficeService` base URL (needed for look-ups by phone, server-side creation
+    /// and the [`crate::ChequeWatcher`]).
+    pub fn manager_url(mut self, url: impl Into<String>) -> Self {
+        self.manager_url = Some(url.into());
+        self
+    }
+
+    /// The `AdministratorOfficeService` base URL.
+    pub fn admin_url(mut self, url: impl Into<String>) -> Self {
+        self.admin_url = Some(url.into());
+        self
+    }
+
+    /// The manager login and password for `Identity/Login` (a session is obtained on first use
+    /// and renewed once when it expires).
+    pub fn manager_credentials(
+        mut self,
+        login: impl Into<String>,
+        password: impl Into<SecretString>,
+    ) -> Self {
+        self.manager_login = Some((login.into(), password.into()));
+        self
+    }
+
+    /// A fixed, vendor-issued administrator session.
+    pub fn admin_session(mut self, session: impl Into<SecretString>) -> Self {
+        self.admin_session = Some(session.into());
+        self
+    }
+
+    /// The POST body form (default [`BodyForm::Parameter`], form A).
+    pub fn body_form(mut self, form: BodyForm) -> Self {
+        self.body_form = form;
+        self
+    }
+
+    /// Whether numeric GET parameters (`take`, `skip`) are quoted too (default `false`).
+    pub fn quote_numbers(mut self, on: bool) -> Self {
+        self.quote_numbers = on;
+        self
+    }
+
+    /// How session errors are recognised (ASSUMED defaults, see [`SessionRules`]).
+    pub fn session_rules(mut self, rules: SessionRules) -> Self {
+        self.session_rules = rules;
+        self
+    }
+
+    /// A tenant endpoint that deletes the contact (POST `{SessionId, Id}` with the manager
+    /// session). Without it deletion is [`LoyaltyError::Unsupported`].
+    pub fn delete_endpoint(mut self, endpoint: CustomEndpoint) -> Self {
+        self.delete_endpoint = Some(endpoint);
+        self
+    }
+
+    /// A tenant endpoint listing burn dates (GET `contactId`, `sessionId` with the customer
+    /// session, answering `{"value": [{"Date", "Amount"}]}`). Without it burn dates are
+    /// [`LoyaltyError::Unsupported`].
+    pub fn burns_endpoint(mut self, endpoint: CustomEndpoint) -> Self {
+        self.burns_endpoint = Some(endpoint);
+        self
+    }
+
+    /// The cheque field holding the cashier's name (default `CashierName`; ASSUMED, no public
+    /// source shows one).
+    pub fn cashier_field(mut self, key: impl Into<String>) -> Self {
+        self.cashier_field = key.into();
+        self
+    }
+
+    /// The POS SOAP endpoint for `BalanceRequest`.
+    pub fn pos(mut self, pos: PosConfig) -> Self {
+        self.pos = Some(pos);
+        self
+    }
+
+    loyalty_core::http_builder_methods!(http);
+
+    /// Builds the client.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Config`] for a bad base URL, manager credentials without a manager URL,
+    /// or a TLS set-up failure.
+    pub fn build(self) -> Result<ManzanaClient, LoyaltyError> {
+        if self.manager_login.is_some() && self.manager_url.is_none() {
+            return Err(LoyaltyError::Config(
+                "manager credentials need a manager URL".into(),
+            ));
+        }
+        let customer = self.http.clone().build(&self.customer_url)?;
+        let manager = match &self.manager_url {
+            Some(u) => Some(self.http.clone().build(u)?),
+            None => None,
+        };
+        let admin = match &self.admin_url {
+            Some(u) => Some(self.http.clone().build(u)?),
+            None => None,
+        };
+        let pos = match self.pos {
+            Some(p) => {
+                // The base URL of an `HttpClient` always ends with `/`; the POS endpoint is a
+                // file (`…/POSProcessing.asmx`), so the client gets its directory and the file
+                // name is the path.
+                let (dir, file) = crate::pos::split_endpoint(&p.url);
+                let http = self.http.clone().build(dir)?;
+                Some((http, file.to_owned(), p))
+            }
+            None => None,
+        };
+        Ok(ManzanaClient {
+            inner: Arc::new(Inner {
+                customer,
+                manager,
+                admin,
+                pos,
+                partner_id: self.partner_id,
+                manager_login: self.manager_login,
+                manager_session: Mutex::new(None),
+                admin_session: self.admin_session,
+                body_form: self.body_form,
+                quote_numbers: self.quote_numbers,
+                session_rules: self.session_rules,
+                delete_endpoint: self.delete_endpoint,
+                burns_endpoint: self.burns_endpoint,
+                cashier_field: self.cashier_field,
+                pending: StdMutex::new(HashMap::new()),
+            }),
+        })
+    }
+}
+
+/// A pending verification of the provider flow (per phone).
+pub(crate) enum Pending {
+    Login(SecretString),
+    Registration(SecretString),
+}
+
+struct Inner {
+    customer: HttpClient,
+    manager: Option<HttpClient>,
+    admin: Option<HttpClient>,
+    pos: Option<(HttpClient, String, PosConfig)>,
+    partner_id: String,
+    manager_login: Option<(String, SecretString)>,
+    manager_session: Mutex<Option<SecretString>>,
+    admin_session: Option<SecretString>,
+    body_form: BodyForm,
+    quote_numbers: bool,
+    session_rules: SessionRules,
+    delete_endpoint: Option<CustomEndpoint>,
+    burns_endpoint: Option<CustomEndpoint>,
+    cashier_field: String,
+    pending: StdMutex<HashMap<String, Pending>>,
+}
+
+/// A client of the Manzana Loyalty office services. Cheap to clone; `Debug` never shows the
+/// manager password or any session.
+#[derive(Clone)]
+pub struct ManzanaClient {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for ManzanaClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("ManzanaClient")
+            .field("customer", &i.customer)
+            .field("manager", &i.manager)
+            .field("admin", &i.admin)
+            .field("partner_id", &i.partner_id)
+            .field(
+                "manager_login",
+                &i.manager_login.as_ref().map(|(l, _)| (l, "[REDACTED]")),
+            )
+            .field(
+                "admin_session",
+                &i.admin_session.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("body_form", &i.body_form)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A request: GET parameters or a POST object (without the session).
+enum Req {
+    Get(Vec<(&'static str, Arg)>),
+    Post(Map<String, Value>),
+}
+
+impl ManzanaClient {
+    /// A builder with the `CustomerOfficeService` base URL and the partner id (GUID).
+    pub fn builder(
+        customer_url: impl Into<String>,
+        partner_id: impl Into<String>,
+    ) -> ManzanaClientBuilder {
+        ManzanaClientBuilder {
+            customer_url: customer_url.into(),
+            manager_url: None,
+            admin_url: None,
+            partner_id: partner_id.into(),
+            manager_login: None,
+            admin_session: None,
+            body_form: BodyForm::default(),
+            quote_numbers: false,
+            session_rules: SessionRules::default(),
+            delete_endpoint: None,
+            burns_endpoint: None,
+            cashier_field: "CashierName".to_owned(),
+            pos: None,
+            http: HttpOptions::default(),
+        }
+    }
+
+    /// The partner id.
+    pub fn partner_id(&self) -> &str {
+        &self.inner.partner_id
+    }
+
+    /// Whether a manager service with credentials is configured.
+    pub fn has_manager(&self) -> bool {
+        self.inner.manager.is_some() && self.inner.manager_login.is_some()
+    }
+
+    /// Whether a delete endpoint is configured.
+    pub fn can_delete(&self) -> bool {
+        self.inner.delete_endpoint.is_some()
+    }
+
+    /// The configured cashier field.
+    pub(crate) fn cashier_field(&self) -> &str {
+        &self.inner.cashier_field
+    }
+
+    pub(crate) fn pending(&self) -> std::sync::MutexGuard<'_, HashMap<String, Pending>> {
+        self.inner
+            .pending
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn http(&self, service: Service) -> Result<&HttpClient, LoyaltyError> {
+        match service {
+            Customer => Ok(&self.inner.customer),
+            Manager => self
+                .inner
+                .manager
+                .as_ref()
+                .ok_or_else(|| LoyaltyError::Config("no manager URL configured".into())),
+            Admin => self
+                .inner
+                .admin
+                .as_ref()
+                .ok_or_else(|| LoyaltyError::Config("no administrator URL configured".into())),
+        }
+    }
+
+    fn arg_text(&self, a: &Arg) -> String {
+        match a {
+            Arg::Str(s) => format!("'{}'", s.replace('\'', "''")),
+            Arg::Secret(s) => format!("'{}'", s.expose_secret().replace('\'', "''")),
+            Arg::Num(n) if self.inner.quote_numbers => format!("'{n}'"),
+            Arg::Num(n) => n.to_string(),
+        }
+    }
+
+    /// The POST body in the configured form.
+    fn body(&self, obj: &Map<String, Value>) -> Result<Vec<u8>, LoyaltyError> {
+        let v = match self.inner.body_form {
+            BodyForm::Parameter => {
+                let inner = serde_json::to_string(obj)
+                    .map_err(|e| LoyaltyError::Config(format!("cannot encode the request: {e}")))?;
+                json!({ "parameter": inner })
+            }
+            BodyForm::Direct => Value::Object(obj.clone()),
+        };
+        serde_json::to_vec(&v)
+            .map_err(|e| LoyaltyError::Config(format!("cannot encode the request: {e}")))
+    }
+
+    /// The choke point: sends `op` (with `path` override for custom endpoints), maps errors.
+    async fn raw(
+        &self,
+        op: Op,
+        service: Service,
+        path: &str,
+        req: &Req,
+    ) -> Result<Response, LoyaltyError> {
+        let http = self.http(service)?;
+        let resp = match req {
+            Req::Get(args) => {
+                let pairs: Vec<(&str, String)> =
+                    args.iter().map(|(k, a)| (*k, self.arg_text(a))).collect();
+                http.send(op.name, op.idempotency, Method::GET, path, |b| {
+                    b.query(&pairs)
+                })
+                .await?
+            }
+            Req::Post(obj) => {
+                let body = self.body(obj)?;
+                http.send(op.name, op.idempotency, Method::POST, path, |b| {
+                    b.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
+                        .body(body.clone())
+                })
+                .await?
+            }
+        };
+        if !resp.status.is_success() || is_html_error(&resp.body) {
+            let e = map_error(op.kind, &self.inner.session_rules, &resp);
+            tracing::debug!(op = op.name, error = %e, "the service answered with an error");
+            return Err(e);
+        }
+        Ok(resp)
+    }
+
+    async fn call(&self, op: Op, req: Req) -> Result<Response, LoyaltyError> {
+        self.raw(op, op.service, op.path, &req).await
+    }
+
+    // ---- manager session ----
+
+    async fn login_manager(&self) -> Result<SecretString, LoyaltyError> {
+        let Some((login, password)) = &self.inner.manager_login else {
+            return Err(LoyaltyError::Config(
+                "no manager credentials configured".into(),
+            ));
+        };
+        let mut obj = Map::new();
+        obj.insert("Login".into(), Value::from(login.clone()));
+        obj.insert(
+            "Password".into(),
+            Value::from(password.expose_secret().to_owned()),
+        );
+        let resp = self.call(MANAGER_LOGIN, Req::Post(obj)).await?;
+        let r: LoginResult = decode_entity(&resp)?;
+        r.session_id
+            .filter(|s| !s.is_empty())
+            .map(SecretString::from)
+            .ok_or_else(|| resp.decode_error("no SessionId in the login answer"))
+    }
+
+    /// The current manager session; logs in when there is none or when `stale` is the current one.
+    async fn manager_session(
+        &self,
+        stale: Option<&SecretString>,
+    ) -> Result<SecretString, LoyaltyError> {
+        let mut guard = self.inner.manager_session.lock().await;
+        if let Some(cur) = guard.as_ref() {
+            let is_stale = stale.is_some_and(|s| s.expose_secret() == cur.expose_secret());
+            if !is_stale {
+                return Ok(cur.clone());
+            }
+        }
+        *guard = None;
+        let s = self.login_manager().await?;
+        *guard = Some(s.clone());
+        Ok(s)
+    }
+
+    fn with_session(req: &Req, key: &'static str, sid: &SecretString) -> Req {
+        match req {
+            Req::Get(args) => {
+                let mut a = args.clone();
+                a.push((key, Arg::Secret(sid.clone())));
+                Req::Get(a)
+            }
+            Req::Post(obj) => {
+                let mut o = Map::new();
+                o.insert(key.to_owned(), Value::from(sid.expose_secret().to_owned()));
+                o.extend(obj.clone());
+                Req::Post(o)
+            }
+        }
+    }
+
+    /// A manager call: logs in on first use; on a session error logs in again **once** and
+    /// repeats; a second failure is returned.
+    async fn manager_call(
+        &self,
+        op: Op,
+        path: &str,
+        session_key: &'static str,
+        req: Req,
+    ) -> Result<Response, LoyaltyError> {
+        let sid = self.manager_session(None).await?;
+        let first = self
+            .raw(
+                op,
+                Manager,
+                path,
+                &Self::with_session(&req, session_key, &sid),
+            )
+            .await;
+        match first {
+            Err(LoyaltyError::SessionExpired { .. }) => {
+                tracing::info!(
+                    op = op.name,
+                    "the manager session expired; logging in again"
+                );
+                let sid = self.manager_session(Some(&sid)).await?;
+                self.raw(
+                    op,
+                    Manager,
+                    path,
+                    &Self::with_session(&req, session_key, &sid),
+                )
+                .await
+            }
+            other => other,
+        }
+    }
+
+    fn customer_get(
+        s: &CustomerSession,
+        contact_key: &'static str,
+        session_key: &'static str,
+    ) -> Req {
+        Req::Get(vec![
+            (contact_key, Arg::Str(s.contact_id.clone())),
+            (session_key, Arg::Secret(s.session_id.clone())),
+        ])
+    }
+
+    // ---- operations ----
+
+    /// Finds a contact by phone (spec #1, manager session).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Config`] without a manager, [`LoyaltyError::Unauthorized`] when the
+    /// manager login is refused, transport/provider errors. An unknown phone is `Ok(None)`.
+    pub async fn find_contact_by_phone(
+        &self,
+        phone: &Phone,
+    ) -> Result<Option<Contact>, LoyaltyError> {
+        let req = Req::Get(vec![
+            ("mobilePhone", Arg::Str(phone.e164().to_owned())),
+            ("emailAddress", Arg::Str(String::new())),
+            ("take", Arg::Num(1)),
+            ("skip", Arg::Num(0)),
+        ]);
+        let resp = self
+            .manager_call(FIND_BY_PHONE, FIND_BY_PHONE.path, "sessionId", req)
+            .await?;
+        let list: Vec<Contact> = decode_list(&resp)?;
+        Ok(list.into_iter().next())
+    }
+
+    /// Sends the SMS of a customer login (step 1, `AdvancedRequestSMSLogin`); returns the token
+    /// to confirm with.
+    ///
+    /// # Errors
+    /// Provider errors (an unknown phone is refused by the service); never repeated.
+    pub async fn request_sms_login(&self, phone: &Phone) -> Result<SecretString, LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("Phone".into(), Value::from(phone.e164()));
+        obj.insert(
+            "PartnerId".into(),
+            Value::from(self.inner.partner_id.clone()),
+        );
+        let resp = self.call(REQUEST_SMS_LOGIN, Req::Post(obj)).await?;
+        decode_token(&resp)
+    }
+
+    /// Confirms the SMS code of a customer login (step 2, `AdvancedConfirmSMSLogin`).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::WrongCode`] for a wrong code.
+    pub async fn confirm_sms_login(
+        &self,
+        token: &SecretString,
+        code: &str,
+    ) -> Result<CustomerSession, LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("Token".into(), Value::from(token.expose_secret()));
+        obj.insert("TemporaryPassword".into(), Value::from(code));
+        let resp = self.call(CONFIRM_SMS_LOGIN, Req::Post(obj)).await?;
+        session_of(&resp)
+    }
+
+    /// Self-registration step 1 (`RequestAdvancedPhoneEmailRegistration`): returns the
+    /// registration token.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::InvalidInput`] when the service refuses (e.g. a known phone).
+    pub async fn request_registration(
+        &self,
+        data: &Registration,
+    ) -> Result<SecretString, LoyaltyError> {
+        let mut obj = data.to_entity("Firstname", "Lastname");
+        obj.insert(
+            "PartnerId".into(),
+            Value::from(self.inner.partner_id.clone()),
+        );
+        let resp = self.call(REQUEST_REGISTRATION, Req::Post(obj)).await?;
+        decode_token(&resp)
+    }
+
+    /// Self-registration step 2 (`RequestMobilePhoneVerification`): sends the SMS.
+    ///
+    /// # Errors
+    /// Provider errors; never repeated.
+    pub async fn request_phone_verification(
+        &self,
+        token: &SecretString,
+    ) -> Result<(), LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("Token".into(), Value::from(token.expose_secret()));
+        self.call(REQUEST_PHONE_VERIFICATION, Req::Post(obj))
+            .await?;
+        Ok(())
+    }
+
+    /// Self-registration step 3 (`CheckSmsForRegistration`): returns the new token.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::WrongCode`] for a wrong code.
+    pub async fn check_registration_sms(
+        &self,
+        token: &SecretString,
+        code: &str,
+    ) -> Result<SecretString, LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("Token".into(), Value::from(token.expose_secret()));
+        obj.insert("Code".into(), Value::from(code));
+        obj.insert(
+            "PartnerId".into(),
+            Value::from(self.inner.partner_id.clone()),
+        );
+        let resp = self.call(CHECK_REGISTRATION_SMS, Req::Post(obj)).await?;
+        decode_token(&resp)
+    }
+
+    /// Self-registration step 4 (`AdvancedPhoneEmailRegister`): the customer is logged in.
+    ///
+    /// # Errors
+    /// Provider errors; never repeated.
+    pub async fn finish_registration(
+        &self,
+        token: &SecretString,
+    ) -> Result<CustomerSession, LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("Token".into(), Value::from(token.expose_secret()));
+        obj.insert(
+            "PartnerId".into(),
+            Value::from(self.inner.partner_id.clone()),
+        );
+        let resp = self.call(FINISH_REGISTRATION, Req::Post(obj)).await?;
+        session_of(&resp)
+    }
+
+    /// Creates a contact server-side without SMS (spec 2e, manager session); returns its id.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::InvalidInput`] when refused; never repeated.
+    pub async fn create_contact(&self, data: &Registration) -> Result<String, LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert(
+            "Entity".into(),
+            Value::Object(data.to_entity("FirstName", "LastName")),
+        );
+        let resp = self
+            .manager_call(
+                CREATE_CONTACT,
+                CREATE_CONTACT.path,
+                "sessionId",
+                Req::Post(obj),
+            )
+            .await?;
+        decode_value::<Value>(&resp).and_then(|v| scalar_text(&v, &resp))
+    }
+
+    /// Reads the customer's contact (`Contact/Get`).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] when the session is not valid any more.
+    pub async fn get_contact(&self, s: &CustomerSession) -> Result<Contact, LoyaltyError> {
+        let resp = self
+            .call(GET_CONTACT, Self::customer_get(s, "id", "sessionid"))
+            .await?;
+        decode_entity(&resp)
+    }
+
+    /// Writes the whole contact back (`Contact/Update`); returns the contact id. Use with a
+    /// contact read by [`Self::get_contact`] (read-modify-write): every field is resent.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`], provider errors; never repeated.
+    pub async fn update_contact(
+        &self,
+        s: &CustomerSession,
+        contact: &Contact,
+    ) -> Result<String, LoyaltyError> {
+        let entity = serde_json::to_value(contact)
+            .map_err(|e| LoyaltyError::Config(format!("cannot encode the contact: {e}")))?;
+        let mut obj = Map::new();
+        obj.insert(
+            "SessionId".into(),
+            Value::from(s.session_id.expose_secret()),
+        );
+        obj.insert("Entity".into(), entity);
+        let resp = self.call(UPDATE_CONTACT, Req::Post(obj)).await?;
+        decode_value::<Value>(&resp).and_then(|v| scalar_text(&v, &resp))
+    }
+
+    /// Reads the contact, lets `edit` change it, and writes the whole entity back; returns the
+    /// contact as edited.
+    ///
+    /// # Errors
+    /// As [`Self::get_contact`] and [`Self::update_contact`].
+    pub async fn modify_contact(
+        &self,
+        s: &CustomerSession,
+        edit: impl FnOnce(&mut Contact),
+    ) -> Result<Contact, LoyaltyError> {
+        let mut c = self.get_contact(s).await?;
+        edit(&mut c);
+        self.update_contact(s, &c).await?;
+        Ok(c)
+    }
+
+    /// The customer's cards.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] and provider errors.
+    pub async fn cards(&self, s: &CustomerSession) -> Result<Vec<Card>, LoyaltyError> {
+        let resp = self
+            .call(CARDS, Self::customer_get(s, "contactid", "sessionid"))
+            .await?;
+        decode_list(&resp)
+    }
+
+    /// The active bonus balance (`Contact/Get` → `ActiveBalance`, zero when absent).
+    ///
+    /// # Errors
+    /// As [`Self::get_contact`].
+    pub async fn balance(&self, s: &CustomerSession) -> Result<Decimal, LoyaltyError> {
+        Ok(self
+            .get_contact(s)
+            .await?
+            .active_balance
+            .unwrap_or_default())
+    }
+
+    /// The POS `BalanceRequest` detail for a card number or phone.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Unsupported`] without a POS endpoint; provider errors for a non-zero
+    /// `ReturnCode`.
+    pub async fn pos_balance(
+        &self,
+        card_number: Option<&str>,
+        phone: Option<&Phone>,
+    ) -> Result<PosBalance, LoyaltyError> {
+        let Some((http, file, cfg)) = &self.inner.pos else {
+            return Err(LoyaltyError::unsupported(
+                crate::PROVIDER_NAME,
+                "pos_balance",
+            ));
+        };
+        let now = http.clock().now().naive_utc();
+        crate::pos::balance(http, file, cfg, card_number, phone, now).await
+    }
+
+    /// Whether a POS endpoint is configured.
+    pub fn has_pos(&self) -> bool {
+        self.inner.pos.is_some()
+    }
+
+    /// All of the customer's cheques (the service does not page them).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] and provider errors.
+    pub async fn cheques(&self, s: &CustomerSession) -> Result<Vec<Cheque>, LoyaltyError> {
+        let resp = self
+            .call(CHEQUES, Self::customer_get(s, "contactId", "sessionId"))
+            .await?;
+        let mut list: Vec<Cheque> = decode_list(&resp)?;
+        list.sort_by_key(|c| std::cmp::Reverse(c.date));
+        Ok(list)
+    }
+
+    /// One page of the customer's cheques, newest first (paged on the client side).
+    ///
+    /// # Errors
+    /// As [`Self::cheques`].
+    pub async fn cheques_page(
+        &self,
+        s: &CustomerSession,
+        page: PageRequest,
+    ) -> Result<Page<Cheque>, LoyaltyError> {
+        Ok(Page::slice(&self.cheques(s).await?, page))
+    }
+
+    /// A contact's cheques with the manager session (for the watcher), newest first.
+    ///
+    /// # Errors
+    /// As [`Self::find_contact_by_phone`].
+    pub async fn contact_cheques(&self, contact_id: &str) -> Result<Vec<Cheque>, LoyaltyError> {
+        let req = Req::Get(vec![("contactId", Arg::Str(contact_id.to_owned()))]);
+        let resp = self
+            .manager_call(MANAGER_CHEQUES, MANAGER_CHEQUES.path, "sessionId", req)
+            .await?;
+        let mut list: Vec<Cheque> = decode_list(&resp)?;
+        list.sort_by_key(|c| std::cmp::Reverse(c.date));
+        Ok(list)
+    }
+
+    /// The lines of a cheque (`ChequeItem/GetAllByCheque`, customer session).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] and provider errors.
+    pub async fn cheque_items(
+        &self,
+        s: &CustomerSession,
+        cheque_id: &str,
+    ) -> Result<Vec<ChequeItem>, LoyaltyError> {
+        let req = Req::Get(vec![
+            ("ChequeId", Arg::Str(cheque_id.to_owned())),
+            ("sessionId", Arg::Secret(s.session_id.clone())),
+        ]);
+        let resp = self.call(CHEQUE_ITEMS, req).await?;
+        decode_list(&resp)
+    }
+
+    /// The lines of a cheque as an operator: the admin session on the administrator service when
+    /// configured, else the manager session on the manager service (ASSUMED path there).
+    ///
+    /// # Errors
+    /// Provider errors; [`LoyaltyError::Config`] when neither is configured.
+    pub async fn cheque_items_as_operator(
+        &self,
+        cheque_id: &str,
+    ) -> Result<Vec<ChequeItem>, LoyaltyError> {
+        let args = vec![("ChequeId", Arg::Str(cheque_id.to_owned()))];
+        let resp = match (&self.inner.admin, &self.inner.admin_session) {
+            (Some(_), Some(sid)) => {
+                let req = Self::with_session(&Req::Get(args), "sessionId", sid);
+                self.raw(CHEQUE_ITEMS, Admin, CHEQUE_ITEMS.path, &req)
+                    .await?
+            }
+            _ => {
+                self.manager_call(CHEQUE_ITEMS, CHEQUE_ITEMS.path, "sessionId", Req::Get(args))
+                    .await?
+            }
+        };
+        decode_list(&resp)
+    }
+
+    /// One page of bonus records (`Bonus/GetAllByContact` with `Take`/`Skip`).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] and provider errors.
+    pub async fn bonus_history(
+        &self,
+        s: &CustomerSession,
+        page: PageRequest,
+    ) -> Result<Page<BonusRecord>, LoyaltyError> {
+        let req = Req::Get(vec![
+            ("sessionId", Arg::Secret(s.session_id.clone())),
+            ("contactId", Arg::Str(s.contact_id.clone())),
+            ("Take", Arg::Num(i64::from(page.limit))),
+            ("Skip", Arg::Num(i64::from(page.offset))),
+        ]);
+        let resp = self.call(BONUSES, req).await?;
+        Ok(Page::from_offset(decode_list(&resp)?, page))
+    }
+
+    /// The customer's coupons.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::SessionExpired`] and provider errors.
+    pub async fn coupons(&self, s: &CustomerSession) -> Result<Vec<Coupon>, LoyaltyError> {
+        let resp = self
+            .call(COUPONS, Self::customer_get(s, "contactid", "sessionid"))
+            .await?;
+        decode_list(&resp)
+    }
+
+    /// Ends the customer session (`Identity/Logout`).
+    ///
+    /// # Errors
+    /// Provider errors (an already expired session is [`LoyaltyError::SessionExpired`]).
+    pub async fn logout(&self, s: &CustomerSession) -> Result<(), LoyaltyError> {
+        let mut obj = Map::new();
+        obj.insert("id".into(), Value::from(s.contact_id.clone()));
+        obj.insert(
+            "sessionid".into(),
+            Value::from(s.session_id.expose_secret()),
+        );
+        self.call(LOGOUT, Req::Post(obj)).await?;
+        Ok(())
+    }
+
+    /// Deletes a contact through the configured tenant endpoint (spec row 6: no public one).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Unsupported`] without a configured endpoint; provider errors.
+    pub async fn delete_contact(&self, contact_id: &str) -> Result<(), LoyaltyError> {
+        let Some(ep) = self.inner.delete_endpoint.clone() else {
+            return Err(LoyaltyError::unsupported(
+                crate::PROVIDER_NAME,
+                "delete_contact",
+            ));
+        };
+        let op = op(
+            "Contact/Delete (configured)",
+            ep.service,
+            "",
+            StateChanging,
+            OpKind::WithSession,
+        );
+        let mut obj = Map::new();
+        obj.insert("Id".into(), Value::from(contact_id));
+        match ep.service {
+            Manager => {
+                self.manager_call(op, &ep.path, "SessionId", Req::Post(obj))
+                    .await?;
+            }
+            Admin => {
+                let sid = self.inner.admin_session.clone().ok_or_else(|| {
+                    LoyaltyError::Config("no administrator session configured".into())
+                })?;
+                let req = Self::with_session(&Req::Post(obj), "SessionId", &sid);
+                self.raw(op, Admin, &ep.path, &req).await?;
+            }
+            Customer => {
+                return Err(LoyaltyError::Config(
+                    "the delete endpoint must be on the manager or administrator service".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Bonus burn dates through the configured tenant endpoint (spec row 7b: not public).
+    ///
+    /// # Errors
+    /// [`LoyaltyError::Unsupported`] without a configured endpoint; provider errors.
+    pub async fn burns(&self, s: &CustomerSession) -> Result<Vec<BonusBurn>, LoyaltyError> {
+        let Some(ep) = self.inner.burns_endpoint.clone() else {
+            return Err(LoyaltyError::unsupported(crate::PROVIDER_NAME, "burns"));
+        };
+        let op = op(
+            "burns (configured)",
+            ep.service,
+            "",
+            Idempotent,
+            OpKind::WithSession,
+        );
+        let req = Self::customer_get(s, "contactId", "sessionId");
+        let resp = self.raw(op, ep.service, &ep.path, &req).await?;
+        decode_list(&resp)
+    }
+}
+
+// ---- decoding ----
+
+fn parse(resp: &Response) -> Result<Value, LoyaltyError> {
+    resp.json::<Value>()
+}
+
+fn from_value<T: DeserializeOwned>(v: Value, resp: &Response) -> Result<T, LoyaltyError> {
+    serde_json::from_value(v).map_err(|e| resp.decode_error(e.to_string()))
+}
+
+/// `{"value": T}`.
+pub(crate) fn decode_value<T: DeserializeOwned>(resp: &Response) -> Result<T, LoyaltyError> {
+    match parse(resp)? {
+        Value::Object(mut m) if m.contains_key("value") => {
+            from_value(m.remove("value").unwrap_or(Value::Null), resp)
+        }
+        other => from_value(other, resp),
+    }
+}
+
+/// `{"value": [T]}` (also a bare array; `null` is empty).
+pub(crate) fn decode_list<T: DeserializeOwned>(resp: &Response) -> Result<Vec<T>, LoyaltyError> {
+    let v = match parse(resp)? {
+        Value::Object(mut m) if m.contains_key("value") => m.remove("value").unwrap_or(Value::Null),
+        Value::Array(a) => Value::Array(a),
+        _ => return Err(resp.decode_error("expected {\"value\": [...]}")),
+    };
+    match v {
+        Value::Null => Ok(Vec::new()),
+        v => from_value(v, resp),
+    }
+}
+
+/// A bare entity (also inside `{"value": {...}}`).
+pub(crate) fn decode_entity<T: DeserializeOwned>(resp: &Response) -> Result<T, LoyaltyError> {
+    match parse(resp)? {
+        Value::Object(mut m) if m.len() == 1 && m.get("value").is_some_and(Value::is_object) => {
+            from_value(m.remove("value").unwrap_or(Value::Null), resp)
+        }
+        other => from_value(other, resp),
+    }
+}
+
+fn scalar_text(v: &Value, resp: &Response) -> Result<String, LoyaltyError> {
+    match v {
+        Value::String(s) if !s.is_empty() => Ok(s.clone()),
+        Value::Number(n) => Ok(n.to_string()),
+        _ => Err(resp.decode_error("expected a non-empty scalar value")),
+    }
+}
+
+/// A token: `{"value": "…"}`, `{"Token": "…"}` or a bare string.
+pub(crate) fn decode_token(resp: &Response) -> Result<SecretString, LoyaltyError> {
+    let v = parse(resp)?;
+    let t = match &v {
+        Value::Object(m) => m
+            .get("value")
+            .or_else(|| m.get("Token"))
+            .or_else(|| m.get("token")),
+        s @ Value::String(_) => Some(s),
+        _ => None,
+    };
+    match t {
+        Some(Value::String(s)) if !s.is_empty() => Ok(SecretString::from(s.clone())),
+        _ => Err(resp.decode_error("no token in the answer")),
+    }
+}
+
+fn session_of(resp: &Response) -> Result<CustomerSession, LoyaltyError> {
+    let r: LoginResult = decode_entity(resp)?;
+    match (r.id, r.session_id) {
+        (Some(id), Some(sid)) if !id.is_empty() && !sid.is_empty() => {
+            Ok(CustomerSession::new(id, sid))
+        }
+        _ => Err(resp.decode_error("no Id/SessionId in the answer")),
+    }
+}

@@ -1,0 +1,848 @@
+//! The sandbox's in-memory state and the operations on it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, NaiveDateTime, Utc};
+use loyalty_core::Clock;
+use rust_decimal::Decimal;
+use serde_json::{Map, Value, json};
+
+/// The partner id of the seeded programme.
+pub const PARTNER_ID: &str = "7a1f0000-0000-4000-8000-00000000f10a";
+/// The manager login the sandbox accepts.
+pub const MANAGER_LOGIN: &str = "manager";
+/// The manager password the sandbox accepts.
+pub const MANAGER_PASSWORD: &str = "manager-password";
+/// The fixed administrator session the sandbox accepts.
+pub const ADMIN_SESSION: &str = "a0000000-0000-4000-8000-00000000ad01";
+/// A member with two cards, several cheques with lines and bonus records.
+pub const DEMO_PHONE: &str = "+79200000001";
+/// A member without cards or cheques.
+pub const NO_CARDS_PHONE: &str = "+79200000002";
+
+/// An error the sandbox answers: status, `odata.error` code and message.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiError {
+    pub(crate) status: u16,
+    pub(crate) code: String,
+    pub(crate) message: String,
+}
+
+impl ApiError {
+    pub(crate) fn new(status: u16, code: &str, message: &str) -> Self {
+        Self {
+            status,
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+}
+
+type R<T> = Result<T, ApiError>;
+
+fn bad(message: &str) -> ApiError {
+    ApiError::new(400, "0", message)
+}
+
+fn session_error() -> ApiError {
+    ApiError::new(401, "0", "Сессия не найдена или истекла")
+}
+
+/// A decimal as a JSON number.
+pub(crate) fn num(d: Decimal) -> Value {
+    serde_json::from_str(&d.normalize().to_string()).unwrap_or(Value::Null)
+}
+
+fn fmt_dt(at: NaiveDateTime) -> String {
+    at.format("%Y-%m-%dT%H:%M:%S").to_string()
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Who {
+    Customer(String),
+    Manager,
+}
+
+#[derive(Debug)]
+struct SessionRec {
+    who: Who,
+    expires: DateTime<Utc>,
+}
+
+#[derive(Debug)]
+struct Registration {
+    data: Map<String, Value>,
+    phone: String,
+    code: Option<String>,
+    verified: bool,
+}
+
+#[derive(Debug)]
+struct ChequeRec {
+    contact: String,
+    body: Map<String, Value>,
+    items: Vec<Value>,
+}
+
+#[derive(Debug)]
+struct BonusRec {
+    contact: String,
+    debet: Decimal,
+    credit: Decimal,
+    body: Map<String, Value>,
+}
+
+/// A line of a cheque added through the admin surface.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SandboxLine {
+    /// Product name.
+    pub name: String,
+    /// Unit price.
+    pub price: Decimal,
+    /// Quantity.
+    pub quantity: Decimal,
+    /// Discount on the line.
+    #[serde(default)]
+    pub discount: Decimal,
+}
+
+impl SandboxLine {
+    /// A line without discount.
+    pub fn new(name: impl Into<String>, price: Decimal, quantity: Decimal) -> Self {
+        Self {
+            name: name.into(),
+            price,
+            quantity,
+            discount: Decimal::ZERO,
+        }
+    }
+}
+
+/// A cheque to add through the admin surface: it earns 5 % of the paid sum as bonuses and may
+/// spend bonuses.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[non_exhaustive]
+pub struct SandboxCheque {
+    /// Lines.
+    #[serde(default)]
+    pub lines: Vec<SandboxLine>,
+    /// Bonuses spent.
+    #[serde(default)]
+    pub bonus_spent: Decimal,
+    /// Store name.
+    #[serde(default)]
+    pub store: Option<String>,
+}
+
+impl SandboxCheque {
+    /// An empty cheque.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Adds a line.
+    pub fn line(mut self, name: impl Into<String>, price: Decimal, quantity: Decimal) -> Self {
+        self.lines.push(SandboxLine::new(name, price, quantity));
+        self
+    }
+
+    /// Spends bonuses.
+    pub fn spend(mut self, bonuses: Decimal) -> Self {
+        self.bonus_spent = bonuses;
+        self
+    }
+}
+
+pub(crate) struct State {
+    clock: Arc<dyn Clock>,
+    session_ttl: Duration,
+    contacts: Vec<Map<String, Value>>,
+    cards: Vec<(String, Value)>,
+    cheques: Vec<ChequeRec>,
+    bonuses: Vec<BonusRec>,
+    coupons: Vec<(String, Value)>,
+    sessions: HashMap<String, SessionRec>,
+    codes: HashMap<String, String>,
+    sms_logins: HashMap<String, (String, String)>,
+    registrations: HashMap<String, Registration>,
+    seq: u64,
+}
+
+fn s(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+impl State {
+    pub(crate) fn new(clock: Arc<dyn Clock>, session_ttl: Duration) -> Self {
+        let mut st = Self {
+            clock,
+            session_ttl,
+            contacts: Vec::new(),
+            cards: Vec::new(),
+            cheques: Vec::new(),
+            bonuses: Vec::new(),
+            coupons: Vec::new(),
+            sessions: HashMap::new(),
+            codes: HashMap::new(),
+            sms_logins: HashMap::new(),
+            registrations: HashMap::new(),
+            seq: 0,
+        };
+        st.seed();
+        st
+    }
+
+    fn now(&self) -> NaiveDateTime {
+        self.clock.now().naive_utc()
+    }
+
+    fn guid(&mut self, kind: u16) -> String {
+        self.seq += 1;
+        format!(
+            "{:08x}-{kind:04x}-4000-8000-{:012x}",
+            fastrand::u32(..),
+            self.seq
+        )
+    }
+
+    fn seed(&mut self) {
+        let demo = "3f2c1a10-0000-4000-8000-000000000001".to_owned();
+        let plain = "3f2c1a10-0000-4000-8000-000000000002".to_owned();
+        let mut contact = |id: &str, phone: &str, first: &str, last: &str, middle: &str, g: i32| {
+            let v = json!({
+                "Id": id, "FirstName": first, "LastName": last, "MiddleName": middle,
+                "GenderCode": g, "BirthDate": "1990-04-12T00:00:00", "MobilePhone": phone,
+                "EmailAddress": "", "AllowNotification": true, "AllowEmail": false,
+                "AllowSms": true, "AllowPhone": false, "AllowPush": false,
+                "FamilyStatusCode": 0, "RegistrationDate": "2023-05-01T14:03:00",
+                "LevelId": "9a1b0000-0000-4000-8000-0000000000aa"
+            });
+            if let Value::Object(m) = v {
+                self.contacts.push(m);
+            }
+        };
+        contact(&demo, DEMO_PHONE, "Анна", "Иванова", "Петровна", 2);
+        contact(&plain, NO_CARDS_PHONE, "Пётр", "Сидоров", "", 1);
+        self.cards.push((
+            demo.clone(),
+            json!({"Id": "c4d00000-0000-4000-8000-000000000001", "Number": "2000000000017", "StatusCode": 2}),
+        ));
+        self.cards.push((
+            demo.clone(),
+            json!({"Id": "c4d00000-0000-4000-8000-000000000002", "Number": "2000000000024", "StatusCode": 1}),
+        ));
+        self.coupons.push((
+            demo.clone(),
+            json!({"Id": "c0c00000-0000-4000-8000-000000000001", "Number": "SALE10", "Name": "Скидка 10% на витамины"}),
+        ));
+        let registered =
+            loyalty_core::de::parse_naive_datetime("2023-05-01T14:03:00").unwrap_or_default();
+        let welcome = self.record(
+            &demo,
+            Decimal::from(100),
+            Decimal::ZERO,
+            "Приветственные бонусы",
+            None,
+            registered,
+        );
+        self.bonuses.push(welcome);
+        let base = |d: &str| loyalty_core::de::parse_naive_datetime(d).unwrap_or_default();
+        let seeded = [
+            (
+                "2024-02-01T10:15:00",
+                "Аптека №5",
+                "ул. Ленина, 5",
+                vec![("Аспирин", "300", "2"), ("Витамин C", "250", "1")],
+                "50",
+            ),
+            (
+                "2024-03-05T18:40:12",
+                "Аптека №7",
+                "ул. Мира, 7",
+                vec![("Бинт", "120.50", "1")],
+                "0",
+            ),
+            (
+                "2024-04-10T09:05:44",
+                "Аптека №5",
+                "ул. Ленина, 5",
+                vec![("Термометр", "890", "1"), ("Пластырь", "95", "3")],
+                "0",
+            ),
+        ];
+        for (i, (date, store, address, lines, spent)) in seeded.into_iter().enumerate() {
+            let mut c = SandboxCheque::new();
+            for (n, p, q) in lines {
+                c = c.line(n, dec(p), dec(q));
+            }
+            c.bonus_spent = dec(spent);
+            c.store = Some(store.to_owned());
+            let id = format!("c0000000-0000-4000-8000-00000000000{}", i + 1);
+            self.insert_cheque(&demo, &id, &c, base(date), Some(address));
+        }
+    }
+
+    fn record(
+        &mut self,
+        contact: &str,
+        debet: Decimal,
+        credit: Decimal,
+        rule: &str,
+        parent: Option<&str>,
+        at: NaiveDateTime,
+    ) -> BonusRec {
+        let id = self.guid(0xb0);
+        let body = json!({
+            "Id": id, "ContactId": contact, "CreatedDate": fmt_dt(at),
+            "OperationType": if debet > Decimal::ZERO { 1 } else { 2 },
+            "RuleName": rule, "Debet": num(debet), "Credit": num(credit),
+            "ParentName": parent, "ParentType": 1, "OriginType": 2
+        });
+        BonusRec {
+            contact: contact.to_owned(),
+            debet,
+            credit,
+            body: match body {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            },
+        }
+    }
+
+    fn insert_cheque(
+        &mut self,
+        contact: &str,
+        id: &str,
+        c: &SandboxCheque,
+        at: NaiveDateTime,
+        address: Option<&str>,
+    ) -> Map<String, Value> {
+        let mut summ = Decimal::ZERO;
+        let mut paid = Decimal::ZERO;
+        let mut items = Vec::new();
+        for (i, l) in c.lines.iter().enumerate() {
+            let line_summ = l.price * l.quantity;
+            let line_paid = line_summ - l.discount;
+            summ += line_summ;
+            paid += line_paid;
+            items.push(json!({
+                "Id": format!("{id}-{i}"), "ArticleNumber": format!("ART-{}", i + 1),
+                "ProductName": l.name, "Quantity": num(l.quantity), "Price": num(l.price),
+                "Summ": num(line_summ), "SummDiscounted": num(line_paid), "PaidByBonus": 0
+            }));
+        }
+        let spent = c.bonus_spent.min(self.balance(contact)).max(Decimal::ZERO);
+        let earned = ((paid - spent) * Decimal::new(5, 2))
+            .round_dp(2)
+            .max(Decimal::ZERO);
+        let number = format!("{}", 1000 + self.cheques.len() + 1);
+        let store = c.store.clone().unwrap_or_else(|| "Аптека №1".to_owned());
+        let body = json!({
+            "Id": id, "Number": number, "Date": fmt_dt(at), "OrgUnitName": store,
+            "OrgUnitFullName": format!("{store} (Флория)"),
+            "OrgUnitAddress": address.unwrap_or(""),
+            "Summ": num(summ), "SummDiscounted": num(paid), "PaidByBonus": num(spent),
+            "Bonus": num(earned), "PartnerName": "Флория", "ChequeItemCount": items.len(),
+            "OperationType": 1, "CashierName": "Смирнова О."
+        });
+        let body = match body {
+            Value::Object(m) => m,
+            _ => Map::new(),
+        };
+        self.cheques.push(ChequeRec {
+            contact: contact.to_owned(),
+            body: body.clone(),
+            items,
+        });
+        if spent > Decimal::ZERO {
+            let r = self.record(contact, Decimal::ZERO, spent, "Списание", Some(&number), at);
+            self.bonuses.push(r);
+        }
+        if earned > Decimal::ZERO {
+            let r = self.record(
+                contact,
+                earned,
+                Decimal::ZERO,
+                "Базовое начисление",
+                Some(&number),
+                at,
+            );
+            self.bonuses.push(r);
+        }
+        body
+    }
+
+    pub(crate) fn balance(&self, contact: &str) -> Decimal {
+        self.bonuses
+            .iter()
+            .filter(|b| b.contact == contact)
+            .map(|b| b.debet - b.credit)
+            .sum()
+    }
+
+    fn contact_by_phone(&self, phone: &str) -> Option<&Map<String, Value>> {
+        self.contacts
+            .iter()
+            .find(|c| c.get("MobilePhone").and_then(s).as_deref() == Some(phone))
+    }
+
+    fn contact(&self, id: &str) -> R<&Map<String, Value>> {
+        self.contacts
+            .iter()
+            .find(|c| c.get("Id").and_then(s).as_deref() == Some(id))
+            .ok_or_else(|| ApiError::new(404, "0", "Контакт не найден"))
+    }
+
+    fn new_session(&mut self, who: Who) -> String {
+        let id = self.guid(0x5e);
+        let expires = self.clock.now() + self.session_ttl;
+        self.sessions
+            .insert(id.clone(), SessionRec { who, expires });
+        id
+    }
+
+    fn session(&self, sid: Option<&str>) -> R<&Who> {
+        let rec = sid
+            .and_then(|s| self.sessions.get(s))
+            .ok_or_else(session_error)?;
+        if rec.expires <= self.clock.now() {
+            return Err(session_error());
+        }
+        Ok(&rec.who)
+    }
+
+    fn code(&mut self, phone: &str) -> String {
+        let code = format!("{:04}", fastrand::u32(0..10_000));
+        self.codes.insert(phone.to_owned(), code.clone());
+        code
+    }
+
+    // ---- admin ----
+
+    pub(crate) fn last_code(&self, phone: &str) -> Option<String> {
+        self.codes.get(phone).cloned()
+    }
+
+    pub(crate) fn contact_id_of(&self, phone: &str) -> Option<String> {
+        self.contact_by_phone(phone)
+            .and_then(|c| c.get("Id"))
+            .and_then(s)
+    }
+
+    pub(crate) fn add_cheque(&mut self, contact: &str, c: &SandboxCheque) -> R<Value> {
+        self.contact(contact)?;
+        if c.lines.is_empty() {
+            return Err(bad("a cheque needs at least one line"));
+        }
+        let id = self.guid(0xc0);
+        let now = self.now();
+        Ok(Value::Object(
+            self.insert_cheque(contact, &id, c, now, None),
+        ))
+    }
+
+    pub(crate) fn add_bonus(&mut self, contact: &str, amount: Decimal, rule: &str) -> R<Decimal> {
+        self.contact(contact)?;
+        let now = self.now();
+        let r = if amount >= Decimal::ZERO {
+            self.record(contact, amount, Decimal::ZERO, rule, None, now)
+        } else {
+            self.record(contact, Decimal::ZERO, -amount, rule, None, now)
+        };
+        self.bonuses.push(r);
+        Ok(self.balance(contact))
+    }
+
+    pub(crate) fn delete_contact(&mut self, contact: &str) -> bool {
+        let before = self.contacts.len();
+        self.contacts
+            .retain(|c| c.get("Id").and_then(s).as_deref() != Some(contact));
+        self.sessions
+            .retain(|_, r| r.who != Who::Customer(contact.to_owned()));
+        before != self.contacts.len()
+    }
+
+    pub(crate) fn expire_sessions(&mut self) -> usize {
+        let past = self.clock.now() - Duration::seconds(1);
+        for r in self.sessions.values_mut() {
+            r.expires = past;
+        }
+        self.sessions.len()
+    }
+
+    // ---- API ----
+
+    fn list(values: Vec<Value>) -> Value {
+        json!({ "odata.metadata": "sandbox", "value": values })
+    }
+
+    fn with_balance(&self, c: &Map<String, Value>) -> Value {
+        let mut c = c.clone();
+        let id = c.get("Id").and_then(s).unwrap_or_default();
+        c.insert("ActiveBalance".into(), num(self.balance(&id)));
+        c.insert(
+            "Summ".into(),
+            num(self
+                .cheques
+                .iter()
+                .filter(|x| x.contact == id)
+                .filter_map(|x| x.body.get("SummDiscounted").and_then(s))
+                .filter_map(|x| loyalty_core::de::parse_decimal(&x))
+                .sum()),
+        );
+        Value::Object(c)
+    }
+
+    fn customer_of(&self, p: &Params) -> R<String> {
+        match self.session(p.str("sessionid").as_deref())? {
+            Who::Customer(c) => Ok(c.clone()),
+            Who::Manager => Err(session_error()),
+        }
+    }
+
+    fn manager(&self, p: &Params) -> R<()> {
+        match self.session(p.str("sessionid").as_deref())? {
+            Who::Manager => Ok(()),
+            Who::Customer(_) => Err(session_error()),
+        }
+    }
+
+    fn own(&self, p: &Params, key: &str) -> R<String> {
+        let me = self.customer_of(p)?;
+        match p.str(key) {
+            Some(id) if id == me => Ok(me),
+            Some(_) => Err(ApiError::new(403, "0", "Нет доступа к контакту")),
+            None => Err(bad(&format!("the parameter {key} is required"))),
+        }
+    }
+
+    fn partner(&self, p: &Params) -> R<()> {
+        if p.str("partnerid").as_deref() == Some(PARTNER_ID) {
+            Ok(())
+        } else {
+            Err(bad("Неизвестный партнёр"))
+        }
+    }
+
+    fn cheques_of(&self, contact: &str) -> Value {
+        let mut list: Vec<&ChequeRec> = self
+            .cheques
+            .iter()
+            .filter(|c| c.contact == contact)
+            .collect();
+        list.sort_by_key(|c| c.body.get("Date").and_then(s));
+        list.reverse();
+        Self::list(
+            list.into_iter()
+                .map(|c| Value::Object(c.body.clone()))
+                .collect(),
+        )
+    }
+
+    fn items_of(&self, cheque: &str, owner: Option<&str>) -> R<Value> {
+        let c = self
+            .cheques
+            .iter()
+            .find(|c| c.body.get("Id").and_then(s).as_deref() == Some(cheque))
+            .ok_or_else(|| ApiError::new(404, "0", "Чек не найден"))?;
+        if owner.is_some_and(|o| o != c.contact) {
+            return Err(ApiError::new(403, "0", "Нет доступа к чеку"));
+        }
+        Ok(Self::list(c.items.clone()))
+    }
+
+    pub(crate) fn customer_api(&mut self, op: &str, p: &Params) -> R<Value> {
+        match op {
+            "identity/advancedrequestsmslogin" => {
+                self.partner(p)?;
+                let phone = p.str("phone").unwrap_or_default();
+                let contact = self
+                    .contact_id_of(&phone)
+                    .ok_or_else(|| bad("Контакт с таким телефоном не найден"))?;
+                self.code(&phone);
+                let token = self.guid(0x70);
+                self.sms_logins.insert(token.clone(), (phone, contact));
+                Ok(json!({ "value": token }))
+            }
+            "identity/advancedconfirmsmslogin" => {
+                let token = p.str("token").unwrap_or_default();
+                let (phone, contact) = self
+                    .sms_logins
+                    .get(&token)
+                    .cloned()
+                    .ok_or_else(|| bad("Неверный токен"))?;
+                if self.codes.get(&phone) != p.str("temporarypassword").as_ref() {
+                    return Err(bad("Неверный код подтверждения"));
+                }
+                self.sms_logins.remove(&token);
+                self.codes.remove(&phone);
+                let sid = self.new_session(Who::Customer(contact.clone()));
+                Ok(json!({"Id": contact, "SessionId": sid, "Type": 1}))
+            }
+            "identity/requestadvancedphoneemailregistration" => {
+                self.partner(p)?;
+                let phone = p.str("mobilephone").unwrap_or_default();
+                if phone.is_empty() {
+                    return Err(bad("Не указан телефон"));
+                }
+                if self.contact_by_phone(&phone).is_some() {
+                    return Err(bad("Контакт с таким телефоном уже зарегистрирован"));
+                }
+                let token = self.guid(0x7e);
+                self.registrations.insert(
+                    token.clone(),
+                    Registration {
+                        data: p.0.clone(),
+                        phone,
+                        code: None,
+                        verified: false,
+                    },
+                );
+                Ok(json!({ "value": token }))
+            }
+            "identity/requestmobilephoneverification" => {
+                let token = p.str("token").unwrap_or_default();
+                let phone = self
+                    .registrations
+                    .get(&token)
+                    .map(|r| r.phone.clone())
+                    .ok_or_else(|| bad("Неверный токен"))?;
+                let code = self.code(&phone);
+                if let Some(r) = self.registrations.get_mut(&token) {
+                    r.code = Some(code);
+                }
+                Ok(json!({ "value": true }))
+            }
+            "identity/checksmsforregistration" => {
+                self.partner(p)?;
+                let token = p.str("token").unwrap_or_default();
+                let mut r = self
+                    .registrations
+                    .remove(&token)
+                    .ok_or_else(|| bad("Неверный токен"))?;
+                if r.code.is_none() || r.code != p.str("code") {
+                    self.registrations.insert(token, r);
+                    return Err(bad("Неверный код подтверждения"));
+                }
+                r.verified = true;
+                let next = self.guid(0x7f);
+                self.registrations.insert(next.clone(), r);
+                Ok(json!({ "value": next }))
+            }
+            "identity/advancedphoneemailregister" => {
+                self.partner(p)?;
+                let token = p.str("token").unwrap_or_default();
+                match self.registrations.get(&token) {
+                    Some(r) if r.verified => {}
+                    _ => return Err(bad("Телефон не подтверждён")),
+                }
+                let r = self
+                    .registrations
+                    .remove(&token)
+                    .ok_or_else(|| bad("Неверный токен"))?;
+                if self.contact_by_phone(&r.phone).is_some() {
+                    return Err(bad("Контакт с таким телефоном уже зарегистрирован"));
+                }
+                let id = self.create(&r.data);
+                let card = json!({"Id": self.guid(0xca), "Number": format!("20000{:08}", self.seq), "StatusCode": 2});
+                self.cards.push((id.clone(), card));
+                let sid = self.new_session(Who::Customer(id.clone()));
+                Ok(json!({"Id": id, "SessionId": sid}))
+            }
+            "identity/logout" => {
+                let me = self.own(p, "id")?;
+                let sid = p.str("sessionid").unwrap_or_default();
+                self.sessions.remove(&sid);
+                let _ = me;
+                Ok(json!({ "value": true }))
+            }
+            "contact/get" => {
+                let me = self.own(p, "id")?;
+                Ok(self.with_balance(self.contact(&me)?))
+            }
+            "contact/update" => {
+                let me = self.customer_of(p)?;
+                let Some(Value::Object(entity)) = p.get("entity") else {
+                    return Err(bad("Entity is required"));
+                };
+                if entity.get("Id").and_then(s).as_deref() != Some(me.as_str()) {
+                    return Err(ApiError::new(403, "0", "Нет доступа к контакту"));
+                }
+                let c = self
+                    .contacts
+                    .iter_mut()
+                    .find(|c| c.get("Id").and_then(s).as_deref() == Some(me.as_str()))
+                    .ok_or_else(|| ApiError::new(404, "0", "Контакт не найден"))?;
+                for (k, v) in entity {
+                    if matches!(k.as_str(), "Id" | "ActiveBalance" | "Summ") {
+                        continue;
+                    }
+                    let v = if k == "BirthDate" {
+                        match v.as_str().and_then(loyalty_core::de::parse_naive_datetime) {
+                            Some(d) => Value::from(fmt_dt(d)),
+                            None => return Err(bad("Неверная дата рождения")),
+                        }
+                    } else {
+                        v.clone()
+                    };
+                    c.insert(k.clone(), v);
+                }
+                Ok(json!({ "value": me }))
+            }
+            "card/getallbycontact" => {
+                let me = self.own(p, "contactid")?;
+                Ok(Self::list(
+                    self.cards
+                        .iter()
+                        .filter(|(c, _)| *c == me)
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                ))
+            }
+            "coupon/getallbycontact" => {
+                let me = self.own(p, "contactid")?;
+                Ok(Self::list(
+                    self.coupons
+                        .iter()
+                        .filter(|(c, _)| *c == me)
+                        .map(|(_, v)| v.clone())
+                        .collect(),
+                ))
+            }
+            "cheque/getallbycontact" => {
+                let me = self.own(p, "contactid")?;
+                Ok(self.cheques_of(&me))
+            }
+            "chequeitem/getallbycheque" => {
+                let me = self.customer_of(p)?;
+                self.items_of(&p.str("chequeid").unwrap_or_default(), Some(&me))
+            }
+            "bonus/getallbycontact" => {
+                let me = self.own(p, "contactid")?;
+                let take = p.int("take").unwrap_or(i64::MAX);
+                let skip = p.int("skip").unwrap_or(0);
+                let mut list: Vec<&BonusRec> =
+                    self.bonuses.iter().filter(|b| b.contact == me).collect();
+                list.reverse();
+                Ok(Self::list(
+                    list.into_iter()
+                        .skip(usize::try_from(skip).unwrap_or(0))
+                        .take(usize::try_from(take).unwrap_or(usize::MAX))
+                        .map(|b| Value::Object(b.body.clone()))
+                        .collect(),
+                ))
+            }
+            _ => Err(ApiError::new(404, "0", "Метод не найден")),
+        }
+    }
+
+    fn create(&mut self, data: &Map<String, Value>) -> String {
+        let id = self.guid(0xc1);
+        let mut c = Map::new();
+        c.insert("Id".into(), Value::from(id.clone()));
+        for (k, v) in data {
+            let key = match k.as_str() {
+                "Firstname" => "FirstName",
+                "Lastname" => "LastName",
+                "PartnerId" | "Password" | "AppId" | "SessionId" | "sessionId" => continue,
+                other => other,
+            };
+            c.insert(key.to_owned(), v.clone());
+        }
+        c.insert("RegistrationDate".into(), Value::from(fmt_dt(self.now())));
+        self.contacts.push(c);
+        id
+    }
+
+    pub(crate) fn manager_api(&mut self, op: &str, p: &Params) -> R<Value> {
+        if op == "identity/login" {
+            if p.str("login").as_deref() == Some(MANAGER_LOGIN)
+                && p.str("password").as_deref() == Some(MANAGER_PASSWORD)
+            {
+                let sid = self.new_session(Who::Manager);
+                return Ok(json!({"Id": "00000000-0000-4000-8000-0000000000m1", "SessionId": sid}));
+            }
+            return Err(ApiError::new(400, "0", "Неверный логин или пароль"));
+        }
+        self.manager(p)?;
+        match op {
+            "contact/filterbyphoneandemail" => {
+                let phone = p.str("mobilephone").unwrap_or_default();
+                let found: Vec<Value> = self
+                    .contact_by_phone(&phone)
+                    .map(|c| Value::Object(c.clone()))
+                    .into_iter()
+                    .collect();
+                Ok(Self::list(found))
+            }
+            "contact/create" => {
+                let Some(Value::Object(entity)) = p.get("entity") else {
+                    return Err(bad("Entity is required"));
+                };
+                let phone = entity.get("MobilePhone").and_then(s).unwrap_or_default();
+                if phone.is_empty() || self.contact_by_phone(&phone).is_some() {
+                    return Err(bad("Контакт с таким телефоном уже зарегистрирован"));
+                }
+                let entity = entity.clone();
+                Ok(json!({ "value": self.create(&entity) }))
+            }
+            "cheque/getallbycontact" => {
+                let id = p.str("contactid").unwrap_or_default();
+                self.contact(&id)?;
+                Ok(self.cheques_of(&id))
+            }
+            "chequeitem/getallbycheque" => {
+                self.items_of(&p.str("chequeid").unwrap_or_default(), None)
+            }
+            _ => Err(ApiError::new(404, "0", "Метод не найден")),
+        }
+    }
+
+    pub(crate) fn admin_api(&mut self, op: &str, p: &Params) -> R<Value> {
+        if p.str("sessionid").as_deref() != Some(ADMIN_SESSION) {
+            return Err(session_error());
+        }
+        match op {
+            "chequeitem/getallbycheque" => {
+                self.items_of(&p.str("chequeid").unwrap_or_default(), None)
+            }
+            "cheque/getallbycontact" => {
+                let id = p.str("contactid").unwrap_or_default();
+                self.contact(&id)?;
+                Ok(self.cheques_of(&id))
+            }
+            _ => Err(ApiError::new(404, "0", "Метод не найден")),
+        }
+    }
+}
+
+fn dec(s: &str) -> Decimal {
+    loyalty_core::de::parse_decimal(s).unwrap_or_default()
+}
+
+/// Request parameters with case-insensitive names (query values unquoted, body fields).
+#[derive(Debug, Default)]
+pub(crate) struct Params(pub(crate) Map<String, Value>);
+
+impl Params {
+    pub(crate) fn get(&self, key: &str) -> Option<&Value> {
+        self.0
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(key))
+            .map(|(_, v)| v)
+    }
+
+    pub(crate) fn str(&self, key: &str) -> Option<String> {
+        self.get(key).and_then(s)
+    }
+
+    fn int(&self, key: &str) -> Option<i64> {
+        self.str(key).and_then(|v| v.trim().parse().ok())
+    }
+}
