@@ -1,22 +1,35 @@
 //! Wiring: configuration → loyalty client (or its sandbox in process) → storage → engine →
-//! messenger (console or Telegram) → runner, plus the purchase-notification endpoint.
+//! messengers (console, or any of Telegram, MAX and Viber in one process) → runners, plus one
+//! HTTP listener for webhooks and purchase notifications.
 
+use std::any::Any;
+use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
 use loyalty_bonusmoney::BonusMoneyClient;
 use loyalty_bonusmoney::sandbox::BonusMoneySandbox;
-use loyalty_core::SecretString;
+use loyalty_core::{LoyaltyError, LoyaltyProvider, Region, SecretString, Session};
 use loyalty_ergo::sandbox::ErgoSandbox;
 use loyalty_ergo::{ActionsCache, ErgoClient};
+use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
+use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
 use messenger_core::{
-    ChatRef, ConsoleMessenger, Messenger, OutgoingMessage, PlatformId, Throttled,
+    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId, Throttled,
 };
+use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
-use tokio::sync::mpsc;
+use messenger_viber::ViberBot;
+use tokio::sync::{Notify, mpsc};
+use url::Url;
 
 use crate::config::{Config, LoyaltyTarget, ProviderKind};
-use crate::engine::{CodePeek, Engine, Programme};
+use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
 use crate::runner::{RunError, Runner};
 use crate::storage::{Storage, StorageError};
@@ -34,8 +47,8 @@ pub enum AppError {
     /// The loyalty client or its sandbox.
     #[error("loyalty provider: {0}")]
     Loyalty(String),
-    /// The messenger.
-    #[error("messenger: {0}")]
+    /// A messenger.
+    #[error("{0}")]
     Messenger(String),
     /// The HTTP listener.
     #[error("BOT_LISTEN_ADDR: {0}")]
@@ -46,69 +59,138 @@ pub enum AppError {
 }
 
 /// A sandbox kept alive (it stops when dropped) while the bot runs.
-type SandboxGuard = Option<Box<dyn std::any::Any + Send + Sync>>;
+type SandboxGuard = Option<Box<dyn Any + Send + Sync>>;
 
+fn guard<T: Any + Send + Sync>(t: Arc<T>) -> SandboxGuard {
+    Some(Box::new(t))
+}
+
+fn lerr(e: LoyaltyError) -> AppError {
+    AppError::Loyalty(e.to_string())
+}
+
+/// Builds the programme: the configured server, or its sandbox in process.
 async fn programme(
     config: &Config,
 ) -> Result<(Programme, Option<CodePeek>, SandboxGuard), AppError> {
-    let lerr = |e: loyalty_core::LoyaltyError| AppError::Loyalty(e.to_string());
     match (config.provider, &config.loyalty) {
         (ProviderKind::Ergo, target) => {
-            let (client, peek, guard) = match target {
-                LoyaltyTarget::Sandbox => {
-                    let sb = Arc::new(ErgoSandbox::start().await.map_err(|e| {
-                        AppError::Loyalty(format!("cannot start the ERGO sandbox: {e}"))
-                    })?);
-                    let client = sb.client().map_err(lerr)?;
-                    let s2 = sb.clone();
-                    let peek: CodePeek = Arc::new(move |p| s2.last_code(p.digits()));
-                    (
-                        client,
-                        Some(peek),
-                        Some(Box::new(sb) as Box<dyn std::any::Any + Send + Sync>),
-                    )
-                }
-                LoyaltyTarget::Remote { base_url, .. } => (
+            let (client, peek, g) = if let LoyaltyTarget::Remote { base_url, .. } = target {
+                (
                     ErgoClient::builder()
                         .base_url(base_url.as_str())
                         .build()
                         .map_err(lerr)?,
                     None,
                     None,
-                ),
+                )
+            } else {
+                let sb = Arc::new(ErgoSandbox::start().await.map_err(|e| {
+                    AppError::Loyalty(format!("cannot start the ERGO sandbox: {e}"))
+                })?);
+                let s2 = sb.clone();
+                let peek: CodePeek = Arc::new(move |p| s2.last_code(p.digits()));
+                (sb.client().map_err(lerr)?, Some(peek), guard(sb))
             };
             let actions = Arc::new(ActionsCache::new(
                 client.clone(),
                 Duration::from_secs(24 * 3600),
             ));
-            Ok((Programme::Ergo { client, actions }, peek, guard))
+            Ok((Programme::Ergo { client, actions }, peek, g))
         }
         (ProviderKind::BonusMoney, target) => {
-            let (client, peek, guard) = match target {
-                LoyaltyTarget::Sandbox => {
-                    let sb = Arc::new(BonusMoneySandbox::start().await.map_err(lerr)?);
-                    let client = sb.client().map_err(lerr)?;
-                    let s2 = sb.clone();
-                    let peek: CodePeek = Arc::new(move |p| s2.last_code(p));
-                    (
-                        client,
-                        Some(peek),
-                        Some(Box::new(sb) as Box<dyn std::any::Any + Send + Sync>),
-                    )
-                }
-                LoyaltyTarget::Remote { base_url, api_key } => {
-                    let key = api_key.clone().unwrap_or_else(|| SecretString::from(""));
-                    (
-                        BonusMoneyClient::builder(key)
-                            .base_url(base_url.as_str())
-                            .build()
-                            .map_err(lerr)?,
-                        None,
-                        None,
-                    )
-                }
+            let (client, peek, g) = if let LoyaltyTarget::Remote { base_url, api_key } = target {
+                let key = api_key.clone().unwrap_or_else(|| SecretString::from(""));
+                (
+                    BonusMoneyClient::builder(key)
+                        .base_url(base_url.as_str())
+                        .build()
+                        .map_err(lerr)?,
+                    None,
+                    None,
+                )
+            } else {
+                let sb = Arc::new(BonusMoneySandbox::start().await.map_err(lerr)?);
+                let s2 = sb.clone();
+                let peek: CodePeek = Arc::new(move |p| s2.last_code(p));
+                (sb.client().map_err(lerr)?, Some(peek), guard(sb))
             };
-            Ok((Programme::BonusMoney { client }, peek, guard))
+            Ok((Programme::BonusMoney { client }, peek, g))
+        }
+        (ProviderKind::LoyalClient, target) => {
+            let (client, g) = if let LoyaltyTarget::LoyalClient {
+                base_url,
+                api_key,
+                point,
+            } = target
+            {
+                (
+                    LoyalClient::builder(base_url.as_str(), api_key.clone())
+                        .point(point.clone())
+                        .build()
+                        .map_err(lerr)?,
+                    None,
+                )
+            } else {
+                let sb = Arc::new(LoyalClientSandbox::start().await.map_err(lerr)?);
+                (sb.client().map_err(lerr)?, guard(sb))
+            };
+            // LoyalClient has no verification codes: a phone the messenger vouches for finds the
+            // customer, and the search key is the session (see loyalty-loyalclient's README).
+            let login: ContactLogin = Arc::new(|phone, customer| {
+                let s = Session::new(
+                    loyalty_loyalclient::PROVIDER,
+                    SecretString::from(phone.digits().to_owned()),
+                );
+                match &customer.id {
+                    Some(id) => s.with_customer_id(id.clone()),
+                    None => s,
+                }
+            });
+            Ok((
+                Programme::Generic {
+                    provider: Arc::new(client) as Arc<dyn LoyaltyProvider>,
+                    display: "LoyalClient",
+                    region: Region::RU,
+                    contact_login: Some(login),
+                },
+                None,
+                g,
+            ))
+        }
+        (ProviderKind::Manzana, target) => {
+            let (client, peek, g) = if let LoyaltyTarget::Manzana {
+                customer_url,
+                manager_url,
+                admin_url,
+                partner_id,
+                login,
+                password,
+            } = target
+            {
+                let mut b = ManzanaClient::builder(customer_url.as_str(), partner_id.clone())
+                    .manager_url(manager_url.as_str())
+                    .manager_credentials(login.clone(), password.clone());
+                if let Some(a) = admin_url {
+                    b = b.admin_url(a.as_str());
+                }
+                (b.build().map_err(lerr)?, None, None)
+            } else {
+                let sb = Arc::new(ManzanaSandbox::start().await.map_err(lerr)?);
+                let s2 = sb.clone();
+                let peek: CodePeek = Arc::new(move |p| s2.last_code(p.e164()));
+                (sb.client().map_err(lerr)?, Some(peek), guard(sb))
+            };
+            Ok((
+                Programme::Generic {
+                    provider: Arc::new(client) as Arc<dyn LoyaltyProvider>,
+                    display: "Manzana",
+                    region: Region::RU,
+                    contact_login: None,
+                },
+                peek,
+                g,
+            ))
         }
     }
 }
@@ -124,6 +206,144 @@ fn texts(config: &Config) -> Result<Texts, AppError> {
     }
 }
 
+/// One configured messenger and how it receives updates.
+struct Channel {
+    runner: Runner,
+    /// The webhook path on the listener, or `None` for long polling.
+    webhook_path: Option<String>,
+    /// Wakes the drain loop of a webhook messenger.
+    wake: Arc<Notify>,
+}
+
+fn webhook_path(url: &Url, kind: &str) -> String {
+    match url.path() {
+        "" | "/" => format!("/webhook/{kind}"),
+        p => p.to_owned(),
+    }
+}
+
+fn merr(var: &str) -> impl Fn(MessengerError) -> AppError + '_ {
+    move |e| AppError::Messenger(format!("{var}: {e}"))
+}
+
+/// Builds the messengers, registers their webhooks (but Viber's, which needs the listener up:
+/// its bot is returned for that), and returns them with their runners.
+async fn channels(
+    config: &Config,
+    engine: &Engine,
+) -> Result<(Vec<Channel>, Option<ViberBot>), AppError> {
+    let mut viber = None;
+    let mut out = Vec::new();
+    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>| {
+        out.push(Channel {
+            runner: Runner::new(engine.clone(), m),
+            webhook_path,
+            wake: Arc::new(Notify::new()),
+        });
+    };
+    if let Some(tg) = &config.telegram {
+        let mut b = TelegramBot::builder(tg.token.clone()).base_url(tg.api_url.as_str());
+        if let Some((_, secret)) = &tg.webhook {
+            b = b.webhook_secret(secret.clone());
+        }
+        let bot = b.build().map_err(merr("TELEGRAM_BOT_TOKEN"))?;
+        let path = match &tg.webhook {
+            Some((url, secret)) => {
+                let req = messenger_telegram::types::SetWebhook {
+                    url: url.as_str().to_owned(),
+                    secret_token: Some(secret.clone()),
+                    ..Default::default()
+                };
+                bot.set_webhook(&req)
+                    .await
+                    .map_err(merr("TELEGRAM_WEBHOOK_URL"))?;
+                Some(webhook_path(url, "telegram"))
+            }
+            None => {
+                // A webhook left from an earlier run would make getUpdates fail.
+                bot.delete_webhook(false)
+                    .await
+                    .map_err(merr("TELEGRAM_BOT_TOKEN"))?;
+                None
+            }
+        };
+        add(Arc::new(Throttled::new(bot)), path);
+    }
+    if let Some(mx) = &config.max {
+        let mut b = MaxBot::builder(mx.token.clone());
+        if let Some(u) = &mx.api_url {
+            b = b.base_url(u.as_str());
+        }
+        if let Some((_, secret)) = &mx.webhook {
+            b = b.webhook_secret(secret.clone());
+        }
+        let bot = b.build().map_err(merr("MAX_BOT_TOKEN"))?;
+        let path = match &mx.webhook {
+            Some((url, secret)) => {
+                let req = messenger_max::types::SubscriptionRequest::new(url.as_str())
+                    .secret(secret.clone());
+                bot.subscribe(&req).await.map_err(merr("MAX_WEBHOOK_URL"))?;
+                Some(webhook_path(url, "max"))
+            }
+            None => None,
+        };
+        add(Arc::new(Throttled::new(bot)), path);
+    }
+    if let Some(vb) = &config.viber {
+        let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone());
+        if let Some(u) = &vb.api_url {
+            b = b.base_url(u.as_str());
+        }
+        let bot = b.build().map_err(merr("VIBER_AUTH_TOKEN"))?;
+        viber = Some(bot.clone());
+        add(
+            Arc::new(Throttled::new(bot)),
+            Some(webhook_path(&vb.webhook_url, "viber")),
+        );
+    }
+    if !config.has_messenger() {
+        add(Arc::new(ConsoleMessenger::stdio()), None);
+    }
+    Ok((out, viber))
+}
+
+#[derive(Clone)]
+struct HookState {
+    runner: Runner,
+    wake: Arc<Notify>,
+}
+
+/// A webhook: authenticate and parse (the adapter does both on the raw body), store durably,
+/// then answer 200 and let the drain loop handle the updates.
+async fn webhook(State(st): State<HookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let messenger = st.runner.messenger();
+    match messenger.parse_webhook(&headers, &body) {
+        Ok(updates) => match st.runner.accept(&updates).await {
+            Ok(_) => {
+                st.wake.notify_one();
+                StatusCode::OK
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot store webhook updates; the platform will retry");
+                StatusCode::SERVICE_UNAVAILABLE
+            }
+        },
+        Err(MessengerError::ForgedWebhook { .. }) => StatusCode::UNAUTHORIZED,
+        Err(e) => {
+            tracing::warn!(error = %e, "a webhook body was refused");
+            StatusCode::BAD_REQUEST
+        }
+    }
+}
+
+async fn drain_loop(runner: Runner, wake: Arc<Notify>) -> Result<(), RunError> {
+    loop {
+        runner.drain().await?;
+        // Wake on new updates, and retry undelivered replies now and then.
+        let _ = tokio::time::timeout(Duration::from_secs(30), wake.notified()).await;
+    }
+}
+
 /// Runs the bot until Ctrl-C (or the console's end of input).
 ///
 /// # Errors
@@ -131,71 +351,122 @@ fn texts(config: &Config) -> Result<Texts, AppError> {
 pub async fn run(config: Config) -> Result<(), AppError> {
     let texts = texts(&config)?;
     let storage = Storage::connect(&config.database_url).await?;
-    let (programme, peek, guard) = programme(&config).await?;
-    let provider_name = match &programme {
-        Programme::Ergo { .. } => "ergo",
-        Programme::BonusMoney { .. } => "bonusmoney",
-    };
+    let (programme, peek, sandbox) = programme(&config).await?;
+    let provider_name = programme_name(&programme);
     let mut engine = Engine::new(programme, storage.clone(), texts, config.lang);
     if let Some(peek) = peek {
         engine = engine.with_code_peek(peek);
     }
-    let messenger: Arc<dyn Messenger> = match &config.telegram {
-        Some(tg) => {
-            let mut b = TelegramBot::builder(tg.token.clone()).base_url(tg.api_url.as_str());
-            if let Some((_, secret)) = &tg.webhook {
-                b = b.webhook_secret(secret.clone());
-            }
-            let bot = b.build().map_err(|e| AppError::Messenger(e.to_string()))?;
-            Arc::new(Throttled::new(bot))
-        }
-        None => Arc::new(ConsoleMessenger::stdio()),
-    };
-    let runner = Runner::new(engine.clone(), messenger.clone());
+    let (channels, viber) = channels(&config, &engine).await?;
 
+    // One HTTP listener for every webhook and the notification endpoint, when any is needed.
+    let mut app = Router::new();
+    let mut needs_listener = false;
+    for ch in &channels {
+        if let Some(path) = &ch.webhook_path {
+            let st = HookState {
+                runner: ch.runner.clone(),
+                wake: ch.wake.clone(),
+            };
+            app = app.route(path, post(webhook).with_state(st));
+            needs_listener = true;
+        }
+    }
+    let by_kind: HashMap<&'static str, Arc<dyn Messenger>> = channels
+        .iter()
+        .map(|c| (c.runner.messenger().kind().as_str(), c.runner.messenger()))
+        .collect();
     if let Some(secret) = &config.notify_secret {
         let (tx, rx) = mpsc::channel(64);
         let state = NotifyState::new(storage.clone(), provider_name, secret.clone(), tx);
-        let listener = tokio::net::TcpListener::bind(config.listen_addr)
-            .await
-            .map_err(|e| AppError::Listen(format!("{}: {e}", config.listen_addr)))?;
-        tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, notify::router(state)).await {
-                tracing::error!(error = %e, "the notification endpoint stopped");
-            }
-        });
+        app = app.merge(notify::router(state));
+        needs_listener = true;
         tokio::spawn(push_notifications(
             engine.clone(),
-            messenger.clone(),
+            by_kind.clone(),
             config.lang,
             rx,
         ));
     }
-    if config
-        .telegram
-        .as_ref()
-        .is_some_and(|t| t.webhook.is_some())
-    {
-        // Webhook mode needs the public HTTPS endpoint in front of BOT_LISTEN_ADDR; long polling
-        // is what this example runs (the Telegram adapter verifies webhook secrets for embedders).
-        tracing::warn!("TELEGRAM_WEBHOOK_URL is set; this example still uses long polling");
+    if needs_listener {
+        let listener = tokio::net::TcpListener::bind(config.listen_addr)
+            .await
+            .map_err(|e| AppError::Listen(format!("{}: {e}", config.listen_addr)))?;
+        tokio::spawn(async move {
+            if let Err(e) = axum::serve(listener, app).await {
+                tracing::error!(error = %e, "the HTTP listener stopped");
+            }
+        });
     }
-    let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+    if let (Some(bot), Some(vb)) = (viber, &config.viber) {
+        // Viber calls the URL while set_webhook runs: register once the listener answers.
+        let req = messenger_viber::types::SetWebhook::new(
+            vb.webhook_url.as_str(),
+            &[
+                "delivered",
+                "failed",
+                "subscribed",
+                "unsubscribed",
+                "conversation_started",
+            ],
+        );
+        bot.set_webhook(&req)
+            .await
+            .map_err(merr("VIBER_WEBHOOK_URL"))?;
+    }
+
+    let mut tasks = tokio::task::JoinSet::new();
+    for ch in channels {
+        match ch.webhook_path {
+            Some(_) => {
+                tasks.spawn(drain_loop(ch.runner, ch.wake));
+            }
+            None => {
+                let runner = ch.runner;
+                tasks.spawn(async move {
+                    runner
+                        .run_polling(async {
+                            let _ = tokio::signal::ctrl_c().await;
+                        })
+                        .await
+                });
+            }
+        }
+    }
+    let result = tokio::select! {
+        _ = tokio::signal::ctrl_c() => Ok(()),
+        // The console ends with its input; a failing runner ends the bot.
+        Some(r) = tasks.join_next() => match r {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(e)) => Err(AppError::Run(e)),
+            Err(e) => Err(AppError::Messenger(format!("a messenger task failed: {e}"))),
+        },
     };
-    runner.run_polling(shutdown).await?;
-    drop(guard);
-    Ok(())
+    tasks.abort_all();
+    drop(sandbox);
+    result
 }
 
-/// Sends each purchase notification to its chat.
+fn programme_name(p: &Programme) -> &'static str {
+    match p {
+        Programme::Ergo { .. } => loyalty_ergo::PROVIDER,
+        Programme::BonusMoney { .. } => "bonusmoney",
+        Programme::Generic { provider, .. } => provider.name(),
+    }
+}
+
+/// Sends each purchase notification through the messenger of its chat.
 async fn push_notifications(
     engine: Engine,
-    messenger: Arc<dyn Messenger>,
+    messengers: HashMap<&'static str, Arc<dyn Messenger>>,
     lang: Lang,
     mut rx: mpsc::Receiver<Delivery>,
 ) {
     while let Some(d) = rx.recv().await {
+        let Some(messenger) = messengers.get(d.chat.messenger.as_str()) else {
+            tracing::warn!(messenger = %d.chat.messenger, "a notification for a messenger that is not running");
+            continue;
+        };
         let id = d.chat.chat_id.parse::<i64>().map_or_else(
             |_| PlatformId::from(d.chat.chat_id.clone()),
             PlatformId::from,

@@ -17,6 +17,10 @@ pub enum ProviderKind {
     Ergo,
     /// BonusMoney (shop customers).
     BonusMoney,
+    /// LoyalClient (the customer's card, level and balance at a sales point).
+    LoyalClient,
+    /// Manzana (a pharmacy chain's customers).
+    Manzana,
 }
 
 /// Where the loyalty API is.
@@ -31,6 +35,30 @@ pub enum LoyaltyTarget {
         /// The API key, for providers that need one.
         api_key: Option<SecretString>,
     },
+    /// A real LoyalClient server at a sales point.
+    LoyalClient {
+        /// Base URL.
+        base_url: Url,
+        /// The API key.
+        api_key: SecretString,
+        /// The sales point id.
+        point: String,
+    },
+    /// Real Manzana office services.
+    Manzana {
+        /// Customer office service URL.
+        customer_url: Url,
+        /// Manager office service URL.
+        manager_url: Url,
+        /// Administrator office service URL, if configured.
+        admin_url: Option<Url>,
+        /// Partner id.
+        partner_id: String,
+        /// Manager login.
+        login: String,
+        /// Manager password.
+        password: SecretString,
+    },
 }
 
 impl fmt::Debug for LoyaltyTarget {
@@ -42,6 +70,26 @@ impl fmt::Debug for LoyaltyTarget {
                 .field("base_url", &base_url.as_str())
                 .field("api_key", &api_key.as_ref().map(|_| "[REDACTED]"))
                 .finish(),
+            Self::LoyalClient {
+                base_url, point, ..
+            } => f
+                .debug_struct("LoyalClient")
+                .field("base_url", &base_url.as_str())
+                .field("api_key", &"[REDACTED]")
+                .field("point", point)
+                .finish(),
+            Self::Manzana {
+                customer_url,
+                partner_id,
+                login,
+                ..
+            } => f
+                .debug_struct("Manzana")
+                .field("customer_url", &customer_url.as_str())
+                .field("partner_id", partner_id)
+                .field("login", login)
+                .field("password", &"[REDACTED]")
+                .finish_non_exhaustive(),
         }
     }
 }
@@ -67,6 +115,51 @@ impl fmt::Debug for TelegramConfig {
     }
 }
 
+/// How the bot talks to MAX.
+#[derive(Clone)]
+pub struct MaxConfig {
+    /// The bot token (a secret).
+    pub token: SecretString,
+    /// The API base URL, when not the default host.
+    pub api_url: Option<Url>,
+    /// Webhook mode when set: the public URL MAX calls, and its secret header value.
+    pub webhook: Option<(Url, SecretString)>,
+}
+
+impl fmt::Debug for MaxConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MaxConfig")
+            .field("token", &"[REDACTED]")
+            .field("api_url", &self.api_url.as_ref().map(Url::as_str))
+            .field("webhook", &self.webhook.as_ref().map(|(u, _)| u.as_str()))
+            .finish()
+    }
+}
+
+/// How the bot talks to Viber (webhook only: Viber has no long polling).
+#[derive(Clone)]
+pub struct ViberConfig {
+    /// The auth token (a secret; it also signs the webhook).
+    pub token: SecretString,
+    /// The API base URL, when not the default host.
+    pub api_url: Option<Url>,
+    /// The public URL Viber calls.
+    pub webhook_url: Url,
+    /// The sender name shown with messages.
+    pub sender_name: String,
+}
+
+impl fmt::Debug for ViberConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ViberConfig")
+            .field("token", &"[REDACTED]")
+            .field("api_url", &self.api_url.as_ref().map(Url::as_str))
+            .field("webhook_url", &self.webhook_url.as_str())
+            .field("sender_name", &self.sender_name)
+            .finish()
+    }
+}
+
 /// The whole configuration.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -74,8 +167,12 @@ pub struct Config {
     pub provider: ProviderKind,
     /// Where its API is.
     pub loyalty: LoyaltyTarget,
-    /// Telegram, when `TELEGRAM_BOT_TOKEN` is set; otherwise the console messenger.
+    /// Telegram, when `TELEGRAM_BOT_TOKEN` is set.
     pub telegram: Option<TelegramConfig>,
+    /// MAX, when `MAX_BOT_TOKEN` is set.
+    pub max: Option<MaxConfig>,
+    /// Viber, when `VIBER_AUTH_TOKEN` is set.
+    pub viber: Option<ViberConfig>,
     /// Address of the HTTP listener (webhooks, purchase notifications).
     pub listen_addr: SocketAddr,
     /// Database URL.
@@ -108,22 +205,61 @@ fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
 
 /// The variables the bot reads, with what each is for (printed by `--help`).
 pub const VARIABLES: &[(&str, &str)] = &[
-    ("LOYALTY_PROVIDER", "ergo (default) or bonusmoney"),
+    (
+        "LOYALTY_PROVIDER",
+        "ergo (default), bonusmoney, loyalclient or manzana",
+    ),
     (
         "ERGO_BASE_URL",
         "ERGO API base URL; unset: start the ERGO sandbox in process",
     ),
     (
         "BONUSMONEY_BASE_URL",
-        "BonusMoney API base URL; unset: start the BonusMoney sandbox in process",
+        "BonusMoney API base URL; unset: start its sandbox in process",
     ),
     (
         "BONUSMONEY_API_KEY",
         "BonusMoney API key (required with BONUSMONEY_BASE_URL)",
     ),
     (
+        "LOYALCLIENT_BASE_URL",
+        "LoyalClient API base URL; unset: start its sandbox in process",
+    ),
+    (
+        "LOYALCLIENT_API_KEY",
+        "LoyalClient API key (required with LOYALCLIENT_BASE_URL)",
+    ),
+    (
+        "LOYALCLIENT_POINT",
+        "LoyalClient sales point id (required with LOYALCLIENT_BASE_URL)",
+    ),
+    (
+        "MANZANA_CUSTOMER_URL",
+        "Manzana Customer office URL; unset: start its sandbox in process",
+    ),
+    (
+        "MANZANA_MANAGER_URL",
+        "Manzana Manager office URL (required with MANZANA_CUSTOMER_URL)",
+    ),
+    (
+        "MANZANA_ADMIN_URL",
+        "Manzana Administrator office URL (optional)",
+    ),
+    (
+        "MANZANA_PARTNER_ID",
+        "Manzana partner id (required with MANZANA_CUSTOMER_URL)",
+    ),
+    (
+        "MANZANA_MANAGER_LOGIN",
+        "Manzana manager login (required with MANZANA_CUSTOMER_URL)",
+    ),
+    (
+        "MANZANA_MANAGER_PASSWORD",
+        "Manzana manager password (required with MANZANA_CUSTOMER_URL)",
+    ),
+    (
         "TELEGRAM_BOT_TOKEN",
-        "serve Telegram with this token instead of the console",
+        "serve Telegram (with any messenger set, the console is off)",
     ),
     (
         "TELEGRAM_API_URL",
@@ -131,15 +267,44 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "TELEGRAM_WEBHOOK_URL",
-        "webhook mode: the public URL Telegram posts to (long polling when unset)",
+        "Telegram webhook mode: the public URL (long polling when unset)",
     ),
     (
         "TELEGRAM_WEBHOOK_SECRET",
-        "webhook mode: the secret Telegram sends back (required with the URL)",
+        "Telegram webhook mode: the secret it sends back (required with the URL)",
+    ),
+    ("MAX_BOT_TOKEN", "serve MAX with this token"),
+    (
+        "MAX_API_URL",
+        "MAX API base URL (default https://platform-api2.max.ru)",
+    ),
+    (
+        "MAX_WEBHOOK_URL",
+        "MAX webhook mode: the public URL (long polling when unset)",
+    ),
+    (
+        "MAX_WEBHOOK_SECRET",
+        "MAX webhook mode: the secret it sends back (required with the URL)",
+    ),
+    (
+        "VIBER_AUTH_TOKEN",
+        "serve Viber with this token (webhook only: Viber has no polling)",
+    ),
+    (
+        "VIBER_API_URL",
+        "Viber API base URL (default https://chatapi.viber.com/pa)",
+    ),
+    (
+        "VIBER_WEBHOOK_URL",
+        "the public URL Viber posts to (required with VIBER_AUTH_TOKEN)",
+    ),
+    (
+        "VIBER_SENDER_NAME",
+        "sender name of Viber messages (default: the programme's name)",
     ),
     (
         "BOT_LISTEN_ADDR",
-        "address of the HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
+        "HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
     ),
     (
         "DATABASE_URL",
@@ -152,7 +317,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "NOTIFY_SECRET",
-        "shared secret of the purchase-notification endpoint",
+        "shared secret of the purchase-notification endpoint (off when unset)",
     ),
 ];
 
@@ -164,7 +329,40 @@ fn parse_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
     Ok(url)
 }
 
+fn required(
+    get: &impl Fn(&str) -> Option<String>,
+    var: &'static str,
+    with: &str,
+) -> Result<String, ConfigError> {
+    get(var).ok_or_else(|| err(var, format!("required when {with} is set")))
+}
+
+/// Reads a webhook URL + secret pair: both or neither.
+fn webhook_pair(
+    get: &impl Fn(&str) -> Option<String>,
+    url_var: &'static str,
+    secret_var: &'static str,
+) -> Result<Option<(Url, SecretString)>, ConfigError> {
+    match (get(url_var), get(secret_var)) {
+        (None, None) => Ok(None),
+        (Some(u), Some(s)) => {
+            let url = parse_url(url_var, &u)?;
+            if url.scheme() != "https" {
+                return Err(err(url_var, "the platform only calls https webhooks"));
+            }
+            Ok(Some((url, SecretString::from(s))))
+        }
+        (Some(_), None) => Err(err(secret_var, format!("required with {url_var}"))),
+        (None, Some(_)) => Err(err(url_var, format!("required with {secret_var}"))),
+    }
+}
+
 impl Config {
+    /// Whether any real messenger is configured (otherwise the console runs).
+    pub fn has_messenger(&self) -> bool {
+        self.telegram.is_some() || self.max.is_some() || self.viber.is_some()
+    }
+
     /// Reads the process environment.
     ///
     /// # Errors
@@ -183,10 +381,14 @@ impl Config {
             None => ProviderKind::Ergo,
             Some(v) if v.eq_ignore_ascii_case("ergo") => ProviderKind::Ergo,
             Some(v) if v.eq_ignore_ascii_case("bonusmoney") => ProviderKind::BonusMoney,
+            Some(v) if v.eq_ignore_ascii_case("loyalclient") => ProviderKind::LoyalClient,
+            Some(v) if v.eq_ignore_ascii_case("manzana") => ProviderKind::Manzana,
             Some(v) => {
                 return Err(err(
                     "LOYALTY_PROVIDER",
-                    format!("unknown provider {v:?} (use ergo or bonusmoney)"),
+                    format!(
+                        "unknown provider {v:?} (use ergo, bonusmoney, loyalclient or manzana)"
+                    ),
                 ));
             }
         };
@@ -212,6 +414,89 @@ impl Config {
                     )?)),
                 },
             },
+            ProviderKind::LoyalClient => match get("LOYALCLIENT_BASE_URL") {
+                None => LoyaltyTarget::Sandbox,
+                Some(u) => LoyaltyTarget::LoyalClient {
+                    base_url: parse_url("LOYALCLIENT_BASE_URL", &u)?,
+                    api_key: SecretString::from(required(
+                        &get,
+                        "LOYALCLIENT_API_KEY",
+                        "LOYALCLIENT_BASE_URL",
+                    )?),
+                    point: required(&get, "LOYALCLIENT_POINT", "LOYALCLIENT_BASE_URL")?,
+                },
+            },
+            ProviderKind::Manzana => match get("MANZANA_CUSTOMER_URL") {
+                None => LoyaltyTarget::Sandbox,
+                Some(u) => LoyaltyTarget::Manzana {
+                    customer_url: parse_url("MANZANA_CUSTOMER_URL", &u)?,
+                    manager_url: parse_url(
+                        "MANZANA_MANAGER_URL",
+                        &required(&get, "MANZANA_MANAGER_URL", "MANZANA_CUSTOMER_URL")?,
+                    )?,
+                    admin_url: get("MANZANA_ADMIN_URL")
+                        .map(|u| parse_url("MANZANA_ADMIN_URL", &u))
+                        .transpose()?,
+                    partner_id: required(&get, "MANZANA_PARTNER_ID", "MANZANA_CUSTOMER_URL")?,
+                    login: required(&get, "MANZANA_MANAGER_LOGIN", "MANZANA_CUSTOMER_URL")?,
+                    password: SecretString::from(required(
+                        &get,
+                        "MANZANA_MANAGER_PASSWORD",
+                        "MANZANA_CUSTOMER_URL",
+                    )?),
+                },
+            },
+        };
+        let max = match get("MAX_BOT_TOKEN") {
+            None => {
+                for var in ["MAX_WEBHOOK_URL", "MAX_WEBHOOK_SECRET", "MAX_API_URL"] {
+                    if get(var).is_some() {
+                        return Err(err(var, "set, but MAX_BOT_TOKEN is not"));
+                    }
+                }
+                None
+            }
+            Some(token) => Some(MaxConfig {
+                token: SecretString::from(token),
+                api_url: get("MAX_API_URL")
+                    .map(|u| parse_url("MAX_API_URL", &u))
+                    .transpose()?,
+                webhook: webhook_pair(&get, "MAX_WEBHOOK_URL", "MAX_WEBHOOK_SECRET")?,
+            }),
+        };
+        let viber = match get("VIBER_AUTH_TOKEN") {
+            None => {
+                for var in ["VIBER_WEBHOOK_URL", "VIBER_API_URL", "VIBER_SENDER_NAME"] {
+                    if get(var).is_some() {
+                        return Err(err(var, "set, but VIBER_AUTH_TOKEN is not"));
+                    }
+                }
+                None
+            }
+            Some(token) => {
+                let url = required(&get, "VIBER_WEBHOOK_URL", "VIBER_AUTH_TOKEN")?;
+                let webhook_url = parse_url("VIBER_WEBHOOK_URL", &url)?;
+                if webhook_url.scheme() != "https" {
+                    return Err(err("VIBER_WEBHOOK_URL", "Viber only calls https webhooks"));
+                }
+                let sender_name = get("VIBER_SENDER_NAME").unwrap_or_else(|| match provider {
+                    ProviderKind::Ergo => "ERGO CLUB".to_owned(),
+                    ProviderKind::BonusMoney => "BonusMoney".to_owned(),
+                    ProviderKind::LoyalClient => "LoyalClient".to_owned(),
+                    ProviderKind::Manzana => "Manzana".to_owned(),
+                });
+                if sender_name.chars().count() > 28 {
+                    return Err(err("VIBER_SENDER_NAME", "at most 28 characters"));
+                }
+                Some(ViberConfig {
+                    token: SecretString::from(token),
+                    api_url: get("VIBER_API_URL")
+                        .map(|u| parse_url("VIBER_API_URL", &u))
+                        .transpose()?,
+                    webhook_url,
+                    sender_name,
+                })
+            }
         };
         let telegram = match get("TELEGRAM_BOT_TOKEN") {
             None => {
@@ -303,6 +588,8 @@ impl Config {
             provider,
             loyalty,
             telegram,
+            max,
+            viber,
             listen_addr,
             database_url,
             lang,
@@ -365,11 +652,60 @@ mod tests {
     }
 
     #[test]
+    fn several_messengers_and_other_providers() {
+        let c = cfg(&[
+            ("LOYALTY_PROVIDER", "manzana"),
+            (
+                "MANZANA_CUSTOMER_URL",
+                "https://m.example/CustomerOfficeService",
+            ),
+            (
+                "MANZANA_MANAGER_URL",
+                "https://m.example/ManagerOfficeService",
+            ),
+            ("MANZANA_PARTNER_ID", "p-1"),
+            ("MANZANA_MANAGER_LOGIN", "bot"),
+            ("MANZANA_MANAGER_PASSWORD", "pw-SECRET"),
+            ("TELEGRAM_BOT_TOKEN", "1:tg-SECRET"),
+            ("MAX_BOT_TOKEN", "max-SECRET"),
+            ("MAX_WEBHOOK_URL", "https://bot.example/max"),
+            ("MAX_WEBHOOK_SECRET", "mx-SECRET"),
+            ("VIBER_AUTH_TOKEN", "vb-SECRET"),
+            ("VIBER_WEBHOOK_URL", "https://bot.example/viber"),
+        ])
+        .unwrap();
+        assert_eq!(c.provider, ProviderKind::Manzana);
+        assert!(
+            matches!(&c.loyalty, LoyaltyTarget::Manzana { partner_id, .. } if partner_id == "p-1")
+        );
+        assert!(c.has_messenger());
+        assert!(c.telegram.is_some());
+        assert_eq!(
+            c.max.as_ref().unwrap().webhook.as_ref().unwrap().0.path(),
+            "/max"
+        );
+        assert_eq!(c.viber.as_ref().unwrap().sender_name, "Manzana");
+        let dbg = format!("{c:?}");
+        for secret in [
+            "pw-SECRET",
+            "tg-SECRET",
+            "max-SECRET",
+            "mx-SECRET",
+            "vb-SECRET",
+        ] {
+            assert!(!dbg.contains(secret), "{dbg}");
+        }
+        let c = cfg(&[("LOYALTY_PROVIDER", "loyalclient")]).unwrap();
+        assert!(matches!(c.loyalty, LoyaltyTarget::Sandbox));
+        assert!(!c.has_messenger());
+    }
+
+    #[test]
     fn wrong_values_name_the_variable() {
         let cases: &[(&[(&str, &str)], &str)] = &[
             (
                 &[("LOYALTY_PROVIDER", "acme")],
-                "LOYALTY_PROVIDER: unknown provider \"acme\" (use ergo or bonusmoney)",
+                "LOYALTY_PROVIDER: unknown provider \"acme\" (use ergo, bonusmoney, loyalclient or manzana)",
             ),
             (
                 &[("ERGO_BASE_URL", "not a url")],
@@ -416,6 +752,25 @@ mod tests {
             (
                 &[("BOT_LANG", "en")],
                 "BOT_LANG: unknown language \"en\" (use uk or ru)",
+            ),
+            (
+                &[("MAX_WEBHOOK_URL", "https://x/")],
+                "MAX_WEBHOOK_URL: set, but MAX_BOT_TOKEN is not",
+            ),
+            (
+                &[("MAX_BOT_TOKEN", "t"), ("MAX_WEBHOOK_URL", "https://x/")],
+                "MAX_WEBHOOK_SECRET: required with MAX_WEBHOOK_URL",
+            ),
+            (
+                &[("VIBER_AUTH_TOKEN", "t")],
+                "VIBER_WEBHOOK_URL: required when VIBER_AUTH_TOKEN is set",
+            ),
+            (
+                &[
+                    ("LOYALTY_PROVIDER", "loyalclient"),
+                    ("LOYALCLIENT_BASE_URL", "https://x/"),
+                ],
+                "LOYALCLIENT_API_KEY: required when LOYALCLIENT_BASE_URL is set",
             ),
         ];
         for (vars, want) in cases {

@@ -45,13 +45,29 @@ pub enum Programme {
         /// The client.
         client: BonusMoneyClient,
     },
+    /// Any other provider (LoyalClient, Manzana): the menu follows its capabilities.
+    Generic {
+        /// The provider.
+        provider: Arc<dyn LoyaltyProvider>,
+        /// The programme's name shown to users.
+        display: &'static str,
+        /// The region typed phone numbers are read in.
+        region: Region,
+        /// For providers without phone verification: turns a phone the messenger vouches for
+        /// (a shared contact of the sender's own) and the customer found by it into a session.
+        contact_login: Option<ContactLogin>,
+    },
 }
+
+/// See [`Programme::Generic::contact_login`].
+pub type ContactLogin = Arc<dyn Fn(&Phone, &loyalty_core::Customer) -> Session + Send + Sync>;
 
 impl Programme {
     fn provider(&self) -> &dyn LoyaltyProvider {
         match self {
             Self::Ergo { client, .. } => client,
             Self::BonusMoney { client } => client,
+            Self::Generic { provider, .. } => provider.as_ref(),
         }
     }
 
@@ -63,6 +79,7 @@ impl Programme {
         match self {
             Self::Ergo { .. } => "ERGO CLUB",
             Self::BonusMoney { .. } => "BonusMoney",
+            Self::Generic { display, .. } => display,
         }
     }
 
@@ -70,6 +87,7 @@ impl Programme {
         match self {
             Self::Ergo { .. } => Region::UA,
             Self::BonusMoney { .. } => Region::RU,
+            Self::Generic { region, .. } => *region,
         }
     }
 }
@@ -270,6 +288,24 @@ impl Engine {
                 ],
                 vec![b("button_profile", cb::PROFILE)],
             ],
+            Programme::Generic { provider, .. } => {
+                use loyalty_core::Capability as C;
+                let caps = provider.capabilities();
+                let items = [
+                    (C::Balance, "button_balance", cb::BALANCE),
+                    (C::BonusHistory, "button_history", cb::HISTORY),
+                    (C::Purchases, "button_purchases", cb::PURCHASES),
+                    (C::Promotions, "button_promotions", cb::PROMOTIONS),
+                    (C::Notices, "button_news", cb::NEWS),
+                    (C::Profile, "button_profile", cb::PROFILE),
+                ];
+                let buttons: Vec<Button> = items
+                    .into_iter()
+                    .filter(|(c, _, _)| caps.supports(*c))
+                    .map(|(_, key, data)| b(key, data))
+                    .collect();
+                buttons.chunks(2).map(<[Button]>::to_vec).collect()
+            }
         };
         Reply::new(self.text(lang, "menu", &[])).with(Keyboard::inline(rows))
     }
@@ -436,7 +472,7 @@ impl Ctx<'_> {
                 if !c.is_own {
                     self.say("phone_not_own", &[]);
                 } else {
-                    self.phone_given(conv, &c.phone).await?;
+                    self.phone_given(conv, &c.phone, true).await?;
                 }
             }
             UpdateKind::ButtonPress(p) => self.button(conv, &p.data).await?,
@@ -460,7 +496,7 @@ impl Ctx<'_> {
     ) -> Result<(), EngineError> {
         let text = text.trim();
         match conv.step.clone() {
-            Step::AwaitPhone => self.phone_given(conv, text).await?,
+            Step::AwaitPhone => self.phone_given(conv, text, false).await?,
             Step::AwaitCode { phone } => self.code_given(conv, &phone, text).await?,
             Step::AwaitSerial => self.register_serial(conv, text).await?,
             Step::AwaitModelSerial {
@@ -486,10 +522,12 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// A phone typed or shared (`from_contact`: the messenger vouches it is the sender's own).
     async fn phone_given(
         &mut self,
         conv: &mut Conversation,
         input: &str,
+        from_contact: bool,
     ) -> Result<(), EngineError> {
         let phone = match Phone::parse(input, self.engine.programme.region()) {
             Ok(p) => p,
@@ -499,6 +537,43 @@ impl Ctx<'_> {
                 return Ok(());
             }
         };
+        if let Programme::Generic {
+            provider,
+            contact_login: Some(login),
+            ..
+        } = &self.engine.programme
+            && !provider
+                .capabilities()
+                .supports(loyalty_core::Capability::VerifyPhone)
+        {
+            // No codes: only a number the messenger vouches for logs in.
+            if !from_contact {
+                conv.step = Step::AwaitPhone;
+                self.say_with(
+                    "phone_contact_only",
+                    &[],
+                    Keyboard::request_contact(
+                        self.engine.texts.get(self.lang, "button_share_phone"),
+                    ),
+                );
+                return Ok(());
+            }
+            let (provider, login) = (provider.clone(), login.clone());
+            match provider.find_customer(&phone).await {
+                Ok(Some(customer)) => {
+                    let session = login(&phone, &customer);
+                    return self
+                        .verified(conv, &phone, Verification::LoggedIn(session))
+                        .await;
+                }
+                Ok(None) | Err(LoyaltyError::NotFound { .. }) => {
+                    conv.step = Step::AwaitPhone;
+                    self.say("phone_unknown", &[("phone", phone.e164())]);
+                }
+                Err(e) => self.failed(&e),
+            }
+            return Ok(());
+        }
         let provider = self.engine.programme.provider();
         match provider
             .request_code(&CodeRequest::new(phone.clone()))
@@ -564,7 +639,7 @@ impl Ctx<'_> {
         };
         // A new number typed while waiting for a code starts over with that number.
         if code.chars().filter(char::is_ascii_digit).count() >= 9 {
-            return self.phone_given(conv, code).await;
+            return self.phone_given(conv, code, false).await;
         }
         match self
             .engine
@@ -854,7 +929,7 @@ impl Ctx<'_> {
                             cb::MENU,
                         )],
                     ]),
-                    Programme::Ergo { .. } => back,
+                    Programme::Ergo { .. } | Programme::Generic { .. } => back,
                 };
                 self.replies.push(Reply::new(text).with(kb));
             }
@@ -975,7 +1050,7 @@ impl Ctx<'_> {
     fn ergo(&self) -> Option<(&ErgoClient, &ActionsCache)> {
         match &self.engine.programme {
             Programme::Ergo { client, actions } => Some((client, actions.as_ref())),
-            Programme::BonusMoney { .. } => None,
+            Programme::BonusMoney { .. } | Programme::Generic { .. } => None,
         }
     }
 

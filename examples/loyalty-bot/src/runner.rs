@@ -65,6 +65,11 @@ impl Runner {
         Self { engine, messenger }
     }
 
+    /// The messenger this runner serves.
+    pub fn messenger(&self) -> Arc<dyn Messenger> {
+        self.messenger.clone()
+    }
+
     fn kind(&self) -> &'static str {
         self.messenger.kind().as_str()
     }

@@ -99,7 +99,7 @@ fn wrong_configuration_fails_with_one_line_naming_the_variable() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(
         err.trim(),
-        "loyalty-bot: LOYALTY_PROVIDER: unknown provider \"acme\" (use ergo or bonusmoney)"
+        "loyalty-bot: LOYALTY_PROVIDER: unknown provider \"acme\" (use ergo, bonusmoney, loyalclient or manzana)"
     );
 }
 
