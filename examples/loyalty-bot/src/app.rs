@@ -59,7 +59,7 @@ pub enum AppError {
 }
 
 /// A sandbox kept alive (it stops when dropped) while the bot runs.
-type SandboxGuard = Option<Box<dyn Any + Send + Sync>>;
+pub type SandboxGuard = Option<Box<dyn Any + Send + Sync>>;
 
 fn guard<T: Any + Send + Sync>(t: Arc<T>) -> SandboxGuard {
     Some(Box::new(t))
@@ -69,8 +69,12 @@ fn lerr(e: LoyaltyError) -> AppError {
     AppError::Loyalty(e.to_string())
 }
 
-/// Builds the programme: the configured server, or its sandbox in process.
-async fn programme(
+/// Builds the programme: the configured server, or its sandbox in process (then with a hook
+/// that shows its codes, and a guard that keeps it running).
+///
+/// # Errors
+/// [`AppError::Loyalty`] when a client cannot be built or a sandbox cannot start.
+pub async fn programme(
     config: &Config,
 ) -> Result<(Programme, Option<CodePeek>, SandboxGuard), AppError> {
     match (config.provider, &config.loyalty) {

@@ -1,0 +1,105 @@
+//! LoyalClient and Manzana through the capability-driven menu, each against its sandbox,
+//! built from configuration exactly as the binary builds them.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use loyalty_bot::app;
+use loyalty_bot::config::Config;
+
+async fn bot_for(provider: &str, phone: &str) -> (Bot, app::SandboxGuard) {
+    let config =
+        Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| provider.to_owned())).unwrap();
+    let (programme, peek, guard) = app::programme(&config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let peek = peek.unwrap_or_else(|| std::sync::Arc::new(|_| None));
+    (bot_with(programme, peek, &db, dir, phone).await, guard)
+}
+
+#[tokio::test]
+async fn loyalclient_logs_in_by_own_contact_only_and_shows_the_balance() {
+    let (bot, _sandbox) = bot_for("loyalclient", "+79201234567").await;
+    bot.say("/start").await;
+    // A typed number cannot be verified here (no codes): the contact button is required.
+    bot.say("+7 920 123 45 67").await;
+    assert_eq!(
+        bot.last(),
+        "Ця програма впізнає вас лише за вашим власним номером: натисніть кнопку «Надіслати номер»."
+    );
+    bot.press("📱 Надіслати номер").await;
+    let n = bot.texts().len();
+    assert_eq!(bot.texts()[n - 2], "Готово, ви увійшли.");
+    let menu = bot.m.last_sent(USER).unwrap();
+    let labels: Vec<String> = menu
+        .content
+        .keyboard
+        .unwrap()
+        .buttons()
+        .map(|b| b.label().to_owned())
+        .collect();
+    assert_eq!(
+        labels,
+        ["💰 Баланс", "👤 Профіль"],
+        "the menu follows the capabilities"
+    );
+    bot.press("💰 Баланс").await;
+    let balance = bot.last();
+    assert!(balance.starts_with("Ваш баланс: "), "{balance}");
+    assert!(
+        balance.contains("Рівень: "),
+        "the level is shown: {balance}"
+    );
+}
+
+#[tokio::test]
+async fn loyalclient_unknown_phone_is_refused() {
+    let (bot, _sandbox) = bot_for("loyalclient", "+79990000000").await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    assert_eq!(
+        bot.last(),
+        "Номер +79990000000 не зареєстровано в програмі. Введіть інший номер:"
+    );
+}
+
+#[tokio::test]
+async fn manzana_sms_login_balance_history_and_a_purchase_with_lines() {
+    let (bot, _sandbox) = bot_for("manzana", "+79200000001").await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    let sms = bot.last();
+    let code = sms
+        .trim_end_matches(']')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(sms.starts_with("[sandbox SMS to +79200000001: "), "{sms}");
+    bot.say(&code).await;
+    assert_eq!(bot.last(), "Головне меню:");
+
+    bot.press("💰 Баланс").await;
+    assert!(bot.last().starts_with("Ваш баланс: "), "{}", bot.last());
+    bot.press("⬅️ Назад").await;
+    bot.press("📜 Історія бонусів").await;
+    assert!(
+        !bot.last().contains("Історія поки порожня."),
+        "{}",
+        bot.last()
+    );
+    bot.press("⬅️ Назад").await;
+    bot.press("🧾 Покупки").await;
+    let list = bot.m.last_sent(USER).unwrap();
+    let first = list.content.keyboard.unwrap().rows()[0][0]
+        .label()
+        .to_owned();
+    bot.press(&first).await;
+    let detail = bot.last();
+    assert!(detail.contains("Сума: "), "{detail}");
+    assert!(
+        detail.contains("• "),
+        "the purchase lines are listed: {detail}"
+    );
+}
