@@ -459,8 +459,9 @@ fn programme_name(p: &Programme) -> &'static str {
     }
 }
 
-/// Sends each purchase notification through the messenger of its chat.
-async fn push_notifications(
+/// Sends each purchase notification through the messenger of its chat (keyed by the
+/// messenger's name), in the bot's default language.
+pub async fn push_notifications(
     engine: Engine,
     messengers: HashMap<&'static str, Arc<dyn Messenger>>,
     lang: Lang,

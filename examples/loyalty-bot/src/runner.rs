@@ -65,6 +65,11 @@ impl Runner {
         Self { engine, messenger }
     }
 
+    /// The engine this runner drives.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
     /// The messenger this runner serves.
     pub fn messenger(&self) -> Arc<dyn Messenger> {
         self.messenger.clone()
