@@ -311,6 +311,14 @@ async fn channels(
     Ok((out, viber))
 }
 
+/// The route of one webhook messenger: `POST path` authenticates and parses the body with the
+/// adapter, stores the updates durably, answers 200 and wakes `wake` (the drain loop). A forged
+/// request gets 401 and a malformed one 400, with nothing stored; a storage failure gets 503 so
+/// the platform retries.
+pub fn webhook_route(path: &str, runner: Runner, wake: Arc<Notify>) -> Router {
+    Router::new().route(path, post(webhook).with_state(HookState { runner, wake }))
+}
+
 #[derive(Clone)]
 struct HookState {
     runner: Runner,
@@ -368,11 +376,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let mut needs_listener = false;
     for ch in &channels {
         if let Some(path) = &ch.webhook_path {
-            let st = HookState {
-                runner: ch.runner.clone(),
-                wake: ch.wake.clone(),
-            };
-            app = app.route(path, post(webhook).with_state(st));
+            app = app.merge(webhook_route(path, ch.runner.clone(), ch.wake.clone()));
             needs_listener = true;
         }
     }
