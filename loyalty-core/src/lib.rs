@@ -36,6 +36,8 @@ pub mod model;
 pub mod pagination;
 pub mod phone;
 pub mod provider;
+#[cfg(feature = "server")]
+pub mod server;
 pub mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};

@@ -33,13 +33,12 @@ use axum::extract::{ConnectInfo, Path, Query, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use loyalty_core::server::LocalServer;
 use loyalty_core::{Clock, LoyaltyError, Phone, ProviderDetail, SystemClock};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::client::{API_KEY_HEADER, BonusMoneyClient, TOKEN_HEADER};
 use crate::models::Transaction;
@@ -177,33 +176,14 @@ impl SandboxBuilder {
             api_key: self.api_key.clone(),
             state: Mutex::new(state),
         });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        let server = LocalServer::start(router(shared.clone()), "BonusMoney sandbox")
             .await
             .map_err(|e| LoyaltyError::Config(format!("cannot bind the sandbox port: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| LoyaltyError::Config(format!("no local address: {e}")))?;
-        let app = router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "the BonusMoney sandbox stopped with an error");
-            }
-        });
         Ok(BonusMoneySandbox {
-            base_url: format!("http://{addr}/"),
-            addr,
+            base_url: server.base_url(),
             api_key: SecretString::from(self.api_key),
             shared,
-            shutdown: Some(tx),
-            task: Some(task),
+            server,
         })
     }
 }
@@ -222,11 +202,9 @@ impl Shared {
 /// A running sandbox. Shuts down when dropped or on [`BonusMoneySandbox::shutdown`].
 pub struct BonusMoneySandbox {
     base_url: String,
-    addr: SocketAddr,
     api_key: SecretString,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl fmt::Debug for BonusMoneySandbox {
@@ -286,7 +264,7 @@ impl BonusMoneySandbox {
 
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The admin surface's base URL.
@@ -361,21 +339,8 @@ impl BonusMoneySandbox {
     }
 
     /// Stops serving and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for BonusMoneySandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

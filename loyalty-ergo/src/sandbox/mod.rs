@@ -45,10 +45,10 @@ use axum::extract::{DefaultBodyLimit, FromRequest, Multipart, Path, Query, Reque
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use loyalty_core::server::LocalServer;
 use loyalty_core::{Clock, LoyaltyError, SystemClock};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tokio::sync::oneshot;
 
 use crate::client::ErgoClient;
 use crate::error::ErgoMethod;
@@ -124,16 +124,14 @@ impl Shared {
 
 /// A running sandbox. Stops when dropped.
 pub struct ErgoSandbox {
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<tokio::task::JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl fmt::Debug for ErgoSandbox {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ErgoSandbox")
-            .field("addr", &self.addr)
+            .field("addr", &self.server.addr())
             .finish_non_exhaustive()
     }
 }
@@ -162,42 +160,24 @@ impl ErgoSandbox {
             world: Mutex::new(World::seeded(settings, config.clock.now())),
             clock: config.clock,
         });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0)).await?;
-        let addr = listener.local_addr()?;
-        let app = router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let served = axum::serve(listener, app)
-                .with_graceful_shutdown(async {
-                    let _ = rx.await;
-                })
-                .await;
-            if let Err(e) = served {
-                tracing::warn!(error = %e, "ERGO sandbox stopped with an error");
-            }
-        });
-        tracing::info!(%addr, "ERGO sandbox listening");
-        Ok(Self {
-            addr,
-            shared,
-            shutdown: Some(tx),
-            task: Some(task),
-        })
+        let server = LocalServer::start(router(shared.clone()), "ERGO sandbox").await?;
+        tracing::info!(addr = %server.addr(), "ERGO sandbox listening");
+        Ok(Self { shared, server })
     }
 
     /// The base URL to give [`ErgoClient::builder`] (`http://127.0.0.1:PORT/`).
     pub fn base_url(&self) -> String {
-        format!("http://{}/", self.addr)
+        format!("http://{}/", self.server.addr())
     }
 
     /// The admin surface's URL (`http://127.0.0.1:PORT/__admin/`).
     pub fn admin_url(&self) -> String {
-        format!("http://{}/__admin/", self.addr)
+        format!("http://{}/__admin/", self.server.addr())
     }
 
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// A client pointed at this sandbox.
@@ -209,13 +189,8 @@ impl ErgoSandbox {
     }
 
     /// Stops the server and waits for it.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 
     /// The last code sent to `phone` (12 digits), as the admin surface gives it.
@@ -248,14 +223,6 @@ impl ErgoSandbox {
     /// The questions received so far.
     pub fn questions(&self) -> Vec<StoredQuestion> {
         self.shared.world().questions.clone()
-    }
-}
-
-impl Drop for ErgoSandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
     }
 }
 

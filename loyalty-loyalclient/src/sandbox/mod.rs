@@ -33,13 +33,12 @@ use axum::extract::{ConnectInfo, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use loyalty_core::server::LocalServer;
 use loyalty_core::{Clock, LoyaltyError, ProviderDetail, SystemClock};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::client::{
     API_KEY_HEADER, CLIENT_PATH, HOLD_PATH, LoyalClient, RECALC_PATH, RELEASE_PATH, RETAIL_PATH,
@@ -100,33 +99,14 @@ impl SandboxBuilder {
             api_key: self.api_key.clone(),
             state: Mutex::new(State::new(self.clock, self.seed)),
         });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        let server = LocalServer::start(router(shared.clone()), "LoyalClient sandbox")
             .await
             .map_err(|e| LoyaltyError::Config(format!("cannot bind the sandbox port: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| LoyaltyError::Config(format!("no local address: {e}")))?;
-        let app = router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "the LoyalClient sandbox stopped with an error");
-            }
-        });
         Ok(LoyalClientSandbox {
-            base_url: format!("http://{addr}/"),
-            addr,
+            base_url: server.base_url(),
             api_key: SecretString::from(self.api_key),
             shared,
-            shutdown: Some(tx),
-            task: Some(task),
+            server,
         })
     }
 }
@@ -145,11 +125,9 @@ impl Shared {
 /// A running sandbox. Shuts down when dropped or on [`LoyalClientSandbox::shutdown`].
 pub struct LoyalClientSandbox {
     base_url: String,
-    addr: SocketAddr,
     api_key: SecretString,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl fmt::Debug for LoyalClientSandbox {
@@ -199,7 +177,7 @@ impl LoyalClientSandbox {
 
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// The admin surface's base URL.
@@ -267,21 +245,8 @@ impl LoyalClientSandbox {
     }
 
     /// Stops serving and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for LoyalClientSandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 

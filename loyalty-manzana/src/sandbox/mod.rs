@@ -33,12 +33,11 @@ use axum::extract::{ConnectInfo, Path, Query, State as AxState};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
+use loyalty_core::server::LocalServer;
 use loyalty_core::{Clock, LoyaltyError, ProviderDetail, SystemClock};
 use rust_decimal::Decimal;
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
-use tokio::sync::oneshot;
-use tokio::task::JoinHandle;
 
 use crate::client::ManzanaClient;
 pub use state::{
@@ -82,32 +81,13 @@ impl SandboxBuilder {
         let shared = Arc::new(Shared {
             state: Mutex::new(State::new(self.clock, self.session_ttl)),
         });
-        let listener = tokio::net::TcpListener::bind(("127.0.0.1", 0))
+        let server = LocalServer::start(router(shared.clone()), "Manzana sandbox")
             .await
             .map_err(|e| LoyaltyError::Config(format!("cannot bind the sandbox port: {e}")))?;
-        let addr = listener
-            .local_addr()
-            .map_err(|e| LoyaltyError::Config(format!("no local address: {e}")))?;
-        let app = router(shared.clone());
-        let (tx, rx) = oneshot::channel::<()>();
-        let task = tokio::spawn(async move {
-            let serve = axum::serve(
-                listener,
-                app.into_make_service_with_connect_info::<SocketAddr>(),
-            )
-            .with_graceful_shutdown(async move {
-                let _ = rx.await;
-            });
-            if let Err(e) = serve.await {
-                tracing::warn!(error = %e, "the Manzana sandbox stopped with an error");
-            }
-        });
         Ok(ManzanaSandbox {
-            base_url: format!("http://{addr}/"),
-            addr,
+            base_url: server.base_url(),
             shared,
-            shutdown: Some(tx),
-            task: Some(task),
+            server,
         })
     }
 }
@@ -127,10 +107,8 @@ impl Shared {
 /// A running sandbox. Shuts down when dropped or on [`ManzanaSandbox::shutdown`].
 pub struct ManzanaSandbox {
     base_url: String,
-    addr: SocketAddr,
     shared: Arc<Shared>,
-    shutdown: Option<oneshot::Sender<()>>,
-    task: Option<JoinHandle<()>>,
+    server: LocalServer,
 }
 
 impl fmt::Debug for ManzanaSandbox {
@@ -174,7 +152,7 @@ impl ManzanaSandbox {
 
     /// The socket address.
     pub fn addr(&self) -> SocketAddr {
-        self.addr
+        self.server.addr()
     }
 
     /// `…/CustomerOfficeService`.
@@ -273,21 +251,8 @@ impl ManzanaSandbox {
     }
 
     /// Stops serving and waits for the server task.
-    pub async fn shutdown(mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
-        if let Some(task) = self.task.take() {
-            let _ = task.await;
-        }
-    }
-}
-
-impl Drop for ManzanaSandbox {
-    fn drop(&mut self) {
-        if let Some(tx) = self.shutdown.take() {
-            let _ = tx.send(());
-        }
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
     }
 }
 
