@@ -1,5 +1,5 @@
 //! A local HTTP server for sandboxes (feature `server`): an axum router on a random loopback
-//! port, with connection info for loopback-only admin routes, stopped on drop or on
+//! port, with connection info (`ConnectInfo<SocketAddr>`) for loopback-only admin routes, stopped on drop or on
 //! [`LocalServer::shutdown`]. Every vendor crate's sandbox runs on it.
 
 use std::fmt;
@@ -81,17 +81,6 @@ impl Drop for LocalServer {
     }
 }
 
-/// Whether a peer is on this machine (admin routes of sandboxes answer only those).
-pub fn is_loopback(peer: &SocketAddr) -> bool {
-    peer.ip().is_loopback()
-}
-
-/// Compares two secrets in constant time (for API keys checked by sandboxes).
-pub fn secrets_equal(a: &[u8], b: &[u8]) -> bool {
-    use subtle::ConstantTimeEq;
-    bool::from(a.ct_eq(b))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -112,6 +101,5 @@ mod tests {
         let addr = server.addr();
         server.shutdown().await;
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
-        assert!(secrets_equal(b"k", b"k") && !secrets_equal(b"k", b"K"));
     }
 }
