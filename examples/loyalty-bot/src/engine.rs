@@ -496,6 +496,11 @@ impl Ctx<'_> {
     ) -> Result<(), EngineError> {
         let text = text.trim();
         match conv.step.clone() {
+            // "Hello" before any number: greet (again) with the contact button rather than
+            // complain that a greeting is not a phone number.
+            Step::AwaitPhone if text.chars().filter(char::is_ascii_digit).count() < 5 => {
+                self.replies.push(self.engine.ask_phone(self.lang, name));
+            }
             Step::AwaitPhone => self.phone_given(conv, text, false).await?,
             Step::AwaitCode { phone } => self.code_given(conv, &phone, text).await?,
             Step::AwaitSerial => self.register_serial(conv, text).await?,

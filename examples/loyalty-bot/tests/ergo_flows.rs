@@ -120,9 +120,17 @@ async fn a_foreign_contact_an_unknown_phone_and_a_blocked_seller() {
         "Ваш обліковий запис заблоковано. Зверніться на сайт програми: https://club.ergo-global.com/"
     );
 
-    e.bot.say("12ab").await;
+    e.bot.say("0889 99 33 ab").await;
     assert!(
         e.bot.last().starts_with("Не вдалося розпізнати номер:"),
+        "{}",
+        e.bot.last()
+    );
+
+    // A greeting instead of a number gets the greeting and the contact button back.
+    e.bot.say("Привіт").await;
+    assert!(
+        e.bot.last().starts_with("Вітаємо, User 7!"),
         "{}",
         e.bot.last()
     );
