@@ -23,6 +23,9 @@ use serde::{Deserialize, Serialize};
 use crate::engine::{Engine, EngineError, Reply};
 use crate::storage::{ChatKey, Direction, StorageError};
 
+/// Days handled updates and delivered replies are kept (for audits of recent conversations).
+pub const RETENTION_DAYS: i64 = 7;
+
 /// How long one long poll waits.
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(25);
 
@@ -227,8 +230,14 @@ impl Runner {
                 .await?
                 .and_then(|v| v.parse().ok()),
         );
-        // Repair a crash: handle what was stored, deliver what was queued.
+        // Repair a crash: handle what was stored, deliver what was queued; forget what is old.
         self.drain().await?;
+        let pruned = storage
+            .prune(Utc::now() - chrono::Duration::days(RETENTION_DAYS))
+            .await?;
+        if pruned > 0 {
+            tracing::info!(pruned, "old handled updates and delivered replies deleted");
+        }
         let mut backoff = Duration::from_secs(1);
         loop {
             let batch = tokio::select! {

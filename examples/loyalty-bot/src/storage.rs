@@ -728,6 +728,34 @@ impl Storage {
         Ok(())
     }
 
+    /// Deletes handled updates and delivered replies older than `before`: they hold personal data
+    /// (phones, texts), and platforms only redeliver unacknowledged updates for a short while
+    /// (Telegram keeps them 24 hours). Returns how many rows went.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StorageError> {
+        let cut = now_text(before);
+        let mut tx = self.pool.begin().await?;
+        let outbox =
+            sqlx::query("DELETE FROM bot_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
+                .bind(&cut)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+        let inbox = sqlx::query(
+            "DELETE FROM bot_inbox WHERE handled_at IS NOT NULL AND handled_at < $1
+             AND NOT EXISTS (SELECT 1 FROM bot_outbox o WHERE o.messenger = bot_inbox.messenger
+                             AND o.update_key = bot_inbox.update_key AND o.sent_at IS NULL)",
+        )
+        .bind(&cut)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(outbox + inbox)
+    }
+
     /// Reads a named cursor (a polling offset, say).
     ///
     /// # Errors

@@ -153,6 +153,34 @@ async fn exercise(storage: &Storage, messenger: &str) {
     assert_eq!(storage.inbox_pending(messenger).await.unwrap().len(), 1);
     assert!(storage.inbox_pending("other").await.unwrap().is_empty());
 
+    // Pruning: handled updates older than the cut go; pending ones stay.
+    assert_eq!(
+        storage
+            .prune(t1 - chrono::Duration::seconds(1))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        storage
+            .prune(t1 + chrono::Duration::seconds(1))
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        storage.inbox_pending(messenger).await.unwrap().len(),
+        1,
+        "the unhandled update stays"
+    );
+    assert!(
+        !storage
+            .inbox_put(messenger, "u-2", 2, "{}", t1)
+            .await
+            .unwrap(),
+        "u-2 is still known"
+    );
+
     // Cursors, events, message log.
     assert_eq!(storage.cursor("telegram.offset").await.unwrap(), None);
     storage.set_cursor("telegram.offset", "41").await.unwrap();
