@@ -125,6 +125,20 @@ pub enum Step {
         serial: String,
         /// When the serial was captured.
         captured_at: NaiveDateTime,
+        /// The trade point chosen before, when the model needs one.
+        #[serde(default)]
+        trade_point: Option<u64>,
+    },
+    /// ERGO full registration: waiting for the seller to choose the trade point of the sale.
+    ChooseTradePoint {
+        /// The action.
+        action_id: u64,
+        /// The model.
+        model_id: u64,
+        /// The serial.
+        serial: String,
+        /// When the serial was captured.
+        captured_at: NaiveDateTime,
     },
     /// Waiting for a support question.
     AwaitQuestion,
@@ -221,6 +235,7 @@ mod cb {
     pub const MODEL: &str = "mo:"; // mo:<action_id>:<model_id>
     pub const TRADE_POINT: &str = "tt:"; // tt:<id>
     pub const REVIEW: &str = "rv:"; // rv:<order id>
+    pub const AGAIN: &str = "m:again";
 }
 
 fn fmt_time(t: Option<NaiveDateTime>) -> String {
@@ -514,6 +529,7 @@ impl Ctx<'_> {
             Step::AwaitEmail => self.update_email(conv, text).await?,
             Step::AwaitReview { order_id } => self.review(conv, &order_id, text).await?,
             Step::AwaitProductPhoto { .. } => self.say("ask_product_photo", &[]),
+            Step::ChooseTradePoint { .. } => self.say("choose_trade_point", &[]),
             Step::Menu => {
                 if self.session.is_some() {
                     self.say("unknown_input", &[]);
@@ -1041,9 +1057,36 @@ impl Ctx<'_> {
                 self.say("ask_serial", &[]);
             }
             d if d.starts_with(cb::TRADE_POINT) => {
-                // Only meaningful right after a model that needs a trade point.
-                self.say("unknown_input", &[]);
+                let tt = d[cb::TRADE_POINT.len()..].parse::<u64>().ok();
+                match (conv.step.clone(), tt) {
+                    (
+                        Step::ChooseTradePoint {
+                            action_id,
+                            model_id,
+                            serial,
+                            captured_at,
+                        },
+                        Some(tt),
+                    ) => {
+                        let (needs_tt, needs_photo) = self.model_needs(action_id, model_id);
+                        let p = PendingModel {
+                            action_id,
+                            model_id,
+                            serial,
+                            captured_at,
+                            trade_point: Some(tt),
+                            photo: None,
+                        };
+                        self.continue_model(conv, s, p, needs_tt, needs_photo)
+                            .await?;
+                    }
+                    _ => self.say("unknown_input", &[]),
+                }
             }
+            cb::AGAIN => match conv.step {
+                Step::AwaitSerial | Step::AwaitModelSerial { .. } => self.say("ask_serial", &[]),
+                _ => self.menu(conv),
+            },
             _ => {
                 self.say("unknown_input", &[]);
                 self.menu(conv);
@@ -1135,7 +1178,7 @@ impl Ctx<'_> {
         let another = Keyboard::inline(vec![
             vec![Button::callback(
                 self.engine.texts.get(self.lang, "button_another"),
-                "again",
+                cb::AGAIN,
             )],
             vec![Button::callback(
                 self.engine.texts.get(self.lang, "button_support"),
@@ -1228,10 +1271,6 @@ impl Ctx<'_> {
             self.say("not_supported", &[]);
             return Ok(());
         };
-        if serial.eq_ignore_ascii_case("again") {
-            self.say("ask_serial", &[]);
-            return Ok(());
-        }
         let Some(session) = self.session.clone() else {
             return self.need_login(conv, cb::QUICK);
         };
@@ -1271,47 +1310,107 @@ impl Ctx<'_> {
             }
         };
         let captured_at = Utc::now().naive_utc();
-        if model.as_ref().is_some_and(|m| m.model_photo) {
+        let (needs_tt, needs_photo) = model
+            .as_ref()
+            .map_or((false, false), |m| (m.model_tt, m.model_photo));
+        let pending = PendingModel {
+            action_id,
+            model_id,
+            serial: serial.to_owned(),
+            captured_at,
+            trade_point: None,
+            photo: None,
+        };
+        self.continue_model(conv, &session, pending, needs_tt, needs_photo)
+            .await
+    }
+
+    /// Asks for what the model still needs (trade point, then product photo), or registers.
+    async fn continue_model(
+        &mut self,
+        conv: &mut Conversation,
+        session: &Session,
+        p: PendingModel,
+        needs_tt: bool,
+        needs_photo: bool,
+    ) -> Result<(), EngineError> {
+        if needs_tt && p.trade_point.is_none() {
+            let points = match self.ergo() {
+                Some((client, _)) => match client.get_profile(session).await {
+                    Ok(profile) => profile.trade_points,
+                    Err(LoyaltyError::SessionExpired { .. }) => {
+                        return self.session_expired(conv, cb::FULL).await;
+                    }
+                    Err(e) => {
+                        self.failed(&e);
+                        return Ok(());
+                    }
+                },
+                None => Vec::new(),
+            };
+            match points.as_slice() {
+                // One trade point: no question to ask. None: ERGO will say what is missing.
+                [only] => {
+                    let p = PendingModel {
+                        trade_point: Some(only.tt_id),
+                        ..p
+                    };
+                    return Box::pin(self.continue_model(conv, session, p, needs_tt, needs_photo))
+                        .await;
+                }
+                [] => {}
+                many => {
+                    let rows = many
+                        .iter()
+                        .map(|tt| {
+                            vec![Button::callback(
+                                tt.tt_name.clone().unwrap_or_else(|| tt.tt_id.to_string()),
+                                format!("{}{}", cb::TRADE_POINT, tt.tt_id),
+                            )]
+                        })
+                        .collect();
+                    conv.step = Step::ChooseTradePoint {
+                        action_id: p.action_id,
+                        model_id: p.model_id,
+                        serial: p.serial,
+                        captured_at: p.captured_at,
+                    };
+                    self.say_with("choose_trade_point", &[], Keyboard::inline(rows));
+                    return Ok(());
+                }
+            }
+        }
+        if needs_photo && p.photo.is_none() {
             conv.step = Step::AwaitProductPhoto {
-                action_id,
-                model_id,
-                serial: serial.to_owned(),
-                captured_at,
+                action_id: p.action_id,
+                model_id: p.model_id,
+                serial: p.serial,
+                captured_at: p.captured_at,
+                trade_point: p.trade_point,
             };
             self.say("ask_product_photo", &[]);
             return Ok(());
         }
-        let reg = self
-            .with_trade_point(
-                &session,
-                SnModelRegistration::new(action_id, model_id, serial, captured_at),
-                model.as_ref().is_some_and(|m| m.model_tt),
-            )
-            .await;
-        self.submit_model(conv, &session, reg, action_id, model_id)
+        let mut reg = SnModelRegistration::new(p.action_id, p.model_id, p.serial, p.captured_at);
+        if let Some(tt) = p.trade_point {
+            reg = reg.trade_point(tt);
+        }
+        if let Some(photo) = p.photo {
+            reg = reg.photo(photo);
+        }
+        self.submit_model(conv, session, reg, p.action_id, p.model_id)
             .await
     }
 
-    async fn with_trade_point(
-        &self,
-        session: &Session,
-        reg: SnModelRegistration,
-        needs: bool,
-    ) -> SnModelRegistration {
-        if !needs {
-            return reg;
-        }
-        // The seller's first trade point; a choice among several is future work.
-        let Some((client, _)) = self.ergo() else {
-            return reg;
-        };
-        match client.get_profile(session).await {
-            Ok(p) => match p.trade_points.first() {
-                Some(tt) => reg.trade_point(tt.tt_id),
-                None => reg,
-            },
-            Err(_) => reg,
-        }
+    /// The model's needs (trade point, photo) from the cached actions.
+    fn model_needs(&self, action_id: u64, model_id: u64) -> (bool, bool) {
+        self.ergo()
+            .and_then(|(_, c)| c.cached())
+            .and_then(|a| {
+                a.model(action_id, model_id)
+                    .map(|m| (m.model_tt, m.model_photo))
+            })
+            .unwrap_or((false, false))
     }
 
     async fn submit_model(
@@ -1382,6 +1481,7 @@ impl Ctx<'_> {
                 model_id,
                 serial,
                 captured_at,
+                trade_point,
             } => {
                 let Some(session) = self.session.clone() else {
                     return self.need_login(conv, cb::FULL);
@@ -1394,15 +1494,16 @@ impl Ctx<'_> {
                     .mime_type
                     .clone()
                     .unwrap_or_else(|| "image/jpeg".to_owned());
-                let needs_tt = self
-                    .ergo()
-                    .and_then(|(_, c)| c.cached())
-                    .and_then(|a| a.model(action_id, model_id).map(|m| m.model_tt))
-                    .unwrap_or(false);
-                let reg = SnModelRegistration::new(action_id, model_id, serial, captured_at)
-                    .photo(Photo::new(bytes.to_vec(), name, mime));
-                let reg = self.with_trade_point(&session, reg, needs_tt).await;
-                self.submit_model(conv, &session, reg, action_id, model_id)
+                let (needs_tt, needs_photo) = self.model_needs(action_id, model_id);
+                let p = PendingModel {
+                    action_id,
+                    model_id,
+                    serial,
+                    captured_at,
+                    trade_point,
+                    photo: Some(Photo::new(bytes.to_vec(), name, mime)),
+                };
+                self.continue_model(conv, &session, p, needs_tt, needs_photo)
                     .await
             }
             Step::AwaitQuestion => {
@@ -1538,6 +1639,16 @@ impl Ctx<'_> {
     }
 }
 
+/// A full registration being put together.
+struct PendingModel {
+    action_id: u64,
+    model_id: u64,
+    serial: String,
+    captured_at: NaiveDateTime,
+    trade_point: Option<u64>,
+    photo: Option<Photo>,
+}
+
 /// Errors of a menu action.
 enum ActionError {
     Loyalty(LoyaltyError),
@@ -1547,6 +1658,14 @@ enum ActionError {
 impl From<LoyaltyError> for ActionError {
     fn from(e: LoyaltyError) -> Self {
         Self::Loyalty(e)
+    }
+}
+
+impl From<EngineError> for ActionError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Storage(s) => Self::Storage(s),
+        }
     }
 }
 

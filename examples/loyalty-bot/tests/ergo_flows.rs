@@ -355,3 +355,34 @@ async fn russian_texts_with_bot_lang_ru() {
         e.bot.last()
     );
 }
+
+#[tokio::test]
+async fn full_registration_asks_for_the_trade_point_and_offers_another() {
+    let e = ergo_bot().await;
+    log_in(&e).await;
+    e.bot.press("📋 Повна реєстрація").await;
+    e.bot.press("Тестова акція для мобільного застосунку").await;
+    e.bot.press("LED лампа Ergo Standard (+150)").await;
+    e.bot.say("STD0001").await;
+    assert_eq!(e.bot.last(), "Оберіть торгову точку:");
+    let kb = e.bot.m.last_sent(USER).unwrap().content.keyboard.unwrap();
+    let labels: Vec<&str> = kb.buttons().map(|b| b.label()).collect();
+    assert_eq!(
+        labels,
+        [
+            "Фокстрот, Київ, вул. Хрещатик 1",
+            "Епіцентр, Львів, вул. Городоцька 10"
+        ]
+    );
+    e.bot.press("Епіцентр, Львів, вул. Городоцька 10").await;
+    assert_eq!(
+        e.bot.last(),
+        "✅ Зареєстровано: LED лампа Ergo Standard, +150 балів."
+    );
+    // "Another one for this model" goes back to the serial step.
+    e.bot.press("➕ Ще одна").await;
+    assert_eq!(
+        e.bot.last(),
+        "Введіть серійний номер товару або надішліть фото штрих-коду:"
+    );
+}
