@@ -25,7 +25,8 @@ impl fmt::Debug for LocalServer {
 
 impl LocalServer {
     /// Serves `router` on `127.0.0.1` at a free port. Handlers may extract
-    /// `axum::extract::ConnectInfo<SocketAddr>` (see [`is_loopback`]). `name` is used in logs.
+    /// `axum::extract::ConnectInfo<SocketAddr>` to answer loopback peers only. `name` is used
+    /// in logs.
     ///
     /// # Errors
     /// The I/O error when no port can be bound.
