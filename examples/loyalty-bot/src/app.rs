@@ -31,6 +31,7 @@ use url::Url;
 use crate::config::{Config, LoyaltyTarget, ProviderKind};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
+use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};
 use crate::storage::{Storage, StorageError};
 use crate::texts::{Lang, Texts, TextsError};
@@ -65,6 +66,27 @@ fn guard<T: Any + Send + Sync>(t: Arc<T>) -> SandboxGuard {
     Some(Box::new(t))
 }
 
+/// What [`programme`] builds.
+pub struct Built {
+    /// The programme for the engine.
+    pub programme: Programme,
+    /// Shows an in-process sandbox's codes (offline demo).
+    pub peek: Option<CodePeek>,
+    /// Keeps an in-process sandbox running.
+    pub sandbox: SandboxGuard,
+    /// The Manzana client, for the cheque watcher (Manzana has no purchase push).
+    pub manzana: Option<ManzanaClient>,
+}
+
+fn built(programme: Programme, peek: Option<CodePeek>, sandbox: SandboxGuard) -> Built {
+    Built {
+        programme,
+        peek,
+        sandbox,
+        manzana: None,
+    }
+}
+
 fn lerr(e: LoyaltyError) -> AppError {
     AppError::Loyalty(e.to_string())
 }
@@ -74,9 +96,7 @@ fn lerr(e: LoyaltyError) -> AppError {
 ///
 /// # Errors
 /// [`AppError::Loyalty`] when a client cannot be built or a sandbox cannot start.
-pub async fn programme(
-    config: &Config,
-) -> Result<(Programme, Option<CodePeek>, SandboxGuard), AppError> {
+pub async fn programme(config: &Config) -> Result<Built, AppError> {
     match (config.provider, &config.loyalty) {
         (ProviderKind::Ergo, target) => {
             let (client, peek, g) = if let LoyaltyTarget::Remote { base_url, .. } = target {
@@ -100,7 +120,7 @@ pub async fn programme(
                 client.clone(),
                 Duration::from_secs(24 * 3600),
             ));
-            Ok((Programme::Ergo { client, actions }, peek, g))
+            Ok(built(Programme::Ergo { client, actions }, peek, g))
         }
         (ProviderKind::BonusMoney, target) => {
             let (client, peek, g) = if let LoyaltyTarget::Remote { base_url, api_key } = target {
@@ -119,7 +139,7 @@ pub async fn programme(
                 let peek: CodePeek = Arc::new(move |p| s2.last_code(p));
                 (sb.client().map_err(lerr)?, Some(peek), guard(sb))
             };
-            Ok((Programme::BonusMoney { client }, peek, g))
+            Ok(built(Programme::BonusMoney { client }, peek, g))
         }
         (ProviderKind::LoyalClient, target) => {
             let (client, g) = if let LoyaltyTarget::LoyalClient {
@@ -151,7 +171,7 @@ pub async fn programme(
                     None => s,
                 }
             });
-            Ok((
+            Ok(built(
                 Programme::Generic {
                     provider: Arc::new(client) as Arc<dyn LoyaltyProvider>,
                     display: "LoyalClient",
@@ -185,16 +205,18 @@ pub async fn programme(
                 let peek: CodePeek = Arc::new(move |p| s2.last_code(p.e164()));
                 (sb.client().map_err(lerr)?, Some(peek), guard(sb))
             };
-            Ok((
+            let mut b = built(
                 Programme::Generic {
-                    provider: Arc::new(client) as Arc<dyn LoyaltyProvider>,
+                    provider: Arc::new(client.clone()) as Arc<dyn LoyaltyProvider>,
                     display: "Manzana",
                     region: Region::RU,
                     contact_login: None,
                 },
                 peek,
                 g,
-            ))
+            );
+            b.manzana = Some(client);
+            Ok(b)
         }
     }
 }
@@ -363,7 +385,12 @@ async fn drain_loop(runner: Runner, wake: Arc<Notify>) -> Result<(), RunError> {
 pub async fn run(config: Config) -> Result<(), AppError> {
     let texts = texts(&config)?;
     let storage = Storage::connect(&config.database_url).await?;
-    let (programme, peek, sandbox) = programme(&config).await?;
+    let Built {
+        programme,
+        peek,
+        sandbox,
+        manzana,
+    } = programme(&config).await?;
     let provider_name = programme_name(&programme);
     let mut engine = Engine::new(programme, storage.clone(), texts, config.lang);
     if let Some(peek) = peek {
@@ -384,18 +411,30 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         .iter()
         .map(|c| (c.runner.messenger().kind().as_str(), c.runner.messenger()))
         .collect();
+    // Purchase notifications: from the HTTP endpoint (any provider) and, for Manzana, from
+    // the cheque watcher; both end in the same push.
+    let (deliveries, rx) = mpsc::channel(64);
+    tokio::spawn(push_notifications(
+        engine.clone(),
+        by_kind.clone(),
+        config.lang,
+        rx,
+    ));
     if let Some(secret) = &config.notify_secret {
-        let (tx, rx) = mpsc::channel(64);
-        let state = NotifyState::new(storage.clone(), provider_name, secret.clone(), tx);
+        let state = NotifyState::new(
+            storage.clone(),
+            provider_name,
+            secret.clone(),
+            deliveries.clone(),
+        );
         app = app.merge(notify::router(state));
         needs_listener = true;
-        tokio::spawn(push_notifications(
-            engine.clone(),
-            by_kind.clone(),
-            config.lang,
-            rx,
-        ));
     }
+    if let Some(client) = manzana {
+        let watcher = ManzanaPurchases::new(client, storage.clone(), Duration::from_secs(60));
+        tokio::spawn(watcher.run(deliveries.clone()));
+    }
+    drop(deliveries);
     if needs_listener {
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await

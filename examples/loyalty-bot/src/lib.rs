@@ -10,6 +10,7 @@ pub mod barcode;
 pub mod config;
 pub mod engine;
 pub mod notify;
+pub mod purchases;
 pub mod runner;
 pub mod storage;
 pub mod texts;

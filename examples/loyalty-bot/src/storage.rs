@@ -516,6 +516,23 @@ impl Storage {
             .collect()
     }
 
+    /// Customer ids of `provider` linked to an active chat.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn customers_of_provider(&self, provider: &str) -> Result<Vec<String>, StorageError> {
+        let rows = sqlx::query(
+            "SELECT DISTINCT customer_id FROM bot_users
+             WHERE provider = $1 AND customer_id IS NOT NULL AND active = 1 ORDER BY customer_id",
+        )
+        .bind(provider)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .collect()
+    }
+
     /// The conversation state of a chat (a JSON document of the bot's own), if any.
     ///
     /// # Errors

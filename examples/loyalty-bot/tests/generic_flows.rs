@@ -11,7 +11,12 @@ use loyalty_bot::config::Config;
 async fn bot_for(provider: &str, phone: &str) -> (Bot, app::SandboxGuard) {
     let config =
         Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| provider.to_owned())).unwrap();
-    let (programme, peek, guard) = app::programme(&config).await.unwrap();
+    let app::Built {
+        programme,
+        peek,
+        sandbox: guard,
+        ..
+    } = app::programme(&config).await.unwrap();
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite:{}", dir.path().join("bot.db").display());
     let peek = peek.unwrap_or_else(|| std::sync::Arc::new(|_| None));
@@ -102,4 +107,77 @@ async fn manzana_sms_login_balance_history_and_a_purchase_with_lines() {
         detail.contains("• "),
         "the purchase lines are listed: {detail}"
     );
+}
+
+#[tokio::test]
+async fn a_new_manzana_cheque_is_pushed_once_to_the_linked_chat() {
+    use loyalty_bot::purchases::ManzanaPurchases;
+    use loyalty_manzana::ManzanaSandbox;
+    use loyalty_manzana::sandbox::SandboxCheque;
+
+    let config =
+        Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| "manzana".to_owned())).unwrap();
+    let built = app::programme(&config).await.unwrap();
+    let client = built.manzana.clone().unwrap();
+    let sandbox = built
+        .sandbox
+        .as_ref()
+        .unwrap()
+        .downcast_ref::<std::sync::Arc<ManzanaSandbox>>()
+        .unwrap()
+        .clone();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let bot = bot_with(
+        built.programme,
+        built.peek.unwrap(),
+        &db,
+        dir,
+        "+79200000001",
+    )
+    .await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    let code = bot
+        .last()
+        .trim_end_matches(']')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    bot.say(&code).await;
+
+    let watcher = ManzanaPurchases::new(
+        client.clone(),
+        bot.storage.clone(),
+        std::time::Duration::from_secs(60),
+    );
+    // The first round records the cheques already there: nothing to push.
+    assert!(watcher.poll_once().await.unwrap().is_empty());
+    let contact = sandbox.contact_id("+79200000001").unwrap();
+    sandbox
+        .add_cheque(
+            &contact,
+            &SandboxCheque::new().line(
+                "Аспірин",
+                loyalty_core::Decimal::from(150),
+                loyalty_core::Decimal::from(2),
+            ),
+        )
+        .unwrap();
+    let deliveries = watcher.poll_once().await.unwrap();
+    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
+    assert_eq!(deliveries[0].chat.chat_id, USER.to_string());
+    assert_eq!(
+        deliveries[0].event.purchase.sum,
+        loyalty_core::Decimal::from(300)
+    );
+    assert!(watcher.poll_once().await.unwrap().is_empty(), "pushed once");
+    // A restarted watcher on the same storage remembers what was seen.
+    let again = ManzanaPurchases::new(
+        client,
+        bot.storage.clone(),
+        std::time::Duration::from_secs(60),
+    );
+    assert!(again.poll_once().await.unwrap().is_empty());
 }
