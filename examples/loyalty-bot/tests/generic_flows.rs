@@ -181,3 +181,40 @@ async fn a_new_manzana_cheque_is_pushed_once_to_the_linked_chat() {
     );
     assert!(again.poll_once().await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn manzana_registers_a_new_phone_through_the_sms_flow() {
+    let (bot, _sandbox) = bot_for("manzana", "+79200000077").await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    let sms = bot.last();
+    assert!(
+        sms.starts_with("[sandbox SMS to +79200000077: "),
+        "a new phone gets a registration code: {sms}"
+    );
+    let code = sms
+        .trim_end_matches(']')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    bot.say(&code).await;
+    let n = bot.texts().len();
+    assert_eq!(
+        bot.texts()[n - 2],
+        "Готово, ви увійшли.",
+        "{:?}",
+        bot.texts()
+    );
+    assert_eq!(bot.last(), "Головне меню:");
+    let user = bot
+        .storage
+        .user(&loyalty_bot::storage::ChatKey::new(
+            "in_memory",
+            USER.to_string(),
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(user.customer_id.is_some(), "the new contact is linked");
+}
