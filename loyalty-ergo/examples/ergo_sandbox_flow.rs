@@ -2,7 +2,7 @@
 //! code, quick registration of a serial number, the full registration of a TV with a photo,
 //! balance, registrations, actions (cached), news and a support question.
 //!
-//! `cargo run -p loyalty-ergo --example sandbox_flow --features sandbox`
+//! `cargo run -p loyalty-ergo --example ergo_sandbox_flow --features sandbox`
 //!
 //! With `--serve` it keeps the sandbox running and prints its URL, for trying the API with curl.
 #![allow(clippy::print_stdout)]

@@ -1,7 +1,7 @@
 //! The pharmacy customer's flows against the sandbox "test cabinet": SMS login, profile, balance,
 //! purchases with lines, bonus history, and a purchase notification from `ChequeWatcher`.
 //!
-//! Run with `cargo run -p loyalty-manzana --example sandbox_flow --features sandbox`.
+//! Run with `cargo run -p loyalty-manzana --example manzana_sandbox_flow --features sandbox`.
 #![allow(clippy::print_stdout)]
 
 use std::str::FromStr;

@@ -2,9 +2,9 @@
 //! `MAX_WEBHOOK_URL` and `MAX_WEBHOOK_SECRET` are set.
 //!
 //! ```sh
-//! MAX_BOT_TOKEN=… cargo run -p messenger-max --example echo_bot
+//! MAX_BOT_TOKEN=… cargo run -p messenger-max --example max_echo_bot
 //! MAX_BOT_TOKEN=… MAX_WEBHOOK_URL=https://bot.example/max MAX_WEBHOOK_SECRET=s3cret_1 \
-//!   BOT_LISTEN_ADDR=127.0.0.1:8080 cargo run -p messenger-max --example echo_bot
+//!   BOT_LISTEN_ADDR=127.0.0.1:8080 cargo run -p messenger-max --example max_echo_bot
 //! ```
 //! Without `MAX_BOT_TOKEN` it explains itself and exits. `MAX_API_URL` overrides the API host;
 //! `MAX_EXTRA_ROOT_PEM` names a PEM file of extra root certificates to trust (the national root

@@ -1,7 +1,7 @@
 //! A Telegram echo bot over long polling, throttled to Telegram's limits.
 //!
 //! ```sh
-//! TELEGRAM_BOT_TOKEN=123456:ABC… cargo run -p messenger-telegram --example echo_bot
+//! TELEGRAM_BOT_TOKEN=123456:ABC… cargo run -p messenger-telegram --example telegram_echo_bot
 //! ```
 //! Without `TELEGRAM_BOT_TOKEN` it explains itself and exits. `TELEGRAM_API_URL` overrides the
 //! API server (e.g. a local Bot API server).
