@@ -194,6 +194,18 @@ pub fn flag<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
     }
 }
 
+/// An optional flag: `0`/`1`, `"0"`/`"1"`, booleans; `null` and `""` read as `None`. Use with
+/// `#[serde(default)]`.
+pub fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    match scalar_text(d)? {
+        Some(t) if t.trim().is_empty() => Ok(None),
+        Some(t) => parse_flag(&t)
+            .map(Some)
+            .ok_or_else(|| de::Error::custom(format!("not a flag: {t:?}"))),
+        None => Ok(None),
+    }
+}
+
 /// A date-time without zone in any of the forms of [`parse_naive_datetime`]; `null` and `""` read
 /// as `None`. Use with `#[serde(default)]`.
 pub fn opt_datetime<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDateTime>, D::Error> {
@@ -282,6 +294,23 @@ mod tests {
             serde_json::from_str::<Sample>(r#"{"points":1,"id":1,"active":"maybe","count":1}"#)
                 .unwrap_err();
         assert!(err.to_string().contains("not a flag"), "{err}");
+    }
+
+    #[test]
+    fn optional_flags() {
+        #[derive(Deserialize)]
+        struct F {
+            #[serde(default, deserialize_with = "opt_flag")]
+            f: Option<bool>,
+        }
+        let read = |j: &str| serde_json::from_str::<F>(j).map(|f| f.f);
+        assert_eq!(read(r#"{"f": "1"}"#).unwrap(), Some(true));
+        assert_eq!(read(r#"{"f": 0}"#).unwrap(), Some(false));
+        assert_eq!(read(r#"{"f": true}"#).unwrap(), Some(true));
+        assert_eq!(read(r#"{"f": ""}"#).unwrap(), None);
+        assert_eq!(read(r#"{"f": null}"#).unwrap(), None);
+        assert_eq!(read(r#"{}"#).unwrap(), None);
+        assert!(read(r#"{"f": "maybe"}"#).is_err());
     }
 
     #[test]

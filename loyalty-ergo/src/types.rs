@@ -20,23 +20,6 @@ pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
 // ---------------------------------------------------------------------------------------------
 // Lenient helpers this crate needs beyond `loyalty_core::de`.
 
-/// A 0/1 flag that may be absent or `null` (`None`).
-fn opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
-    let v = Option::<serde_json::Value>::deserialize(d)?;
-    match v {
-        None | Some(serde_json::Value::Null) => Ok(None),
-        Some(serde_json::Value::Bool(b)) => Ok(Some(b)),
-        Some(serde_json::Value::Number(n)) => loyalty_core::de::parse_flag(&n.to_string())
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a flag: {n}"))),
-        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
-        Some(serde_json::Value::String(s)) => loyalty_core::de::parse_flag(&s)
-            .map(Some)
-            .ok_or_else(|| serde::de::Error::custom(format!("not a flag: {s:?}"))),
-        Some(other) => Err(serde::de::Error::custom(format!("not a flag: {other}"))),
-    }
-}
-
 /// An optional text where `""` (or only spaces) means absent.
 fn opt_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
     de::opt_string_or_number(d)
@@ -314,7 +297,7 @@ pub struct Token {
     #[serde(deserialize_with = "secret")]
     pub session: SecretString,
     /// Whether the user is active (`active: 1`).
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// Given name.
     #[serde(default, deserialize_with = "opt_text")]
@@ -420,7 +403,7 @@ pub struct TradePoint {
 #[non_exhaustive]
 pub struct Profile {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// Given name.
     #[serde(default, deserialize_with = "opt_text")]
@@ -464,7 +447,7 @@ pub struct Payoff {
 #[non_exhaustive]
 pub struct BalanceInfo {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The bonus (money) on the balance.
     #[serde(default, deserialize_with = "de::decimal_or_zero")]
@@ -522,7 +505,7 @@ pub struct Registration {
     #[serde(default, deserialize_with = "de::opt_datetime")]
     pub registration_date: Option<NaiveDateTime>,
     /// Whether the points were moved to the balance.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub registration_to_balance: Option<bool>,
     /// When they were moved (empty string on the wire when not yet).
     #[serde(default, deserialize_with = "de::opt_datetime")]
@@ -535,7 +518,7 @@ pub struct Registration {
 #[non_exhaustive]
 pub struct Registrations {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The type asked for, as ERGO echoes it.
     #[serde(default)]
@@ -573,7 +556,7 @@ pub struct ErgoNotice {
 #[non_exhaustive]
 pub struct Notices {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The notices.
     #[serde(default, deserialize_with = "de::null_as_empty")]
@@ -596,11 +579,11 @@ struct ModelWire {
     model_brand_id: Option<u64>,
     #[serde(default, deserialize_with = "opt_text")]
     model_brand: Option<String>,
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     model_imei: Option<bool>,
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     model_photo: Option<bool>,
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     model_tt: Option<bool>,
     #[serde(default, deserialize_with = "opt_text")]
     model_hash: Option<String>,
@@ -706,7 +689,7 @@ impl Action {
 #[non_exhaustive]
 pub struct Actions {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The actions.
     #[serde(default, deserialize_with = "de::null_as_empty")]
@@ -734,7 +717,7 @@ pub struct SnResponse {
     #[serde(deserialize_with = "de::int")]
     pub result: i64,
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The action.
     #[serde(default, deserialize_with = "de::opt_int")]
@@ -809,7 +792,7 @@ impl From<SnResponse> for SnOutcome {
 #[non_exhaustive]
 pub struct QuestionAccepted {
     /// Whether the user is active.
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// `1` when accepted.
     #[serde(default, deserialize_with = "de::opt_int")]
@@ -844,7 +827,7 @@ pub struct Article {
 #[non_exhaustive]
 pub struct News {
     /// Whether the user is active (the seed's example omits it).
-    #[serde(default, deserialize_with = "opt_flag")]
+    #[serde(default, deserialize_with = "de::opt_flag")]
     pub active: Option<bool>,
     /// The news.
     #[serde(default, deserialize_with = "de::null_as_empty")]
