@@ -6,7 +6,6 @@
 use chrono::{NaiveDate, NaiveDateTime, Timelike};
 use loyalty_core::de as lenient;
 use rust_decimal::Decimal;
-use rust_decimal::prelude::ToPrimitive;
 use secrecy::{ExposeSecret, SecretString};
 use serde::{Deserialize, Deserializer, Serializer};
 
@@ -83,18 +82,8 @@ pub(crate) fn string_or_number<'de, D: Deserializer<'de>>(d: D) -> Result<String
     lenient::string_or_number(d)
 }
 
-/// Writes a decimal as a JSON number (an integer when it has no fraction), as the vendor does.
-pub(crate) fn write_decimal<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    if v.fract().is_zero() {
-        if let Some(i) = v.to_i64() {
-            return s.serialize_i64(i);
-        }
-    }
-    match v.to_f64() {
-        Some(f) => s.serialize_f64(f),
-        None => s.serialize_str(&v.to_string()),
-    }
-}
+/// Writes a decimal as a JSON number, as the vendor does.
+pub(crate) use loyalty_core::ser::decimal_number as write_decimal;
 
 /// Formats a time the way the vendor does (Java `Timestamp`): `2024-01-23 14:01:09.0`,
 /// `2024-03-08 12:58:17.000001`.
@@ -129,10 +118,7 @@ pub(crate) mod opt_dec {
         lenient::opt_decimal(d)
     }
     pub(crate) fn serialize<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-        match v {
-            Some(v) => write_decimal(v, s),
-            None => s.serialize_none(),
-        }
+        loyalty_core::ser::opt_decimal_number(v, s)
     }
 }
 

@@ -36,6 +36,7 @@ pub mod model;
 pub mod pagination;
 pub mod phone;
 pub mod provider;
+pub mod ser;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod session;

@@ -8,26 +8,7 @@ use rust_decimal::Decimal;
 use rust_decimal::prelude::ToPrimitive;
 use serde::{Deserializer, Serializer};
 
-/// A decimal as a JSON number (`100`, `12.5`); a value no `f64` can hold falls back to a string.
-pub(crate) fn number<S: Serializer>(v: &Decimal, s: S) -> Result<S::Ok, S::Error> {
-    if v.fract().is_zero() {
-        if let Some(i) = v.to_i64() {
-            return s.serialize_i64(i);
-        }
-    }
-    match v.to_f64() {
-        Some(f) => s.serialize_f64(f),
-        None => s.serialize_str(&v.to_string()),
-    }
-}
-
-/// An optional decimal as a JSON number (only called when `Some`, with `skip_serializing_if`).
-pub(crate) fn opt_number<S: Serializer>(v: &Option<Decimal>, s: S) -> Result<S::Ok, S::Error> {
-    match v {
-        Some(v) => number(v, s),
-        None => s.serialize_none(),
-    }
-}
+pub(crate) use loyalty_core::ser::{decimal_number as number, opt_decimal_number as opt_number};
 
 /// A phone as the vendor writes it: a JSON number when it is all digits, else a string.
 pub(crate) fn phone<S: Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
