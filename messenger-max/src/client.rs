@@ -199,9 +199,9 @@ impl MaxBotBuilder {
                 if !certs.is_empty() {
                     builder = builder.tls_certs_merge(certs);
                 }
-                builder
-                    .build()
-                    .map_err(|e| MessengerError::Config(error_chain(&e.without_url())))?
+                builder.build().map_err(|e| {
+                    MessengerError::Config(messenger_core::tls::error_text(&e.without_url()))
+                })?
             }
         };
         Ok(MaxBot {
@@ -721,28 +721,7 @@ pub(crate) fn map_error(status: u16, body: &[u8]) -> MessengerError {
     }
 }
 
-/// A reqwest error without its URL, with its causes.
-fn transport(e: reqwest::Error) -> MessengerError {
-    let maybe_sent = !e.is_connect() && !e.is_builder();
-    let e = e.without_url();
-    let reason = if e.is_timeout() {
-        format!("timed out: {}", error_chain(&e))
-    } else {
-        error_chain(&e)
-    };
-    MessengerError::Transport { reason, maybe_sent }
-}
-
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
-}
+pub(crate) use messenger_core::tls::transport_error as transport;
 
 #[cfg(test)]
 mod tests {

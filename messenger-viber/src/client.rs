@@ -344,7 +344,9 @@ impl ViberBotBuilder {
                     .connect_timeout(self.connect_timeout)
                     .user_agent(concat!("messenger-viber/", env!("CARGO_PKG_VERSION")))
                     .build()
-                    .map_err(|e| MessengerError::Config(error_chain(&e)))?
+                    .map_err(|e| {
+                        MessengerError::Config(messenger_core::tls::error_text(&e.without_url()))
+                    })?
             }
         };
         Ok(ViberBot {
@@ -676,29 +678,7 @@ pub(crate) fn map_envelope(
     Err(ViberStatus::from_code(code).to_error(Some(status), message))
 }
 
-/// A reqwest error without its URL, with its causes. (The token is in a header, never in the URL,
-/// but URLs are stripped anyway so errors stay uniform.)
-pub(crate) fn transport(e: reqwest::Error) -> MessengerError {
-    let maybe_sent = !e.is_connect() && !e.is_builder();
-    let e = e.without_url();
-    let reason = if e.is_timeout() {
-        format!("timed out: {}", error_chain(&e))
-    } else {
-        error_chain(&e)
-    };
-    MessengerError::Transport { reason, maybe_sent }
-}
-
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
-}
+pub(crate) use messenger_core::tls::transport_error as transport;
 
 #[cfg(test)]
 mod tests {
