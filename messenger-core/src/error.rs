@@ -51,14 +51,43 @@ impl fmt::Display for ApiDetail {
     }
 }
 
+/// What a "too many requests" answer applies to, so a scheduler pauses only what must wait.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RateLimitScope {
+    /// The whole bot (its token): every chat must wait.
+    Bot,
+    /// Only the chat the request went to: other chats may go on.
+    Chat,
+}
+
+impl RateLimitScope {
+    /// `"bot"` or `"chat"`.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            Self::Bot => "bot",
+            Self::Chat => "chat",
+        }
+    }
+}
+
+impl fmt::Display for RateLimitScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Every error a messenger adapter returns. No variant ever carries a token, a webhook secret or
 /// a URL that contains one.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum MessengerError {
     /// The platform asks to slow down (Telegram 429 with `retry_after`, Viber status 12, MAX 429).
-    #[error("rate limited by the platform{} ({detail})", fmt_retry(*.retry_after))]
+    #[error("rate limited by the platform ({scope} scope){} ({detail})", fmt_retry(*.retry_after))]
     RateLimited {
+        /// Whether the whole bot or only the chat must wait (see each adapter's README for how
+        /// it decides).
+        scope: RateLimitScope,
         /// How long to wait, when the platform says.
         retry_after: Option<Duration>,
         /// What the platform said.
@@ -169,6 +198,27 @@ impl MessengerError {
         }
     }
 
+    /// A [`MessengerError::RateLimited`].
+    pub fn rate_limited(
+        scope: RateLimitScope,
+        retry_after: Option<Duration>,
+        detail: ApiDetail,
+    ) -> Self {
+        Self::RateLimited {
+            scope,
+            retry_after,
+            detail,
+        }
+    }
+
+    /// The scope of a [`MessengerError::RateLimited`]; `None` for every other error.
+    pub fn rate_limit_scope(&self) -> Option<RateLimitScope> {
+        match self {
+            Self::RateLimited { scope, .. } => Some(*scope),
+            _ => None,
+        }
+    }
+
     /// The wait the platform asked for, for [`MessengerError::RateLimited`].
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -222,15 +272,17 @@ mod tests {
     #[test]
     fn display_and_classification() {
         let e = MessengerError::RateLimited {
+            scope: RateLimitScope::Chat,
             retry_after: Some(Duration::from_secs(3)),
             detail: ApiDetail::new(Some(429), Some("429".into()), "Too Many Requests"),
         };
         assert_eq!(
             e.to_string(),
-            "rate limited by the platform, retry after 3 s (HTTP 429, code 429, \"Too Many Requests\")"
+            "rate limited by the platform (chat scope), retry after 3 s (HTTP 429, code 429, \"Too Many Requests\")"
         );
         assert!(e.is_retryable());
         assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+        assert_eq!(e.rate_limit_scope(), Some(RateLimitScope::Chat));
         let b = MessengerError::Blocked {
             detail: ApiDetail::default(),
         };

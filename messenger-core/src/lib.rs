@@ -57,7 +57,7 @@ pub mod traced;
 pub mod webhook;
 
 pub use console::ConsoleMessenger;
-pub use error::{ApiDetail, MessengerError, snippet};
+pub use error::{ApiDetail, MessengerError, RateLimitScope, snippet};
 pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
 pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};
 pub use memory::{InMemoryMessenger, SentRecord};

@@ -1,9 +1,10 @@
 //! Rate limiting shared by every adapter: [`Throttled`] wraps any [`Messenger`] with a global limit
 //! and a per-chat limit (the platform's documented values by default, configurable), backed by
 //! [`governor`]'s GCRA limiters running on tokio's clock ([`TokioClock`], so tests can use paused
-//! time). A platform answer "too many requests" pauses the whole sender for the time the platform
-//! asked (or an exponential backoff when it names none) and then sends the same message again,
-//! instead of failing it.
+//! time). A platform answer "too many requests" with [`crate::RateLimitScope::Bot`] pauses the
+//! whole sender for the time the platform asked (or an exponential backoff when it names none);
+//! one with [`crate::RateLimitScope::Chat`] delays only that send. Then the same message is sent
+//! again instead of failing it.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -18,7 +19,7 @@ use governor::{Quota, RateLimiter};
 use http::HeaderMap;
 use tokio::time::Instant;
 
-use crate::error::MessengerError;
+use crate::error::{MessengerError, RateLimitScope};
 use crate::limits::{Limits, Rate};
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::messenger::{Messenger, PollBatch, PollCursor};
@@ -219,8 +220,14 @@ impl<M: Messenger> Throttled<M> {
                         return Err(e);
                     }
                     retries += 1;
-                    tracing::warn!(op, %chat, wait_ms = wait.as_millis() as u64, retries, "rate limited by the platform; pausing the sender");
-                    self.pause_for(wait);
+                    if e.rate_limit_scope() == Some(RateLimitScope::Chat) {
+                        // Only this chat must wait: other chats go on.
+                        tracing::warn!(op, %chat, wait_ms = wait.as_millis() as u64, retries, "rate limited in one chat; pausing that send");
+                        tokio::time::sleep(wait).await;
+                    } else {
+                        tracing::warn!(op, %chat, wait_ms = wait.as_millis() as u64, retries, "rate limited by the platform; pausing the sender");
+                        self.pause_for(wait);
+                    }
                 }
                 other => return other,
             }

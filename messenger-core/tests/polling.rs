@@ -89,6 +89,7 @@ async fn errors_back_off_and_retry_the_same_cursor() {
         script: Mutex::new(VecDeque::from([
             Ok(vec![1, 2]),
             Err(MessengerError::RateLimited {
+                scope: messenger_core::RateLimitScope::Bot,
                 retry_after: Some(Duration::ZERO),
                 detail: ApiDetail::default(),
             }),

@@ -12,8 +12,8 @@ use bytes::Bytes;
 use http::HeaderMap;
 use messenger_core::{
     ApiDetail, ButtonAnswer, CallbackRef, ChatRef, FileRef, InMemoryMessenger, Limits, MessageRef,
-    Messenger, MessengerError, MessengerKind, OutgoingMessage, Rate, ThrottleConfig, Throttled,
-    Update,
+    Messenger, MessengerError, MessengerKind, OutgoingMessage, Rate, RateLimitScope,
+    ThrottleConfig, Throttled, Update,
 };
 use tokio::time::Instant;
 
@@ -86,6 +86,7 @@ async fn the_per_chat_limit_paces_one_chat_but_not_others() {
 struct Flooded {
     failures: AtomicU32,
     retry_after: Option<Duration>,
+    scope: RateLimitScope,
     attempts: Mutex<Vec<Instant>>,
     limits: Limits,
 }
@@ -95,6 +96,7 @@ impl Flooded {
         Self {
             failures: AtomicU32::new(failures),
             retry_after,
+            scope: RateLimitScope::Bot,
             attempts: Mutex::new(Vec::new()),
             limits: Limits::local(),
         }
@@ -121,6 +123,7 @@ impl Messenger for Flooded {
             .is_ok()
         {
             return Err(MessengerError::RateLimited {
+                scope: self.scope,
                 retry_after: self.retry_after,
                 detail: ApiDetail::new(Some(429), Some("429".into()), "Too Many Requests"),
             });
@@ -159,6 +162,36 @@ async fn retry_after_pauses_the_sender_then_delivers() {
     assert_eq!(attempts.len(), 2);
     assert!(attempts[1] - attempts[0] >= Duration::from_secs(3));
     assert!(start.elapsed() < Duration::from_secs(4));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_chat_scoped_429_delays_only_that_chat() {
+    let mut flooded = Flooded::new(1, Some(Duration::from_secs(10)));
+    flooded.scope = RateLimitScope::Chat;
+    let m = std::sync::Arc::new(Throttled::new(flooded));
+    let start = Instant::now();
+    let first = {
+        let m = m.clone();
+        tokio::spawn(async move {
+            m.send(&chat(), &OutgoingMessage::new("a")).await.unwrap();
+            Instant::now()
+        })
+    };
+    // Let the first send hit its 429 before the other chat sends.
+    tokio::time::sleep(Duration::from_millis(10)).await;
+    m.send(
+        &ChatRef::private(MessengerKind::InMemory, 99),
+        &OutgoingMessage::new("b"),
+    )
+    .await
+    .unwrap();
+    assert!(
+        start.elapsed() < Duration::from_secs(1),
+        "the other chat waited {:?}",
+        start.elapsed()
+    );
+    let first_done = first.await.unwrap();
+    assert!(first_done - start >= Duration::from_secs(10));
 }
 
 #[tokio::test(start_paused = true)]

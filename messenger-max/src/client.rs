@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use messenger_core::{ApiDetail, Limits, MessengerError, PollOptions};
+use messenger_core::{ApiDetail, Limits, MessengerError, PollOptions, RateLimitScope};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
@@ -708,7 +708,9 @@ pub(crate) fn map_error(status: u16, body: &[u8]) -> MessengerError {
     let detail = ApiDetail::new(Some(status), code, description);
     match status {
         _ if not_ready => MessengerError::Server { detail },
+        // MAX documents one limit, 30 requests a second per bot: the whole bot waits.
         429 => MessengerError::RateLimited {
+            scope: RateLimitScope::Bot,
             retry_after: None,
             detail,
         },

@@ -693,6 +693,7 @@ async fn a_429_without_throttling_is_rate_limited_without_a_hint() {
         e,
         MessengerError::RateLimited {
             retry_after: None,
+            scope: messenger_core::RateLimitScope::Bot,
             ..
         }
     ));

@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use messenger_core::{ApiDetail, Limits, MessengerError, PlatformId};
+use messenger_core::{ApiDetail, Limits, MessengerError, PlatformId, RateLimitScope};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
 use tracing::Instrument;
@@ -500,6 +500,23 @@ async fn read_capped(
     Ok(buf.freeze())
 }
 
+/// The scope of a 429 answer to `method`. Telegram's answer does not say which limit was hit
+/// (one chat's or the bot's overall 30 messages a second); a 429 to a method that targets one
+/// chat (`send*`, `edit*`, `copy*`, `forward*`, `deleteMessage`) is taken as that chat's limit,
+/// as Telegram's per-chat limits (1 a second, 20 a minute in groups) are the ones a well-paced
+/// bot hits. Any other method (`getUpdates`, `getMe`, `setWebhook`, `answerCallbackQuery`,
+/// downloads) is the bot's.
+pub(crate) fn rate_limit_scope(method: &str) -> RateLimitScope {
+    let chat_method = ["send", "edit", "copy", "forward", "deleteMessage"]
+        .iter()
+        .any(|p| method.starts_with(p));
+    if chat_method {
+        RateLimitScope::Chat
+    } else {
+        RateLimitScope::Bot
+    }
+}
+
 /// Maps `{ok, result, error_code, description, parameters}` (or a body that is not one) to the
 /// result or a [`MessengerError`].
 fn map_envelope(
@@ -514,6 +531,7 @@ fn map_envelope(
             let detail = ApiDetail::new(Some(status), None, messenger_core::snippet(body));
             return Err(match status {
                 429 => MessengerError::RateLimited {
+                    scope: rate_limit_scope(op),
                     retry_after: None,
                     detail,
                 },
@@ -544,6 +562,7 @@ fn map_envelope(
     let lower = detail.description.to_lowercase();
     Err(match code {
         429 => MessengerError::RateLimited {
+            scope: rate_limit_scope(op),
             retry_after,
             detail,
         },

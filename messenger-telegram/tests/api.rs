@@ -587,6 +587,11 @@ async fn error_envelope_maps_to_typed_errors() {
     )
     .await;
     assert_eq!(e.retry_after(), Some(Duration::from_secs(3)));
+    // error_response sends a message into one chat: that chat's limit.
+    assert_eq!(
+        e.rate_limit_scope(),
+        Some(messenger_core::RateLimitScope::Chat)
+    );
 
     let e = error_response(
         500,

@@ -104,7 +104,11 @@ async fn the_stream_neither_loses_nor_repeats_updates_across_errors() {
         .map(|i| match i {
             Ok(u) => u.dedup_key.clone(),
             Err(MessengerError::Server { .. }) => "server-error".into(),
-            Err(MessengerError::RateLimited { .. }) => "rate-limited".into(),
+            // getUpdates targets no chat: the bot's limit.
+            Err(MessengerError::RateLimited {
+                scope: messenger_core::RateLimitScope::Bot,
+                ..
+            }) => "rate-limited".into(),
             Err(e) => format!("{e}"),
         })
         .collect();

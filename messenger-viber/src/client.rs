@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::{Bytes, BytesMut};
-use messenger_core::{ApiDetail, Limits, MessengerError, ValidationError};
+use messenger_core::{ApiDetail, Limits, MessengerError, RateLimitScope, ValidationError};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
 
@@ -225,7 +225,10 @@ impl ViberStatus {
             Self::ReceiverNotSubscribed | Self::PublicAccountBlocked => {
                 MessengerError::Blocked { detail }
             }
+            // Viber's send_message documents status 12 for its cap of 100 messages to one user
+            // within an hour without a reply: one chat's limit.
             Self::TooManyRequests => MessengerError::RateLimited {
+                scope: RateLimitScope::Chat,
                 retry_after: Some(TOO_MANY_REQUESTS_WAIT),
                 detail,
             },
@@ -654,7 +657,9 @@ pub(crate) fn map_envelope(
         let detail = ApiDetail::new(Some(status), None, description);
         return Err(match status {
             401 | 403 => MessengerError::Unauthorized { detail },
+            // An HTTP 429 (not documented by Viber; a proxy or a gateway): the whole bot waits.
             429 => MessengerError::RateLimited {
+                scope: RateLimitScope::Bot,
                 retry_after: None,
                 detail,
             },
@@ -711,7 +716,7 @@ mod tests {
         assert!(matches!(e, MessengerError::Decode { .. }));
         let e = map_envelope("send_message", 429, b"slow down").unwrap_err();
         assert!(
-            matches!(&e, MessengerError::RateLimited { retry_after: None, detail } if detail.status == Some(429))
+            matches!(&e, MessengerError::RateLimited { retry_after: None, detail, scope: RateLimitScope::Bot } if detail.status == Some(429))
         );
         let e = map_envelope(
             "send_message",

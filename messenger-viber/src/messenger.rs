@@ -53,9 +53,11 @@ impl BroadcastReport {
 fn copy_error(e: &MessengerError) -> MessengerError {
     match e {
         MessengerError::RateLimited {
+            scope,
             retry_after,
             detail,
         } => MessengerError::RateLimited {
+            scope: *scope,
             retry_after: *retry_after,
             detail: detail.clone(),
         },

@@ -468,6 +468,11 @@ async fn every_status_code_maps_to_a_typed_error() {
         );
         if code == 12 {
             assert_eq!(e.retry_after(), Some(TOO_MANY_REQUESTS_WAIT));
+            // The documented per-user hourly cap: only that chat waits.
+            assert_eq!(
+                e.rate_limit_scope(),
+                Some(messenger_core::RateLimitScope::Chat)
+            );
         }
     }
 }
