@@ -223,6 +223,23 @@ pub enum LoyaltyError {
         /// The first bytes of the body (at most [`crate::http::SNIPPET_LIMIT`]), lossily decoded.
         snippet: String,
     },
+    /// The provider answered with a redirect (3xx). Redirects are never followed: the clients send
+    /// credentials in headers (`BM-API-KEY`, `apikey`, `TOKEN`) and bodies (sessions) that an
+    /// HTTP client would carry to whatever host the redirect names. The request was not applied
+    /// (a redirect is not an answer); check the configured base URL.
+    #[error(
+        "the answer to {op} is a redirect (HTTP {status}){}; redirects are not followed, check the base URL",
+        fmt_location(location.as_deref())
+    )]
+    Redirected {
+        /// The operation.
+        op: &'static str,
+        /// The 3xx status.
+        status: u16,
+        /// The origin (`scheme://host:port`) the `Location` header pointed at, when it had one;
+        /// its path and query are dropped (they may carry anything).
+        location: Option<String>,
+    },
     /// A state-changing request (a sale, a registration, a hold) may or may not have been applied:
     /// the connection failed or timed out after it may have been sent, or the server failed
     /// mid-way. It was **not** repeated. Check the state on the provider before trying again.
@@ -250,6 +267,13 @@ fn join_fields(fields: &[FieldError]) -> String {
         .map(ToString::to_string)
         .collect::<Vec<_>>()
         .join("; ")
+}
+
+fn fmt_location(location: Option<&str>) -> String {
+    match location {
+        Some(l) => format!(" to {l}"),
+        None => String::new(),
+    }
 }
 
 fn fmt_after(after: Option<Duration>) -> String {
@@ -294,6 +318,7 @@ impl LoyaltyError {
             | Self::Unsupported { .. }
             | Self::Provider { .. }
             | Self::Decode { .. }
+            | Self::Redirected { .. }
             | Self::OutcomeUnknown { .. }
             | Self::Config(_) => false,
         }
@@ -323,7 +348,9 @@ impl LoyaltyError {
             | Self::CodeAlreadySent { .. }
             | Self::Blocked { .. }
             | Self::Config(_) => ErrorKind::Client,
-            Self::Provider { .. } | Self::Decode { .. } => ErrorKind::Server,
+            Self::Provider { .. } | Self::Decode { .. } | Self::Redirected { .. } => {
+                ErrorKind::Server
+            }
             Self::OutcomeUnknown { .. } => ErrorKind::OutcomeUnknown,
             Self::Unsupported { .. } => ErrorKind::Unsupported,
         }
@@ -457,6 +484,15 @@ mod tests {
                 },
                 false,
                 ErrorKind::OutcomeUnknown,
+            ),
+            (
+                LoyaltyError::Redirected {
+                    op: "x",
+                    status: 307,
+                    location: Some("http://elsewhere:8080".into()),
+                },
+                false,
+                ErrorKind::Server,
             ),
             (
                 LoyaltyError::Config("bad url".into()),

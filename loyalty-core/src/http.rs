@@ -9,6 +9,20 @@
 //! - [`Idempotency::StateChanging`] calls (a sale, a registration, a hold) are **sent once**. A
 //!   connect error (nothing was sent) may be retried; any failure after the request may have been
 //!   written (a reset, a timeout, a 5xx) becomes [`LoyaltyError::OutcomeUnknown`].
+//!
+//! ## Redirects are never followed
+//! The vendors take credentials in custom headers (`BM-API-KEY`, `apikey`, `TOKEN`) and in
+//! bodies (ERGO's and Manzana's sessions, passwords). reqwest strips only `Authorization` and
+//! cookies when a redirect leads to another host, and re-sends the body on 307/308, so the client
+//! built here does not follow redirects at all: a 3xx answer becomes
+//! [`LoyaltyError::Redirected`] with its status. A `reqwest::Client` passed with
+//! [`HttpConfig::http_client`] must be built with `redirect(reqwest::redirect::Policy::none())`
+//! for the same guarantee.
+//!
+//! ## Authentication answers are sensitive
+//! An answer that carries a session or token (a login) is marked with [`Response::sensitive`]:
+//! its decode and status errors then carry no body snippet and no quoted values, so a malformed
+//! login answer never puts the token into an error message or a log line.
 
 use std::fmt;
 use std::sync::Arc;
@@ -222,7 +236,9 @@ impl HttpConfig {
     }
 
     /// Uses a `reqwest::Client` of the caller's (proxies, certificates). Its own timeouts then
-    /// apply; ours still bound each attempt.
+    /// apply; ours still bound each attempt. Build it with
+    /// `redirect(reqwest::redirect::Policy::none())`: a client that follows redirects would carry
+    /// the vendor credentials to the host a redirect names (see the module docs).
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -245,6 +261,8 @@ impl HttpConfig {
                 ensure_crypto_provider();
                 reqwest::Client::builder()
                     .connect_timeout(self.connect_timeout)
+                    // Credentials travel in custom headers and bodies: never follow a redirect.
+                    .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.user_agent.clone())
                     .build()
                     .map_err(|e| LoyaltyError::Config(error_chain(&e.without_url())))?
@@ -442,12 +460,22 @@ fn parse_base_url(s: &str) -> Result<Url, LoyaltyError> {
     Ok(url)
 }
 
-/// Installs rustls' ring provider as the process default unless the host application installed
-/// one already (reqwest is built without a provider of its own, to keep aws-lc out of the build).
+/// Makes sure rustls has a process-default crypto provider before a `reqwest::Client` is built
+/// (reqwest is built without a provider of its own, to keep aws-lc out of the build).
+///
+/// A provider the host application installed is kept. Otherwise this takes the path rustls
+/// documents for libraries: `rustls::ClientConfig::builder()` installs the provider that rustls'
+/// crate features name, *ring* in this workspace, as the process default. No deprecated
+/// provider constructor is called (rustls 0.23.48 deprecates the *ring* `default_provider`).
+///
+/// # Panics
+/// When no provider is installed and the final build enables more than one rustls provider (for
+/// example *ring* and aws-lc-rs), rustls cannot choose and panics: such an application installs
+/// one with `rustls::crypto::CryptoProvider::install_default` at start-up.
 pub fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing the race to another thread installing one is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Installs the crate-features provider; losing a race to another thread is fine.
+        drop(rustls::ClientConfig::builder());
     }
 }
 
@@ -472,8 +500,9 @@ impl fmt::Debug for HttpClient {
     }
 }
 
-/// A received answer: status, headers and the whole body.
-#[derive(Debug, Clone)]
+/// A received answer: status, headers and the whole body. `Debug` shows the body only when the
+/// answer is not [sensitive](Response::sensitive).
+#[derive(Clone)]
 pub struct Response {
     /// The operation it answers.
     pub op: &'static str,
@@ -489,9 +518,62 @@ pub struct Response {
     pub truncated: bool,
     /// The `Retry-After` delay, read when the answer arrived against the client's [`Clock`].
     pub retry_after: Option<Duration>,
+    /// Whether the answer may carry a secret (a session, a token): errors made from it then keep
+    /// no body snippet and no quoted values. Set it with [`Response::sensitive`].
+    pub sensitive: bool,
+}
+
+/// What replaces the body snippet of a [sensitive](Response::sensitive) answer.
+pub const REDACTED_SNIPPET: &str = "[redacted: authentication answer]";
+
+impl fmt::Debug for Response {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let mut d = f.debug_struct("Response");
+        d.field("op", &self.op)
+            .field("idempotency", &self.idempotency)
+            .field("status", &self.status)
+            .field("headers", &self.headers);
+        if self.sensitive {
+            d.field(
+                "body",
+                &format_args!("[redacted: {} bytes]", self.body.len()),
+            );
+        } else {
+            d.field("body", &self.body);
+        }
+        d.field("truncated", &self.truncated)
+            .field("retry_after", &self.retry_after)
+            .field("sensitive", &self.sensitive)
+            .finish()
+    }
 }
 
 impl Response {
+    /// An answer built by hand (no headers, an idempotent call, not truncated): for tests and
+    /// fuzzing of the vendor crates' decoders, which take a [`Response`].
+    pub fn from_parts(op: &'static str, status: StatusCode, body: impl Into<Bytes>) -> Self {
+        Self {
+            op,
+            idempotency: Idempotency::Idempotent,
+            status,
+            headers: HeaderMap::new(),
+            body: body.into(),
+            truncated: false,
+            retry_after: None,
+            sensitive: false,
+        }
+    }
+
+    /// Marks the answer as carrying a secret (the answer to a login, or any answer with a
+    /// session or token in it): [`Response::decode_error`], [`Response::snippet`] and
+    /// [`Response::status_error`] then keep no part of the body, and serde's reasons lose
+    /// their quoted values.
+    #[must_use]
+    pub fn sensitive(mut self) -> Self {
+        self.sensitive = true;
+        self
+    }
+
     /// Decodes the body as JSON.
     ///
     /// # Errors
@@ -509,19 +591,31 @@ impl Response {
         serde_json::from_slice(&self.body).map_err(|e| self.decode_error(e.to_string()))
     }
 
-    /// A [`LoyaltyError::Decode`] for this response.
+    /// A [`LoyaltyError::Decode`] for this response. For a [sensitive](Response::sensitive)
+    /// answer the snippet is [`REDACTED_SNIPPET`] and the quoted parts of `reason` (serde quotes
+    /// the values it could not read) are replaced by `"…"`.
     pub fn decode_error(&self, reason: impl Into<String>) -> LoyaltyError {
+        let reason = reason.into();
         LoyaltyError::Decode {
             op: self.op,
             status: self.status.as_u16(),
-            reason: reason.into(),
-            snippet: snippet(&self.body),
+            reason: if self.sensitive {
+                redact_quoted(&reason)
+            } else {
+                reason
+            },
+            snippet: self.snippet(),
         }
     }
 
-    /// The first [`SNIPPET_LIMIT`] bytes of the body as text.
+    /// The first [`SNIPPET_LIMIT`] bytes of the body as text; [`REDACTED_SNIPPET`] for a
+    /// [sensitive](Response::sensitive) answer.
     pub fn snippet(&self) -> String {
-        snippet(&self.body)
+        if self.sensitive {
+            REDACTED_SNIPPET.to_owned()
+        } else {
+            snippet(&self.body)
+        }
     }
 
     /// `Ok(self)` for 2xx; otherwise the generic status mapping of [`Response::status_error`].
@@ -566,6 +660,37 @@ impl Response {
     }
 }
 
+/// `reason` with every quoted part (`"…"` with backslash escapes, `` `…` `` and `'…'`) replaced
+/// by `"…"`, cut to [`SNIPPET_LIMIT`] bytes: serde's messages quote the values they could not
+/// read (`invalid type: string "9fc8…", expected u64`), and such a value may be a token.
+pub fn redact_quoted(reason: &str) -> String {
+    let mut out = String::with_capacity(reason.len().min(SNIPPET_LIMIT));
+    let mut chars = reason.chars();
+    while let Some(c) = chars.next() {
+        if matches!(c, '"' | '`' | '\'') {
+            let mut escaped = false;
+            for inner in chars.by_ref() {
+                if c == '"' && !escaped && inner == '\\' {
+                    escaped = true;
+                    continue;
+                }
+                if inner == c && !escaped {
+                    break;
+                }
+                escaped = false;
+            }
+            out.push_str("\"…\"");
+        } else {
+            out.push(c);
+        }
+        if out.len() >= SNIPPET_LIMIT {
+            out.push('…');
+            break;
+        }
+    }
+    out
+}
+
 /// The first [`SNIPPET_LIMIT`] bytes of `body`, lossily decoded, cut at a character boundary.
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];
@@ -578,6 +703,16 @@ pub fn snippet(body: &[u8]) -> String {
         s.push('…');
     }
     s
+}
+
+/// The origin (`scheme://host[:port]`) of a `Location` header, resolved against `base`.
+fn redirect_origin(headers: &HeaderMap, base: &Url) -> Option<String> {
+    let v = headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let target = base.join(v.trim()).ok()?;
+    match target.origin() {
+        o @ url::Origin::Tuple(..) => Some(o.ascii_serialization()),
+        url::Origin::Opaque(_) => None,
+    }
 }
 
 /// Reads `Retry-After` as delta-seconds or an HTTP date (RFC 9110 §10.2.3).
@@ -706,6 +841,16 @@ impl HttpClient {
                 Ok(resp) => {
                     span.record("status", resp.status.as_u16());
                     let status = resp.status.as_u16();
+                    if resp.status.is_redirection() {
+                        // Never followed (module docs); the request was not applied.
+                        let location = redirect_origin(&resp.headers, &url);
+                        tracing::warn!(status, location = ?location, "the provider answered with a redirect");
+                        return Err(LoyaltyError::Redirected {
+                            op,
+                            status,
+                            location,
+                        });
+                    }
                     let retryable_status = status == 429 || (500..=599).contains(&status);
                     if retryable_status && idempotency == Idempotency::Idempotent && can_retry_more
                     {
@@ -823,6 +968,7 @@ impl HttpClient {
             headers,
             body: Bytes::from(body),
             truncated: too_big,
+            sensitive: false,
         })
     }
 }

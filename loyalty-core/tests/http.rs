@@ -432,3 +432,81 @@ fn retry_after_reads_http_dates_against_the_clock() {
     h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
     assert_eq!(loyalty_core::http::parse_retry_after(&h, &clock), None);
 }
+
+#[test]
+fn sensitive_answers_keep_no_body_in_errors() {
+    use loyalty_core::http::{REDACTED_SNIPPET, Response};
+    use reqwest::StatusCode;
+    const TOKEN: &str = "9fc890ad7f5d078b251e87a0cdea68ef";
+    #[derive(Debug, serde::Deserialize)]
+    #[allow(dead_code)]
+    struct Login {
+        id: u64,
+    }
+    let bodies = [
+        format!(r#"{{"session": "{TOKEN}", "id": "#), // cut short
+        format!(r#"{{"id": "{TOKEN}"}}"#),            // wrong type: serde quotes it
+        format!(r#"<html>{TOKEN}</html>"#),           // not JSON
+        format!(r#"{{"id": "a\"b {TOKEN}"}}"#),       // escaped quote inside
+        format!("{{\"id\": \"{TOKEN}\", \"x\": `{TOKEN}` }}"), // backticks
+    ];
+    for body in &bodies {
+        for status in [StatusCode::OK, StatusCode::BAD_REQUEST] {
+            let plain = Response::from_parts("login", status, body.clone().into_bytes());
+            let resp = plain.clone().sensitive();
+            assert!(!format!("{resp:?}").contains(TOKEN), "{resp:?}");
+            let mut errors = vec![
+                resp.json::<Login>().unwrap_err(),
+                resp.decode_error(format!("bad: {body:?}")),
+            ];
+            if !status.is_success() {
+                errors.push(resp.status_error());
+            }
+            for err in errors {
+                for shown in [err.to_string(), format!("{err:?}")] {
+                    assert!(!shown.contains(TOKEN), "{shown}");
+                }
+                if let LoyaltyError::Decode {
+                    snippet, status: s, ..
+                } = &err
+                {
+                    assert_eq!(snippet, REDACTED_SNIPPET);
+                    assert_eq!(*s, status.as_u16());
+                }
+            }
+            // The same answer unmarked keeps its snippet (the redaction is what removed it).
+            assert!(
+                plain
+                    .json::<Login>()
+                    .unwrap_err()
+                    .to_string()
+                    .contains(TOKEN),
+                "{body}"
+            );
+        }
+    }
+    // The reason still says what went wrong, without the value.
+    let resp = Response::from_parts("login", StatusCode::OK, format!(r#"{{"id": "{TOKEN}"}}"#))
+        .sensitive();
+    match resp.json::<Login>().unwrap_err() {
+        LoyaltyError::Decode { reason, .. } => {
+            assert!(
+                reason.starts_with("invalid type: string \"…\", expected u64"),
+                "{reason}"
+            )
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[test]
+fn redact_quoted_handles_every_quote_and_unterminated_ones() {
+    use loyalty_core::http::redact_quoted;
+    assert_eq!(
+        redact_quoted(r#"invalid type: string "a\"b", expected `u64` at 'x' end"#),
+        "invalid type: string \"…\", expected \"…\" at \"…\" end"
+    );
+    assert_eq!(redact_quoted("open \"secret"), "open \"…\"");
+    assert_eq!(redact_quoted("plain"), "plain");
+    assert!(redact_quoted(&"x".repeat(10_000)).len() <= SNIPPET_LIMIT + 3);
+}
