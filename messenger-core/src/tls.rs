@@ -1,12 +1,22 @@
 //! TLS set-up and `reqwest` error mapping shared by the HTTP adapters.
 
-/// Installs rustls' ring provider as the process default unless the host application installed
-/// one already. The workspace builds reqwest without a provider of its own (to keep aws-lc out of
-/// the build), so adapters call this before building a `reqwest::Client`.
+/// Makes sure rustls has a process-default crypto provider. The workspace builds reqwest without a
+/// provider of its own (to keep aws-lc out of the build), so adapters call this before building a
+/// `reqwest::Client`.
+///
+/// A provider the host application installed is kept. Otherwise this takes the path rustls
+/// documents for libraries: `rustls::ClientConfig::builder()` installs the provider that rustls'
+/// crate features name, *ring* in this workspace, as the process default. No deprecated
+/// provider constructor is called (rustls 0.23.48 deprecates the *ring* `default_provider`).
+///
+/// # Panics
+/// When no provider is installed and the final build enables more than one rustls provider (for
+/// example *ring* and aws-lc-rs), rustls cannot choose and panics: such an application installs
+/// one with `rustls::crypto::CryptoProvider::install_default` at start-up.
 pub fn ensure_crypto_provider() {
     if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Losing the race to another thread installing one is fine.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        // Installs the crate-features provider; losing a race to another thread is fine.
+        drop(rustls::ClientConfig::builder());
     }
 }
 
