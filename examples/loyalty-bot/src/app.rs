@@ -26,7 +26,6 @@ use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
 use tokio::sync::{Notify, mpsc};
-use url::Url;
 
 use crate::config::{Config, LoyaltyTarget, ProviderKind};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
@@ -241,13 +240,6 @@ struct Channel {
     wake: Arc<Notify>,
 }
 
-fn webhook_path(url: &Url, kind: &str) -> String {
-    match url.path() {
-        "" | "/" => format!("/webhook/{kind}"),
-        p => p.to_owned(),
-    }
-}
-
 fn merr(var: &str) -> impl Fn(MessengerError) -> AppError + '_ {
     move |e| AppError::Messenger(format!("{var}: {e}"))
 }
@@ -283,7 +275,7 @@ async fn channels(
                 bot.set_webhook(&req)
                     .await
                     .map_err(merr("TELEGRAM_WEBHOOK_URL"))?;
-                Some(webhook_path(url, "telegram"))
+                Some(crate::config::webhook_path(url, "telegram"))
             }
             None => {
                 // A webhook left from an earlier run would make getUpdates fail.
@@ -309,7 +301,7 @@ async fn channels(
                 let req = messenger_max::types::SubscriptionRequest::new(url.as_str())
                     .secret(secret.clone());
                 bot.subscribe(&req).await.map_err(merr("MAX_WEBHOOK_URL"))?;
-                Some(webhook_path(url, "max"))
+                Some(crate::config::webhook_path(url, "max"))
             }
             None => None,
         };
@@ -324,7 +316,7 @@ async fn channels(
         viber = Some(bot.clone());
         add(
             Arc::new(Throttled::new(bot)),
-            Some(webhook_path(&vb.webhook_url, "viber")),
+            Some(crate::config::webhook_path(&vb.webhook_url, "viber")),
         );
     }
     if !config.has_messenger() {

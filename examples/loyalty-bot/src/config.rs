@@ -271,7 +271,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "TELEGRAM_WEBHOOK_SECRET",
-        "Telegram webhook mode: the secret it sends back (required with the URL)",
+        "Telegram webhook mode: the secret it sends back (required with the URL; 32+ characters)",
     ),
     ("MAX_BOT_TOKEN", "serve MAX with this token"),
     (
@@ -284,7 +284,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "MAX_WEBHOOK_SECRET",
-        "MAX webhook mode: the secret it sends back (required with the URL)",
+        "MAX webhook mode: the secret it sends back (required with the URL; 32+ characters)",
     ),
     (
         "VIBER_AUTH_TOKEN",
@@ -317,7 +317,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "NOTIFY_SECRET",
-        "shared secret of the purchase-notification endpoint (off when unset)",
+        "shared secret of the purchase-notification endpoint (off when unset; 32+ characters)",
     ),
 ];
 
@@ -337,6 +337,32 @@ fn required(
     get(var).ok_or_else(|| err(var, format!("required when {with} is set")))
 }
 
+/// The fewest characters a secret the bot checks (webhook secrets, `NOTIFY_SECRET`) may have:
+/// a shorter one can be guessed, so it is a configuration error rather than a warning.
+pub const MIN_SECRET_LEN: usize = 32;
+
+/// Accepts `value` as the secret of `var` only when it is at least [`MIN_SECRET_LEN`] long.
+fn strong_secret(var: &'static str, value: String) -> Result<SecretString, ConfigError> {
+    if value.chars().count() < MIN_SECRET_LEN {
+        return Err(err(
+            var,
+            format!("too short: use at least {MIN_SECRET_LEN} random characters"),
+        ));
+    }
+    Ok(SecretString::from(value))
+}
+
+/// The path a webhook is served on: the URL's path, or `/webhook/<kind>` when it has none.
+pub fn webhook_path(url: &Url, kind: &str) -> String {
+    match url.path() {
+        "" | "/" => format!("/webhook/{kind}"),
+        p => p.to_owned(),
+    }
+}
+
+/// The path of the purchase-notification endpoint.
+pub const NOTIFY_PATH: &str = "/notify/purchase";
+
 /// Reads a webhook URL + secret pair: both or neither.
 fn webhook_pair(
     get: &impl Fn(&str) -> Option<String>,
@@ -350,7 +376,7 @@ fn webhook_pair(
             if url.scheme() != "https" {
                 return Err(err(url_var, "the platform only calls https webhooks"));
             }
-            Ok(Some((url, SecretString::from(s))))
+            Ok(Some((url, strong_secret(secret_var, s)?)))
         }
         (Some(_), None) => Err(err(secret_var, format!("required with {url_var}"))),
         (None, Some(_)) => Err(err(url_var, format!("required with {secret_var}"))),
@@ -358,6 +384,42 @@ fn webhook_pair(
 }
 
 impl Config {
+    /// The webhook path of each messenger in webhook mode, by the variable that sets its URL.
+    pub fn webhook_paths(&self) -> Vec<(&'static str, String)> {
+        let mut paths = Vec::new();
+        if let Some((url, _)) = self.telegram.as_ref().and_then(|t| t.webhook.as_ref()) {
+            paths.push(("TELEGRAM_WEBHOOK_URL", webhook_path(url, "telegram")));
+        }
+        if let Some((url, _)) = self.max.as_ref().and_then(|m| m.webhook.as_ref()) {
+            paths.push(("MAX_WEBHOOK_URL", webhook_path(url, "max")));
+        }
+        if let Some(v) = &self.viber {
+            paths.push(("VIBER_WEBHOOK_URL", webhook_path(&v.webhook_url, "viber")));
+        }
+        paths
+    }
+
+    /// Two routes on one path would make the listener panic at start (and one platform's
+    /// updates reach the other's parser): refuse it as a configuration error.
+    fn check_paths(&self) -> Result<(), ConfigError> {
+        let mut taken: Vec<(&'static str, String)> = Vec::new();
+        if self.notify_secret.is_some() {
+            taken.push(("NOTIFY_SECRET", NOTIFY_PATH.to_owned()));
+        }
+        for (var, path) in self.webhook_paths() {
+            if let Some((other, _)) = taken.iter().find(|(_, p)| *p == path) {
+                return Err(err(
+                    var,
+                    format!(
+                        "its path {path} is already used by {other}: give each webhook its own path"
+                    ),
+                ));
+            }
+            taken.push((var, path));
+        }
+        Ok(())
+    }
+
     /// Whether any real messenger is configured (otherwise the console runs).
     pub fn has_messenger(&self) -> bool {
         self.telegram.is_some() || self.max.is_some() || self.viber.is_some()
@@ -538,7 +600,7 @@ impl Config {
                                 "1-256 characters of A-Z, a-z, 0-9, _ and - only",
                             ));
                         }
-                        Some((url, SecretString::from(s)))
+                        Some((url, strong_secret("TELEGRAM_WEBHOOK_SECRET", s)?))
                     }
                     (Some(_), None) => {
                         return Err(err(
@@ -584,7 +646,10 @@ impl Config {
             Some(v) => Lang::parse(&v)
                 .ok_or_else(|| err("BOT_LANG", format!("unknown language {v:?} (use uk or ru)")))?,
         };
-        Ok(Self {
+        let notify_secret = get("NOTIFY_SECRET")
+            .map(|s| strong_secret("NOTIFY_SECRET", s))
+            .transpose()?;
+        let config = Self {
             provider,
             loyalty,
             telegram,
@@ -594,8 +659,10 @@ impl Config {
             database_url,
             lang,
             texts_file: get("BOT_TEXTS_FILE"),
-            notify_secret: get("NOTIFY_SECRET").map(SecretString::from),
-        })
+            notify_secret,
+        };
+        config.check_paths()?;
+        Ok(config)
     }
 }
 
@@ -631,7 +698,10 @@ mod tests {
             ("BONUSMONEY_API_KEY", "key-SECRET"),
             ("TELEGRAM_BOT_TOKEN", "123:tok-SECRET"),
             ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
-            ("TELEGRAM_WEBHOOK_SECRET", "hook_SECRET-1"),
+            (
+                "TELEGRAM_WEBHOOK_SECRET",
+                "hook_SECRET-1-0123456789abcdefghijkl",
+            ),
             ("BOT_LISTEN_ADDR", "0.0.0.0:9000"),
             ("DATABASE_URL", "postgres://u:p@db/bot"),
             ("BOT_LANG", "ru"),
@@ -669,7 +739,7 @@ mod tests {
             ("TELEGRAM_BOT_TOKEN", "1:tg-SECRET"),
             ("MAX_BOT_TOKEN", "max-SECRET"),
             ("MAX_WEBHOOK_URL", "https://bot.example/max"),
-            ("MAX_WEBHOOK_SECRET", "mx-SECRET"),
+            ("MAX_WEBHOOK_SECRET", "mx-SECRET-0123456789abcdefghijklmnop"),
             ("VIBER_AUTH_TOKEN", "vb-SECRET"),
             ("VIBER_WEBHOOK_URL", "https://bot.example/viber"),
         ])
@@ -733,7 +803,7 @@ mod tests {
                 &[
                     ("TELEGRAM_BOT_TOKEN", "1:a"),
                     ("TELEGRAM_WEBHOOK_URL", "http://x/"),
-                    ("TELEGRAM_WEBHOOK_SECRET", "s"),
+                    ("TELEGRAM_WEBHOOK_SECRET", LONG_SECRET),
                 ],
                 "TELEGRAM_WEBHOOK_URL: Telegram only calls https webhooks",
             ),
@@ -776,5 +846,83 @@ mod tests {
         for (vars, want) in cases {
             assert_eq!(cfg(vars).unwrap_err().to_string(), *want);
         }
+    }
+
+    const LONG_SECRET: &str = "0123456789abcdefghijklmnopqrstuv";
+
+    #[test]
+    fn short_secrets_are_refused() {
+        let short = &LONG_SECRET[..31];
+        let cases: &[(&[(&str, &str)], &str)] = &[
+            (
+                &[
+                    ("TELEGRAM_BOT_TOKEN", "1:a"),
+                    ("TELEGRAM_WEBHOOK_URL", "https://x/tg"),
+                    ("TELEGRAM_WEBHOOK_SECRET", short),
+                ],
+                "TELEGRAM_WEBHOOK_SECRET: too short: use at least 32 random characters",
+            ),
+            (
+                &[
+                    ("MAX_BOT_TOKEN", "t"),
+                    ("MAX_WEBHOOK_URL", "https://x/max"),
+                    ("MAX_WEBHOOK_SECRET", short),
+                ],
+                "MAX_WEBHOOK_SECRET: too short: use at least 32 random characters",
+            ),
+            (
+                &[("NOTIFY_SECRET", short)],
+                "NOTIFY_SECRET: too short: use at least 32 random characters",
+            ),
+        ];
+        for (vars, want) in cases {
+            assert_eq!(cfg(vars).unwrap_err().to_string(), *want);
+        }
+        // 32 characters are enough.
+        let c = cfg(&[("NOTIFY_SECRET", LONG_SECRET)]).unwrap();
+        assert!(c.notify_secret.is_some());
+    }
+
+    #[test]
+    fn two_webhooks_on_one_path_are_refused() {
+        let err = cfg(&[
+            ("TELEGRAM_BOT_TOKEN", "1:a"),
+            ("TELEGRAM_WEBHOOK_URL", "https://bot.example/hook"),
+            ("TELEGRAM_WEBHOOK_SECRET", LONG_SECRET),
+            ("VIBER_AUTH_TOKEN", "vb"),
+            ("VIBER_WEBHOOK_URL", "https://bot.example/hook"),
+        ])
+        .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "VIBER_WEBHOOK_URL: its path /hook is already used by TELEGRAM_WEBHOOK_URL: give each webhook its own path"
+        );
+        // Two bare hosts get distinct default paths.
+        let c = cfg(&[
+            ("MAX_BOT_TOKEN", "t"),
+            ("MAX_WEBHOOK_URL", "https://bot.example/"),
+            ("MAX_WEBHOOK_SECRET", LONG_SECRET),
+            ("VIBER_AUTH_TOKEN", "vb"),
+            ("VIBER_WEBHOOK_URL", "https://bot.example"),
+        ])
+        .unwrap();
+        assert_eq!(
+            c.webhook_paths(),
+            vec![
+                ("MAX_WEBHOOK_URL", "/webhook/max".to_owned()),
+                ("VIBER_WEBHOOK_URL", "/webhook/viber".to_owned()),
+            ]
+        );
+        // The notification endpoint's path is taken too.
+        let err = cfg(&[
+            ("NOTIFY_SECRET", LONG_SECRET),
+            ("VIBER_AUTH_TOKEN", "vb"),
+            ("VIBER_WEBHOOK_URL", "https://bot.example/notify/purchase"),
+        ])
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("already used by NOTIFY_SECRET"),
+            "{err}"
+        );
     }
 }

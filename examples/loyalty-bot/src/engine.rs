@@ -29,6 +29,9 @@ pub const ERGO_TERMS_LINK: &str = "https://club.ergo-global.com/img/Terms-and-ag
 pub const ERGO_SITE: &str = "https://club.ergo-global.com/";
 /// Items per page in lists.
 pub const PAGE_SIZE: u32 = 5;
+/// The largest photo or file the bot downloads from a user (a barcode or product photo, a
+/// picture for support); the platform's stated size is checked before downloading.
+pub const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
 
 /// The loyalty programme behind the bot, with its provider-specific client.
 #[derive(Clone)]
@@ -201,6 +204,30 @@ pub enum EngineError {
     Storage(#[from] StorageError),
 }
 
+/// How many confirmation codes may be requested (each one may cost an SMS or a call): per phone
+/// and per chat within a sliding window. Against SMS pumping, where someone makes the bot send
+/// codes to many (premium) numbers, or to one victim's phone over and over.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodeBudget {
+    /// Requests per phone number within the window.
+    pub per_phone: u32,
+    /// Requests per chat within the window, whatever the numbers.
+    pub per_chat: u32,
+    /// The window.
+    pub window: chrono::Duration,
+}
+
+impl Default for CodeBudget {
+    /// 5 codes per phone and 10 per chat in an hour: more than a person who mistypes needs.
+    fn default() -> Self {
+        Self {
+            per_phone: 5,
+            per_chat: 10,
+            window: chrono::Duration::hours(1),
+        }
+    }
+}
+
 /// A hook that shows the confirmation "SMS" of an in-process sandbox (offline demo only).
 pub type CodePeek = Arc<dyn Fn(&Phone) -> Option<String> + Send + Sync>;
 
@@ -212,6 +239,7 @@ pub struct Engine {
     texts: Arc<Texts>,
     default_lang: Lang,
     code_peek: Option<CodePeek>,
+    code_budget: CodeBudget,
 }
 
 /// Callback data of the menu buttons.
@@ -238,6 +266,17 @@ mod cb {
     pub const AGAIN: &str = "m:again";
 }
 
+/// The text key that explains, in the user's language, why a typed number was not read (the
+/// parser's own messages are English and technical).
+fn phone_reason(e: &loyalty_core::PhoneError) -> &'static str {
+    use loyalty_core::PhoneError as P;
+    match e {
+        P::TooShort { .. } | P::TooLong { .. } | P::InvalidLength { .. } => "reason_phone_length",
+        P::MissingCountryCode | P::UnknownCountryCode(_) => "reason_phone_country",
+        _ => "reason_phone_format",
+    }
+}
+
 fn fmt_time(t: Option<NaiveDateTime>) -> String {
     t.map(|t| t.format("%d.%m.%Y %H:%M").to_string())
         .unwrap_or_default()
@@ -252,7 +291,14 @@ impl Engine {
             texts: Arc::new(texts),
             default_lang,
             code_peek: None,
+            code_budget: CodeBudget::default(),
         }
+    }
+
+    /// Sets the budget of confirmation-code requests (default: [`CodeBudget::default`]).
+    pub fn with_code_budget(mut self, budget: CodeBudget) -> Self {
+        self.code_budget = budget;
+        self
     }
 
     /// Shows sandbox confirmation codes as system lines (offline demo).
@@ -484,10 +530,15 @@ impl Ctx<'_> {
                 _ => self.say("unknown_input", &[]),
             },
             UpdateKind::Contact(c) => {
-                if !c.is_own {
+                if c.is_own {
+                    self.phone_given(conv, &c.phone, true).await?;
+                } else if self.vouches_for_contacts() {
+                    // The platform tells whose number a contact is: this one is someone else's.
                     self.say("phone_not_own", &[]);
                 } else {
-                    self.phone_given(conv, &c.phone, true).await?;
+                    // The platform cannot tell (Viber: a contact card carries only a name and a
+                    // number): the number counts as typed, never as proven.
+                    self.phone_given(conv, &c.phone, false).await?;
                 }
             }
             UpdateKind::ButtonPress(p) => self.button(conv, &p.data).await?,
@@ -543,6 +594,55 @@ impl Ctx<'_> {
         Ok(())
     }
 
+    /// Whether this messenger marks a shared contact as the sender's own number (Telegram and
+    /// MAX do; Viber's contact message carries nothing that ties it to the sender).
+    fn vouches_for_contacts(&self) -> bool {
+        self.messenger.kind() != messenger_core::MessengerKind::Viber
+    }
+
+    /// Refuses to log `phone` in on a number that was only typed: the programme does not prove
+    /// the number with a code, so only the sender's own shared contact may log in. `key` explains
+    /// why; where the messenger cannot vouch for contacts at all, the user is told to use one
+    /// that can.
+    fn need_own_contact(&mut self, conv: &mut Conversation, key: &str) {
+        conv.step = Step::AwaitPhone;
+        if self.vouches_for_contacts() {
+            let button = self.engine.texts.get(self.lang, "button_share_phone");
+            self.say_with(key, &[], Keyboard::request_contact(button));
+        } else {
+            self.say("contact_login_unavailable", &[]);
+        }
+    }
+
+    /// Counts a confirmation-code request against the budgets of the phone and the chat; `false`
+    /// (and a "try again in N minutes" reply) when either is spent.
+    async fn code_budget_allows(&mut self, phone: &Phone) -> Result<bool, EngineError> {
+        let budget = self.engine.code_budget;
+        let by_phone = format!("phone:{}", phone.e164());
+        let by_chat = format!("chat:{}:{}", self.key.messenger, self.key.chat_id);
+        let wait = self
+            .engine
+            .storage
+            .take_code_budget(
+                &[(&by_phone, budget.per_phone), (&by_chat, budget.per_chat)],
+                budget.window,
+                Utc::now(),
+            )
+            .await?;
+        match wait {
+            None => Ok(true),
+            Some(wait) => {
+                tracing::warn!(chat = %self.key.chat_id, "confirmation-code budget spent");
+                let minutes = (wait.num_seconds() + 59) / 60;
+                self.say(
+                    "code_budget_spent",
+                    &[("minutes", &minutes.max(1).to_string())],
+                );
+                Ok(false)
+            }
+        }
+    }
+
     /// A phone typed or shared (`from_contact`: the messenger vouches it is the sender's own).
     async fn phone_given(
         &mut self,
@@ -554,7 +654,8 @@ impl Ctx<'_> {
             Ok(p) => p,
             Err(e) => {
                 conv.step = Step::AwaitPhone;
-                self.say("phone_invalid", &[("reason", &e.to_string())]);
+                let reason = self.engine.texts.get(self.lang, phone_reason(&e));
+                self.say("phone_invalid", &[("reason", reason)]);
                 return Ok(());
             }
         };
@@ -569,14 +670,7 @@ impl Ctx<'_> {
         {
             // No codes: only a number the messenger vouches for logs in.
             if !from_contact {
-                conv.step = Step::AwaitPhone;
-                self.say_with(
-                    "phone_contact_only",
-                    &[],
-                    Keyboard::request_contact(
-                        self.engine.texts.get(self.lang, "button_share_phone"),
-                    ),
-                );
+                self.need_own_contact(conv, "phone_contact_only");
                 return Ok(());
             }
             let (provider, login) = (provider.clone(), login.clone());
@@ -593,6 +687,9 @@ impl Ctx<'_> {
                 }
                 Err(e) => self.failed(&e),
             }
+            return Ok(());
+        }
+        if !self.code_budget_allows(&phone).await? {
             return Ok(());
         }
         let provider = self.engine.programme.provider();
@@ -612,7 +709,14 @@ impl Ctx<'_> {
                 }
                 self.peek_code(&phone);
             }
-            Ok(CodeOutcome::NoCodeNeeded(v)) => self.verified(conv, &phone, *v).await?,
+            // The programme proves nothing about this number: a typed one would let anyone
+            // into the account of whoever owns it.
+            Ok(CodeOutcome::NoCodeNeeded(v)) if from_contact => {
+                self.verified(conv, &phone, *v).await?;
+            }
+            Ok(CodeOutcome::NoCodeNeeded(_)) => {
+                self.need_own_contact(conv, "no_code_needs_contact")
+            }
             Ok(CodeOutcome::CaptchaRequired(_)) | Ok(_) => {
                 // Captchas need a picture; this demo asks to try again later.
                 self.say("try_later", &[]);
@@ -1236,7 +1340,13 @@ impl Ctx<'_> {
                     .provider_detail()
                     .map(|d| d.message.clone())
                     .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| e.to_string());
+                    .unwrap_or_else(|| {
+                        tracing::warn!(error = %e, "a registration failed");
+                        self.engine
+                            .texts
+                            .get(self.lang, "reason_unknown")
+                            .to_owned()
+                    });
                 self.say_with("registration_error", &[("reason", &reason)], another);
                 conv.step = again;
                 None
@@ -1444,10 +1554,30 @@ impl Ctx<'_> {
         file: &messenger_core::FileRef,
         caption: Option<&str>,
     ) -> Result<(), EngineError> {
+        // Nothing is downloaded unless the dialogue waits for a picture, and never a file the
+        // platform says is larger than any photo the bot needs.
+        let wanted = matches!(
+            conv.step,
+            Step::AwaitSerial
+                | Step::AwaitModelSerial { .. }
+                | Step::AwaitProductPhoto { .. }
+                | Step::AwaitQuestion
+        );
+        if !wanted {
+            self.say("photo_not_expected", &[]);
+            return Ok(());
+        }
+        if file.size.is_some_and(|size| size > MAX_PHOTO_BYTES) {
+            let reason = self.engine.texts.get(self.lang, "reason_photo_too_large");
+            self.say("photo_unreadable", &[("reason", reason)]);
+            return Ok(());
+        }
         let bytes = match self.messenger.download(file).await {
             Ok(b) => b,
             Err(e) => {
-                self.say("photo_unreadable", &[("reason", &e.to_string())]);
+                tracing::warn!(error = %e, "cannot download a user's file");
+                let reason = self.engine.texts.get(self.lang, "reason_photo_download");
+                self.say("photo_unreadable", &[("reason", reason)]);
                 return Ok(());
             }
         };
@@ -1456,7 +1586,9 @@ impl Ctx<'_> {
                 let scanned = match barcode::scan(&bytes) {
                     Ok(s) => s,
                     Err(e) => {
-                        self.say("photo_unreadable", &[("reason", &e.to_string())]);
+                        tracing::info!(error = %e, "a photo is not a readable image");
+                        let reason = self.engine.texts.get(self.lang, "reason_photo_format");
+                        self.say("photo_unreadable", &[("reason", reason)]);
                         return Ok(());
                     }
                 };
@@ -1596,8 +1728,8 @@ impl Ctx<'_> {
                 if e.provider_code() == Some("ALREADY_REVIEWED") {
                     self.say("review_exists", &[]);
                 } else {
-                    self.replies
-                        .push(Reply::new(RichText::plain(e.to_string())));
+                    tracing::info!(error = %e, "a review was refused");
+                    self.say("review_refused", &[]);
                 }
                 self.menu(conv);
             }
@@ -1630,8 +1762,8 @@ impl Ctx<'_> {
                 self.session_expired(conv, cb::PROFILE).await?
             }
             Err(e @ LoyaltyError::InvalidInput { .. }) => {
-                let reason = e.to_string();
-                self.replies.push(Reply::new(RichText::plain(reason)));
+                tracing::info!(error = %e, "an e-mail was refused");
+                self.say("email_refused", &[]);
             }
             Err(e) => self.failed(&e),
         }

@@ -102,7 +102,7 @@ impl NotifyState {
 /// The endpoint's routes.
 pub fn router(state: NotifyState) -> Router {
     Router::new()
-        .route("/notify/purchase", post(purchase))
+        .route(crate::config::NOTIFY_PATH, post(purchase))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(state)
 }

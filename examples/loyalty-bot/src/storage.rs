@@ -14,6 +14,7 @@ use sqlx::{AnyPool, Row};
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_outbox.sql")),
+    (3, include_str!("../migrations/0003_code_budget.sql")),
 ];
 
 /// A storage failure.
@@ -769,6 +770,11 @@ impl Storage {
         .execute(&mut *tx)
         .await?
         .rows_affected();
+        // Code budgets count an hour or so: anything older than the retention is dead weight.
+        sqlx::query("DELETE FROM bot_code_requests WHERE requested_at < $1")
+            .bind(&cut)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(outbox + inbox)
     }
@@ -799,6 +805,58 @@ impl Storage {
         .execute(&self.pool)
         .await?;
         Ok(())
+    }
+
+    /// Takes one confirmation-code request from the budget of every subject in `subjects`
+    /// (each at most `limit` requests per `window`), all or nothing, in one transaction.
+    ///
+    /// Returns `None` when the request is within every budget (it is then counted), or the wait
+    /// until the most constrained subject has room again.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn take_code_budget(
+        &self,
+        subjects: &[(&str, u32)],
+        window: chrono::Duration,
+        now: DateTime<Utc>,
+    ) -> Result<Option<chrono::Duration>, StorageError> {
+        let since = now_text(now - window);
+        let mut tx = self.pool.begin().await?;
+        let mut wait: Option<chrono::Duration> = None;
+        for (subject, limit) in subjects {
+            sqlx::query("DELETE FROM bot_code_requests WHERE subject = $1 AND requested_at <= $2")
+                .bind(*subject)
+                .bind(&since)
+                .execute(&mut *tx)
+                .await?;
+            let times: Vec<String> = sqlx::query_scalar(
+                "SELECT requested_at FROM bot_code_requests WHERE subject = $1 ORDER BY requested_at",
+            )
+            .bind(*subject)
+            .fetch_all(&mut *tx)
+            .await?;
+            if times.len() >= *limit as usize {
+                // Room comes back when the oldest request that keeps it full leaves the window.
+                let idx = times.len() - *limit as usize;
+                let oldest = parse_time(&times[idx])?;
+                let w = (oldest + window - now).max(chrono::Duration::zero());
+                wait = Some(wait.map_or(w, |x| x.max(w)));
+            }
+        }
+        if wait.is_some() {
+            tx.rollback().await?;
+            return Ok(wait);
+        }
+        for (subject, _) in subjects {
+            sqlx::query("INSERT INTO bot_code_requests (subject, requested_at) VALUES ($1, $2)")
+                .bind(*subject)
+                .bind(now_text(now))
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(None)
     }
 
     /// Claims a notification event id: `true` the first time, `false` for a repeat.

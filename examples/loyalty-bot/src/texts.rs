@@ -12,9 +12,9 @@ use std::fmt;
 /// An interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
-    /// Ukrainian (the default).
+    /// Ukrainian (the language of the Ukrainian market: ERGO).
     Uk,
-    /// Russian.
+    /// Russian (the language of the Russian market: BonusMoney, Manzana, LoyalClient).
     Ru,
 }
 
@@ -36,6 +36,30 @@ impl Lang {
             "ru" => Some(Self::Ru),
             _ => None,
         }
+    }
+
+    /// The language of a programme's market: Ukrainian for Ukraine (ERGO), Russian otherwise
+    /// (BonusMoney, Manzana and LoyalClient programmes are on the Russian market).
+    pub fn of_market(region: loyalty_core::Region) -> Self {
+        if region == loyalty_core::Region::UA {
+            Self::Uk
+        } else {
+            Self::Ru
+        }
+    }
+
+    /// The language a new chat starts in, each rule overriding the one before it:
+    /// 1. the programme's market (`market`, see [`Lang::of_market`]);
+    /// 2. the user's own language as the messenger reports it (`user_language`, such as
+    ///    Telegram's `language_code` `"ru"` or `"uk-UA"`), when it is Ukrainian or Russian (any
+    ///    other language falls back to the market's);
+    /// 3. `BOT_LANG` (`bot_lang`), when set, for every new chat.
+    ///
+    /// The choice is stored with the chat; the language button changes it afterwards.
+    pub fn initial(market: Self, user_language: Option<&str>, bot_lang: Option<Self>) -> Self {
+        bot_lang
+            .or_else(|| user_language.and_then(Self::parse))
+            .unwrap_or(market)
     }
 }
 
@@ -67,6 +91,36 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "phone_not_own",
         "Будь ласка, надішліть власний номер телефону, а не чужий контакт.",
         "Пожалуйста, отправьте собственный номер телефона, а не чужой контакт.",
+    ),
+    (
+        "contact_login_unavailable",
+        "Ця програма впізнає вас лише за вашим власним номером, а цей месенджер не підтверджує, що надісланий номер належить саме вам. Увійдіть через Telegram або MAX.",
+        "Эта программа узнаёт вас только по вашему собственному номеру, а этот мессенджер не подтверждает, что отправленный номер принадлежит именно вам. Войдите через Telegram или MAX.",
+    ),
+    (
+        "no_code_needs_contact",
+        "Для цього номера програма не надсилає код підтвердження, тому увійти можна лише з власним номером: натисніть кнопку «Надіслати номер».",
+        "Для этого номера программа не отправляет код подтверждения, поэтому войти можно только со своим номером: нажмите кнопку «Отправить номер».",
+    ),
+    (
+        "code_budget_spent",
+        "Забагато запитів коду підтвердження. Спробуйте ще раз через {minutes} хв.",
+        "Слишком много запросов кода подтверждения. Попробуйте ещё раз через {minutes} мин.",
+    ),
+    (
+        "reason_phone_length",
+        "неправильна кількість цифр",
+        "неверное количество цифр",
+    ),
+    (
+        "reason_phone_country",
+        "невідомий код країни",
+        "неизвестный код страны",
+    ),
+    (
+        "reason_phone_format",
+        "номер містить зайві символи",
+        "номер содержит лишние символы",
     ),
     (
         "code_sent",
@@ -210,6 +264,11 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ),
     ("profile_saved", "Профіль збережено.", "Профиль сохранён."),
     (
+        "email_refused",
+        "Цей e-mail не прийнято. Перевірте адресу та введіть її ще раз.",
+        "Этот e-mail не принят. Проверьте адрес и введите его ещё раз.",
+    ),
+    (
         "phone_contact_only",
         "Ця програма впізнає вас лише за вашим власним номером: натисніть кнопку «Надіслати номер».",
         "Эта программа узнаёт вас только по вашему собственному номеру: нажмите кнопку «Отправить номер».",
@@ -221,6 +280,11 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "Оцените покупку от 1 до 5 и при желании напишите отзыв:",
     ),
     ("review_saved", "Дякуємо за відгук!", "Спасибо за отзыв!"),
+    (
+        "review_refused",
+        "Відгук не прийнято. Перевірте оцінку (від 1 до 5) і спробуйте ще раз.",
+        "Отзыв не принят. Проверьте оценку (от 1 до 5) и попробуйте ещё раз.",
+    ),
     (
         "review_exists",
         "Ви вже залишили відгук на цю покупку.",
@@ -241,6 +305,31 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
         "photo_unreadable",
         "Не вдалося прочитати фото: {reason}",
         "Не удалось прочитать фото: {reason}",
+    ),
+    (
+        "reason_photo_download",
+        "файл не вдалося отримати",
+        "файл не удалось получить",
+    ),
+    (
+        "reason_photo_format",
+        "це не фото у форматі JPEG або PNG, або воно завелике",
+        "это не фото в формате JPEG или PNG, или оно слишком большое",
+    ),
+    (
+        "reason_photo_too_large",
+        "файл завеликий",
+        "файл слишком большой",
+    ),
+    (
+        "photo_not_expected",
+        "Зараз фото не потрібне. Оберіть дію в меню.",
+        "Сейчас фото не нужно. Выберите действие в меню.",
+    ),
+    (
+        "reason_unknown",
+        "сервіс не пояснив причину, спробуйте пізніше",
+        "сервис не объяснил причину, попробуйте позже",
     ),
     (
         "serial_read",

@@ -120,12 +120,27 @@ pub async fn bot_with(
     dir: tempfile::TempDir,
     phone: &str,
 ) -> Bot {
+    bot_custom(programme, peek, db_url, dir, phone, |e| e, |m| m).await
+}
+
+/// [`bot_with`] with a say over the engine's settings and over the messenger the engine sees
+/// (the in-memory one, or a wrapper around it that plays another platform).
+pub async fn bot_custom(
+    programme: Programme,
+    peek: loyalty_bot::engine::CodePeek,
+    db_url: &str,
+    dir: tempfile::TempDir,
+    phone: &str,
+    tune: impl FnOnce(Engine) -> Engine,
+    wrap: impl FnOnce(Arc<InMemoryMessenger>) -> Arc<dyn messenger_core::Messenger>,
+) -> Bot {
     let storage = Storage::connect(db_url).await.unwrap();
-    let engine =
-        Engine::new(programme, storage.clone(), Texts::built_in(), Lang::Uk).with_code_peek(peek);
+    let engine = tune(
+        Engine::new(programme, storage.clone(), Texts::built_in(), Lang::Uk).with_code_peek(peek),
+    );
     let m = Arc::new(InMemoryMessenger::new());
     m.set_phone(USER, phone);
-    let runner = Runner::new(engine, m.clone());
+    let runner = Runner::new(engine, wrap(m.clone()));
     Bot {
         m,
         runner,
