@@ -276,8 +276,9 @@ pub struct SharedContact {
     /// The platform user id the contact belongs to, when sent.
     pub user_id: Option<PlatformId>,
     /// Whether this is the sender's own number (Telegram: `contact.user_id == from.id`; MAX:
-    /// `max_info.user_id == sender.user_id`; Viber: the share-phone button only shares the
-    /// sender's own number). Only trust an own number for authorization.
+    /// `max_info.user_id == sender.user_id`). Always `false` on Viber: its contact message
+    /// carries only name, number and avatar, so a user can share anyone's address-book card.
+    /// Only trust an own number for authorization.
     pub is_own: bool,
     /// The raw vCard, when the platform sends one (MAX).
     pub vcard: Option<String>,

@@ -63,11 +63,7 @@ fn str_field<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 }
 
 fn token_id(raw: &Value) -> Option<PlatformId> {
-    let t = raw.get("message_token")?;
-    t.as_i64()
-        .map(PlatformId::Int)
-        .or_else(|| t.as_u64().map(|u| PlatformId::Str(u.to_string())))
-        .or_else(|| t.as_str().map(|s| PlatformId::Str(s.to_owned())))
+    crate::types::token_from_value(raw.get("message_token")?)
 }
 
 fn user_info(user: &Value) -> Option<UserInfo> {
@@ -173,7 +169,7 @@ pub fn parse_event(raw: &Value) -> ViberEvent {
             if let Some(id) = str_field(sender, "id") {
                 let chat = ChatRef::private(KIND, id);
                 let msg_ref = token.clone().map(|t| MessageRef::new(chat.clone(), t));
-                if let Some(kind) = message_kind(id, message, msg_ref) {
+                if let Some(kind) = message_kind(message, msg_ref) {
                     out.update = base(id, user_info(sender), kind);
                     out.tracking_data = str_field(message, "tracking_data")
                         .filter(|t| !t.is_empty())
@@ -196,11 +192,7 @@ pub fn parse_update(raw: &Value) -> Update {
     parse_event(raw).update
 }
 
-fn message_kind(
-    sender_id: &str,
-    message: &Value,
-    msg_ref: Option<MessageRef>,
-) -> Option<UpdateKind> {
+fn message_kind(message: &Value, msg_ref: Option<MessageRef>) -> Option<UpdateKind> {
     let text = str_field(message, "text").unwrap_or_default();
     let caption = (!text.trim().is_empty()).then(|| text.to_owned());
     match str_field(message, "type")? {
@@ -219,10 +211,13 @@ fn message_kind(
                 phone: normalize_phone(phone),
                 first_name: str_field(contact, "name").map(str::to_owned),
                 last_name: None,
-                user_id: Some(PlatformId::from(sender_id)),
-                // A share-phone button shares the sender's own number (inferred; Viber has no
-                // field to check it against).
-                is_own: true,
+                // Viber does not say whose number it is; the sender's id here would invite a
+                // `user_id == from.id` ownership check that proves nothing.
+                user_id: None,
+                // Viber's contact message carries only name, phone number and avatar: nothing
+                // ties the number to the sender, who may share any address-book card. Never
+                // trust it as the sender's own number.
+                is_own: false,
                 vcard: None,
             }))
         }

@@ -187,7 +187,7 @@ impl ViberBot {
             .await?;
         let id = sent
             .message_token
-            .map_or_else(|| PlatformId::Str(String::new()), PlatformId::Int);
+            .unwrap_or_else(|| PlatformId::Str(String::new()));
         Ok(MessageRef::new(chat.clone(), id))
     }
 

@@ -2,7 +2,8 @@
 //! responses. Responses are lenient: every field Viber may omit is an `Option` or defaults, and
 //! unknown fields are ignored.
 
-use serde::{Deserialize, Serialize};
+use messenger_core::PlatformId;
+use serde::{Deserialize, Deserializer, Serialize};
 
 /// A Viber API call: its name in the URL (`/pa/<NAME>`) and what its envelope decodes to.
 pub trait Method: Serialize {
@@ -281,13 +282,40 @@ impl Method for GetOnline {
 // ---------------------------------------------------------------------------------------------
 // Responses
 
+/// Reads a Viber `message_token` without overflow: an integer that fits `i64` →
+/// [`PlatformId::Int`]; a bigger unsigned integer or a string → [`PlatformId::Str`] with its
+/// digits; `null` → `None`. Anything else (a float, an object) is also `None`: a token is an id,
+/// never a reason to fail a message that was sent.
+///
+/// # Errors
+/// Only the deserializer's own errors (malformed input).
+pub fn message_token<'de, D: Deserializer<'de>>(d: D) -> Result<Option<PlatformId>, D::Error> {
+    let v = Option::<serde_json::Value>::deserialize(d)?;
+    Ok(v.as_ref().and_then(token_from_value))
+}
+
+/// The [`message_token`] reading of one JSON value.
+pub fn token_from_value(v: &serde_json::Value) -> Option<PlatformId> {
+    match v {
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(PlatformId::Int)
+            .or_else(|| n.as_u64().map(|u| PlatformId::Str(u.to_string()))),
+        serde_json::Value::String(s) if !s.is_empty() => Some(PlatformId::Str(s.clone())),
+        _ => None,
+    }
+}
+
 /// The answer to `send_message`.
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub struct SendMessageResponse {
-    /// The message's token (its id).
-    pub message_token: Option<i64>,
+    /// The message's token (its id): [`PlatformId::Int`] when it fits an `i64`, otherwise the
+    /// digits as [`PlatformId::Str`] (Viber documents a 64-bit number, and shows it as a string
+    /// in some answers; see [`message_token`]).
+    #[serde(default, deserialize_with = "message_token")]
+    pub message_token: Option<PlatformId>,
     /// The chat host that handled it.
     pub chat_hostname: Option<String>,
     /// Billing information, as sent.
@@ -313,8 +341,9 @@ pub struct FailedReceiver {
 #[serde(rename_all = "snake_case")]
 #[non_exhaustive]
 pub struct BroadcastResponse {
-    /// The broadcast's token.
-    pub message_token: Option<i64>,
+    /// The broadcast's token (as [`SendMessageResponse::message_token`]).
+    #[serde(default, deserialize_with = "message_token")]
+    pub message_token: Option<PlatformId>,
     /// The receivers it failed for.
     #[serde(default)]
     pub failed_list: Vec<FailedReceiver>,

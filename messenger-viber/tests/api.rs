@@ -721,3 +721,31 @@ async fn send_message_request_struct_serialises_exactly() {
         .unwrap();
     assert_eq!(r.chat_hostname.as_deref(), Some("SN-CHAT-05_"));
 }
+
+#[tokio::test]
+async fn message_tokens_beyond_i64_or_as_strings_are_read_without_overflow() {
+    for (token, expected) in [
+        (
+            json!(18_446_744_073_709_551_615_u64),
+            PlatformId::Str("18446744073709551615".into()),
+        ),
+        (json!("1234567890"), PlatformId::Str("1234567890".into())),
+        (
+            json!(5_098_034_272_017_990_000_i64),
+            PlatformId::Int(5_098_034_272_017_990_000),
+        ),
+    ] {
+        let server = MockServer::start().await;
+        Mock::given(method("POST"))
+            .and(path("/pa/send_message"))
+            .respond_with(ok(json!({"message_token": token})))
+            .expect(1)
+            .mount(&server)
+            .await;
+        let sent = bot(&server)
+            .send(&chat(), &OutgoingMessage::new("hi"))
+            .await
+            .unwrap();
+        assert_eq!(sent.id, expected, "token {token}");
+    }
+}
