@@ -1,0 +1,252 @@
+//! What a bot writes: a [`Handler`] that turns one update (and its chat's conversation state)
+//! into replies, a new state and typed database writes, all committed in one transaction with the
+//! update's completion.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use messenger_core::{ChatRef, Keyboard, Messenger, MessengerError, RichText, Update};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+/// One message the runtime delivers to the update's chat, in order, after the completion commits.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reply {
+    /// The text (split at the platform's length limit when delivered).
+    pub text: RichText,
+    /// The keyboard, if any.
+    #[serde(default)]
+    pub keyboard: Option<Keyboard>,
+    /// Deliver without a notification sound.
+    #[serde(default)]
+    pub silent: bool,
+}
+
+impl Reply {
+    /// A reply with this text and no keyboard.
+    pub fn new(text: impl Into<RichText>) -> Self {
+        Self {
+            text: text.into(),
+            keyboard: None,
+            silent: false,
+        }
+    }
+
+    /// Sets the keyboard.
+    pub fn keyboard(mut self, keyboard: Keyboard) -> Self {
+        self.keyboard = Some(keyboard);
+        self
+    }
+}
+
+/// A value bound to a [`Write`]'s placeholder.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Text or SQL NULL.
+    Text(Option<String>),
+    /// An integer or SQL NULL.
+    Int(Option<i64>),
+}
+
+impl From<&str> for Value {
+    fn from(v: &str) -> Self {
+        Self::Text(Some(v.to_owned()))
+    }
+}
+impl From<String> for Value {
+    fn from(v: String) -> Self {
+        Self::Text(Some(v))
+    }
+}
+impl From<Option<String>> for Value {
+    fn from(v: Option<String>) -> Self {
+        Self::Text(v)
+    }
+}
+impl From<i64> for Value {
+    fn from(v: i64) -> Self {
+        Self::Int(Some(v))
+    }
+}
+impl From<Option<i64>> for Value {
+    fn from(v: Option<i64>) -> Self {
+        Self::Int(v)
+    }
+}
+impl From<bool> for Value {
+    fn from(v: bool) -> Self {
+        Self::Int(Some(i64::from(v)))
+    }
+}
+
+/// A user-visible write of the handler (a language choice, a profile flag): one SQL statement
+/// with `$1…$n` placeholders, run inside the transaction that marks the update handled. If the
+/// completion fails or another instance took the chat over, the write is not applied either.
+///
+/// The SQL is a `&'static str` written in the bot's code (portable SQL for SQLite and
+/// PostgreSQL); values are always bound, never spliced in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Write {
+    pub(crate) sql: &'static str,
+    pub(crate) args: Vec<Value>,
+}
+
+impl Write {
+    /// A statement with no arguments yet.
+    pub fn new(sql: &'static str) -> Self {
+        Self {
+            sql,
+            args: Vec::new(),
+        }
+    }
+
+    /// Binds the next placeholder.
+    pub fn bind(mut self, value: impl Into<Value>) -> Self {
+        self.args.push(value.into());
+        self
+    }
+
+    /// The statement.
+    pub fn sql(&self) -> &'static str {
+        self.sql
+    }
+}
+
+/// What handling one update produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome<S> {
+    /// Replies to the update's chat, in order.
+    pub replies: Vec<Reply>,
+    /// The chat's new conversation state; `None` keeps the stored one.
+    pub state: Option<S>,
+    /// Writes committed with the completion (see [`Write`]).
+    pub writes: Vec<Write>,
+}
+
+impl<S> Default for Outcome<S> {
+    fn default() -> Self {
+        Self {
+            replies: Vec::new(),
+            state: None,
+            writes: Vec::new(),
+        }
+    }
+}
+
+impl<S> Outcome<S> {
+    /// Nothing to say, state unchanged.
+    pub fn none() -> Self {
+        Self::default()
+    }
+
+    /// Adds a reply.
+    pub fn reply(mut self, reply: Reply) -> Self {
+        self.replies.push(reply);
+        self
+    }
+
+    /// Sets the new state.
+    pub fn state(mut self, state: S) -> Self {
+        self.state = Some(state);
+        self
+    }
+
+    /// Adds a write.
+    pub fn write(mut self, write: Write) -> Self {
+        self.writes.push(write);
+        self
+    }
+}
+
+/// A failure to handle an update.
+#[derive(Debug, thiserror::Error)]
+pub enum HandlerError {
+    /// A passing fault (the database, a vendor timeout): the update is retried with backoff and
+    /// never quarantined for it.
+    #[error("transient: {0}")]
+    Transient(String),
+    /// A failure that will likely repeat: the update is retried up to
+    /// [`crate::RuntimeConfig::max_attempts`] times (like a panic) and then quarantined.
+    #[error("failed: {0}")]
+    Failed(String),
+}
+
+/// What the handler sees besides the update.
+#[derive(Clone)]
+pub struct Context {
+    /// The messenger the update came from (to answer a button press, download a file).
+    pub messenger: Arc<dyn Messenger>,
+    /// 1 on the first try of this update, more on retries (after a panic, an error or a takeover
+    /// from a dead instance).
+    pub attempt: u32,
+}
+
+impl std::fmt::Debug for Context {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Context")
+            .field("messenger", &self.messenger.kind())
+            .field("attempt", &self.attempt)
+            .finish()
+    }
+}
+
+/// A bot's dialogues. The runtime calls [`Handler::handle`] for each update, one at a time per
+/// chat and concurrently across chats, and commits the [`Outcome`] atomically with the update's
+/// completion.
+///
+/// `handle` may run more than once for one update (a crash or a kill before its completion was
+/// committed, a retry after a panic), but its outcome is committed exactly once: keep its side
+/// effects outside the outcome idempotent or harmless to repeat.
+#[async_trait]
+pub trait Handler: Send + Sync + 'static {
+    /// The per-chat conversation state, stored as JSON.
+    type State: Serialize + DeserializeOwned + Send + Sync + 'static;
+
+    /// Handles one update. `state` is the chat's stored state (`None` for a new chat, or when
+    /// the stored JSON no longer decodes).
+    ///
+    /// # Errors
+    /// [`HandlerError`]: the update is retried (see its variants).
+    async fn handle(
+        &self,
+        cx: &Context,
+        update: &Update,
+        state: Option<Self::State>,
+    ) -> Result<Outcome<Self::State>, HandlerError>;
+
+    /// Called once when an update is quarantined (it panicked or failed
+    /// [`crate::RuntimeConfig::max_attempts`] times). The replies returned are delivered to its
+    /// chat ("something went wrong"), in the same transaction that quarantines it.
+    async fn on_quarantine(&self, update: &Update, reason: &str) -> Vec<Reply> {
+        let _ = (update, reason);
+        Vec::new()
+    }
+
+    /// Called when a reply cannot be delivered for good (the user blocked the bot, the chat is
+    /// gone, the platform refused the message); the reply is then dropped.
+    async fn on_undeliverable(&self, chat: &ChatRef, error: &MessengerError) {
+        let _ = (chat, error);
+    }
+}
+
+#[async_trait]
+impl<H: Handler> Handler for Arc<H> {
+    type State = H::State;
+
+    async fn handle(
+        &self,
+        cx: &Context,
+        update: &Update,
+        state: Option<Self::State>,
+    ) -> Result<Outcome<Self::State>, HandlerError> {
+        (**self).handle(cx, update, state).await
+    }
+
+    async fn on_quarantine(&self, update: &Update, reason: &str) -> Vec<Reply> {
+        (**self).on_quarantine(update, reason).await
+    }
+
+    async fn on_undeliverable(&self, chat: &ChatRef, error: &MessengerError) {
+        (**self).on_undeliverable(chat, error).await;
+    }
+}

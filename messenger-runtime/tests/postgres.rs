@@ -1,0 +1,156 @@
+//! Three runtimes on one PostgreSQL, one killed mid-burst: every update handled exactly once and
+//! every reply sent once, in order per chat.
+//!
+//! Needs `LOYALTY_BOT_TEST_POSTGRES_URL` (`bash .ci/postgres.sh` starts a server and prints it).
+//! Without it the test is skipped with a note, except in CI (`CI=true`), where it fails.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::*;
+use messenger_runtime::{Runtime, RuntimeConfig, Store, StoreOptions};
+
+fn postgres_url() -> Option<String> {
+    match std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("CI").as_deref() != Ok("true"),
+                "LOYALTY_BOT_TEST_POSTGRES_URL must be set in CI (bash .ci/postgres.sh prints it)"
+            );
+            eprintln!(
+                "note: LOYALTY_BOT_TEST_POSTGRES_URL is not set; the PostgreSQL test is skipped \
+                 (export LOYALTY_BOT_TEST_POSTGRES_URL=\"$(bash .ci/postgres.sh)\")"
+            );
+            None
+        }
+    }
+}
+
+/// A fresh database on the server, so parallel test runs do not share tables.
+async fn fresh_database(url: &str) -> String {
+    use sqlx::Connection;
+    sqlx::any::install_default_drivers();
+    let name = format!("rt_test_{}_{}", std::process::id(), fastrand_suffix());
+    let mut admin = sqlx::AnyConnection::connect(url).await.unwrap();
+    let sql = format!("CREATE DATABASE {name}");
+    sqlx::query(sqlx::AssertSqlSafe(sql))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (base, _) = url.rsplit_once('/').unwrap();
+    format!("{base}/{name}")
+}
+
+fn fastrand_suffix() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos() as u64 % 1_000_000)
+        .unwrap_or(0)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_instances_share_one_postgres_and_survive_a_kill() {
+    let Some(url) = postgres_url() else { return };
+    let url = fresh_database(&url).await;
+    let platform = Arc::new(Faulty::new());
+    let rec = Arc::new(Recorder::default());
+    // Every instance is slowed a little so the burst lasts long enough to kill one mid-way.
+    for i in 0..10 {
+        rec.slow
+            .lock()
+            .unwrap()
+            .insert(format!("m{i}"), Duration::from_millis(15));
+    }
+    const CHATS: i64 = 40;
+    const PER_CHAT: usize = 10;
+    let mut instances = Vec::new();
+    for n in 0..3 {
+        let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
+        if n == 0 {
+            create_effects(&store).await;
+        }
+        let gate = Arc::new(Gate::new(platform.clone()));
+        let cfg = RuntimeConfig {
+            instance: format!("instance-{n}"),
+            max_in_flight: 8,
+            ..fast_config()
+        };
+        let rt = Runtime::new(store.clone(), gate.clone(), rec.clone(), cfg);
+        let task = tokio::spawn(async move {
+            let out = rt.run_polling(std::future::pending()).await;
+            panic!("run_polling returned: {out:?}");
+        });
+        instances.push((store, gate, task));
+        if n == 0 {
+            // The first one is the elected poller: it is the one killed.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+    let store = instances[1].0.clone();
+    // The first half of the burst.
+    for i in 0..PER_CHAT / 2 {
+        for chat in 1..=CHATS {
+            platform.inner.user_says(chat, &format!("m{i}"));
+        }
+    }
+    wait_for(30, "a quarter handled", async || {
+        effects(&store).await.len() >= (CHATS as usize * PER_CHAT) / 4
+    })
+    .await;
+    // Kill the poller mid-burst: its network goes first, then the process.
+    let (_, gate, task) = &instances[0];
+    gate.frozen.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    task.abort();
+    let handled_by_victim_window = effects(&store).await.len();
+    assert!(
+        handled_by_victim_window < CHATS as usize * PER_CHAT / 2,
+        "the kill came too late to be mid-burst"
+    );
+    // The second half arrives after the kill: another instance must take over polling.
+    for i in PER_CHAT / 2..PER_CHAT {
+        for chat in 1..=CHATS {
+            platform.inner.user_says(chat, &format!("m{i}"));
+        }
+    }
+    wait_for(60, "every reply", async || {
+        (1..=CHATS).all(|c| platform.sent_to(c).len() >= PER_CHAT)
+    })
+    .await;
+    // Let any duplicate show up.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    for (_, _, t) in &instances[1..] {
+        assert!(!t.is_finished(), "a surviving instance stopped");
+    }
+    // Handled exactly once: one committed effect per update.
+    let effects = effects(&store).await;
+    let mut per_key: HashMap<String, usize> = HashMap::new();
+    for (k, _) in &effects {
+        *per_key.entry(k.clone()).or_default() += 1;
+    }
+    assert_eq!(
+        per_key.len(),
+        CHATS as usize * PER_CHAT,
+        "an update was lost"
+    );
+    assert!(
+        per_key.values().all(|n| *n == 1),
+        "an update was handled twice"
+    );
+    // Every reply sent once, in order.
+    for chat in 1..=CHATS {
+        let want: Vec<String> = (0..PER_CHAT).map(|i| format!("{chat}:m{i}")).collect();
+        assert_eq!(platform.sent_to(chat), want, "chat {chat}");
+    }
+    let c = store.counts("in_memory").await.unwrap();
+    assert_eq!((c.pending, c.unsent, c.quarantined), (0, 0, 0));
+    for (_, _, t) in &instances {
+        t.abort();
+    }
+}
