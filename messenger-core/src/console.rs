@@ -50,6 +50,9 @@ pub struct ConsoleMessenger {
     input: Mutex<Input>,
     output: Mutex<Output>,
     state: StdMutex<State>,
+    /// Tells this run's update ids from earlier runs' (a bot that stores them would otherwise
+    /// drop the first lines typed after a restart as repeats).
+    run: String,
 }
 
 impl std::fmt::Debug for ConsoleMessenger {
@@ -82,6 +85,7 @@ impl ConsoleMessenger {
             input: Mutex::new(Box::new(input)),
             output: Mutex::new(Box::new(output)),
             state: StdMutex::new(State::default()),
+            run: format!("{:x}", Utc::now().timestamp_micros()),
         }
     }
 
@@ -119,7 +123,8 @@ impl ConsoleMessenger {
     }
 
     fn update(&self, kind: UpdateKind) -> Update {
-        Update::new(MessengerKind::Console, self.next_id().to_string(), kind)
+        let key = format!("{}-{}", self.run, self.next_id());
+        Update::new(MessengerKind::Console, key, kind)
             .with_chat(self.chat())
             .with_from(self.user.clone())
             .with_date(Utc::now())

@@ -4,7 +4,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::limits::ValidationError;
-use crate::model::MessengerKind;
+use crate::model::{MessengerKind, PlatformId};
 
 /// The most bytes of a body kept in [`MessengerError::Decode`].
 pub const SNIPPET_LIMIT: usize = 512;
@@ -99,13 +99,33 @@ pub enum MessengerError {
         /// What the platform said.
         detail: ApiDetail,
     },
+    /// The user has not subscribed to the bot yet (Viber status 6, `receiverNotSubscribed`):
+    /// ordinary messages cannot reach them, but they are **not** gone. Before subscribing, a
+    /// Viber user can only be answered with the welcome message in the HTTP answer to
+    /// `conversation_started` ([`crate::Messenger::welcome_response`]); their first message
+    /// subscribes them. A user who unsubscribes later is reported by Viber's `unsubscribed`
+    /// callback ([`crate::UpdateKind::Unsubscribed`]), which is the signal to deactivate.
+    #[error("the user has not subscribed to the bot ({detail})")]
+    NotSubscribed {
+        /// What the platform said.
+        detail: ApiDetail,
+    },
     /// The chat does not exist (or the bot was never in it): mark it inactive.
     #[error("chat not found ({detail})")]
     ChatNotFound {
         /// What the platform said.
         detail: ApiDetail,
     },
-    /// The platform refused the request (bad parameters, message not modified, …).
+    /// The group moved to a new chat id (Telegram: a group upgraded to a supergroup answers 400
+    /// with `parameters.migrate_to_chat_id`). Send again to `new_chat_id` and store it.
+    #[error("the chat moved to {new_chat_id} ({detail})")]
+    ChatMigrated {
+        /// The chat's new id.
+        new_chat_id: PlatformId,
+        /// What the platform said.
+        detail: ApiDetail,
+    },
+    /// The platform refused the request (bad parameters, …).
     #[error("invalid request ({detail})")]
     InvalidRequest {
         /// What the platform said.
@@ -137,6 +157,20 @@ pub enum MessengerError {
         reason: String,
         /// Whether the request may have been delivered.
         maybe_sent: bool,
+    },
+    /// The server answered with a redirect (3xx). Adapters never follow redirects: their
+    /// credentials travel in headers (`X-Viber-Auth-Token`, MAX `Authorization`) or in the URL
+    /// path (Telegram), and a redirect to another host would hand them over. A redirect means a
+    /// wrong base URL or a proxy in the way; nothing was done.
+    #[error("the {op} request was redirected (HTTP {status}) to {}; redirects are not followed", .target.as_deref().unwrap_or("an unknown place"))]
+    Redirected {
+        /// The operation.
+        op: &'static str,
+        /// The HTTP status (301, 302, 303, 307, 308, …).
+        status: u16,
+        /// Where it pointed: only the scheme, host and port of `Location` (its path and query may
+        /// hold a token), or `None` when there was no usable `Location`.
+        target: Option<String>,
     },
     /// The answer could not be read.
     #[error("cannot decode the answer to {op} (HTTP {status}): {reason}; body starts: {snippet:?}")]
@@ -219,6 +253,14 @@ impl MessengerError {
         }
     }
 
+    /// The chat's new id, for [`MessengerError::ChatMigrated`].
+    pub fn migrated_to(&self) -> Option<&PlatformId> {
+        match self {
+            Self::ChatMigrated { new_chat_id, .. } => Some(new_chat_id),
+            _ => None,
+        }
+    }
+
     /// The wait the platform asked for, for [`MessengerError::RateLimited`].
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
@@ -232,7 +274,9 @@ impl MessengerError {
         match self {
             Self::RateLimited { detail, .. }
             | Self::Blocked { detail }
+            | Self::NotSubscribed { detail }
             | Self::ChatNotFound { detail }
+            | Self::ChatMigrated { detail, .. }
             | Self::InvalidRequest { detail }
             | Self::Unauthorized { detail }
             | Self::Conflict { detail }
@@ -250,6 +294,28 @@ impl MessengerError {
             snippet: snippet(body),
         }
     }
+}
+
+/// A [`MessengerError::Redirected`] for a 3xx answer, `None` for any other status. Call it on
+/// every answer before reading the body; pair it with a `reqwest::Client` built with
+/// `redirect(reqwest::redirect::Policy::none())`.
+pub fn redirect_error(op: &'static str, response: &reqwest::Response) -> Option<MessengerError> {
+    let status = response.status();
+    if !status.is_redirection() {
+        return None;
+    }
+    let target = response
+        .headers()
+        .get(http::header::LOCATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|loc| response.url().join(loc).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .filter(|o| o != "null");
+    Some(MessengerError::Redirected {
+        op,
+        status: status.as_u16(),
+        target,
+    })
 }
 
 /// The first [`SNIPPET_LIMIT`] bytes of `body`, lossily decoded, cut at a character boundary.

@@ -8,8 +8,10 @@
 //!   platform (every interpolated value escaped), an optional [`Image`], an optional [`Keyboard`].
 //! - [`Limits`] and [`ValidationError`]: each platform's limits, checked before sending; long texts
 //!   are split at paragraph boundaries by [`send_long`].
-//! - [`Messenger`]: the object-safe trait adapters implement (send, edit, answer a button press,
-//!   download a file, authenticate and parse a webhook, long-poll, limits).
+//! - [`Messenger`]: the object-safe trait adapters implement (send, edit, delete, answer a button
+//!   press, download a file, authenticate and parse a webhook with the answer it may carry
+//!   ([`WebhookOutcome`], [`WelcomeSlot`], [`WebhookResponse`]), long-poll, limits,
+//!   [`Capabilities`], raw platform requests ([`RawRequest`])).
 //! - [`MessengerError`]: one error model (rate limited, blocked, chat not found, invalid request,
 //!   unauthorized, transport, decode, forged webhook, …).
 //! - [`Traced`]: a span per call, outcome logged (no content, no secrets).
@@ -41,8 +43,10 @@
 //! ```
 #![deny(missing_docs)]
 
+pub mod capabilities;
 pub mod console;
 pub mod error;
+pub mod exchange;
 pub mod keyboard;
 pub mod limits;
 pub mod memory;
@@ -56,8 +60,10 @@ pub mod tls;
 pub mod traced;
 pub mod webhook;
 
+pub use capabilities::Capabilities;
 pub use console::ConsoleMessenger;
-pub use error::{ApiDetail, MessengerError, RateLimitScope, snippet};
+pub use error::{ApiDetail, MessengerError, RateLimitScope, redirect_error, snippet};
+pub use exchange::{RawMethod, RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
 pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};
 pub use memory::{InMemoryMessenger, SentRecord};

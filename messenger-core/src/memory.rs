@@ -26,6 +26,7 @@ use chrono::Utc;
 use http::HeaderMap;
 use tokio::sync::Notify;
 
+use crate::capabilities::Capabilities;
 use crate::error::MessengerError;
 use crate::keyboard::Button;
 use crate::limits::Limits;
@@ -59,6 +60,7 @@ struct State {
     inbox: VecDeque<Update>,
     sent: Vec<SentRecord>,
     answers: Vec<(CallbackRef, ButtonAnswer)>,
+    deleted: Vec<MessageRef>,
     files: HashMap<String, Bytes>,
     phones: HashMap<i64, String>,
     next_id: i64,
@@ -274,6 +276,11 @@ impl InMemoryMessenger {
         self.lock().sent.clone()
     }
 
+    /// The messages deleted with [`Messenger::delete`], oldest first.
+    pub fn deleted(&self) -> Vec<MessageRef> {
+        self.lock().deleted.clone()
+    }
+
     /// Every button answer given, oldest first.
     pub fn answers(&self) -> Vec<(CallbackRef, ButtonAnswer)> {
         self.lock().answers.clone()
@@ -307,6 +314,28 @@ impl Messenger for InMemoryMessenger {
 
     fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Edits, deletes, real callbacks and a persistent reply keyboard, like Telegram.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .with_edit_messages(true)
+            .with_delete_messages(true)
+            .with_button_callbacks(true)
+            .with_persistent_keyboard(true)
+            .with_long_polling(true)
+    }
+
+    /// Removes a sent message (see [`InMemoryMessenger::deleted`]).
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        let mut st = self.lock();
+        let before = st.sent.len();
+        st.sent.retain(|r| &r.message != message);
+        if st.sent.len() == before {
+            return Err(invalid(format!("message {} was not sent", message.id)));
+        }
+        st.deleted.push(message.clone());
+        Ok(())
     }
 
     async fn send(

@@ -8,7 +8,9 @@ use bytes::Bytes;
 use http::HeaderMap;
 use serde::{Deserialize, Serialize};
 
+use crate::capabilities::Capabilities;
 use crate::error::MessengerError;
+use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 use crate::limits::Limits;
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, Update};
@@ -38,6 +40,12 @@ pub trait Messenger: Send + Sync {
 
     /// The platform's limits, used for validation and splitting.
     fn limits(&self) -> &Limits;
+
+    /// What this messenger can do beyond sending (edits, deletes, real callbacks, …), so a bot
+    /// adapts its dialogues. The default is [`Capabilities::new`]: nothing optional.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+    }
 
     /// Sends a message and returns a reference to it (for editing).
     ///
@@ -92,6 +100,71 @@ pub trait Messenger: Send + Sync {
         body: &[u8],
     ) -> Result<Vec<Update>, MessengerError>;
 
+    /// [`Messenger::parse_webhook`] with what the HTTP answer may carry: a [`WelcomeSlot`] when
+    /// the platform lets the bot greet the user in the response body (Viber's
+    /// `conversation_started`, the only way to reach a user who has not subscribed). A webhook
+    /// handler calls this, stores the updates, and answers with
+    /// [`Messenger::welcome_response`] when there is a slot, else with
+    /// [`WebhookResponse::ok`]. The default wraps [`Messenger::parse_webhook`] with no slot.
+    ///
+    /// # Errors
+    /// As [`Messenger::parse_webhook`].
+    fn receive_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, MessengerError> {
+        Ok(WebhookOutcome::new(self.parse_webhook(headers, body)?))
+    }
+
+    /// Renders `message` as the HTTP answer that fills `slot` (Viber: the welcome message, a
+    /// `send_message` body without a receiver, at most 30 KB).
+    ///
+    /// # Errors
+    /// [`MessengerError::Invalid`] when the message does not fit;
+    /// [`MessengerError::Unsupported`] where the platform has no such answer (the default).
+    async fn welcome_response(
+        &self,
+        slot: &WelcomeSlot,
+        message: &OutgoingMessage,
+    ) -> Result<WebhookResponse, MessengerError> {
+        let _ = (slot, message);
+        Err(MessengerError::Unsupported {
+            operation: "a welcome message in the webhook answer",
+            messenger: self.kind(),
+        })
+    }
+
+    /// Deletes a message (the bot's own, or a user's where the platform allows it).
+    ///
+    /// # Errors
+    /// [`MessengerError::Unsupported`] where messages cannot be deleted (the default), and the
+    /// platform's errors.
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        let _ = message;
+        Err(MessengerError::Unsupported {
+            operation: "deleting a message",
+            messenger: self.kind(),
+        })
+    }
+
+    /// Sends a raw platform request (see [`RawRequest`] for how each adapter reads it) with the
+    /// adapter's credentials, error mapping and no-redirect policy, and returns the platform's
+    /// answer: Telegram's `result`, Viber's whole status object, MAX's body. Nothing is validated
+    /// or throttled: an escape hatch for what the common model lacks.
+    ///
+    /// # Errors
+    /// [`MessengerError::InvalidRequest`] for an unsafe path
+    /// ([`RawRequest::has_safe_path`]); [`MessengerError::Unsupported`] where there is no
+    /// platform API (the default); the platform's errors.
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        let _ = request;
+        Err(MessengerError::Unsupported {
+            operation: "raw platform requests",
+            messenger: self.kind(),
+        })
+    }
+
     /// Fetches updates by long polling, waiting up to `timeout` for the first one.
     ///
     /// # Errors
@@ -126,6 +199,9 @@ impl<M: Messenger + ?Sized> Messenger for Arc<M> {
     }
     fn limits(&self) -> &Limits {
         (**self).limits()
+    }
+    fn capabilities(&self) -> Capabilities {
+        (**self).capabilities()
     }
     async fn send(
         &self,
@@ -167,6 +243,26 @@ impl<M: Messenger + ?Sized> Messenger for Arc<M> {
     }
     async fn send_typing(&self, chat: &ChatRef) -> Result<(), MessengerError> {
         (**self).send_typing(chat).await
+    }
+    fn receive_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, MessengerError> {
+        (**self).receive_webhook(headers, body)
+    }
+    async fn welcome_response(
+        &self,
+        slot: &WelcomeSlot,
+        message: &OutgoingMessage,
+    ) -> Result<WebhookResponse, MessengerError> {
+        (**self).welcome_response(slot, message).await
+    }
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        (**self).delete(message).await
+    }
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        (**self).send_raw(request).await
     }
 }
 

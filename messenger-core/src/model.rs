@@ -120,25 +120,50 @@ pub enum ChatType {
 }
 
 /// Where to send: the messenger, the chat id and the chat type. Store it to message the user later.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+///
+/// Two `ChatRef`s are equal (and hash alike) when messenger, id and type are: the
+/// [`ChatRef::dialog_id`] routing hint is not part of the identity, so a chat stored before the
+/// hint existed still matches.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChatRef {
     /// The messenger of the chat.
     pub messenger: MessengerKind,
-    /// The chat id (Telegram/MAX `chat_id`, Viber user id).
+    /// The chat id (Telegram `chat_id`; MAX: the user id of a dialog, the `chat_id` of a group;
+    /// the Viber user id).
     pub id: PlatformId,
     /// The kind of chat.
     #[serde(default)]
     pub chat_type: ChatType,
+    /// The platform's id of the conversation itself when [`ChatRef::id`] is something else: a
+    /// MAX dialog is addressed by the user id, but chat actions ("typing…") and chat calls need
+    /// the dialog's `chat_id`. `None` when the same as `id` or unknown.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dialog_id: Option<PlatformId>,
+}
+
+impl PartialEq for ChatRef {
+    fn eq(&self, other: &Self) -> bool {
+        self.messenger == other.messenger
+            && self.id == other.id
+            && self.chat_type == other.chat_type
+    }
+}
+
+impl Eq for ChatRef {}
+
+impl std::hash::Hash for ChatRef {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.messenger.hash(state);
+        self.id.hash(state);
+        self.chat_type.hash(state);
+    }
 }
 
 impl ChatRef {
     /// A private chat.
     pub fn private(messenger: MessengerKind, id: impl Into<PlatformId>) -> Self {
-        Self {
-            messenger,
-            id: id.into(),
-            chat_type: ChatType::Private,
-        }
+        Self::new(messenger, id, ChatType::Private)
     }
 
     /// A chat of the given type.
@@ -147,7 +172,14 @@ impl ChatRef {
             messenger,
             id: id.into(),
             chat_type,
+            dialog_id: None,
         }
+    }
+
+    /// Sets [`ChatRef::dialog_id`].
+    pub fn with_dialog_id(mut self, dialog_id: impl Into<PlatformId>) -> Self {
+        self.dialog_id = Some(dialog_id.into());
+        self
     }
 }
 

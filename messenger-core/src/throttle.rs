@@ -19,7 +19,9 @@ use governor::{Quota, RateLimiter};
 use http::HeaderMap;
 use tokio::time::Instant;
 
+use crate::capabilities::Capabilities;
 use crate::error::{MessengerError, RateLimitScope};
+use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 use crate::limits::{Limits, Rate};
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::messenger::{Messenger, PollBatch, PollCursor};
@@ -294,5 +296,34 @@ impl<M: Messenger> Messenger for Throttled<M> {
 
     async fn send_typing(&self, chat: &ChatRef) -> Result<(), MessengerError> {
         self.inner.send_typing(chat).await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn receive_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, MessengerError> {
+        self.inner.receive_webhook(headers, body)
+    }
+
+    async fn welcome_response(
+        &self,
+        slot: &WelcomeSlot,
+        message: &OutgoingMessage,
+    ) -> Result<WebhookResponse, MessengerError> {
+        self.inner.welcome_response(slot, message).await
+    }
+
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        self.inner.send_raw(request).await
+    }
+
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        self.throttled(&message.chat, "delete", || self.inner.delete(message))
+            .await
     }
 }

@@ -9,7 +9,9 @@ use bytes::Bytes;
 use http::HeaderMap;
 use tracing::Instrument;
 
+use crate::capabilities::Capabilities;
 use crate::error::MessengerError;
+use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 use crate::limits::Limits;
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::messenger::{Messenger, PollBatch, PollCursor};
@@ -140,5 +142,40 @@ impl<M: Messenger> Messenger for Traced<M> {
 
     async fn send_typing(&self, chat: &ChatRef) -> Result<(), MessengerError> {
         self.inner.send_typing(chat).await
+    }
+
+    fn capabilities(&self) -> Capabilities {
+        self.inner.capabilities()
+    }
+
+    fn receive_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, MessengerError> {
+        self.inner.receive_webhook(headers, body)
+    }
+
+    async fn welcome_response(
+        &self,
+        slot: &WelcomeSlot,
+        message: &OutgoingMessage,
+    ) -> Result<WebhookResponse, MessengerError> {
+        self.inner.welcome_response(slot, message).await
+    }
+
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        self.inner.send_raw(request).await
+    }
+
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        let span = tracing::debug_span!("messenger.delete", messenger = %self.kind(), chat = %message.chat);
+        async {
+            let r = self.inner.delete(message).await;
+            log(&r);
+            r
+        }
+        .instrument(span)
+        .await
     }
 }

@@ -92,6 +92,10 @@ impl MaxBotBuilder {
     /// Uses the caller's `reqwest::Client` (proxies, certificates). Extra root certificates given
     /// with [`MaxBotBuilder::root_certificates_pem`] are then ignored: configure them on that
     /// client.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: this adapter answers a 3xx
+    /// with [`messenger_core::MessengerError::Redirected`], but only a client that does not follow
+    /// redirects keeps the token from reaching another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -194,6 +198,8 @@ impl MaxBotBuilder {
                     certs.extend(found);
                 }
                 let mut builder = reqwest::Client::builder()
+                    // Never follow a redirect: it could carry the token to another host.
+                    .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.connect_timeout)
                     .user_agent(concat!("messenger-max/", env!("CARGO_PKG_VERSION")));
                 if !certs.is_empty() {
@@ -674,6 +680,9 @@ async fn read_capped(
     cap: usize,
     op: &'static str,
 ) -> Result<Bytes, MessengerError> {
+    if let Some(e) = messenger_core::redirect_error(op, &resp) {
+        return Err(e);
+    }
     let status = resp.status().as_u16();
     let mut buf = BytesMut::new();
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {

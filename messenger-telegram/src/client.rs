@@ -11,8 +11,8 @@ use serde::Deserialize;
 use tracing::Instrument;
 
 use crate::types::{
-    AnswerCallbackQuery, DeleteWebhook, File, GetFile, GetMe, GetUpdates, GetWebhookInfo, Message,
-    Method, ReplyMarkup, SendChatAction, SetWebhook, User, WebhookInfo,
+    AnswerCallbackQuery, DeleteMessage, DeleteWebhook, File, GetFile, GetMe, GetUpdates,
+    GetWebhookInfo, Message, Method, ReplyMarkup, SendChatAction, SetWebhook, User, WebhookInfo,
 };
 
 /// The public Bot API server.
@@ -74,6 +74,10 @@ impl TelegramBotBuilder {
     }
 
     /// Uses the caller's `reqwest::Client` (proxies, certificates).
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: this adapter answers a 3xx
+    /// with [`messenger_core::MessengerError::Redirected`], but only a client that does not follow
+    /// redirects keeps the token from reaching another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -143,6 +147,8 @@ impl TelegramBotBuilder {
             None => {
                 messenger_core::tls::ensure_crypto_provider();
                 reqwest::Client::builder()
+                    // Never follow a redirect: it could carry the token to another host.
+                    .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.connect_timeout)
                     .user_agent(concat!("messenger-telegram/", env!("CARGO_PKG_VERSION")))
                     .build()
@@ -272,9 +278,31 @@ impl TelegramBot {
         })
     }
 
+    /// `POST /bot<token>/<method>` with a JSON body of the caller's making; returns `result`.
+    /// Used by [`messenger_core::Messenger::send_raw`]; `method` must be a Bot API method name.
+    pub(crate) async fn call_raw(
+        &self,
+        method: &str,
+        body: Vec<u8>,
+    ) -> Result<serde_json::Value, MessengerError> {
+        self.call_named("raw", method, Body::Json(body), self.timeout)
+            .await
+    }
+
     async fn call(
         &self,
         method: &'static str,
+        body: Body,
+        timeout: Duration,
+    ) -> Result<serde_json::Value, MessengerError> {
+        self.call_named(method, method, body, timeout).await
+    }
+
+    /// Calls `method`, reporting it as `op` (the method name, or `"raw"`).
+    async fn call_named(
+        &self,
+        op: &'static str,
+        method: &str,
         body: Body,
         timeout: Duration,
     ) -> Result<serde_json::Value, MessengerError> {
@@ -290,8 +318,9 @@ impl TelegramBot {
             let resp = req.send().await.map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
-            let bytes = read_capped(resp, MAX_RESPONSE_BYTES, method).await?;
-            let result = map_envelope(method, status, &bytes);
+            let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
+            // A raw call is scoped by its real method name.
+            let result = map_envelope(op, status, &bytes).map_err(|e| rescope(e, method));
             if let Err(e) = &result {
                 tracing::debug!(error = %e, "telegram call failed");
             }
@@ -462,6 +491,22 @@ impl TelegramBot {
         .await
     }
 
+    /// `deleteMessage`.
+    ///
+    /// # Errors
+    /// As [`TelegramBot::execute`].
+    pub async fn delete_message(
+        &self,
+        chat_id: &PlatformId,
+        message_id: i64,
+    ) -> Result<bool, MessengerError> {
+        self.execute(&DeleteMessage {
+            chat_id: chat_id.clone(),
+            message_id,
+        })
+        .await
+    }
+
     /// `sendChatAction` (`typing`, `upload_photo`, …).
     ///
     /// # Errors
@@ -484,6 +529,9 @@ async fn read_capped(
     cap: usize,
     op: &'static str,
 ) -> Result<Bytes, MessengerError> {
+    if let Some(e) = messenger_core::redirect_error(op, &resp) {
+        return Err(e);
+    }
     let status = resp.status().as_u16();
     let mut buf = BytesMut::new();
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {
@@ -514,6 +562,22 @@ pub(crate) fn rate_limit_scope(method: &str) -> RateLimitScope {
         RateLimitScope::Chat
     } else {
         RateLimitScope::Bot
+    }
+}
+
+/// Sets the scope of a 429 from the real method name (raw calls are mapped as `"raw"`).
+fn rescope(e: MessengerError, method: &str) -> MessengerError {
+    match e {
+        MessengerError::RateLimited {
+            retry_after,
+            detail,
+            ..
+        } => MessengerError::RateLimited {
+            scope: rate_limit_scope(method),
+            retry_after,
+            detail,
+        },
+        other => other,
     }
 }
 
@@ -554,10 +618,12 @@ fn map_envelope(
         .as_ref()
         .and_then(|p| p.retry_after)
         .map(Duration::from_secs);
-    let mut detail = ApiDetail::new(Some(status), Some(code.to_string()), description);
+    let detail = ApiDetail::new(Some(status), Some(code.to_string()), description);
     if let Some(new_id) = migrate {
-        // Keep the hint machine-readable without changing the description.
-        detail.code = Some(format!("{code}:migrate_to_chat_id={new_id}"));
+        return Err(MessengerError::ChatMigrated {
+            new_chat_id: PlatformId::Int(new_id),
+            detail,
+        });
     }
     let lower = detail.description.to_lowercase();
     Err(match code {
@@ -605,10 +671,11 @@ mod tests {
             br#"{"ok":false,"error_code":400,"description":"Bad Request: group chat was upgraded to a supergroup chat","parameters":{"migrate_to_chat_id":-1001}}"#,
         )
         .unwrap_err();
-        assert_eq!(
-            e.detail().and_then(|d| d.code.clone()).as_deref(),
-            Some("400:migrate_to_chat_id=-1001")
-        );
+        // A typed field, not a string in the code.
+        assert_eq!(e.migrated_to(), Some(&PlatformId::Int(-1001)));
+        assert!(matches!(&e, MessengerError::ChatMigrated { detail, .. }
+            if detail.code.as_deref() == Some("400") && detail.description.contains("upgraded")));
+        assert!(!e.is_recipient_gone() && !e.is_retryable());
         let e = map_envelope("getMe", 502, b"<html>Bad Gateway</html>").unwrap_err();
         assert!(
             matches!(&e, MessengerError::Server { detail } if detail.status == Some(502) && detail.description.contains("Bad Gateway"))

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::HeaderMap;
 use messenger_core::{
-    ApiDetail, ButtonAnswer, CallbackRef, ChatRef, FileRef, Image, Keyboard, Limits, MessageRef,
-    Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, PollBatch, PollCursor,
-    Update, ValidationError, verify_secret_header,
+    ApiDetail, ButtonAnswer, CallbackRef, Capabilities, ChatRef, FileRef, Image, Keyboard, Limits,
+    MessageRef, Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, PollBatch,
+    PollCursor, RawMethod, RawRequest, Update, ValidationError, verify_secret_header,
 };
 
 use crate::client::{SECRET_HEADER, TelegramBot};
@@ -22,6 +22,14 @@ const HTML: &str = "HTML";
 
 fn preview(message: &OutgoingMessage) -> Option<LinkPreviewOptions> {
     (!message.link_preview).then_some(LinkPreviewOptions { is_disabled: true })
+}
+
+/// Whether `e` is Telegram's 400 "Bad Request: message is not modified: specified new message
+/// content and reply markup are exactly the same as a current content and reply markup of the
+/// message", which an edit to the same content gets (a double-tapped button).
+pub fn is_not_modified(e: &MessengerError) -> bool {
+    matches!(e, MessengerError::InvalidRequest { detail }
+        if detail.description.to_lowercase().contains("message is not modified"))
 }
 
 fn message_id(r: &MessageRef) -> Result<i64, MessengerError> {
@@ -101,6 +109,48 @@ impl Messenger for TelegramBot {
         &self.limits
     }
 
+    /// Edits, deletes, real callbacks, a persistent reply keyboard, "typing…", long polling and
+    /// raw requests.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .with_edit_messages(true)
+            .with_delete_messages(true)
+            .with_button_callbacks(true)
+            .with_persistent_keyboard(true)
+            .with_typing_indicator(true)
+            .with_long_polling(true)
+            .with_raw_requests(true)
+    }
+
+    /// `deleteMessage` (Telegram lets a bot delete its own messages for 48 hours).
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        let id = message_id(message)?;
+        self.delete_message(&message.chat.id, id).await.map(drop)
+    }
+
+    /// `POST /bot<token>/<path>` with the JSON body (`{}` when none); returns `result`. `path`
+    /// must be a Bot API method name (letters, digits, `_`); Telegram takes every method as a
+    /// POST, so the method and query of the request must be POST and empty.
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        let name_ok = !request.path.is_empty()
+            && request
+                .path
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_');
+        if !name_ok || request.method != RawMethod::Post || !request.query.is_empty() {
+            return Err(MessengerError::InvalidRequest {
+                detail: ApiDetail::new(
+                    None,
+                    None,
+                    "a raw Telegram request is a POST to a method name such as \"sendDice\"",
+                ),
+            });
+        }
+        let body = serde_json::to_vec(request.body.as_ref().unwrap_or(&serde_json::json!({})))
+            .map_err(|e| MessengerError::Config(format!("cannot encode the raw body: {e}")))?;
+        self.call_raw(&request.path, body).await
+    }
+
     async fn send(
         &self,
         chat: &ChatRef,
@@ -132,7 +182,7 @@ impl Messenger for TelegramBot {
             }
         };
         let id = message_id(message)?;
-        if new.image.is_some() {
+        let result = if new.image.is_some() {
             self.execute(&EditMessageCaption {
                 chat_id: message.chat.id.clone(),
                 message_id: id,
@@ -140,7 +190,8 @@ impl Messenger for TelegramBot {
                 parse_mode: Some(HTML.to_owned()),
                 reply_markup: markup,
             })
-            .await?;
+            .await
+            .map(drop)
         } else {
             self.execute(&EditMessageText {
                 chat_id: message.chat.id.clone(),
@@ -150,9 +201,14 @@ impl Messenger for TelegramBot {
                 link_preview_options: preview(new),
                 reply_markup: markup,
             })
-            .await?;
+            .await
+            .map(drop)
+        };
+        match result {
+            // The message already shows exactly this: the edit's goal is reached.
+            Err(e) if is_not_modified(&e) => Ok(()),
+            other => other,
         }
-        Ok(())
     }
 
     async fn answer_button(

@@ -388,6 +388,21 @@ impl Method for DeleteWebhook {
     type Output = bool;
 }
 
+/// `deleteMessage`: deletes a message (the bot's own within 48 hours, others' where it is an
+/// admin).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct DeleteMessage {
+    /// The chat.
+    pub chat_id: PlatformId,
+    /// The message.
+    pub message_id: i64,
+}
+
+impl Method for DeleteMessage {
+    const NAME: &'static str = "deleteMessage";
+    type Output = bool;
+}
+
 /// `getWebhookInfo`.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct GetWebhookInfo {}

@@ -208,8 +208,9 @@ impl ViberStatus {
     }
 
     /// Maps a non-zero status to the common error model: 2, 8, 9, 15 → `Unauthorized`;
-    /// 5 → `ChatNotFound`, 6 and 7 → `Blocked` (5/6/7 all report
-    /// [`MessengerError::is_recipient_gone`], so broadcasts deactivate the user); 12 →
+    /// 5 → `ChatNotFound`, 7 → `Blocked` (both report [`MessengerError::is_recipient_gone`], so
+    /// broadcasts deactivate the user); 6 → `NotSubscribed`, which does not (a user who opened
+    /// the chat and has not written yet gets it, see [`MessengerError::NotSubscribed`]); 12 →
     /// `RateLimited` with a one-hour `retry_after` (an hourly per-user cap: [`messenger_core::Throttled`]
     /// hands it back instead of sleeping); other named codes → `InvalidRequest`; unknown codes
     /// ("general error") → `Server`. The code is kept as text in [`ApiDetail::code`], the
@@ -222,9 +223,10 @@ impl ViberStatus {
             | Self::PublicAccountSuspended
             | Self::PublicAccountNotAuthorized => MessengerError::Unauthorized { detail },
             Self::ReceiverNotRegistered => MessengerError::ChatNotFound { detail },
-            Self::ReceiverNotSubscribed | Self::PublicAccountBlocked => {
-                MessengerError::Blocked { detail }
-            }
+            // Not gone: a user who has not subscribed yet gets this too (they opened the chat
+            // and have not written). Unsubscribing is reported by the `unsubscribed` callback.
+            Self::ReceiverNotSubscribed => MessengerError::NotSubscribed { detail },
+            Self::PublicAccountBlocked => MessengerError::Blocked { detail },
             // Viber's send_message documents status 12 for its cap of 100 messages to one user
             // within an hour without a reply: one chat's limit.
             Self::TooManyRequests => MessengerError::RateLimited {
@@ -294,6 +296,10 @@ impl ViberBotBuilder {
     }
 
     /// Uses the caller's `reqwest::Client`.
+    ///
+    /// Build it with `redirect(reqwest::redirect::Policy::none())`: this adapter answers a 3xx
+    /// with [`messenger_core::MessengerError::Redirected`], but only a client that does not follow
+    /// redirects keeps the token from reaching another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.http_client = Some(client);
         self
@@ -344,6 +350,8 @@ impl ViberBotBuilder {
             None => {
                 messenger_core::tls::ensure_crypto_provider();
                 reqwest::Client::builder()
+                    // Never follow a redirect: it could carry the token to another host.
+                    .redirect(reqwest::redirect::Policy::none())
                     .connect_timeout(self.connect_timeout)
                     .user_agent(concat!("messenger-viber/", env!("CARGO_PKG_VERSION")))
                     .build()
@@ -450,6 +458,16 @@ impl ViberBot {
         method: &'static str,
         body: Vec<u8>,
     ) -> Result<serde_json::Value, MessengerError> {
+        self.call_path(method, method, body).await
+    }
+
+    /// `POST <base>/<path>` as the operation `op` (the method name, or `"raw"`).
+    pub(crate) async fn call_path(
+        &self,
+        op: &'static str,
+        method: &str,
+        body: Vec<u8>,
+    ) -> Result<serde_json::Value, MessengerError> {
         let span = tracing::debug_span!(
             "viber",
             method,
@@ -474,8 +492,8 @@ impl ViberBot {
                 .map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
-            let bytes = read_capped(resp, MAX_RESPONSE_BYTES, method).await?;
-            let result = map_envelope(method, status, &bytes);
+            let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
+            let result = map_envelope(op, status, &bytes);
             if let Err(e) = &result {
                 if let Some(s) = ViberStatus::of_error(e) {
                     tracing::Span::current().record("viber_status", s.code());
@@ -623,6 +641,9 @@ async fn read_capped(
     cap: usize,
     op: &'static str,
 ) -> Result<Bytes, MessengerError> {
+    if let Some(e) = messenger_core::redirect_error(op, &resp) {
+        return Err(e);
+    }
     let status = resp.status().as_u16();
     let mut buf = BytesMut::new();
     while let Some(chunk) = resp.chunk().await.map_err(transport)? {

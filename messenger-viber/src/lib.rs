@@ -7,7 +7,8 @@
 //!
 //! - Every call is a JSON `POST <base>/<method>` with the token in `X-Viber-Auth-Token`. The
 //!   `{status, status_message}` envelope maps to [`MessengerError`] through [`ViberStatus`]:
-//!   5 → `ChatNotFound`, 6/7 → `Blocked` (both "recipient gone"), 12 → `RateLimited` with a
+//!   5 → `ChatNotFound`, 7 → `Blocked` (both "recipient gone"), 6 → `NotSubscribed` (not
+//!   gone: a user who has not subscribed yet), 12 → `RateLimited` (chat scope) with a
 //!   one-hour `retry_after` (an hourly per-user cap, so [`messenger_core::Throttled`] hands it
 //!   back instead of sleeping), 2/8/9/15 → `Unauthorized`, unknown codes → `Server` with the code
 //!   kept. Requests over 30 KB are refused before sending

@@ -4,8 +4,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::HeaderMap;
 use messenger_core::{
-    ApiDetail, ButtonAnswer, CallbackRef, ChatRef, FileRef, Image, LengthUnit, Limits, MessageRef,
-    Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, Update, ValidationError,
+    ApiDetail, ButtonAnswer, CallbackRef, Capabilities, ChatRef, FileRef, Image, LengthUnit,
+    Limits, MessageRef, Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId,
+    RawMethod, RawRequest, Update, ValidationError, WebhookOutcome, WebhookResponse, WelcomeSlot,
     verify_hmac_sha256_hex,
 };
 
@@ -22,8 +23,9 @@ pub const TRACKING_DATA_MAX: usize = 4000;
 pub struct BroadcastFailure {
     /// The user id.
     pub receiver: String,
-    /// Why: Viber's per-receiver status mapped like any answer (5/6/7 →
-    /// [`MessengerError::is_recipient_gone`], deactivate the user), or the error of the whole
+    /// Why: Viber's per-receiver status mapped like any answer (5/7 →
+    /// [`MessengerError::is_recipient_gone`], deactivate the user; 6 →
+    /// [`MessengerError::NotSubscribed`], keep them), or the error of the whole
     /// call the receiver was in.
     pub error: MessengerError,
 }
@@ -65,6 +67,9 @@ fn copy_error(e: &MessengerError) -> MessengerError {
             detail: detail.clone(),
         },
         MessengerError::ChatNotFound { detail } => MessengerError::ChatNotFound {
+            detail: detail.clone(),
+        },
+        MessengerError::NotSubscribed { detail } => MessengerError::NotSubscribed {
             detail: detail.clone(),
         },
         MessengerError::Unauthorized { detail } => MessengerError::Unauthorized {
@@ -303,6 +308,75 @@ impl Messenger for ViberBot {
 
     fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// No edits, no deletes (Viber's REST bot API has neither), no real callbacks (a press is a
+    /// message), no persistent keyboard (it lasts until the next message without one), no
+    /// typing indicator, no long polling; the welcome message is the only way to answer a user
+    /// who has not subscribed; raw requests are supported.
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .with_welcome_only_before_subscribe(true)
+            .with_raw_requests(true)
+    }
+
+    /// [`ViberBot::parse_events`], with a [`WelcomeSlot`] for `conversation_started` (its
+    /// `subscribed` flag kept): the HTTP answer to that callback may carry the welcome message,
+    /// the only message a user who has not subscribed can get.
+    fn receive_webhook(
+        &self,
+        headers: &HeaderMap,
+        body: &[u8],
+    ) -> Result<WebhookOutcome, MessengerError> {
+        let events = self.parse_events(headers, body)?;
+        let slot = events.iter().find_map(|e| {
+            let chat = e.update.chat.clone()?;
+            e.is_conversation_started()
+                .then(|| WelcomeSlot::new(chat, e.update.dedup_key.clone(), e.subscribed))
+        });
+        let mut outcome = WebhookOutcome::new(events.into_iter().map(|e| e.update).collect());
+        if let Some(slot) = slot {
+            outcome = outcome.with_welcome(slot);
+        }
+        Ok(outcome)
+    }
+
+    /// [`ViberBot::welcome_response`] as a JSON [`WebhookResponse`].
+    async fn welcome_response(
+        &self,
+        slot: &WelcomeSlot,
+        message: &OutgoingMessage,
+    ) -> Result<WebhookResponse, MessengerError> {
+        let _ = slot;
+        Ok(WebhookResponse::json(
+            ViberBot::welcome_response(self, message, None).await?,
+        ))
+    }
+
+    /// `POST <base>/<path>` with the JSON body (`{}` when none) and the auth header; returns the
+    /// whole answer object (`status` 0) or the mapped error. Viber's API is POST-only: another
+    /// method, or a query, is [`MessengerError::InvalidRequest`].
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        if !request.has_safe_path() || request.path.contains('/') {
+            return Err(MessengerError::InvalidRequest {
+                detail: ApiDetail::new(None, None, "a Viber method name such as \"send_message\""),
+            });
+        }
+        if request.method != RawMethod::Post || !request.query.is_empty() {
+            return Err(MessengerError::InvalidRequest {
+                detail: ApiDetail::new(None, None, "Viber calls are POSTs without a query"),
+            });
+        }
+        let body = serde_json::to_vec(request.body.as_ref().unwrap_or(&serde_json::json!({})))
+            .map_err(|e| MessengerError::Config(format!("cannot encode the raw body: {e}")))?;
+        if body.len() > crate::MAX_REQUEST_BYTES {
+            return Err(ValidationError::RequestTooLarge {
+                size: body.len(),
+                max: crate::MAX_REQUEST_BYTES,
+            }
+            .into());
+        }
+        self.call_path("raw", &request.path, body).await
     }
 
     /// `send_message`: text, or a picture by URL with the text as caption (bytes go through the

@@ -397,6 +397,7 @@ async fn every_status_code_maps_to_a_typed_error() {
         Invalid,
         NotFound,
         Blocked,
+        NotSubscribed,
         Limited,
         Server,
     }
@@ -406,7 +407,7 @@ async fn every_status_code_maps_to_a_typed_error() {
         (3, "badData", K::Invalid),
         (4, "missingData", K::Invalid),
         (5, "receiverNotRegistered", K::NotFound),
-        (6, "receiverNotSubscribed", K::Blocked),
+        (6, "receiverNotSubscribed", K::NotSubscribed),
         (7, "publicAccountBlocked", K::Blocked),
         (8, "publicAccountNotFound", K::Unauthorized),
         (9, "publicAccountSuspended", K::Unauthorized),
@@ -450,6 +451,7 @@ async fn every_status_code_maps_to_a_typed_error() {
             MessengerError::InvalidRequest { .. } => K::Invalid,
             MessengerError::ChatNotFound { .. } => K::NotFound,
             MessengerError::Blocked { .. } => K::Blocked,
+            MessengerError::NotSubscribed { .. } => K::NotSubscribed,
             MessengerError::RateLimited { .. } => K::Limited,
             MessengerError::Server { .. } => K::Server,
             other => panic!("{code}: {other:?}"),
@@ -461,11 +463,16 @@ async fn every_status_code_maps_to_a_typed_error() {
         let detail = e.detail().unwrap();
         assert_eq!(detail.description, format!("message {code}"));
         assert_eq!(detail.code.as_deref(), Some(code.to_string().as_str()));
+        // 6 (not subscribed) is not "gone": a user who opened the chat and has not written yet
+        // gets it, and must not be deactivated.
         assert_eq!(
             e.is_recipient_gone(),
-            (5..=7).contains(&code),
+            code == 5 || code == 7,
             "status {code}"
         );
+        if code == 6 {
+            assert!(matches!(e, MessengerError::NotSubscribed { .. }), "{e:?}");
+        }
         if code == 12 {
             assert_eq!(e.retry_after(), Some(TOO_MANY_REQUESTS_WAIT));
             // The documented per-user hourly cap: only that chat waits.
@@ -601,7 +608,8 @@ async fn broadcast_of_650_receivers_makes_three_calls_and_reports_failures() {
         ]
     );
     let gone: Vec<&str> = report.gone().collect();
-    assert_eq!(gone, vec!["user007=", "user123="]);
+    // user007= has not subscribed (status 6): not gone, not deactivated.
+    assert_eq!(gone, vec!["user123="]);
     assert!(report.failed[2].error.retry_after().is_some());
 }
 
