@@ -30,6 +30,8 @@
 pub mod clock;
 pub mod de;
 pub mod error;
+#[cfg(feature = "fuzz")]
+pub mod fuzz;
 pub mod http;
 pub use http::{HttpClient, HttpConfig, HttpOptions, Idempotency, RetryPolicy};
 pub mod model;

@@ -113,7 +113,10 @@ impl ErgoClient {
     /// Reads an answer: an `error` object (whatever the status) becomes the mapped
     /// [`LoyaltyError`]; a non-2xx status without one the generic status error; otherwise the
     /// body decodes as `T`.
-    fn decode<T: DeserializeOwned>(method: ErgoMethod, resp: &Response) -> Result<T, LoyaltyError> {
+    pub(crate) fn decode<T: DeserializeOwned>(
+        method: ErgoMethod,
+        resp: &Response,
+    ) -> Result<T, LoyaltyError> {
         if !resp.truncated {
             if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&resp.body) {
                 if let Some(err) = obj.get("error").filter(|e| !e.is_null()) {
@@ -130,6 +133,16 @@ impl ErgoClient {
             return Err(resp.status_error());
         }
         resp.json()
+    }
+
+    /// Marks the answers that carry the session (`GetToken`) as sensitive, so their decode and
+    /// status errors keep no part of the body (see [`Response::sensitive`]).
+    pub(crate) fn guard(method: ErgoMethod, resp: Response) -> Response {
+        if matches!(method, ErgoMethod::GetToken) {
+            resp.sensitive()
+        } else {
+            resp
+        }
     }
 
     fn idempotency(method: ErgoMethod) -> Idempotency {
@@ -187,7 +200,7 @@ impl ErgoClient {
                 |b| b.json(&body),
             )
             .await?;
-        Self::decode(method, &resp)
+        Self::decode(method, &Self::guard(method, resp))
     }
 
     /// Sends a multipart call; `fields` are text parts after `method` and `session`.
@@ -232,7 +245,7 @@ impl ErgoClient {
                 build,
             )
             .await?;
-        Self::decode(method, &resp)
+        Self::decode(method, &Self::guard(method, resp))
     }
 
     /// `GetAuthCode`: asks ERGO to send a confirmation code by SMS to `phone` (sent as 12 digits,

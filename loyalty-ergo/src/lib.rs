@@ -38,6 +38,8 @@
 
 pub mod cache;
 pub mod client;
+#[cfg(test)]
+mod decode_props;
 pub mod error;
 pub mod provider;
 #[cfg(feature = "sandbox")]
