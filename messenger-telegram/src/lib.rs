@@ -51,4 +51,5 @@ pub use client::{
     DEFAULT_BASE_URL, MAX_DOWNLOAD_BYTES, SECRET_HEADER, TelegramBot, TelegramBotBuilder,
 };
 pub use convert::{parse_update, reply_markup};
+pub use messenger::is_not_modified;
 pub use messenger_core::{MessengerError, SecretString};
