@@ -341,23 +341,69 @@ struct HookState {
 
 /// A webhook: authenticate and parse (the adapter does both on the raw body), store durably,
 /// then answer 200 and let the drain loop handle the updates.
-async fn webhook(State(st): State<HookState>, headers: HeaderMap, body: Bytes) -> StatusCode {
+async fn webhook(
+    State(st): State<HookState>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
     let messenger = st.runner.messenger();
-    match messenger.parse_webhook(&headers, &body) {
-        Ok(updates) => match st.runner.accept(&updates).await {
+    match messenger.receive_webhook(&headers, &body) {
+        Ok(outcome) => match st.runner.accept(&outcome.updates).await {
             Ok(_) => {
                 st.wake.notify_one();
-                StatusCode::OK
+                welcome_answer(messenger.as_ref(), st.runner.engine(), &outcome).await
             }
             Err(e) => {
                 tracing::error!(error = %e, "cannot store webhook updates; the platform will retry");
-                StatusCode::SERVICE_UNAVAILABLE
+                StatusCode::SERVICE_UNAVAILABLE.into_response()
             }
         },
-        Err(MessengerError::ForgedWebhook { .. }) => StatusCode::UNAUTHORIZED,
+        Err(MessengerError::ForgedWebhook { .. }) => StatusCode::UNAUTHORIZED.into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "a webhook body was refused");
-            StatusCode::BAD_REQUEST
+            StatusCode::BAD_REQUEST.into_response()
+        }
+    }
+}
+
+/// The HTTP answer to a stored webhook request: 200, with the greeting as the body when the
+/// platform lets the bot reach the user only there (Viber's welcome message before the user
+/// subscribes).
+async fn welcome_answer(
+    messenger: &dyn messenger_core::Messenger,
+    engine: &Engine,
+    outcome: &messenger_core::WebhookOutcome,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let Some(slot) = outcome.welcome.as_ref().filter(|s| s.is_only_chance()) else {
+        return StatusCode::OK.into_response();
+    };
+    let Some(update) = outcome
+        .updates
+        .iter()
+        .find(|u| u.dedup_key == slot.dedup_key)
+    else {
+        return StatusCode::OK.into_response();
+    };
+    let reply = engine.welcome(update);
+    let mut message = messenger_core::OutgoingMessage::new(reply.text);
+    if let Some(kb) = reply.keyboard {
+        message = message.keyboard(kb);
+    }
+    match messenger.welcome_response(slot, &message).await {
+        Ok(answer) => (
+            StatusCode::from_u16(answer.status).unwrap_or(StatusCode::OK),
+            [(
+                axum::http::header::CONTENT_TYPE,
+                answer.content_type.unwrap_or("application/json"),
+            )],
+            answer.body,
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "cannot render the welcome message; answering without it");
+            StatusCode::OK.into_response()
         }
     }
 }

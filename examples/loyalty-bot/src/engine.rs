@@ -378,6 +378,19 @@ impl Engine {
         )]])
     }
 
+    /// The greeting for the user who caused `update`, in the language a new chat starts in:
+    /// the welcome Viber lets a bot give only in the HTTP answer to `conversation_started`
+    /// before the user subscribes (see `messenger_core::Messenger::welcome_response`).
+    pub fn welcome(&self, update: &Update) -> Reply {
+        let from = update.from.clone().unwrap_or_default();
+        let lang = Lang::initial(
+            Lang::of_market(self.programme.region()),
+            from.language.as_deref(),
+            self.bot_lang,
+        );
+        self.ask_phone(lang, &from.name())
+    }
+
     fn ask_phone(&self, lang: Lang, name: &str) -> Reply {
         Reply::new(self.text(
             lang,
