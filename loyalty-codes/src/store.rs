@@ -160,7 +160,8 @@ pub trait CodeStore: Send + Sync + std::fmt::Debug {
     /// Records a send for the budgets.
     async fn record_send(&self, event: SendEvent) -> Result<(), StoreError>;
 
-    /// Counts the events matching `query` at or after `since`.
+    /// Counts the events matching `query` strictly after `since` (a sliding window: an event
+    /// exactly one window old no longer counts).
     async fn send_stats(
         &self,
         query: &SendQuery,
@@ -259,7 +260,7 @@ impl CodeStore for MemoryStore {
         for e in inner
             .events
             .iter()
-            .filter(|e| e.at >= since && query.matches(e))
+            .filter(|e| e.at > since && query.matches(e))
         {
             stats.count += 1;
             stats.oldest = Some(stats.oldest.map_or(e.at, |o| o.min(e.at)));
