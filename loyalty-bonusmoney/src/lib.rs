@@ -6,7 +6,7 @@
 //!
 //! - [`BonusMoneyClient`]: all 18 operations, typed requests and responses
 //!   ([`models`], [`requests`]), `BM-API-KEY` on every call and the customer's `TOKEN` on card
-//!   calls, both kept as [`secrecy::SecretString`]s.
+//!   calls, both kept as `secrecy::SecretString`s.
 //! - [`auth`]: the verification flow as a typed state machine (captcha, SMS, call-pass, no
 //!   verification, sign-up).
 //! - [`LoyaltyProvider`](loyalty_core::LoyaltyProvider) for the client, so a bot can talk to it

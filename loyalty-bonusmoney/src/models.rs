@@ -2,7 +2,7 @@
 //!
 //! Field names follow the wire exactly (explicit `rename`s). Fields the seed marks required and
 //! shows in every example are plain values; everything else is an `Option`, lists default to
-//! empty. Points and money are [`Decimal`]s, times [`NaiveDateTime`]s (the vendor sends local
+//! empty. Points and money are `Decimal`s, times [`NaiveDateTime`]s (the vendor sends local
 //! times without a zone, as `2024-01-23 14:01:09.0` or `2024-03-08 12:58:17.000001`).
 //!
 //! Where the seed contradicts itself, both spellings decode (see the crate README, "Wire format
@@ -335,7 +335,7 @@ pub struct Customer {
     pub qr_code: Option<String>,
 }
 
-/// A [`SecretString`] newtype that compares equal by content (for `PartialEq` on models) and
+/// A `SecretString` newtype that compares equal by content (for `PartialEq` on models) and
 /// never shows it in `Debug`.
 #[derive(Clone)]
 pub struct SecretStringEq(pub SecretString);

@@ -1,7 +1,7 @@
 //! Phone numbers: parsed once from what people type or share, stored as E.164, formatted per
 //! provider.
 //!
-//! Parsing and country metadata come from [`phonenumber`], a port of Google's libphonenumber: it
+//! Parsing and country metadata come from `phonenumber`, a port of Google's libphonenumber: it
 //! knows every country's calling code, trunk prefix (`0` in Ukraine, `8` in Russia) and possible
 //! national lengths, which hand-written rules get wrong at the edges.
 //!

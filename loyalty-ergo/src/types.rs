@@ -3,7 +3,7 @@
 //! or numbers, empty strings for absent dates).
 //!
 //! Responses are `#[non_exhaustive]`, decode leniently (unknown keys are ignored, missing
-//! optional keys are `None` or empty) and keep money and points as exact [`Decimal`]s.
+//! optional keys are `None` or empty) and keep money and points as exact `Decimal`s.
 
 use std::fmt;
 

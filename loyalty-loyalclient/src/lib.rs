@@ -6,7 +6,7 @@
 //!
 //! - [`LoyalClient`]: the five calls ([`LoyalClient::find_client`], [`LoyalClient::recalc`],
 //!   [`LoyalClient::hold`], [`LoyalClient::release`], [`LoyalClient::retail`]), every one a
-//!   `POST` with a JSON body and the `apikey` header (a [`secrecy::SecretString`]).
+//!   `POST` with a JSON body and the `apikey` header (a `secrecy::SecretString`).
 //! - Errors: HTTP 422 with `{field: message}` (top-level or nested under `errors`) become
 //!   [`loyalty_core::LoyaltyError::InvalidInput`] with every pair, "client not found" becomes
 //!   [`loyalty_core::LoyaltyError::NotFound`] (see [`error`]).

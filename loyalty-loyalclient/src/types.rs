@@ -2,7 +2,7 @@
 //!
 //! Responses are lenient: numbers may arrive as strings, the phone as a number or a string,
 //! absent fields are `None`, unknown fields are ignored and unknown loyalty types are kept as
-//! [`LoyaltyType::Unknown`]. Amounts, percents and points are exact [`Decimal`]s.
+//! [`LoyaltyType::Unknown`]. Amounts, percents and points are exact `Decimal`s.
 
 use std::fmt;
 

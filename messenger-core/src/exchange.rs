@@ -121,7 +121,7 @@ pub enum RawMethod {
 }
 
 impl RawMethod {
-    /// The method as an [`http::Method`].
+    /// The method as an `http::Method`.
     pub fn as_http(&self) -> http::Method {
         match self {
             Self::Get => http::Method::GET,

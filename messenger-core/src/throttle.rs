@@ -1,6 +1,6 @@
 //! Rate limiting shared by every adapter: [`Throttled`] wraps any [`Messenger`] with a global limit
 //! and a per-chat limit (the platform's documented values by default, configurable), backed by
-//! [`governor`]'s GCRA limiters running on tokio's clock ([`TokioClock`], so tests can use paused
+//! `governor`'s GCRA limiters running on tokio's clock ([`TokioClock`], so tests can use paused
 //! time). A platform answer "too many requests" with [`crate::RateLimitScope::Bot`] pauses the
 //! whole sender for the time the platform asked (or an exponential backoff when it names none);
 //! one with [`crate::RateLimitScope::Chat`] delays only that send. Then the same message is sent
@@ -29,7 +29,7 @@ use crate::model::{
     CallbackRef, ChatRef, ChatType, FileRef, MessageRef, MessengerKind, PlatformId, Update,
 };
 
-/// A [`governor`] clock over [`tokio::time::Instant`], so limiters follow tokio's (possibly
+/// A `governor` clock over `tokio::time::Instant`, so limiters follow tokio's (possibly
 /// paused) time. Instants are durations since the clock was made.
 #[derive(Debug, Clone, Copy)]
 pub struct TokioClock {

@@ -7,7 +7,7 @@
 //! file.
 //!
 //! - Base URL `https://platform-api2.max.ru` by default, configurable; the token goes in
-//!   `Authorization: <token>` (no `Bearer`), is a [`SecretString`] and never shows in `Debug`,
+//!   `Authorization: <token>` (no `Bearer`), is a `SecretString` and never shows in `Debug`,
 //!   errors or logs.
 //! - Extra root certificates (PEM) can be trusted on top of the system's
 //!   ([`MaxBotBuilder::root_certificates_pem`]), for the Russian national root CA MAX asks

@@ -14,7 +14,7 @@
 //!   `Conflict`, 5xx → `Server`.
 //! - Webhook requests are authenticated by `X-Telegram-Bot-Api-Secret-Token`, compared in constant
 //!   time; unknown updates become [`messenger_core::UpdateKind::Other`].
-//! - The token is a [`SecretString`]. It is part of every URL path, so URLs are never logged and
+//! - The token is a `SecretString`. It is part of every URL path, so URLs are never logged and
 //!   are stripped from transport errors.
 //!
 //! Wrap the bot in [`messenger_core::Throttled`] for Telegram's rate limits (30 msg/s overall,
