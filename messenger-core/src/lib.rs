@@ -74,7 +74,7 @@ pub use model::{
     PlatformId, SharedContact, Update, UpdateKind, UserInfo, from_unix_millis, from_unix_seconds,
 };
 pub use polling::PollOptions;
-pub use text::{LengthUnit, MarkupError, RichText, Span, Style, escape_html};
+pub use text::{LengthUnit, MarkupError, RichText, Span, Style, TextRendering, escape_html};
 pub use throttle::{ThrottleConfig, Throttled, TokioClock};
 pub use traced::Traced;
 pub use webhook::{

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::keyboard::{Button, Keyboard};
 use crate::message::{Image, OutgoingMessage};
-use crate::text::LengthUnit;
+use crate::text::{LengthUnit, TextRendering};
 
 /// A rate: `count` messages per `per`, with bursts of at most `burst` (1 = strictly paced).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -75,6 +75,9 @@ pub struct Limits {
     pub caption_max: usize,
     /// How text length is counted.
     pub text_unit: LengthUnit,
+    /// Which form of the text the limit applies to (Telegram: the visible text; Viber: the plain
+    /// rendering; MAX: the HTML in `text`).
+    pub text_rendering: TextRendering,
     /// The longest callback data.
     pub callback_data_max: usize,
     /// How callback data is counted.
@@ -121,6 +124,7 @@ impl Limits {
             text_max: 4096,
             caption_max: 1024,
             text_unit: LengthUnit::Utf16,
+            text_rendering: TextRendering::Visible,
             callback_data_max: 64,
             callback_data_unit: LengthUnit::Bytes,
             buttons_max: 100,
@@ -145,6 +149,7 @@ impl Limits {
             text_max: 7000,
             caption_max: 512,
             text_unit: LengthUnit::Chars,
+            text_rendering: TextRendering::Plain,
             callback_data_max: 1000,
             callback_data_unit: LengthUnit::Chars,
             buttons_max: 24,
@@ -160,7 +165,8 @@ impl Limits {
         }
     }
 
-    /// MAX: text 4000 characters (a picture's text is the message text), callback payload 1024
+    /// MAX: text 4000 characters counted on the HTML sent in `text` (a picture's text is the
+    /// message text), callback payload 1024
     /// characters, 210 buttons, 30 rows, 7 per row (3 for URL and share-phone buttons), 30
     /// requests/s per bot, 1 msg/s per chat
     /// (courtesy, not published).
@@ -169,6 +175,7 @@ impl Limits {
             text_max: 4000,
             caption_max: 4000,
             text_unit: LengthUnit::Chars,
+            text_rendering: TextRendering::Html,
             callback_data_max: 1024,
             callback_data_unit: LengthUnit::Chars,
             buttons_max: 210,
@@ -191,6 +198,7 @@ impl Limits {
             text_max: 65_536,
             caption_max: 65_536,
             text_unit: LengthUnit::Chars,
+            text_rendering: TextRendering::Visible,
             callback_data_max: 1024,
             callback_data_unit: LengthUnit::Chars,
             buttons_max: 100,
@@ -317,7 +325,9 @@ impl OutgoingMessage {
             return Err(ValidationError::Empty);
         }
         let max = limits.text_limit_for(self);
-        let len = self.text.len_in(limits.text_unit);
+        let len = self
+            .text
+            .rendered_len(limits.text_rendering, limits.text_unit);
         if len > max {
             return Err(ValidationError::TextTooLong {
                 len,

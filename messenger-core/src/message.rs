@@ -123,20 +123,22 @@ impl OutgoingMessage {
     }
 
     /// The documented strategy for long texts: splits this message into messages that each fit
-    /// `limits`. The text is cut at paragraph boundaries first (see [`RichText::split`]); the
+    /// `limits`, measured as the platform measures ([`Limits::text_rendering`]). The text is cut at
+    /// paragraph boundaries first (see [`RichText::split_rendered`]); the
     /// picture goes with the first part (alone, without caption, when the first paragraph does not
     /// fit the caption limit), the keyboard with the last. A message that fits comes back as is.
     pub fn split(&self, limits: &Limits) -> Vec<OutgoingMessage> {
+        let (unit, rendering) = (limits.text_unit, limits.text_rendering);
         let max = limits.text_limit_for(self);
-        if self.text.len_in(limits.text_unit) <= max {
+        if self.text.rendered_len(rendering, unit) <= max {
             return vec![self.clone()];
         }
         let mut parts: Vec<OutgoingMessage> = Vec::new();
-        let mut text_parts = self.text.split(limits.text_max, limits.text_unit);
+        let mut text_parts = self.text.split_rendered(limits.text_max, unit, rendering);
         if let Some(image) = &self.image {
             let first_fits = text_parts
                 .first()
-                .is_some_and(|t| t.len_in(limits.text_unit) <= limits.caption_max);
+                .is_some_and(|t| t.rendered_len(rendering, unit) <= limits.caption_max);
             let caption = if first_fits {
                 text_parts.remove(0)
             } else {

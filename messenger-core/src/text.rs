@@ -30,6 +30,22 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Which form of a [`RichText`] a platform's length limit applies to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum TextRendering {
+    /// The visible text only: the markup travels as entities that do not count (Telegram: "1-4096
+    /// characters after entities parsing"). Measured on [`RichText::plain_text`].
+    #[default]
+    Visible,
+    /// The plain rendering, links as `label (url)` ([`RichText::to_plain`]; Viber).
+    Plain,
+    /// The HTML rendering the API receives in its `text` field, tags and entities included
+    /// ([`RichText::to_html`]; MAX).
+    Html,
+}
+
 /// How a platform counts the length of a text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -298,6 +314,43 @@ impl RichText {
         out
     }
 
+    /// The length of the form `rendering` names, in `unit`: what a platform with that
+    /// [`TextRendering`] checks against its limit.
+    pub fn rendered_len(&self, rendering: TextRendering, unit: LengthUnit) -> usize {
+        match rendering {
+            TextRendering::Visible => self.len_in(unit),
+            TextRendering::Plain => unit.len(&self.to_plain()),
+            TextRendering::Html => unit.len(&self.to_html()),
+        }
+    }
+
+    /// [`RichText::split`] measured on the form the platform receives: every part's
+    /// [`RichText::rendered_len`] is at most `max`. A part whose markup makes it too long is
+    /// split again with a smaller budget; a single character that cannot fit with its style (a
+    /// link whose URL alone is longer than `max`) loses the style. Only a `max` below the
+    /// longest escape of one character (`&quot;`, 6 units) can leave a part over the limit.
+    pub fn split_rendered(
+        &self,
+        max: usize,
+        unit: LengthUnit,
+        rendering: TextRendering,
+    ) -> Vec<RichText> {
+        let mut out = Vec::new();
+        for part in self.split(max, unit) {
+            fit_rendered(part, max.max(1), unit, rendering, &mut out);
+        }
+        out
+    }
+
+    /// The same text with every style dropped.
+    pub fn unstyled(&self) -> RichText {
+        let mut t = RichText::new();
+        for s in &self.spans {
+            t.push(s.text.clone(), Style::default());
+        }
+        t
+    }
+
     /// Splits the text into parts of at most `max` units each (see the module docs for where it
     /// cuts). Whitespace at the cuts is dropped. A text that fits comes back as one part; an empty
     /// text as no parts.
@@ -366,6 +419,41 @@ impl RichText {
             t.push(s, self.spans[span].style.clone());
         }
         t
+    }
+}
+
+/// Pushes `part` to `out` when its rendering fits `max`, else splits it with a budget strictly
+/// smaller than its visible length and fits each piece.
+fn fit_rendered(
+    part: RichText,
+    max: usize,
+    unit: LengthUnit,
+    rendering: TextRendering,
+    out: &mut Vec<RichText>,
+) {
+    let len = part.rendered_len(rendering, unit);
+    if len <= max {
+        out.push(part);
+        return;
+    }
+    let visible = part.len_in(unit);
+    let chars = part
+        .spans
+        .iter()
+        .map(|s| s.text.chars().count())
+        .sum::<usize>();
+    if chars <= 1 {
+        // One character and its markup do not fit: keep the character, drop the markup.
+        out.push(part.unstyled());
+        return;
+    }
+    // Scale the budget by how much the markup adds, and always shrink it.
+    let scaled = visible.saturating_mul(max) / len.max(1);
+    let budget = scaled.clamp(1, visible.saturating_sub(1).max(1));
+    // `budget` is below the part's visible length, so every piece has fewer characters than
+    // `part`: the recursion ends (at one character at the latest).
+    for p in part.split(budget, unit) {
+        fit_rendered(p, max, unit, rendering, out);
     }
 }
 

@@ -699,8 +699,18 @@ async fn read_capped(
     Ok(buf.freeze())
 }
 
+/// Whether a MAX error code is about the recipient: one of its dot-separated words is `user`,
+/// `chat`, `dialog` or `member` (`chat.denied`, `chat.not.found`, `user.not.found`,
+/// `dialog.suspended`).
+fn names_recipient(code: &str) -> bool {
+    code.split(['.', '_', '-'])
+        .any(|w| matches!(w, "user" | "chat" | "dialog" | "member"))
+}
+
 /// Maps a non-2xx answer (`{code, message}` or anything else) to a [`MessengerError`], keeping
-/// the HTTP status and MAX's code string.
+/// the HTTP status and MAX's code string. 403 → `Blocked` and 404 → `ChatNotFound` only for a
+/// JSON error whose code names a user or chat (see `names_recipient`); any other 403/404
+/// (an HTML page, no body, `not.found` for a path) → `InvalidRequest`.
 pub(crate) fn map_error(status: u16, body: &[u8]) -> MessengerError {
     let parsed: Option<ApiError> = serde_json::from_slice(body).ok();
     let (code, description) = match parsed {
@@ -714,9 +724,14 @@ pub(crate) fn map_error(status: u16, body: &[u8]) -> MessengerError {
         None => (None, messenger_core::snippet(body)),
     };
     let not_ready = code.as_deref() == Some(ATTACHMENT_NOT_READY);
+    let about_recipient = code.as_deref().is_some_and(names_recipient);
     let detail = ApiDetail::new(Some(status), code, description);
     match status {
         _ if not_ready => MessengerError::Server { detail },
+        // "Gone" only when MAX itself says the user or chat is: its JSON error with a user/chat
+        // code. A proxy's HTML page, a bare 404 from a wrong base URL or a code about something
+        // else must never deactivate the audience.
+        403 | 404 if !about_recipient => MessengerError::InvalidRequest { detail },
         // MAX documents one limit, 30 requests a second per bot: the whole bot waits.
         429 => MessengerError::RateLimited {
             scope: RateLimitScope::Bot,
@@ -757,9 +772,10 @@ mod tests {
             map_error(403, br#"{"code":"chat.denied","message":"stopped"}"#).is_recipient_gone()
         );
         assert!(matches!(
-            map_error(404, br#"{"code":"not.found","message":"x"}"#),
+            map_error(404, br#"{"code":"chat.not.found","message":"x"}"#),
             MessengerError::ChatNotFound { .. }
         ));
+        assert!(!map_error(404, br#"{"code":"not.found","message":"x"}"#).is_recipient_gone());
         let e = map_error(502, b"<html>Bad Gateway</html>");
         assert!(matches!(&e, MessengerError::Server { detail }
             if detail.status == Some(502) && detail.description.contains("Bad Gateway")));
