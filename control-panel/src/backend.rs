@@ -1,0 +1,298 @@
+//! What the panel asks of the bot that hosts it: [`PanelBackend`] and its data types.
+//!
+//! The panel never reads the bot's tables itself. The host (the example bot, or any service that
+//! embeds the panel) implements [`PanelBackend`] over its own storage, so the panel depends on no
+//! loyalty crate and no bot code. Every call names the bot it is about; the panel has already
+//! checked that the signed-in account may see that bot.
+
+use std::collections::BTreeMap;
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use serde::{Deserialize, Serialize};
+
+/// Languages of bot texts and of the panel's own interface.
+pub const TEXT_LANGUAGES: [&str; 3] = ["uk", "ru", "en"];
+
+/// One bot: a loyalty programme with its messenger connections (e.g. ERGO on Telegram and Viber).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct BotInfo {
+    /// Stable identifier used in URLs and in operator assignments (`[a-z0-9_-]`, e.g. `ergo`).
+    pub id: String,
+    /// Human-readable name (e.g. `ERGO CLUB`).
+    pub name: String,
+    /// The loyalty programme behind it (e.g. `ergo`).
+    pub programme: String,
+    /// The messengers it is connected to (`telegram`, `viber`, `max`, `console`, …).
+    pub messengers: Vec<String>,
+}
+
+/// Subscriber figures of one messenger of a bot at the time of the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SubscriberTotals {
+    /// Every user who ever wrote to the bot on this messenger.
+    pub total: u64,
+    /// Users the bot can still reach.
+    pub active: u64,
+    /// Users who blocked the bot or unsubscribed.
+    pub blocked: u64,
+}
+
+/// The figures of one messenger of a bot on one day (UTC).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct DailyFigures {
+    /// The messenger (`telegram`, `viber`, …).
+    pub messenger: String,
+    /// The day.
+    pub day: NaiveDate,
+    /// Users whose first contact was on that day.
+    pub new_subscribers: u64,
+    /// Messages users sent to the bot that day.
+    pub messages_in: u64,
+    /// Messages the bot sent that day.
+    pub messages_out: u64,
+}
+
+/// Raw statistics of one bot, as the backend gives them; the panel groups them by week or month.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct RawStats {
+    /// Current totals per messenger.
+    pub totals: BTreeMap<String, SubscriberTotals>,
+    /// Daily figures within the asked period; days with nothing may be left out.
+    pub days: Vec<DailyFigures>,
+}
+
+/// How the users list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum UserSort {
+    /// By phone number (users without one last).
+    Phone,
+    /// By name.
+    Name,
+    /// By the first contact with the bot.
+    FirstContact,
+    /// By the last activity (the default: most recent first).
+    #[default]
+    LastActivity,
+}
+
+impl UserSort {
+    /// The wire name (`phone`, `name`, `first_contact`, `last_activity`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Phone => "phone",
+            Self::Name => "name",
+            Self::FirstContact => "first_contact",
+            Self::LastActivity => "last_activity",
+        }
+    }
+
+    /// Parses a wire name; anything unknown is `None`.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "phone" => Self::Phone,
+            "name" => Self::Name,
+            "first_contact" => Self::FirstContact,
+            "last_activity" => Self::LastActivity,
+            _ => return None,
+        })
+    }
+}
+
+/// A page of the users list to fetch.
+///
+/// Offset paging with a bounded `limit`: the backend runs one `ORDER BY … LIMIT … OFFSET …`
+/// query and one `COUNT(*)`, never loading the whole table (100 000 users are fine).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UsersQuery {
+    /// Part of a phone number (digits compared) or of a name, case-insensitive; empty = everyone.
+    pub search: Option<String>,
+    /// The order.
+    pub sort: UserSort,
+    /// Descending instead of ascending.
+    pub descending: bool,
+    /// Rows to skip.
+    pub offset: u64,
+    /// Rows to return (the panel caps it at [`crate::MAX_PAGE_SIZE`]).
+    pub limit: u32,
+}
+
+/// Identifies one user of one bot: the messenger and the user's id there.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UserKey {
+    /// The messenger (`telegram`, `viber`, …).
+    pub messenger: String,
+    /// The user's (chat) id on that messenger.
+    pub user_id: String,
+}
+
+/// One row of the users list.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UserSummary {
+    /// Who it is.
+    pub key: UserKey,
+    /// The phone the user authorized with, if any (E.164 or as stored).
+    pub phone: Option<String>,
+    /// The name from the messenger profile.
+    pub name: Option<String>,
+    /// The user's language (`uk`, `ru`, …).
+    pub language: Option<String>,
+    /// First contact with the bot.
+    pub first_contact: DateTime<Utc>,
+    /// Last message or button press.
+    pub last_activity: DateTime<Utc>,
+    /// `false` once the user blocked the bot.
+    pub active: bool,
+}
+
+/// One page of users.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UsersPage {
+    /// The rows, in the asked order.
+    pub users: Vec<UserSummary>,
+    /// How many users match the search in total.
+    pub total: u64,
+}
+
+/// Direction of a logged message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// From the user to the bot.
+    In,
+    /// From the bot to the user.
+    Out,
+}
+
+/// One message of a user's recent history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct MessageEntry {
+    /// When.
+    pub at: DateTime<Utc>,
+    /// Which way.
+    pub direction: Direction,
+    /// What (text, or a short description such as `[photo]`).
+    pub text: String,
+}
+
+/// Everything the panel shows about one user.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UserProfile {
+    /// The list row (messenger, id, phone, name, language, dates, active).
+    pub summary: UserSummary,
+    /// The messenger user name (`@login`), if any.
+    pub username: Option<String>,
+    /// Every phone the user authorized with.
+    pub phones: Vec<String>,
+    /// Programme data the loyalty provider gives (balance, level, …), in display order.
+    pub programme: Vec<(String, String)>,
+    /// Segment attributes (for broadcasts to segments).
+    pub segment: Vec<(String, String)>,
+    /// The most recent messages, newest first.
+    pub recent_messages: Vec<MessageEntry>,
+}
+
+/// One editable bot text.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct TextEntry {
+    /// The key (e.g. `welcome`).
+    pub key: String,
+    /// What the text is for, shown to the editor.
+    pub description: String,
+    /// Built-in text per language (`uk`, `ru`, `en`).
+    pub defaults: BTreeMap<String, String>,
+    /// Current overrides per language (absent = the default is used).
+    pub overrides: BTreeMap<String, String>,
+    /// Placeholders the text must keep, without braces (e.g. `name` for `{name}`).
+    pub placeholders: Vec<String>,
+    /// The longest text (in characters) the bot's messengers accept for it.
+    pub max_len: usize,
+}
+
+/// An error of the host's backend.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BackendError {
+    /// The bot, user or text does not exist.
+    #[error("not found: {0}")]
+    NotFound(String),
+    /// The backend refused the value.
+    #[error("invalid: {0}")]
+    Invalid(String),
+    /// Anything else (storage down, …); the message is logged, not shown to users.
+    #[error("backend failure: {0}")]
+    Failed(String),
+}
+
+/// The bot side of the panel, implemented by the host.
+///
+/// Every method gets the bot id; the panel calls it only for bots the account may see.
+/// Implementations must be cheap to call concurrently (`Send + Sync`, usually over a pool).
+#[async_trait]
+pub trait PanelBackend: Send + Sync + 'static {
+    /// Every bot this host runs.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be listed.
+    async fn bots(&self) -> Result<Vec<BotInfo>, BackendError>;
+
+    /// Subscriber totals now, and daily figures for `from..=to` (UTC days).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown bot; [`BackendError::Failed`] otherwise.
+    async fn stats(
+        &self,
+        bot: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RawStats, BackendError>;
+
+    /// One page of the bot's users.
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown bot; [`BackendError::Failed`] otherwise.
+    async fn users(&self, bot: &str, query: &UsersQuery) -> Result<UsersPage, BackendError>;
+
+    /// One user's profile; `Ok(None)` when there is no such user.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn user(&self, bot: &str, key: &UserKey) -> Result<Option<UserProfile>, BackendError>;
+
+    /// The bot's editable texts, in display order.
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown bot; [`BackendError::Failed`] otherwise.
+    async fn texts(&self, bot: &str) -> Result<Vec<TextEntry>, BackendError>;
+
+    /// Overrides one text in one language; the running bot uses it from its next message on.
+    /// The panel has already checked placeholders and length against [`TextEntry`].
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown key; [`BackendError::Invalid`] when refused.
+    async fn set_text(
+        &self,
+        bot: &str,
+        key: &str,
+        language: &str,
+        value: &str,
+    ) -> Result<(), BackendError>;
+
+    /// Drops the override of one text in one language (back to the default).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown key.
+    async fn reset_text(&self, bot: &str, key: &str, language: &str) -> Result<(), BackendError>;
+}

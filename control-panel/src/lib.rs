@@ -1,0 +1,46 @@
+//! # control-panel
+//!
+//! The web panel for the people who run loyalty bots (seed 004's administrators and operators):
+//! statistics per bot and messenger with charts and an Excel export, the users list and profiles,
+//! the bots' editable texts, accounts with roles, API tokens and an audit log.
+//!
+//! - HTML rendered on the server with [maud] (templates checked at compile time), one small
+//!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian
+//!   and English.
+//! - Every page's data is also JSON under `/api/v1/…`: the same handler, the same permissions,
+//!   authenticated by an API token (`Authorization: Bearer cp_…`) an administrator issues.
+//! - The panel knows nothing about the bot: the host implements [`PanelBackend`]. Its own data
+//!   (accounts, sessions, tokens, audit) lives in `panel_*` tables of the same database
+//!   ([`PanelStore`], SQLite or PostgreSQL through sqlx).
+//!
+//! ## Quick start
+//! ```no_run
+//! use std::sync::Arc;
+//! use control_panel::{Panel, PanelConfig, PanelStore, PanelBackend};
+//! # async fn run(backend: Arc<dyn PanelBackend>) -> Result<(), Box<dyn std::error::Error>> {
+//! let store = PanelStore::connect("sqlite:bot.db").await?;
+//! let password = secrecy::SecretString::from("a long password".to_owned());
+//! store.bootstrap_admin("admin", &password, chrono::Utc::now()).await?;
+//! let panel = Panel::new(store, backend, PanelConfig::default());
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8090").await?;
+//! panel.serve(listener).await?;
+//! # Ok(()) }
+//! ```
+#![deny(missing_docs)]
+
+pub mod backend;
+pub mod demo;
+pub mod i18n;
+pub mod stats;
+pub mod store;
+pub mod web;
+
+pub use backend::{
+    BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, RawStats,
+    SubscriberTotals, TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary,
+    UsersPage, UsersQuery,
+};
+pub use i18n::Lang;
+pub use stats::{Granularity, StatsReport};
+pub use store::{Account, ApiTokenInfo, AuditEntry, PanelStore, Role, StoreError};
+pub use web::{Clock, MAX_PAGE_SIZE, Panel, PanelConfig, placeholders_in, validate_text};
