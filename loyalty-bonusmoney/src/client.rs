@@ -30,13 +30,27 @@ pub const API_KEY_HEADER: &str = "BM-API-KEY";
 /// The header carrying the customer's `bmtoken`.
 pub const TOKEN_HEADER: &str = "TOKEN";
 
-/// One BMCard operation: its name, path, retry class and whether it needs the customer token.
+/// One BMCard operation: its name, path, retry class, whether it needs the customer token and
+/// whether its answer carries a token (`bmtoken`, `signUpToken`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Op {
     pub(crate) name: &'static str,
     pub(crate) path: &'static str,
     pub(crate) idempotency: Idempotency,
     pub(crate) card: bool,
+    /// The answer may carry a token: its errors keep no body (see
+    /// [`loyalty_core::http::Response::sensitive`]).
+    pub(crate) sensitive: bool,
+}
+
+impl Op {
+    /// The same operation, its answers marked as carrying a token.
+    const fn sensitive(self) -> Self {
+        Self {
+            sensitive: true,
+            ..self
+        }
+    }
 }
 
 const fn auth(name: &'static str, path: &'static str, idempotency: Idempotency) -> Op {
@@ -45,6 +59,7 @@ const fn auth(name: &'static str, path: &'static str, idempotency: Idempotency) 
         path,
         idempotency,
         card: false,
+        sensitive: false,
     }
 }
 
@@ -54,6 +69,7 @@ const fn card(name: &'static str, path: &'static str, idempotency: Idempotency) 
         path,
         idempotency,
         card: true,
+        sensitive: false,
     }
 }
 
@@ -61,25 +77,30 @@ use Idempotency::{Idempotent, StateChanging};
 
 /// `getOptions` sends an SMS or starts a call-pass: never repeated.
 pub(crate) const GET_OPTIONS: Op = auth("getOptions", "mobileapp/auth/getOptions", StateChanging);
-pub(crate) const VERIFY_BY_SMS: Op = auth("verifyBySms", "mobileapp/auth/verifyBySms", Idempotent);
+// The answers of the verification calls, sign-up and everything that holds a `Customer` carry
+// the `bmtoken` or the `signUpToken`: they are sensitive.
+pub(crate) const VERIFY_BY_SMS: Op =
+    auth("verifyBySms", "mobileapp/auth/verifyBySms", Idempotent).sensitive();
 pub(crate) const VERIFY_BY_CALL: Op =
-    auth("verifyByCall", "mobileapp/auth/verifyByCall", Idempotent);
+    auth("verifyByCall", "mobileapp/auth/verifyByCall", Idempotent).sensitive();
 pub(crate) const LOG_IN_WITHOUT_VERIFICATION: Op = auth(
     "logInWithoutVerification",
     "mobileapp/auth/logInWithoutVerification",
     Idempotent,
-);
-pub(crate) const SIGN_UP: Op = auth("signUp", "mobileapp/auth/signUp", StateChanging);
+)
+.sensitive();
+pub(crate) const SIGN_UP: Op = auth("signUp", "mobileapp/auth/signUp", StateChanging).sensitive();
 pub(crate) const GET_DASHBOARD: Op =
-    card("getDashboard", "mobileapp/card_v2/getDashboard", Idempotent);
+    card("getDashboard", "mobileapp/card_v2/getDashboard", Idempotent).sensitive();
 pub(crate) const GET_ABOUT: Op = card("getAbout", "mobileapp/card_v2/getAbout", Idempotent);
 pub(crate) const GET_CUSTOMER: Op =
-    card("getCustomer", "mobileapp/card_v2/getCustomer", Idempotent);
+    card("getCustomer", "mobileapp/card_v2/getCustomer", Idempotent).sensitive();
 pub(crate) const UPDATE_CUSTOMER: Op = card(
     "updateCustomer",
     "mobileapp/card_v2/updateCustomer",
     StateChanging,
-);
+)
+.sensitive();
 pub(crate) const GET_LEVELS: Op = card("getLevels", "mobileapp/card_v2/getLevels", Idempotent);
 pub(crate) const GET_MARKS_HISTORY: Op = card(
     "getMarksHistory",
@@ -249,11 +270,7 @@ impl BonusMoneyClient {
                 b
             })
             .await?;
-        if resp.status.is_success() {
-            Ok(resp)
-        } else {
-            Err(map_error(op, &resp))
-        }
+        check(op, resp)
     }
 
     async fn call<T: DeserializeOwned>(
@@ -559,6 +576,16 @@ impl BonusMoneyClient {
 fn encode(body: &(impl Serialize + ?Sized)) -> Result<Vec<u8>, LoyaltyError> {
     serde_json::to_vec(body)
         .map_err(|e| LoyaltyError::Config(format!("cannot encode the request body: {e}")))
+}
+
+/// Marks the answer of a sensitive `op`, and maps a non-2xx answer to its error.
+pub(crate) fn check(op: Op, resp: Response) -> Result<Response, LoyaltyError> {
+    let resp = if op.sensitive { resp.sensitive() } else { resp };
+    if resp.status.is_success() {
+        Ok(resp)
+    } else {
+        Err(map_error(op, &resp))
+    }
 }
 
 /// Keys under which a list may be wrapped (none documented: ASSUMED).

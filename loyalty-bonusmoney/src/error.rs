@@ -5,7 +5,7 @@
 //! `detail`, `msg`), a code (`code`, `errorCode`) and field errors (`errors` as an object
 //! `{field: message}` or a list of `{field, message}`), and otherwise kept as a bounded snippet.
 
-use loyalty_core::http::{Response, SNIPPET_LIMIT, snippet};
+use loyalty_core::http::{Response, SNIPPET_LIMIT};
 use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
 use serde_json::Value;
 
@@ -105,7 +105,7 @@ pub(crate) fn map_error(op: Op, resp: &Response) -> LoyaltyError {
     }
     let body = read_body(&resp.body);
     let mut detail =
-        ProviderDetail::message(body.message.clone().unwrap_or_else(|| snippet(&resp.body)))
+        ProviderDetail::message(body.message.clone().unwrap_or_else(|| resp.snippet()))
             .with_status(status);
     detail.code = body.code.clone();
     let verify = op == VERIFY_BY_SMS || op == VERIFY_BY_CALL;

@@ -42,6 +42,8 @@ mod wire;
 
 pub mod auth;
 mod client;
+#[cfg(test)]
+mod decode_props;
 mod error;
 pub mod models;
 pub mod provider;

@@ -135,7 +135,15 @@ async fn rate_limit_keeps_retry_after() {
 #[tokio::test]
 async fn html_500_is_a_server_error_with_a_bounded_snippet() {
     let html = format!("<html><body>{}</body></html>", "Ошибка ".repeat(300));
-    let err = card_error(500, &html).await;
+    // getLevels: the answers that may carry a token (getCustomer, …) keep no snippet at all.
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/mobileapp/card_v2/getLevels"))
+        .respond_with(ResponseTemplate::new(500).set_body_string(&html))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let err = client(&server).get_levels(&token()).await.unwrap_err();
     let LoyaltyError::Server { detail } = &err else {
         panic!("{err:?}")
     };
@@ -300,4 +308,14 @@ fn the_default_base_url_is_the_seeds() {
     let c = BonusMoneyClient::builder(KEY).build().unwrap();
     assert_eq!(c.base_url(), "https://bm-app.com/");
     assert_eq!(loyalty_bonusmoney::DEFAULT_BASE_URL, "https://bm-app.com/");
+}
+
+#[tokio::test]
+async fn html_500_of_a_token_bearing_call_keeps_no_snippet() {
+    let err = card_error(500, "<html><body>bmtoken=abc</body></html>").await;
+    let LoyaltyError::Server { detail } = &err else {
+        panic!("{err:?}")
+    };
+    assert_eq!(detail.status, Some(500));
+    assert_eq!(detail.message, loyalty_core::http::REDACTED_SNIPPET);
 }
