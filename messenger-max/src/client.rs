@@ -395,7 +395,8 @@ impl MaxBot {
     ///
     /// # Errors
     /// The mapping of [`crate`]: 401 → [`MessengerError::Unauthorized`], 403 →
-    /// [`MessengerError::Blocked`], 404 → [`MessengerError::ChatNotFound`], 429 →
+    /// [`MessengerError::Blocked`], 404 → [`MessengerError::ChatNotFound`] (both only for MAX's
+    /// JSON error with a user/chat code; any other 403/404 → `InvalidRequest`), 429 →
     /// [`MessengerError::RateLimited`], 5xx and `attachment.not.ready` →
     /// [`MessengerError::Server`], other codes → [`MessengerError::InvalidRequest`];
     /// [`MessengerError::Transport`] and [`MessengerError::Decode`].
@@ -526,6 +527,42 @@ impl MaxBot {
             )
             .await?;
         Self::checked("delete_message", r)
+    }
+
+    /// `POST /chats/{chat_id}/actions` with `{"action": …}` (`typing_on`, `sending_photo`,
+    /// `sending_file`, `mark_seen`, …): shows the bot's activity in the chat. `chat_id` is the
+    /// chat's own id (a dialog's `recipient.chat_id`, not the user id).
+    ///
+    /// # Errors
+    /// As [`MaxBot::subscribe`].
+    pub async fn send_action(&self, chat_id: i64, action: &str) -> Result<(), MessengerError> {
+        let body = serde_json::to_vec(&serde_json::json!({ "action": action }))
+            .map_err(|e| MessengerError::Config(format!("cannot encode the action: {e}")))?;
+        let r = self
+            .call(
+                "send_action",
+                Method::POST,
+                &format!("/chats/{chat_id}/actions"),
+                &[],
+                Body::Json(body),
+                self.timeout,
+            )
+            .await?;
+        Self::checked("send_action", r)
+    }
+
+    /// Any call: `method path?query` with an optional JSON body, answered with any JSON. For
+    /// [`messenger_core::Messenger::send_raw`].
+    pub(crate) async fn call_raw(
+        &self,
+        method: Method,
+        path: &str,
+        query: &[(&str, String)],
+        body: Option<Vec<u8>>,
+    ) -> Result<serde_json::Value, MessengerError> {
+        let body = body.map_or(Body::None, Body::Json);
+        self.call("raw", method, path, query, body, self.timeout)
+            .await
     }
 
     /// `POST /answers?callback_id=`: a toast and/or a replacement for the message.

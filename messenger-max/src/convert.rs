@@ -2,7 +2,9 @@
 //!
 //! Chats: a dialog is a [`ChatType::Private`] [`ChatRef`] whose id is the **user id** (sent with
 //! `?user_id=`, the documented way to message one user, which also makes a stored chat usable for
-//! broadcasts); a group chat or channel is keyed by its `chat_id` (sent with `?chat_id=`).
+//! broadcasts), with the dialog's own `chat_id` in [`ChatRef::dialog_id`] when the update names
+//! it (chat actions need it); a group chat or channel is keyed by its `chat_id` (sent with
+//! `?chat_id=`).
 
 use messenger_core::{
     Button, ButtonPress, CallbackRef, ChatRef, ChatType, FileRef, IncomingFile, Keyboard,
@@ -93,9 +95,14 @@ fn chat_ref(recipient: &Recipient, human: Option<i64>) -> Option<ChatRef> {
         Some("channel") => recipient
             .chat_id
             .map(|id| ChatRef::new(KIND, id, ChatType::Channel)),
-        _ => human
-            .or(recipient.user_id)
-            .map(|id| ChatRef::private(KIND, id)),
+        _ => human.or(recipient.user_id).map(|id| {
+            let chat = ChatRef::private(KIND, id);
+            // Keep the dialog's own chat_id: chat actions ("typing…") need it.
+            match recipient.chat_id {
+                Some(dialog) => chat.with_dialog_id(dialog),
+                None => chat,
+            }
+        }),
     }
 }
 
@@ -250,9 +257,13 @@ fn from_bot_event(raw: &Value, type_name: &str) -> Option<Update> {
         _ => UpdateKind::Unsubscribed,
     };
     let ts = raw.get("timestamp").and_then(Value::as_i64).unwrap_or(0);
+    let mut chat = ChatRef::private(KIND, user.user_id);
+    if let Some(dialog) = raw.get("chat_id").and_then(Value::as_i64) {
+        chat = chat.with_dialog_id(dialog);
+    }
     Some(base(
         fallback_key(raw, type_name),
-        Some(ChatRef::private(KIND, user.user_id)),
+        Some(chat),
         Some(user_info(&user, locale(raw))),
         ts,
         kind,

@@ -6,9 +6,9 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use http::HeaderMap;
 use messenger_core::{
-    ApiDetail, ButtonAnswer, CallbackRef, ChatRef, ChatType, FileRef, Image, Limits, MessageRef,
-    Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, PollBatch, PollCursor,
-    Update, verify_secret_header,
+    ApiDetail, ButtonAnswer, CallbackRef, Capabilities, ChatRef, ChatType, FileRef, Image, Limits,
+    MessageRef, Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, PollBatch,
+    PollCursor, RawRequest, Update, verify_secret_header,
 };
 
 use crate::client::{MaxBot, SECRET_HEADER};
@@ -98,6 +98,66 @@ impl Messenger for MaxBot {
 
     fn limits(&self) -> &Limits {
         &self.limits
+    }
+
+    /// Edits, deletes, real callbacks, "typing…", long polling and raw requests. Keyboards are
+    /// attached to one message (no persistent reply keyboard).
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new()
+            .with_edit_messages(true)
+            .with_delete_messages(true)
+            .with_button_callbacks(true)
+            .with_typing_indicator(true)
+            .with_long_polling(true)
+            .with_raw_requests(true)
+    }
+
+    /// `DELETE /messages?message_id=`.
+    async fn delete(&self, message: &MessageRef) -> Result<(), MessengerError> {
+        self.delete_message(message_id(message)?).await
+    }
+
+    /// `POST /chats/{chat_id}/actions` with `typing_on`. A dialog needs its own `chat_id`
+    /// ([`ChatRef::dialog_id`], kept from the user's updates); a dialog known only by its user id
+    /// (a chat stored before the id was kept) gets nothing and `Ok`, as typing is cosmetic.
+    async fn send_typing(&self, chat: &ChatRef) -> Result<(), MessengerError> {
+        let id = match chat.chat_type {
+            ChatType::Private => match &chat.dialog_id {
+                Some(d) => numeric(d, "dialog")?,
+                None => {
+                    tracing::debug!(%chat, "no dialog chat_id known; typing not shown");
+                    return Ok(());
+                }
+            },
+            _ => numeric(&chat.id, "chat")?,
+        };
+        self.send_action(id, "typing_on").await
+    }
+
+    /// `method /path?query` with the JSON body, answered with MAX's JSON. `path` is relative to
+    /// the API (`"/chats/123/pin"` or `"chats/123/pin"`).
+    async fn send_raw(&self, request: &RawRequest) -> Result<serde_json::Value, MessengerError> {
+        let trimmed = request.path.trim_start_matches('/');
+        let safe = RawRequest::new(request.method, trimmed).has_safe_path();
+        if !safe || request.path.starts_with("//") {
+            return Err(MessengerError::InvalidRequest {
+                detail: ApiDetail::new(None, None, "a raw MAX path such as \"/chats/123/pin\""),
+            });
+        }
+        let method = request.method.as_http();
+        let query: Vec<(&str, String)> = request
+            .query
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.clone()))
+            .collect();
+        let body = request
+            .body
+            .as_ref()
+            .map(serde_json::to_vec)
+            .transpose()
+            .map_err(|e| MessengerError::Config(format!("cannot encode the raw body: {e}")))?;
+        self.call_raw(method, &format!("/{trimmed}"), &query, body)
+            .await
     }
 
     /// `POST /messages?user_id=` for dialogs, `?chat_id=` for chats; an uploaded picture goes
