@@ -5,11 +5,8 @@
 
 mod common;
 
-use std::io::Cursor;
-
-use calamine::{Data, Reader, Xlsx};
 use chrono::Duration;
-use common::{ADMIN, Api, Harness, OPERATOR, csrf_in};
+use common::{ADMIN, Api, Harness, OPERATOR, csrf_in, read_xlsx};
 use control_panel::PanelConfig;
 use serde_json::{Value, json};
 
@@ -590,28 +587,6 @@ async fn statistics_figures_match_the_known_data_and_the_excel_file() {
         .unwrap();
     assert_eq!(html.matches("<svg class=\"chart\"").count(), 2);
     assert!(html.contains("<title>2026-11-30 "));
-}
-
-/// Rows of the `Figures` and `Subscribers` sheets (headers dropped), every cell as text.
-pub fn read_xlsx(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
-    let mut book: Xlsx<_> = Xlsx::new(Cursor::new(bytes.to_vec())).unwrap();
-    let mut sheet = |name: &str| -> Vec<Vec<String>> {
-        let range = book.worksheet_range(name).unwrap();
-        range
-            .rows()
-            .skip(1)
-            .map(|r| {
-                r.iter()
-                    .map(|c| match c {
-                        Data::Float(f) => format!("{f}"),
-                        Data::Int(i) => i.to_string(),
-                        other => other.to_string(),
-                    })
-                    .collect()
-            })
-            .collect()
-    };
-    (sheet("Figures"), sheet("Subscribers"))
 }
 
 #[tokio::test]

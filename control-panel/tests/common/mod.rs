@@ -6,6 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 
+use calamine::Reader as _;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use control_panel::demo::{MemoryBackend, text, user};
 use control_panel::{DailyFigures, Panel, PanelConfig, PanelStore, Role};
@@ -361,4 +362,27 @@ impl Api {
             .await
             .unwrap()
     }
+}
+
+/// Rows of the `Figures` and `Subscribers` sheets (headers dropped), every cell as text.
+pub fn read_xlsx(bytes: &[u8]) -> (Vec<Vec<String>>, Vec<Vec<String>>) {
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let mut sheet = |name: &str| -> Vec<Vec<String>> {
+        let range = book.worksheet_range(name).unwrap();
+        range
+            .rows()
+            .skip(1)
+            .map(|r| {
+                r.iter()
+                    .map(|c| match c {
+                        calamine::Data::Float(f) => format!("{f}"),
+                        calamine::Data::Int(i) => i.to_string(),
+                        other => other.to_string(),
+                    })
+                    .collect()
+            })
+            .collect()
+    };
+    (sheet("Figures"), sheet("Subscribers"))
 }
