@@ -1,0 +1,276 @@
+//! The panel's own tables on SQLite (a file) and on PostgreSQL (when
+//! `LOYALTY_BOT_TEST_POSTGRES_URL` is set, as `.ci/run` does): the same portable SQL.
+#![allow(clippy::unwrap_used)]
+
+use chrono::{Duration, TimeZone, Utc};
+use control_panel::store::random_hex;
+use control_panel::{PanelStore, Role, StoreError};
+use secrecy::{ExposeSecret, SecretString};
+
+fn pw(s: &str) -> SecretString {
+    SecretString::from(s.to_owned())
+}
+
+/// Every store operation once; logins get a random suffix so a shared database can be reused.
+async fn exercise(store: &PanelStore) {
+    let now = Utc.with_ymd_and_hms(2026, 12, 7, 12, 0, 0).unwrap();
+    let sfx = random_hex(4).unwrap();
+    let admin = format!("admin-{sfx}");
+    let op = format!("op-{sfx}");
+    // Idempotent migrations.
+    store
+        .create_account(&admin, &pw("admin-password"), Role::Admin, &[], now)
+        .await
+        .unwrap();
+    assert!(matches!(
+        store
+            .create_account(&admin, &pw("admin-password"), Role::Admin, &[], now)
+            .await,
+        Err(StoreError::LoginTaken(_))
+    ));
+    assert!(matches!(
+        store
+            .create_account("x y", &pw("long-enough-pw"), Role::Admin, &[], now)
+            .await,
+        Err(StoreError::Invalid { field: "login", .. })
+    ));
+    let a = store
+        .create_account(
+            &op,
+            &pw("operator-password"),
+            Role::Operator,
+            &["b2".into(), "b1".into()],
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(a.bots, ["b1", "b2"]);
+    assert!(a.can_access("b1") && !a.can_access("b3"));
+    assert_eq!(a.created_at, now);
+
+    assert!(
+        store
+            .check_password(&op, &pw("operator-password"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(
+        store
+            .check_password(&op, &pw("wrong-password"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .check_password(&format!("ghost-{sfx}"), &pw("operator-password"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Sessions expire and die with a password change.
+    let token = store
+        .create_session(&op, now, Duration::hours(1))
+        .await
+        .unwrap();
+    let s = store
+        .session(token.expose_secret(), now + Duration::minutes(59))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(s.account.login, op);
+    assert!(
+        store
+            .session(token.expose_secret(), now + Duration::minutes(61))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(store.session("not-a-token", now).await.unwrap().is_none());
+    store
+        .set_password(&op, &pw("operator-password-2"))
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session(token.expose_secret(), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Updates, disabling.
+    let a = store
+        .update_account(&op, Role::Operator, &["b3".into()], false)
+        .await
+        .unwrap();
+    assert_eq!(a.bots, ["b3"]);
+    let token = store
+        .create_session(&op, now, Duration::hours(1))
+        .await
+        .unwrap();
+    store
+        .update_account(&op, Role::Operator, &["b3".into()], true)
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session(token.expose_secret(), now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        store
+            .check_password(&op, &pw("operator-password-2"))
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store
+        .update_account(&op, Role::Operator, &["b3".into()], false)
+        .await
+        .unwrap();
+
+    // Tokens.
+    let (info, secret) = store.create_token(&op, "ci", &admin, now).await.unwrap();
+    assert!(secret.expose_secret().starts_with("cp_"));
+    assert_eq!(
+        store
+            .token_account(secret.expose_secret())
+            .await
+            .unwrap()
+            .unwrap()
+            .login,
+        op
+    );
+    assert!(
+        store
+            .tokens()
+            .await
+            .unwrap()
+            .iter()
+            .any(|t| t.id == info.id && !t.revoked)
+    );
+    store.revoke_token(&info.id).await.unwrap();
+    assert!(
+        store
+            .token_account(secret.expose_secret())
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Audit order is write order even within one timestamp.
+    for i in 0..3 {
+        store
+            .audit(&admin, "test", &format!("{sfx}-{i}"), "", now)
+            .await
+            .unwrap();
+    }
+    let log = store.audit_log(3, 0).await.unwrap();
+    let targets: Vec<_> = log.iter().map(|e| e.target.clone()).collect();
+    assert_eq!(
+        targets,
+        [format!("{sfx}-2"), format!("{sfx}-1"), format!("{sfx}-0")]
+    );
+
+    // Login failures within a window.
+    let scope = format!("login:{op}");
+    store
+        .record_login_failure(&[scope.clone()], now)
+        .await
+        .unwrap();
+    store
+        .record_login_failure(&[scope.clone()], now + Duration::minutes(10))
+        .await
+        .unwrap();
+    assert_eq!(
+        store
+            .login_failures(&scope, now + Duration::minutes(5))
+            .await
+            .unwrap(),
+        1
+    );
+    store.clear_login_failures(&scope, now).await.unwrap();
+    assert_eq!(
+        store
+            .login_failures(&scope, now - Duration::days(1))
+            .await
+            .unwrap(),
+        0
+    );
+
+    // Deleting revokes tokens and ends sessions.
+    let (_, secret) = store.create_token(&op, "x", &admin, now).await.unwrap();
+    store.delete_account(&op).await.unwrap();
+    assert!(store.account(&op).await.unwrap().is_none());
+    assert!(
+        store
+            .token_account(secret.expose_secret())
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(matches!(
+        store.delete_account(&op).await,
+        Err(StoreError::NotFound(_))
+    ));
+
+    // First administrator only when there is none.
+    assert!(
+        !store
+            .bootstrap_admin(&format!("second-{sfx}"), &pw("second-password"), now)
+            .await
+            .unwrap()
+    );
+}
+
+#[tokio::test]
+async fn store_on_an_sqlite_file_survives_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("panel.db").display());
+    let store = PanelStore::connect(&url).await.unwrap();
+    assert!(
+        store
+            .bootstrap_admin("first", &pw("first-password"), Utc::now())
+            .await
+            .unwrap()
+    );
+    exercise(&store).await;
+    drop(store);
+    let again = PanelStore::connect(&url).await.unwrap();
+    assert!(again.account("first").await.unwrap().unwrap().is_admin());
+    assert!(
+        again
+            .check_password("first", &pw("first-password"))
+            .await
+            .unwrap()
+            .is_some()
+    );
+}
+
+#[tokio::test]
+async fn store_on_postgres() {
+    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but LOYALTY_BOT_TEST_POSTGRES_URL is not set");
+        }
+        eprintln!(
+            "NOTE: LOYALTY_BOT_TEST_POSTGRES_URL not set: the PostgreSQL store test is skipped"
+        );
+        return;
+    };
+    let store = PanelStore::connect(&url).await.unwrap();
+    exercise(&store).await;
+}
+
+#[tokio::test]
+async fn unsupported_urls_are_refused() {
+    assert!(matches!(
+        PanelStore::connect("mysql://x").await,
+        Err(StoreError::UnsupportedUrl(s)) if s == "mysql"
+    ));
+}
