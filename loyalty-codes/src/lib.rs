@@ -70,3 +70,8 @@ pub use error::{CodeError, StoreError};
 pub use recipient::{ChatAddress, Recipient, Subject};
 pub use service::{CodeService, CodeServiceBuilder, SendReceipt, SendRequest, Verified};
 pub use store::{CodeRecord, CodeStore, MemoryStore, SendEvent, SendQuery, SendStats};
+
+/// The README's examples, compiled as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -444,6 +444,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             app = app.merge(webhook_route(path, ch.runner.clone(), ch.wake.clone()));
             needs_listener = true;
         }
+    if let Some(currency) = &config.currency {
+        engine = engine.with_currency(currency.clone());
+    }
     }
     let by_kind: HashMap<&'static str, Arc<dyn Messenger>> = channels
         .iter()
@@ -455,7 +458,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     tokio::spawn(push_notifications(
         engine.clone(),
         by_kind.clone(),
-        config.lang,
+        engine.default_lang(),
         rx,
     ));
     if let Some(secret) = &config.notify_secret {
@@ -541,7 +544,7 @@ fn programme_name(p: &Programme) -> &'static str {
 }
 
 /// Sends each purchase notification through the messenger of its chat (keyed by the
-/// messenger's name), in the bot's default language.
+/// messenger's name), in the chat's language (`lang` for a chat the bot has not stored).
 pub async fn push_notifications(
     engine: Engine,
     messengers: HashMap<&'static str, Arc<dyn Messenger>>,
@@ -563,9 +566,9 @@ pub async fn push_notifications(
             lang,
             "purchase_notification",
             &[
-                ("sum", &p.sum.to_string()),
+                ("sum", &engine.money(lang, p.sum)),
                 ("store", p.store.as_deref().unwrap_or("")),
-                ("earned", &p.bonuses_earned.to_string()),
+                ("earned", &crate::format::number(lang, p.bonuses_earned)),
             ],
         );
         if let Err(e) = messenger.send(&chat, &OutgoingMessage::new(text)).await {
@@ -576,3 +579,7 @@ pub async fn push_notifications(
         }
     }
 }
+        let lang = match engine.storage().user(&d.chat).await {
+            Ok(Some(user)) => Lang::parse(&user.language).unwrap_or(lang),
+            _ => lang,
+        };

@@ -8,6 +8,7 @@ use std::net::SocketAddr;
 use loyalty_core::SecretString;
 use url::Url;
 
+use crate::format::Currency;
 use crate::texts::Lang;
 
 /// Which loyalty programme the bot serves.
@@ -177,8 +178,13 @@ pub struct Config {
     pub listen_addr: SocketAddr,
     /// Database URL.
     pub database_url: String,
-    /// Default interface language.
-    pub lang: Lang,
+    /// `BOT_LANG`: the language of every new chat when set; unset, a new chat speaks the user's
+    /// own language (uk/ru) as the messenger reports it, else the programme's market's (see
+    /// [`Lang::initial`]).
+    pub lang: Option<Lang>,
+    /// `BOT_CURRENCY`: the currency money is shown in; unset, the programme's (see
+    /// [`Currency::of_market`]).
+    pub currency: Option<Currency>,
     /// Path of a JSON file overriding texts.
     pub texts_file: Option<String>,
     /// Shared secret of the purchase-notification endpoint (`NOTIFY_SECRET`); the endpoint is off
@@ -310,7 +316,14 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "DATABASE_URL",
         "sqlite:loyalty-bot.db (default) or postgres://user:pass@host/db",
     ),
-    ("BOT_LANG", "uk (default) or ru"),
+    (
+        "BOT_LANG",
+        "uk or ru: every new chat's language; unset: the user's own (uk/ru) where the messenger says, else the programme's market's (ERGO uk; BonusMoney, Manzana, LoyalClient ru)",
+    ),
+    (
+        "BOT_CURRENCY",
+        "currency of sums: UAH, RUB or a symbol such as \u{20b8} (default: the programme's, \u{20b4} for ERGO, \u{20bd} for the others)",
+    ),
     (
         "BOT_TEXTS_FILE",
         "JSON file overriding texts: {\"uk\": {\"key\": \"text\"}, \"ru\": {...}}",
@@ -642,9 +655,21 @@ impl Config {
             return Err(err("DATABASE_URL", "must start with sqlite: or postgres:"));
         }
         let lang = match get("BOT_LANG") {
-            None => Lang::Uk,
-            Some(v) => Lang::parse(&v)
-                .ok_or_else(|| err("BOT_LANG", format!("unknown language {v:?} (use uk or ru)")))?,
+            None => None,
+            Some(v) => Some(Lang::parse(&v).ok_or_else(|| {
+                err("BOT_LANG", format!("unknown language {v:?} (use uk or ru)"))
+            })?),
+        };
+        let currency = match get("BOT_CURRENCY") {
+            None => None,
+            Some(v) => Some(Currency::parse(&v).ok_or_else(|| {
+                err(
+                    "BOT_CURRENCY",
+                    format!(
+                        "unknown currency {v:?} (use UAH, RUB or a symbol of up to 4 characters)"
+                    ),
+                )
+            })?),
         };
         let notify_secret = get("NOTIFY_SECRET")
             .map(|s| strong_secret("NOTIFY_SECRET", s))
@@ -686,7 +711,8 @@ mod tests {
         assert!(matches!(c.loyalty, LoyaltyTarget::Sandbox));
         assert!(c.telegram.is_none());
         assert_eq!(c.database_url, "sqlite:loyalty-bot.db");
-        assert_eq!(c.lang, Lang::Uk);
+        assert_eq!(c.lang, None);
+        assert_eq!(c.currency, None);
         assert_eq!(c.listen_addr.to_string(), "127.0.0.1:8080");
     }
 
@@ -699,6 +725,7 @@ mod tests {
             ("TELEGRAM_BOT_TOKEN", "123:tok-SECRET"),
             ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
             (
+            currency,
                 "TELEGRAM_WEBHOOK_SECRET",
                 "hook_SECRET-1-0123456789abcdefghijkl",
             ),
@@ -714,7 +741,8 @@ mod tests {
         let tg = c.telegram.as_ref().unwrap();
         assert_eq!(tg.api_url.as_str(), "https://api.telegram.org/");
         assert!(tg.webhook.is_some());
-        assert_eq!(c.lang, Lang::Ru);
+        assert_eq!(c.lang, Some(Lang::Ru));
+        assert_eq!(c.currency.as_ref().map(Currency::symbol), Some("KZT"));
         let dbg = format!("{c:?}");
         for secret in ["key-SECRET", "tok-SECRET", "hook_SECRET"] {
             assert!(!dbg.contains(secret), "{dbg}");
@@ -749,6 +777,7 @@ mod tests {
             matches!(&c.loyalty, LoyaltyTarget::Manzana { partner_id, .. } if partner_id == "p-1")
         );
         assert!(c.has_messenger());
+            ("BOT_CURRENCY", "KZT"),
         assert!(c.telegram.is_some());
         assert_eq!(
             c.max.as_ref().unwrap().webhook.as_ref().unwrap().0.path(),
@@ -867,6 +896,10 @@ mod tests {
                     ("MAX_BOT_TOKEN", "t"),
                     ("MAX_WEBHOOK_URL", "https://x/max"),
                     ("MAX_WEBHOOK_SECRET", short),
+            (
+                &[("BOT_CURRENCY", "dollars")],
+                "BOT_CURRENCY: unknown currency \"dollars\" (use UAH, RUB or a symbol of up to 4 characters)",
+            ),
                 ],
                 "MAX_WEBHOOK_SECRET: too short: use at least 32 random characters",
             ),

@@ -20,6 +20,7 @@ use messenger_core::{Button, ButtonAnswer, Keyboard, Messenger, RichText, Update
 use serde::{Deserialize, Serialize};
 
 use crate::barcode;
+use crate::format::{self, Currency};
 use crate::storage::{ChatKey, Profile, Storage, StorageError};
 use crate::texts::{Lang, Texts};
 
@@ -237,7 +238,8 @@ pub struct Engine {
     programme: Programme,
     storage: Storage,
     texts: Arc<Texts>,
-    default_lang: Lang,
+    bot_lang: Option<Lang>,
+    currency: Currency,
     code_peek: Option<CodePeek>,
     code_budget: CodeBudget,
 }
@@ -283,13 +285,23 @@ fn fmt_time(t: Option<NaiveDateTime>) -> String {
 }
 
 impl Engine {
-    /// An engine for `programme`, storing in `storage`.
-    pub fn new(programme: Programme, storage: Storage, texts: Texts, default_lang: Lang) -> Self {
+    /// An engine for `programme`, storing in `storage`. `bot_lang` is `BOT_LANG`: when set, every
+    /// new chat speaks it; `None` lets a new chat speak the user's own language or the
+    /// programme's market's ([`Lang::initial`]). Money is shown in the programme's currency
+    /// ([`Currency::of_market`]) unless [`Engine::with_currency`] says otherwise.
+    pub fn new(
+        programme: Programme,
+        storage: Storage,
+        texts: Texts,
+        bot_lang: impl Into<Option<Lang>>,
+    ) -> Self {
+        let currency = Currency::of_market(programme.region());
         Self {
             programme,
             storage,
             texts: Arc::new(texts),
-            default_lang,
+            bot_lang: bot_lang.into(),
+            currency,
             code_peek: None,
             code_budget: CodeBudget::default(),
         }
@@ -297,6 +309,27 @@ impl Engine {
 
     /// Sets the budget of confirmation-code requests (default: [`CodeBudget::default`]).
     pub fn with_code_budget(mut self, budget: CodeBudget) -> Self {
+    /// Shows money in `currency` (`BOT_CURRENCY`) instead of the programme's.
+    pub fn with_currency(mut self, currency: Currency) -> Self {
+        self.currency = currency;
+        self
+    }
+
+    /// The language of a chat the bot knows nothing about: `BOT_LANG` when set, else the
+    /// programme's market's.
+    pub fn default_lang(&self) -> Lang {
+        Lang::initial(
+            Lang::of_market(self.programme.region()),
+            None,
+            self.bot_lang,
+        )
+    }
+
+    /// A sum of money in the programme's currency and the locale's format (`1 175,00 ₴`).
+    pub fn money(&self, lang: Lang, amount: Decimal) -> String {
+        format::money(lang, amount, &self.currency)
+    }
+
         self.code_budget = budget;
         self
     }
@@ -435,12 +468,19 @@ impl Engine {
             .storage
             .touch_user(
                 &key,
+        // A new chat's language: the market's, then the user's own, then BOT_LANG (stored; the
+        // language button changes it later).
+        let first_lang = Lang::initial(
+            Lang::of_market(self.programme.region()),
+            from.language.as_deref(),
+            self.bot_lang,
+        );
                 &profile,
-                self.default_lang.code(),
+                first_lang.code(),
                 update.date.unwrap_or_else(Utc::now),
             )
             .await?;
-        let lang = Lang::parse(&user.language).unwrap_or(self.default_lang);
+        let lang = Lang::parse(&user.language).unwrap_or(first_lang);
         let mut conv: Conversation = self
             .storage
             .conversation(&key)
@@ -900,14 +940,16 @@ impl Ctx<'_> {
             cb::MENU => self.menu(conv),
             cb::BALANCE => {
                 let b = p.balance(s).await?;
-                let mut text =
-                    self.engine
-                        .text(lang, "balance", &[("available", &b.available.to_string())]);
+                let mut text = self.engine.text(
+                    lang,
+                    "balance",
+                    &[("available", &format::points(lang, b.available))],
+                );
                 if !b.pending.is_zero() {
                     text = text.line().append(self.engine.text(
                         lang,
                         "balance_pending",
-                        &[("pending", &b.pending.to_string())],
+                        &[("pending", &format::points(lang, b.pending))],
                     ));
                 }
                 if let Some(level) = &b.level {
@@ -922,7 +964,7 @@ impl Ctx<'_> {
                         lang,
                         "balance_burn",
                         &[
-                            ("amount", &burn.amount.to_string()),
+                            ("amount", &format::points(lang, burn.amount)),
                             ("date", &fmt_time(Some(burn.at))),
                         ],
                     ));
@@ -932,7 +974,10 @@ impl Ctx<'_> {
                     text = text.line().append(self.engine.text(
                         lang,
                         "balance_extra",
-                        &[("label", &label), ("value", &extra.value.to_string())],
+                        &[
+                            ("label", &label),
+                            ("value", &format::number(lang, extra.value)),
+                        ],
                     ));
                 }
                 self.replies.push(Reply::new(text).with(back));
@@ -959,8 +1004,8 @@ impl Ctx<'_> {
                         "history_line",
                         &[
                             ("date", &fmt_time(e.at)),
-                            ("earned", &e.earned.to_string()),
-                            ("spent", &e.spent.to_string()),
+                            ("earned", &format::number(lang, e.earned)),
+                            ("spent", &format::number(lang, e.spent)),
                             ("reason", e.reason.as_deref().unwrap_or("")),
                         ],
                     ));
@@ -998,7 +1043,7 @@ impl Ctx<'_> {
                             &[
                                 ("date", &fmt_time(pu.at)),
                                 ("store", pu.store_name.as_deref().unwrap_or("")),
-                                ("sum", &pu.sum.to_string()),
+                                ("sum", &self.engine.money(lang, pu.sum)),
                             ],
                         );
                         vec![Button::callback(
@@ -1035,26 +1080,33 @@ impl Ctx<'_> {
                     &[
                         ("date", &fmt_time(pu.at)),
                         ("store", &store),
-                        ("sum", &pu.sum.to_string()),
-                        ("discount", &detail.discount.unwrap_or_default().to_string()),
-                        ("spent", &pu.bonuses_spent.to_string()),
-                        ("earned", &pu.bonuses_earned.to_string()),
+                        ("sum", &self.engine.money(lang, pu.sum)),
+                        (
+                            "discount",
+                            &self.engine.money(lang, detail.discount.unwrap_or_default()),
+                        ),
+                        ("spent", &format::number(lang, pu.bonuses_spent)),
+                        ("earned", &format::number(lang, pu.bonuses_earned)),
                     ],
                 );
                 for l in &detail.lines {
-                    text = text.line().append(self.engine.text(
-                        lang,
-                        "purchase_item",
-                        &[
-                            ("name", &l.name),
-                            ("quantity", &l.quantity.to_string()),
-                            (
-                                "price",
-                                &l.unit_price.map(|p| p.to_string()).unwrap_or_default(),
-                            ),
-                            ("total", &l.total.to_string()),
-                        ],
-                    ));
+                    text = text.line().append(
+                        self.engine.text(
+                            lang,
+                            "purchase_item",
+                            &[
+                                ("name", &l.name),
+                                ("quantity", &format::number(lang, l.quantity)),
+                                (
+                                    "price",
+                                    &l.unit_price
+                                        .map(|p| self.engine.money(lang, p))
+                                        .unwrap_or_default(),
+                                ),
+                                ("total", &self.engine.money(lang, l.total)),
+                            ],
+                        ),
+                    );
                 }
                 let kb = match &self.engine.programme {
                     Programme::BonusMoney { .. } => Keyboard::inline(vec![
@@ -1265,7 +1317,7 @@ impl Ctx<'_> {
                     .clone()
                     .unwrap_or_else(|| m.model_id.to_string());
                 vec![Button::callback(
-                    format!("{name} (+{})", m.model_points),
+                    format!("{name} (+{})", format::number(self.lang, m.model_points)),
                     format!("{}{}:{}", cb::MODEL, action_id, m.model_id),
                 )]
             })
@@ -1376,11 +1428,11 @@ impl Ctx<'_> {
         match model {
             Some(m) => (
                 m.model_name.unwrap_or_else(|| m.model_id.to_string()),
-                m.model_points.to_string(),
+                format::points(self.lang, m.model_points),
             ),
             None => (
                 model_id.map(|m| m.to_string()).unwrap_or_default(),
-                Decimal::ZERO.to_string(),
+                format::points(self.lang, Decimal::ZERO),
             ),
         }
     }

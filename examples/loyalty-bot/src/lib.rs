@@ -9,6 +9,7 @@ pub mod app;
 pub mod barcode;
 pub mod config;
 pub mod engine;
+pub mod format;
 pub mod notify;
 pub mod purchases;
 pub mod runner;

@@ -196,8 +196,8 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     // Balance and history
     (
         "balance",
-        "Ваш баланс: {available} балів.",
-        "Ваш баланс: {available} баллов.",
+        "Ваш баланс: {available}.",
+        "Ваш баланс: {available}.",
     ),
     (
         "balance_pending",
@@ -338,8 +338,8 @@ const BUILT_IN: &[(&str, &str, &str)] = &[
     ),
     (
         "registration_ok",
-        "✅ Зареєстровано: {model}, +{points} балів.",
-        "✅ Зарегистрировано: {model}, +{points} баллов.",
+        "✅ Зареєстровано: {model}, +{points}.",
+        "✅ Зарегистрировано: {model}, +{points}.",
     ),
     (
         "registration_error",
@@ -551,6 +551,32 @@ mod tests {
     use super::*;
 
     #[test]
+    fn language_order_market_then_user_then_bot_lang() {
+        use loyalty_core::Region;
+        // 1. The market: ERGO (Ukraine) speaks Ukrainian, the Russian-market programmes Russian.
+        assert_eq!(Lang::of_market(Region::UA), Lang::Uk);
+        assert_eq!(Lang::of_market(Region::RU), Lang::Ru);
+        assert_eq!(Lang::initial(Lang::Ru, None, None), Lang::Ru);
+        assert_eq!(Lang::initial(Lang::Uk, None, None), Lang::Uk);
+        // A language the bot has no texts in (the console says "en") keeps the market's.
+        assert_eq!(Lang::initial(Lang::Ru, Some("en"), None), Lang::Ru);
+        assert_eq!(Lang::initial(Lang::Uk, Some(""), None), Lang::Uk);
+        // 2. The user's own language beats the market.
+        assert_eq!(Lang::initial(Lang::Ru, Some("uk"), None), Lang::Uk);
+        assert_eq!(Lang::initial(Lang::Uk, Some("ru-RU"), None), Lang::Ru);
+        // 3. BOT_LANG beats both.
+        assert_eq!(
+            Lang::initial(Lang::Ru, Some("ru"), Some(Lang::Uk)),
+            Lang::Uk
+        );
+        assert_eq!(
+            Lang::initial(Lang::Uk, Some("uk"), Some(Lang::Ru)),
+            Lang::Ru
+        );
+        assert_eq!(Lang::initial(Lang::Uk, None, Some(Lang::Ru)), Lang::Ru);
+    }
+
+    #[test]
     fn both_languages_have_every_text_with_the_same_placeholders() {
         for (key, uk, ru) in BUILT_IN {
             assert!(!uk.is_empty() && !ru.is_empty(), "{key}");
@@ -571,14 +597,14 @@ mod tests {
     fn format_substitutes_plain_values() {
         let t = Texts::built_in();
         assert_eq!(
-            t.format(Lang::Uk, "balance", &[("available", "218.4")]),
-            "Ваш баланс: 218.4 балів."
+            t.format(Lang::Uk, "balance", &[("available", "218,4 бала")]),
+            "Ваш баланс: 218,4 бала."
         );
         assert_eq!(
             t.format(
                 Lang::Ru,
                 "registration_ok",
-                &[("model", "<b>&"), ("points", "5")]
+                &[("model", "<b>&"), ("points", "5 баллов")]
             ),
             "✅ Зарегистрировано: <b>&, +5 баллов."
         );
@@ -592,7 +618,7 @@ mod tests {
             "Бали: 7"
         );
         assert_eq!(
-            t.format(Lang::Ru, "balance", &[("available", "7")]),
+            t.format(Lang::Ru, "balance", &[("available", "7 баллов")]),
             "Ваш баланс: 7 баллов."
         );
         assert_eq!(

@@ -73,7 +73,9 @@ fn offline_demo_logs_in_and_shows_the_balance() {
         .unwrap()
         .to_owned();
     writeln!(stdin, "{number}").unwrap();
-    read_until(&rx, &mut seen, |l| l.starts_with("Ваш баланс: 1250 балів."));
+    read_until(&rx, &mut seen, |l| {
+        l.starts_with("Ваш баланс: 1\u{a0}250\u{a0}балів.")
+    });
     drop(stdin); // end of input ends the bot
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}\n{}", seen.join("\n"));

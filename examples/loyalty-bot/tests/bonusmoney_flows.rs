@@ -79,9 +79,15 @@ async fn a_new_purchase_shows_in_detail_and_takes_one_review() {
     assert!(first.contains("320"), "the newest purchase first: {first}");
     b.bot.press(&first).await;
     let detail = b.bot.last();
-    assert!(detail.contains("• Кава <b>&: 2 × 120 = 240"), "{detail}");
-    assert!(detail.contains("• Круасан: 1 × 80 = 80"), "{detail}");
-    assert!(detail.contains("Сума: 320"), "{detail}");
+    assert!(
+        detail.contains("• Кава <b>&: 2 × 120,00\u{a0}₽ = 240,00\u{a0}₽"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("• Круасан: 1 × 80,00\u{a0}₽ = 80,00\u{a0}₽"),
+        "{detail}"
+    );
+    assert!(detail.contains("Сума: 320,00\u{a0}₽"), "{detail}");
 
     b.bot.press("⭐ Залишити відгук").await;
     b.bot.say("9 too many stars").await;

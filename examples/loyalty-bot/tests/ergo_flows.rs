@@ -54,7 +54,9 @@ async fn authorization_balance_and_quick_registration() {
     // Balance.
     e.bot.press("💰 Баланс").await;
     assert!(
-        e.bot.last().starts_with("Ваш баланс: 1250 балів."),
+        e.bot
+            .last()
+            .starts_with("Ваш баланс: 1\u{a0}250\u{a0}балів."),
         "{}",
         e.bot.last()
     );
@@ -69,7 +71,7 @@ async fn authorization_balance_and_quick_registration() {
     e.bot.say("LED0001").await;
     assert_eq!(
         e.bot.last(),
-        "✅ Зареєстровано: LED лампа Ergo, +100 балів."
+        "✅ Зареєстровано: LED лампа Ergo, +100\u{a0}балів."
     );
     e.bot.say("LED0001").await;
     assert!(
@@ -171,7 +173,9 @@ async fn an_expired_session_logs_in_again_and_resumes() {
     let after = e.bot.since(n);
     assert!(after.contains("Готово, ви увійшли."), "{after}");
     assert!(
-        e.bot.last().starts_with("Ваш баланс: 1250 балів."),
+        e.bot
+            .last()
+            .starts_with("Ваш баланс: 1\u{a0}250\u{a0}балів."),
         "{after}"
     );
 }
@@ -189,7 +193,10 @@ async fn full_registration_with_a_product_photo() {
     e.bot
         .photo(vec![0xff, 0xd8, 0xff, 0xe0, 1, 2, 3], None)
         .await;
-    assert_eq!(e.bot.last(), "✅ Зареєстровано: ERGO 43DUS6000, +25 балів.");
+    assert_eq!(
+        e.bot.last(),
+        "✅ Зареєстровано: ERGO 43DUS6000, +25\u{a0}балів."
+    );
 }
 
 #[tokio::test]
@@ -202,7 +209,7 @@ async fn a_barcode_photo_registers_and_a_photo_without_one_is_explained() {
     assert!(all.iter().any(|t| t == "Розпізнано: LED0002"), "{all:?}");
     assert_eq!(
         e.bot.last(),
-        "✅ Зареєстровано: LED лампа Ergo, +100 балів."
+        "✅ Зареєстровано: LED лампа Ergo, +100\u{a0}балів."
     );
 
     let blank = {
@@ -253,7 +260,10 @@ async fn state_survives_a_restart() {
     // The new in-memory messenger numbers its updates from 1 again; real platforms do not.
     u.dedup_key = format!("after-restart-{}", u.dedup_key);
     bot2.feed(u).await;
-    assert_eq!(bot2.last(), "✅ Зареєстровано: LED лампа Ergo, +100 балів.");
+    assert_eq!(
+        bot2.last(),
+        "✅ Зареєстровано: LED лампа Ergo, +100\u{a0}балів."
+    );
 }
 
 #[tokio::test]
@@ -329,7 +339,7 @@ async fn a_purchase_notification_reaches_the_linked_chat() {
     task.await.unwrap();
     assert_eq!(
         e.bot.last(),
-        "🛍 Нова покупка: 120.50 у Магазин <b>&. Нараховано бонусів: 6."
+        "🛍 Нова покупка: 120,50\u{a0}₴ у Магазин <b>&. Нараховано бонусів: 6."
     );
 }
 
@@ -377,7 +387,7 @@ async fn full_registration_asks_for_the_trade_point_and_offers_another() {
     e.bot.press("Епіцентр, Львів, вул. Городоцька 10").await;
     assert_eq!(
         e.bot.last(),
-        "✅ Зареєстровано: LED лампа Ergo Standard, +150 балів."
+        "✅ Зареєстровано: LED лампа Ergo Standard, +150\u{a0}балів."
     );
     // "Another one for this model" goes back to the serial step.
     e.bot.press("➕ Ще одна").await;
