@@ -222,6 +222,12 @@ pub trait Handler: Send + Sync + 'static {
         Vec::new()
     }
 
+    /// Called after a message was delivered (statistics, a message log). A failure here changes
+    /// nothing about the delivery.
+    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) {
+        let _ = (chat, reply);
+    }
+
     /// Called when a reply cannot be delivered for good (the user blocked the bot, the chat is
     /// gone, the platform refused the message); the reply is then dropped.
     async fn on_undeliverable(&self, chat: &ChatRef, error: &MessengerError) {
@@ -248,5 +254,9 @@ impl<H: Handler> Handler for Arc<H> {
 
     async fn on_undeliverable(&self, chat: &ChatRef, error: &MessengerError) {
         (**self).on_undeliverable(chat, error).await;
+    }
+
+    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) {
+        (**self).on_delivered(chat, reply).await;
     }
 }

@@ -46,7 +46,7 @@
 //! let store = Store::connect("sqlite:bot.db", StoreOptions::default()).await?;
 //! let messenger = Arc::new(InMemoryMessenger::new());
 //! let runtime = Runtime::new(store, messenger, Echo, RuntimeConfig::default());
-//! runtime.run_polling(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+//! runtime.run_polling(std::future::pending()).await?; // or a Ctrl-C future
 //! # Ok(()) }
 //! ```
 #![deny(missing_docs)]

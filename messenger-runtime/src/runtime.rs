@@ -98,6 +98,8 @@ pub struct RuntimeConfig {
     /// The least time between two messages to one chat (default none; Telegram asks for about
     /// 1 s). Waits for it delay only that chat.
     pub chat_interval: Option<Duration>,
+    /// On a stop, how long work in flight may take to finish (default 5 s).
+    pub shutdown_grace: Duration,
     /// A platform "too many requests" for one chat longer than this is not waited out in memory:
     /// the chat's messages are postponed in the database (default 5 s).
     pub max_inline_wait: Duration,
@@ -128,6 +130,7 @@ impl Default for RuntimeConfig {
             rate_limit: None,
             chat_interval: None,
             max_inline_wait: Duration::from_secs(5),
+            shutdown_grace: Duration::from_secs(5),
         }
     }
 }
@@ -145,7 +148,7 @@ pub enum RunError {
 type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<Duration>>;
 
 enum Job {
-    Complete(Completion, oneshot::Sender<Result<Completed, String>>),
+    Complete(Box<Completion>, oneshot::Sender<Result<Completed, String>>),
     Sent(String, i64, Option<String>, oneshot::Sender<()>),
 }
 
@@ -295,8 +298,10 @@ impl<H: Handler> Runtime<H> {
     /// `shutdown` resolves. Retention runs periodically. Storage faults are retried; this only
     /// returns when `shutdown` resolves.
     pub async fn run(&self, shutdown: impl Future<Output = ()>) {
+        self.take_over_stale_leases().await;
         let mut tasks = self.spawn_workers();
         shutdown.await;
+        self.settle().await;
         tasks.abort_all();
     }
 
@@ -309,14 +314,48 @@ impl<H: Handler> Runtime<H> {
     /// # Errors
     /// [`RunError::Messenger`] for a bad token, a conflicting poller or no long polling.
     pub async fn run_polling(&self, shutdown: impl Future<Output = ()>) -> Result<(), RunError> {
+        self.take_over_stale_leases().await;
         let tasks = self.spawn_workers();
         let guard = AbortOnDrop(tasks);
         let result = tokio::select! {
             () = shutdown => Ok(()),
             r = self.poll_loop() => r,
         };
+        if result.is_ok() {
+            self.settle().await;
+        }
         drop(guard);
         result
+    }
+
+    /// Handles every stored, unhandled update and delivers every due message, then returns
+    /// (tests, and a bot that drives the runtime by hand). Messages postponed to later (a long
+    /// rate limit, repeated send failures) stay queued.
+    pub async fn drain(&self) {
+        let tasks = AbortOnDrop(self.spawn_workers());
+        self.wait_idle().await;
+        drop(tasks);
+    }
+
+    /// After a stop was asked: lets the work in flight (handlers running, sends waiting for the
+    /// platform's answer) finish for up to [`RuntimeConfig::shutdown_grace`], so a clean stop
+    /// repeats nothing after the restart.
+    async fn settle(&self) {
+        let _ = tokio::time::timeout(self.inner.config.shutdown_grace, self.wait_idle()).await;
+    }
+
+    async fn take_over_stale_leases(&self) {
+        let mut failures = 0;
+        while let Err(e) = self.inner.store.reset_stale_leases(&self.inner.kind).await {
+            let wait = backoff_after(
+                self.inner.config.backoff,
+                self.inner.config.max_backoff,
+                failures,
+            );
+            failures += 1;
+            tracing::warn!(error = %e, ?wait, "cannot clear an earlier process's leases; retrying");
+            tokio::time::sleep(wait).await;
+        }
     }
 
     fn spawn_workers(&self) -> JoinSet<()> {
@@ -457,13 +496,14 @@ impl<H: Handler> Runtime<H> {
         }
     }
 
-    /// Waits until nothing of this messenger is pending or unsent (the console's end of input).
+    /// Waits until nothing of this messenger is pending or due for delivery (the console's end
+    /// of input, [`Runtime::drain`]).
     async fn wait_idle(&self) {
         loop {
             self.inner.wake_handle.notify_one();
             self.inner.wake_deliver.notify_one();
-            match self.inner.store.counts(&self.inner.kind).await {
-                Ok(c) if c.pending == 0 && c.unsent == 0 => return,
+            match self.inner.store.busy(&self.inner.kind, now_ms()).await {
+                Ok(false) => return,
                 _ => tokio::time::sleep(Duration::from_millis(20)).await,
             }
         }
@@ -494,7 +534,7 @@ async fn committer<H: Handler>(inner: Arc<Inner<H>>, mut rx: mpsc::Receiver<Job>
         for j in jobs.drain(..) {
             match j {
                 Job::Complete(c, ack) => {
-                    completions.push(c);
+                    completions.push(*c);
                     acks.push(ack);
                 }
                 Job::Sent(key, idx, err, ack) => {
@@ -783,7 +823,7 @@ async fn handle_one<H: Handler>(
                     ..c
                 };
                 let (ack_tx, ack_rx) = oneshot::channel();
-                if jobs.send(Job::Complete(job, ack_tx)).await.is_err() {
+                if jobs.send(Job::Complete(Box::new(job), ack_tx)).await.is_err() {
                     return Step::Stop;
                 }
                 match ack_rx.await {
@@ -906,7 +946,7 @@ async fn commit<H: Handler>(
     job: Completion,
 ) -> Option<()> {
     let (ack_tx, ack_rx) = oneshot::channel();
-    jobs.send(Job::Complete(job, ack_tx)).await.ok()?;
+    jobs.send(Job::Complete(Box::new(job), ack_tx)).await.ok()?;
     match ack_rx.await {
         Ok(Ok(Completed::Done)) => {
             inner.completed.notify_waiters();
@@ -1064,6 +1104,11 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                             chat_ready = Instant::now() + iv;
                         }
                         mark(jobs, row.update_key.clone(), row.idx, None).await;
+                        let _ = AssertUnwindSafe(
+                            inner.handler.on_delivered(&queued.chat, &queued.reply),
+                        )
+                        .catch_unwind()
+                        .await;
                         break;
                     }
                     Err(e) if matches!(e, MessengerError::RateLimited { .. }) => {

@@ -588,6 +588,44 @@ impl Store {
         )
     }
 
+    /// SQLite serves one process: whatever leases an earlier (killed) process left are void, so
+    /// a restart takes its chats and the poller over at once instead of after the leases expire.
+    /// Does nothing on PostgreSQL, where other live instances may hold them.
+    pub(crate) async fn reset_stale_leases(&self, messenger: &str) -> Result<(), StoreError> {
+        if self.backend != Backend::Sqlite {
+            return Ok(());
+        }
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM rt_leases WHERE name = $1")
+            .bind(format!("poller.{messenger}"))
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE rt_chats SET owner = NULL, lease_until = 0, dlv_owner = NULL, dlv_until = 0
+             WHERE messenger = $1 AND (lease_until > 0 OR dlv_until > 0)",
+        )
+        .bind(messenger)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Writes a named cursor (a bot's own bookmarks too, such as the last cheque seen).
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn set_cursor(&self, name: &str, value: &str) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
+        )
+        .bind(name)
+        .bind(value)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     /// Takes or renews the named lease for `owner` until `until` (ms) when it is free, expired
     /// or already `owner`'s. Returns whether `owner` holds it now.
     pub(crate) async fn try_lease(
@@ -1130,6 +1168,22 @@ impl Store {
         })
     }
 
+    /// Whether `messenger` has pending updates, messages due for delivery, or chats still leased
+    /// for delivery (a send in progress or waiting a short time).
+    pub(crate) async fn busy(&self, messenger: &str, now: i64) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT
+               (SELECT COUNT(*) FROM rt_inbox WHERE messenger = $1 AND handled_at IS NULL AND quarantined_at IS NULL)
+             + (SELECT COUNT(*) FROM rt_outbox WHERE messenger = $1 AND sent_at IS NULL AND not_before <= $2)
+             + (SELECT COUNT(*) FROM rt_chats WHERE messenger = $1 AND (lease_until >= $2 OR dlv_until >= $2))",
+        )
+        .bind(messenger)
+        .bind(now)
+        .fetch_one(&self.writer)
+        .await?;
+        Ok(n > 0)
+    }
+
     /// Pending updates of `messenger` (handling backpressure).
     pub(crate) async fn pending_count(&self, messenger: &str) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar(
@@ -1137,6 +1191,34 @@ impl Store {
         )
         .bind(messenger)
         .fetch_one(&self.reader)
+        .await?)
+    }
+
+    /// Keys of the stored, unhandled updates of `messenger`, oldest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn pending(&self, messenger: &str) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar(
+            "SELECT update_key FROM rt_inbox WHERE messenger = $1 AND handled_at IS NULL
+             AND quarantined_at IS NULL ORDER BY seq",
+        )
+        .bind(messenger)
+        .fetch_all(&self.writer)
+        .await?)
+    }
+
+    /// Keys (`update key`, index) of the messages of `messenger` not yet delivered, in order.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn unsent(&self, messenger: &str) -> Result<Vec<(String, i64)>, StoreError> {
+        Ok(sqlx::query_as(
+            "SELECT update_key, idx FROM rt_outbox WHERE messenger = $1 AND sent_at IS NULL
+             ORDER BY seq, update_key, idx",
+        )
+        .bind(messenger)
+        .fetch_all(&self.writer)
         .await?)
     }
 
