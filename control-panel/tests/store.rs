@@ -180,11 +180,11 @@ async fn exercise(store: &PanelStore) {
     // Login failures within a window.
     let scope = format!("login:{op}");
     store
-        .record_login_failure(&[scope.clone()], now)
+        .record_login_failure(std::slice::from_ref(&scope), now)
         .await
         .unwrap();
     store
-        .record_login_failure(&[scope.clone()], now + Duration::minutes(10))
+        .record_login_failure(std::slice::from_ref(&scope), now + Duration::minutes(10))
         .await
         .unwrap();
     assert_eq!(
