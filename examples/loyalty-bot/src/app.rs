@@ -20,18 +20,19 @@ use loyalty_ergo::{ActionsCache, ErgoClient};
 use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
 use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
 use messenger_core::{
-    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId, Throttled,
+    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId,
 };
 use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
 use tokio::sync::{Notify, mpsc};
 
-use crate::config::{Config, LoyaltyTarget, ProviderKind};
+use crate::config::{SendLimit, Config, LoyaltyTarget, ProviderKind};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
 use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};
+use messenger_runtime::RateLimit;
 use crate::storage::{Storage, StorageError};
 use crate::texts::{Lang, Texts, TextsError};
 
@@ -252,9 +253,15 @@ async fn channels(
 ) -> Result<(Vec<Channel>, Option<ViberBot>), AppError> {
     let mut viber = None;
     let mut out = Vec::new();
-    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>| {
+    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>, limit: SendLimit| {
+        // The runtime paces sends (a global limit, chat-scoped 429s delay only their chat).
+        let rate = match limit {
+            SendLimit::Platform => Some(RateLimit::of(m.as_ref())),
+            SendLimit::Off => None,
+            SendLimit::PerSecond(n) => Some(RateLimit::per_second(n)),
+        };
         out.push(Channel {
-            runner: Runner::new(engine.clone(), m),
+            runner: Runner::with_rate(engine.clone(), m, rate),
             webhook_path,
             wake: Arc::new(Notify::new()),
         });
@@ -285,7 +292,7 @@ async fn channels(
                 None
             }
         };
-        add(Arc::new(Throttled::new(bot)), path);
+        add(Arc::new(bot), path, config.telegram_rate);
     }
     if let Some(mx) = &config.max {
         let mut b = MaxBot::builder(mx.token.clone());
@@ -305,7 +312,7 @@ async fn channels(
             }
             None => None,
         };
-        add(Arc::new(Throttled::new(bot)), path);
+        add(Arc::new(bot), path, config.max_rate);
     }
     if let Some(vb) = &config.viber {
         let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone());
@@ -315,12 +322,13 @@ async fn channels(
         let bot = b.build().map_err(merr("VIBER_AUTH_TOKEN"))?;
         viber = Some(bot.clone());
         add(
-            Arc::new(Throttled::new(bot)),
+            Arc::new(bot),
             Some(crate::config::webhook_path(&vb.webhook_url, "viber")),
+            config.viber_rate,
         );
     }
     if !config.has_messenger() {
-        add(Arc::new(ConsoleMessenger::stdio()), None);
+        add(Arc::new(ConsoleMessenger::stdio()), None, SendLimit::Off);
     }
     Ok((out, viber))
 }
@@ -408,12 +416,14 @@ async fn welcome_answer(
     }
 }
 
-async fn drain_loop(runner: Runner, wake: Arc<Notify>) -> Result<(), RunError> {
-    loop {
-        runner.drain().await?;
-        // Wake on new updates, and retry undelivered replies now and then.
-        let _ = tokio::time::timeout(Duration::from_secs(30), wake.notified()).await;
-    }
+async fn drain_loop(runner: Runner, _wake: Arc<Notify>) -> Result<(), RunError> {
+    // The runtime wakes itself on accepted updates and retries undelivered replies.
+    runner
+        .run_webhooks(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    Ok(())
 }
 
 /// Runs the bot until Ctrl-C (or the console's end of input).
@@ -434,6 +444,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     if let Some(peek) = peek {
         engine = engine.with_code_peek(peek);
     }
+    if let Some(currency) = &config.currency {
+        engine = engine.with_currency(currency.clone());
+    }
     let (channels, viber) = channels(&config, &engine).await?;
 
     // One HTTP listener for every webhook and the notification endpoint, when any is needed.
@@ -444,9 +457,6 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             app = app.merge(webhook_route(path, ch.runner.clone(), ch.wake.clone()));
             needs_listener = true;
         }
-    if let Some(currency) = &config.currency {
-        engine = engine.with_currency(currency.clone());
-    }
     }
     let by_kind: HashMap<&'static str, Arc<dyn Messenger>> = channels
         .iter()
@@ -522,7 +532,14 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         }
     }
     let result = tokio::select! {
-        _ = tokio::signal::ctrl_c() => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            // The runners stop taking updates and finish what is in flight (bounded).
+            let _ = tokio::time::timeout(Duration::from_secs(10), async {
+                while tasks.join_next().await.is_some() {}
+            })
+            .await;
+            Ok(())
+        }
         // The console ends with its input; a failing runner ends the bot.
         Some(r) = tasks.join_next() => match r {
             Ok(Ok(())) => Ok(()),
@@ -562,6 +579,10 @@ pub async fn push_notifications(
         );
         let chat = ChatRef::private(messenger.kind(), id);
         let p = &d.event.purchase;
+        let lang = match engine.storage().user(&d.chat).await {
+            Ok(Some(user)) => Lang::parse(&user.language).unwrap_or(lang),
+            _ => lang,
+        };
         let text = engine.text(
             lang,
             "purchase_notification",
@@ -579,7 +600,3 @@ pub async fn push_notifications(
         }
     }
 }
-        let lang = match engine.storage().user(&d.chat).await {
-            Ok(Some(user)) => Lang::parse(&user.language).unwrap_or(lang),
-            _ => lang,
-        };

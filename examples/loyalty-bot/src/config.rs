@@ -190,6 +190,35 @@ pub struct Config {
     /// Shared secret of the purchase-notification endpoint (`NOTIFY_SECRET`); the endpoint is off
     /// without it unless the sandbox runs in process (then a random one is made).
     pub notify_secret: Option<SecretString>,
+    /// Telegram's global send limit (`TELEGRAM_RATE_LIMIT`).
+    pub telegram_rate: SendLimit,
+    /// MAX's global send limit (`MAX_RATE_LIMIT`).
+    pub max_rate: SendLimit,
+    /// Viber's global send limit (`VIBER_RATE_LIMIT`).
+    pub viber_rate: SendLimit,
+}
+
+/// A messenger's global send limit, from `<MESSENGER>_RATE_LIMIT`: messages per second, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SendLimit {
+    /// The platform's documented limit (Telegram: 30 messages per second).
+    #[default]
+    Platform,
+    /// No limit of the bot's own (the platform's 429s are still honoured).
+    Off,
+    /// This many messages per second.
+    PerSecond(std::num::NonZeroU32),
+}
+
+fn send_limit(var: &'static str, value: Option<String>) -> Result<SendLimit, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(SendLimit::Platform),
+        Some(v) if v.eq_ignore_ascii_case("off") => Ok(SendLimit::Off),
+        Some(v) => v
+            .parse::<std::num::NonZeroU32>()
+            .map(SendLimit::PerSecond)
+            .map_err(|_| err(var, format!("{v:?} is not a number of messages per second or off"))),
+    }
 }
 
 /// A configuration error: names the variable and says what is wrong.
@@ -311,6 +340,18 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "BOT_LISTEN_ADDR",
         "HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
+    ),
+    (
+        "TELEGRAM_RATE_LIMIT",
+        "Telegram messages per second over all chats, or off (default 30, the platform's limit)",
+    ),
+    (
+        "MAX_RATE_LIMIT",
+        "MAX messages per second over all chats, or off (default: the platform's limit)",
+    ),
+    (
+        "VIBER_RATE_LIMIT",
+        "Viber messages per second over all chats, or off (default: the platform's limit)",
     ),
     (
         "DATABASE_URL",
@@ -683,8 +724,12 @@ impl Config {
             listen_addr,
             database_url,
             lang,
+            currency,
             texts_file: get("BOT_TEXTS_FILE"),
             notify_secret,
+            telegram_rate: send_limit("TELEGRAM_RATE_LIMIT", get("TELEGRAM_RATE_LIMIT"))?,
+            max_rate: send_limit("MAX_RATE_LIMIT", get("MAX_RATE_LIMIT"))?,
+            viber_rate: send_limit("VIBER_RATE_LIMIT", get("VIBER_RATE_LIMIT"))?,
         };
         config.check_paths()?;
         Ok(config)
@@ -725,13 +770,13 @@ mod tests {
             ("TELEGRAM_BOT_TOKEN", "123:tok-SECRET"),
             ("TELEGRAM_WEBHOOK_URL", "https://bot.example.com/tg"),
             (
-            currency,
                 "TELEGRAM_WEBHOOK_SECRET",
                 "hook_SECRET-1-0123456789abcdefghijkl",
             ),
             ("BOT_LISTEN_ADDR", "0.0.0.0:9000"),
             ("DATABASE_URL", "postgres://u:p@db/bot"),
             ("BOT_LANG", "ru"),
+            ("BOT_CURRENCY", "KZT"),
         ])
         .unwrap();
         assert_eq!(c.provider, ProviderKind::BonusMoney);
@@ -777,7 +822,6 @@ mod tests {
             matches!(&c.loyalty, LoyaltyTarget::Manzana { partner_id, .. } if partner_id == "p-1")
         );
         assert!(c.has_messenger());
-            ("BOT_CURRENCY", "KZT"),
         assert!(c.telegram.is_some());
         assert_eq!(
             c.max.as_ref().unwrap().webhook.as_ref().unwrap().0.path(),
@@ -853,6 +897,10 @@ mod tests {
                 "BOT_LANG: unknown language \"en\" (use uk or ru)",
             ),
             (
+                &[("BOT_CURRENCY", "dollars")],
+                "BOT_CURRENCY: unknown currency \"dollars\" (use UAH, RUB or a symbol of up to 4 characters)",
+            ),
+            (
                 &[("MAX_WEBHOOK_URL", "https://x/")],
                 "MAX_WEBHOOK_URL: set, but MAX_BOT_TOKEN is not",
             ),
@@ -896,10 +944,6 @@ mod tests {
                     ("MAX_BOT_TOKEN", "t"),
                     ("MAX_WEBHOOK_URL", "https://x/max"),
                     ("MAX_WEBHOOK_SECRET", short),
-            (
-                &[("BOT_CURRENCY", "dollars")],
-                "BOT_CURRENCY: unknown currency \"dollars\" (use UAH, RUB or a symbol of up to 4 characters)",
-            ),
                 ],
                 "MAX_WEBHOOK_SECRET: too short: use at least 32 random characters",
             ),
@@ -957,5 +1001,19 @@ mod tests {
             err.to_string().contains("already used by NOTIFY_SECRET"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rate_limits_per_messenger() {
+        let c = cfg(&[("TELEGRAM_RATE_LIMIT", "off"), ("MAX_RATE_LIMIT", "5")]).unwrap();
+        assert_eq!(c.telegram_rate, SendLimit::Off);
+        assert_eq!(
+            c.max_rate,
+            SendLimit::PerSecond(std::num::NonZeroU32::new(5).unwrap())
+        );
+        assert_eq!(c.viber_rate, SendLimit::Platform);
+        let e = cfg(&[("VIBER_RATE_LIMIT", "fast")]).unwrap_err();
+        assert_eq!(e.var, "VIBER_RATE_LIMIT");
+        assert!(cfg(&[("TELEGRAM_RATE_LIMIT", "0")]).is_err());
     }
 }

@@ -195,6 +195,8 @@ pub struct Outcome {
     pub replies: Vec<Reply>,
     /// The new state (`None`: unchanged).
     pub conversation: Option<Conversation>,
+    /// User-visible writes (the language choice) committed with the update's completion.
+    pub writes: Vec<messenger_runtime::Write>,
 }
 
 /// A failure the engine cannot turn into a reply.
@@ -307,8 +309,6 @@ impl Engine {
         }
     }
 
-    /// Sets the budget of confirmation-code requests (default: [`CodeBudget::default`]).
-    pub fn with_code_budget(mut self, budget: CodeBudget) -> Self {
     /// Shows money in `currency` (`BOT_CURRENCY`) instead of the programme's.
     pub fn with_currency(mut self, currency: Currency) -> Self {
         self.currency = currency;
@@ -330,6 +330,8 @@ impl Engine {
         format::money(lang, amount, &self.currency)
     }
 
+    /// Sets the budget of confirmation-code requests (default: [`CodeBudget::default`]).
+    pub fn with_code_budget(mut self, budget: CodeBudget) -> Self {
         self.code_budget = budget;
         self
     }
@@ -435,9 +437,10 @@ impl Engine {
         ))
     }
 
-    /// Handles one update of `messenger`: reads and writes the chat's user record, runs the
-    /// dialogue and returns the replies with the new state (the caller persists the state with
-    /// the replies, then sends them).
+    /// Handles one update of `messenger` in the chat's conversation `state` (the runtime stores
+    /// it): reads and writes the chat's user record, runs the dialogue and returns the replies,
+    /// the new state and the writes to commit with them (the runtime persists all three in one
+    /// transaction, then sends the replies).
     ///
     /// # Errors
     /// [`EngineError::Storage`] when the database fails (the update is then retried).
@@ -445,6 +448,7 @@ impl Engine {
         &self,
         messenger: &dyn Messenger,
         update: &Update,
+        state: Option<Conversation>,
     ) -> Result<Outcome, EngineError> {
         let Some(chat) = &update.chat else {
             return Ok(Outcome::default());
@@ -464,10 +468,6 @@ impl Engine {
             last_name: from.last_name.clone(),
             username: from.username.clone(),
         };
-        let user = self
-            .storage
-            .touch_user(
-                &key,
         // A new chat's language: the market's, then the user's own, then BOT_LANG (stored; the
         // language button changes it later).
         let first_lang = Lang::initial(
@@ -475,18 +475,17 @@ impl Engine {
             from.language.as_deref(),
             self.bot_lang,
         );
+        let user = self
+            .storage
+            .touch_user(
+                &key,
                 &profile,
                 first_lang.code(),
                 update.date.unwrap_or_else(Utc::now),
             )
             .await?;
         let lang = Lang::parse(&user.language).unwrap_or(first_lang);
-        let mut conv: Conversation = self
-            .storage
-            .conversation(&key)
-            .await?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
+        let mut conv: Conversation = state.unwrap_or_default();
         let session = match user.session.as_ref().map(|s| s.decode()) {
             Some(Ok(s)) if s.provider() == self.programme.name() => Some(s),
             _ => None,
@@ -499,6 +498,7 @@ impl Engine {
             lang,
             session,
             replies: Vec::new(),
+            writes: Vec::new(),
         };
         if let UpdateKind::ButtonPress(p) = &update.kind
             && let Some(cb) = &p.callback
@@ -512,6 +512,7 @@ impl Engine {
         Ok(Outcome {
             replies: ctx.replies,
             conversation: Some(conv),
+            writes: ctx.writes,
         })
     }
 }
@@ -524,6 +525,8 @@ struct Ctx<'a> {
     lang: Lang,
     session: Option<Session>,
     replies: Vec<Reply>,
+    /// Writes committed with the update's completion.
+    writes: Vec<messenger_runtime::Write>,
 }
 
 impl Ctx<'_> {
@@ -565,10 +568,9 @@ impl Ctx<'_> {
                     } else {
                         Lang::Uk
                     };
-                    self.engine
-                        .storage
-                        .set_language(self.key, next.code())
-                        .await?;
+                    // Committed with the update's completion, not before it.
+                    self.writes
+                        .push(crate::storage::Storage::language_write(self.key, next.code()));
                     self.lang = next;
                     if self.session.is_some() {
                         self.menu(conv);

@@ -7,7 +7,7 @@ use std::fmt;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use loyalty_core::Session;
-use sqlx::any::{AnyPoolOptions, AnyRow};
+use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 /// Migrations, applied in order once each; kept in `migrations/`.
@@ -15,6 +15,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_init.sql")),
     (2, include_str!("../migrations/0002_outbox.sql")),
     (3, include_str!("../migrations/0003_code_budget.sql")),
+    (4, include_str!("../migrations/0004_runtime.sql")),
 ];
 
 /// A storage failure.
@@ -26,6 +27,9 @@ pub enum StorageError {
     /// The database refused or failed.
     #[error("database error: {0}")]
     Database(#[from] sqlx::Error),
+    /// The runtime's store failed.
+    #[error(transparent)]
+    Runtime(#[from] messenger_runtime::StoreError),
     /// A stored document could not be read back.
     #[error("stored {what} is corrupt: {reason}")]
     Corrupt {
@@ -146,32 +150,6 @@ impl fmt::Debug for SessionJson {
     }
 }
 
-/// A stored update not yet handled.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct PendingUpdate {
-    /// The messenger.
-    pub messenger: String,
-    /// The update's deduplication key.
-    pub update_key: String,
-    /// Order of arrival.
-    pub seq: i64,
-    /// The update as JSON.
-    pub payload: String,
-}
-
-/// A reply waiting in the outbox.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OutboxItem {
-    /// The chat to deliver to.
-    pub chat: ChatKey,
-    /// The update it answers.
-    pub update_key: String,
-    /// Its position among that update's replies.
-    pub idx: i64,
-    /// The reply as JSON.
-    pub payload: String,
-}
-
 /// Direction of a logged message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
@@ -193,8 +171,12 @@ impl Direction {
 /// The bot's database.
 #[derive(Clone)]
 pub struct Storage {
+    /// Writes (SQLite: the runtime's single writer connection).
     pool: AnyPool,
+    /// Reads (SQLite: a pool reading the WAL concurrently).
+    reader: AnyPool,
     backend: Backend,
+    store: messenger_runtime::Store,
 }
 
 /// Which database is behind the storage.
@@ -229,7 +211,9 @@ fn parse_time(s: &str) -> Result<DateTime<Utc>, StorageError> {
 }
 
 impl Storage {
-    /// Connects (creating an SQLite file if needed) and applies the migrations.
+    /// Connects (creating an SQLite file if needed) and applies the migrations: the runtime's
+    /// first (which moves a pre-runtime database's inbox, outbox, states and cursors into the
+    /// runtime's tables), then the bot's own. The bot's tables share the runtime's pools.
     ///
     /// `sqlite:path/to/file.db` or `sqlite::memory:`; `postgres://user:pass@host/db`.
     ///
@@ -237,33 +221,80 @@ impl Storage {
     /// [`StorageError::UnsupportedUrl`] for another scheme, [`StorageError::Database`] when the
     /// database cannot be reached or migrated.
     pub async fn connect(url: &str) -> Result<Self, StorageError> {
-        sqlx::any::install_default_drivers();
-        let (backend, url, max) = if let Some(rest) = url.strip_prefix("sqlite:") {
-            let mut u = format!("sqlite:{rest}");
-            if !rest.contains(":memory:") && !rest.contains("mode=") {
-                u.push_str(if rest.contains('?') {
-                    "&mode=rwc"
-                } else {
-                    "?mode=rwc"
-                });
-            }
-            // One writer at a time is what SQLite does anyway; a single connection also keeps an
-            // in-memory database alive and shared.
-            (Backend::Sqlite, u, 1)
-        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
-            (Backend::Postgres, url.to_owned(), 5)
-        } else {
+        if !(url.starts_with("sqlite:")
+            || url.starts_with("postgres:")
+            || url.starts_with("postgresql:"))
+        {
             return Err(StorageError::UnsupportedUrl(
                 url.split(':').next().unwrap_or_default().to_owned(),
             ));
+        }
+        let store =
+            messenger_runtime::Store::connect(url, messenger_runtime::StoreOptions::default())
+                .await?;
+        let backend = match store.backend() {
+            messenger_runtime::Backend::Postgres => Backend::Postgres,
+            _ => Backend::Sqlite,
         };
-        let pool = AnyPoolOptions::new()
-            .max_connections(max)
-            .connect(&url)
-            .await?;
-        let storage = Self { pool, backend };
+        let storage = Self {
+            pool: store.writer().clone(),
+            reader: store.reader().clone(),
+            backend,
+            store,
+        };
         storage.migrate().await?;
         Ok(storage)
+    }
+
+    /// The runtime's store on the same database (inbox, outbox, conversation states, cursors).
+    pub fn runtime_store(&self) -> &messenger_runtime::Store {
+        &self.store
+    }
+
+    /// Keys of the updates of `messenger` stored and not yet handled (in the runtime's inbox).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn inbox_pending(&self, messenger: &str) -> Result<Vec<String>, StorageError> {
+        Ok(self.store.pending(messenger).await?)
+    }
+
+    /// Replies of `messenger` queued and not yet delivered (update key, index), in order.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn outbox_pending(
+        &self,
+        messenger: &str,
+    ) -> Result<Vec<(String, i64)>, StorageError> {
+        Ok(self.store.unsent(messenger).await?)
+    }
+
+    /// Reads a named cursor (a polling offset, the last cheque seen).
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn cursor(&self, name: &str) -> Result<Option<String>, StorageError> {
+        Ok(self.store.cursor(name).await?)
+    }
+
+    /// Writes a named cursor.
+    ///
+    /// # Errors
+    /// [`StorageError`] on database failure.
+    pub async fn set_cursor(&self, name: &str, value: &str) -> Result<(), StorageError> {
+        Ok(self.store.set_cursor(name, value).await?)
+    }
+
+    /// The write that sets the interface language, for the runtime to commit with the update
+    /// that chose it.
+    pub fn language_write(key: &ChatKey, language: &str) -> messenger_runtime::Write {
+        messenger_runtime::Write::new(
+            "UPDATE bot_users SET language = $1 WHERE messenger = $2 AND chat_id = $3",
+        )
+        .bind(language)
+        .bind(key.messenger.clone())
+        .bind(key.chat_id.clone())
     }
 
     /// The database behind this storage.
@@ -352,7 +383,7 @@ impl Storage {
         let row = sqlx::query(USER_SELECT_BY_KEY)
             .bind(&key.messenger)
             .bind(&key.chat_id)
-            .fetch_optional(&self.pool)
+            .fetch_optional(&self.reader)
             .await?;
         row.map(|r| user_from_row(&r)).transpose()
     }
@@ -532,279 +563,6 @@ impl Storage {
         rows.iter()
             .map(|r| Ok(r.try_get::<String, _>(0)?))
             .collect()
-    }
-
-    /// The conversation state of a chat (a JSON document of the bot's own), if any.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn conversation(&self, key: &ChatKey) -> Result<Option<String>, StorageError> {
-        Ok(sqlx::query_scalar(
-            "SELECT state FROM bot_conversations WHERE messenger = $1 AND chat_id = $2",
-        )
-        .bind(&key.messenger)
-        .bind(&key.chat_id)
-        .fetch_optional(&self.pool)
-        .await?)
-    }
-
-    /// Stores the conversation state of a chat.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn set_conversation(
-        &self,
-        key: &ChatKey,
-        state: &str,
-        at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO bot_conversations (messenger, chat_id, state, updated_at) VALUES ($1, $2, $3, $4)
-             ON CONFLICT (messenger, chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-        )
-        .bind(&key.messenger)
-        .bind(&key.chat_id)
-        .bind(state)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Stores an incoming update before it is acknowledged to the platform. Returns `false` when
-    /// the same update was stored before (a repeat: do not handle it again).
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn inbox_put(
-        &self,
-        messenger: &str,
-        update_key: &str,
-        seq: i64,
-        payload: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let done = sqlx::query(
-            "INSERT INTO bot_inbox (messenger, update_key, seq, payload, received_at) VALUES ($1, $2, $3, $4, $5)
-             ON CONFLICT (messenger, update_key) DO NOTHING",
-        )
-        .bind(messenger)
-        .bind(update_key)
-        .bind(seq)
-        .bind(payload)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.rows_affected() == 1)
-    }
-
-    /// Updates stored but not handled yet, in arrival order (replayed after a restart).
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn inbox_pending(&self, messenger: &str) -> Result<Vec<PendingUpdate>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT messenger, update_key, seq, payload FROM bot_inbox
-             WHERE messenger = $1 AND handled_at IS NULL ORDER BY seq, received_at",
-        )
-        .bind(messenger)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(PendingUpdate {
-                    messenger: r.try_get(0)?,
-                    update_key: r.try_get(1)?,
-                    seq: r.try_get(2)?,
-                    payload: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Marks an update handled. Returns `false` when it already was.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn inbox_done(
-        &self,
-        messenger: &str,
-        update_key: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let r = sqlx::query(
-            "UPDATE bot_inbox SET handled_at = $3 WHERE messenger = $1 AND update_key = $2 AND handled_at IS NULL",
-        )
-        .bind(messenger)
-        .bind(update_key)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
-    /// Finishes an update atomically: saves the chat's conversation state, queues the replies in
-    /// the outbox and marks the update handled. Returns `false` (and changes nothing) when the
-    /// update was already handled.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure (nothing is changed then).
-    pub async fn complete_update(
-        &self,
-        key: &ChatKey,
-        update_key: &str,
-        conversation: Option<&str>,
-        replies: &[String],
-        at: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let now = now_text(at);
-        let mut tx = self.pool.begin().await?;
-        let marked = sqlx::query(
-            "UPDATE bot_inbox SET handled_at = $3 WHERE messenger = $1 AND update_key = $2 AND handled_at IS NULL",
-        )
-        .bind(&key.messenger)
-        .bind(update_key)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        if marked.rows_affected() != 1 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if let Some(state) = conversation {
-            sqlx::query(
-                "INSERT INTO bot_conversations (messenger, chat_id, state, updated_at) VALUES ($1, $2, $3, $4)
-                 ON CONFLICT (messenger, chat_id) DO UPDATE SET state = excluded.state, updated_at = excluded.updated_at",
-            )
-            .bind(&key.messenger)
-            .bind(&key.chat_id)
-            .bind(state)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        for (idx, payload) in replies.iter().enumerate() {
-            sqlx::query(
-                "INSERT INTO bot_outbox (messenger, update_key, idx, chat_id, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)",
-            )
-            .bind(&key.messenger)
-            .bind(update_key)
-            .bind(i64::try_from(idx).unwrap_or(i64::MAX))
-            .bind(&key.chat_id)
-            .bind(payload)
-            .bind(&now)
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(true)
-    }
-
-    /// Replies queued but not yet delivered, oldest first.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn outbox_pending(&self, messenger: &str) -> Result<Vec<OutboxItem>, StorageError> {
-        let rows = sqlx::query(
-            "SELECT o.update_key, o.idx, o.chat_id, o.payload FROM bot_outbox o
-             JOIN bot_inbox i ON i.messenger = o.messenger AND i.update_key = o.update_key
-             WHERE o.messenger = $1 AND o.sent_at IS NULL ORDER BY i.seq, o.update_key, o.idx",
-        )
-        .bind(messenger)
-        .fetch_all(&self.pool)
-        .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(OutboxItem {
-                    chat: ChatKey::new(messenger, r.try_get::<String, _>(2)?),
-                    update_key: r.try_get(0)?,
-                    idx: r.try_get(1)?,
-                    payload: r.try_get(3)?,
-                })
-            })
-            .collect()
-    }
-
-    /// Marks a queued reply delivered.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn outbox_sent(
-        &self,
-        item: &OutboxItem,
-        at: DateTime<Utc>,
-    ) -> Result<(), StorageError> {
-        sqlx::query(
-            "UPDATE bot_outbox SET sent_at = $4 WHERE messenger = $1 AND update_key = $2 AND idx = $3",
-        )
-        .bind(&item.chat.messenger)
-        .bind(&item.update_key)
-        .bind(item.idx)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(())
-    }
-
-    /// Deletes handled updates and delivered replies older than `before`: they hold personal data
-    /// (phones, texts), and platforms only redeliver unacknowledged updates for a short while
-    /// (Telegram keeps them 24 hours). Returns how many rows went.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn prune(&self, before: DateTime<Utc>) -> Result<u64, StorageError> {
-        let cut = now_text(before);
-        let mut tx = self.pool.begin().await?;
-        let outbox =
-            sqlx::query("DELETE FROM bot_outbox WHERE sent_at IS NOT NULL AND sent_at < $1")
-                .bind(&cut)
-                .execute(&mut *tx)
-                .await?
-                .rows_affected();
-        let inbox = sqlx::query(
-            "DELETE FROM bot_inbox WHERE handled_at IS NOT NULL AND handled_at < $1
-             AND NOT EXISTS (SELECT 1 FROM bot_outbox o WHERE o.messenger = bot_inbox.messenger
-                             AND o.update_key = bot_inbox.update_key AND o.sent_at IS NULL)",
-        )
-        .bind(&cut)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        // Code budgets count an hour or so: anything older than the retention is dead weight.
-        sqlx::query("DELETE FROM bot_code_requests WHERE requested_at < $1")
-            .bind(&cut)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(outbox + inbox)
-    }
-
-    /// Reads a named cursor (a polling offset, say).
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn cursor(&self, name: &str) -> Result<Option<String>, StorageError> {
-        Ok(
-            sqlx::query_scalar("SELECT value FROM bot_cursors WHERE name = $1")
-                .bind(name)
-                .fetch_optional(&self.pool)
-                .await?,
-        )
-    }
-
-    /// Writes a named cursor.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn set_cursor(&self, name: &str, value: &str) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO bot_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(name)
-        .bind(value)
-        .execute(&self.pool)
-        .await?;
-        Ok(())
     }
 
     /// Takes one confirmation-code request from the budget of every subject in `subjects`

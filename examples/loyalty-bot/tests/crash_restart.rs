@@ -2,7 +2,7 @@
 //! middle of a burst of updates: the compiled binary serves a fake Telegram Bot API, is killed
 //! after a few replies, and a second process on the same SQLite file finishes the burst.
 //!
-//! # Why "at most one chat answered twice" is the strongest claim possible
+//! # Why "only a reply in flight at the kill may repeat" is the strongest claim possible
 //!
 //! Telegram's `sendMessage` has no idempotency key: a message the server accepted cannot be told
 //! apart from a new one, and the bot cannot ask whether its last request got through. The bot
@@ -11,9 +11,10 @@
 //! one transaction, and marks a reply sent only after Telegram accepted it. So a crash never loses
 //! an update (it is stored before it is confirmed) and never handles one twice (the handled mark
 //! commits with its effects); the only thing a restart can repeat is a reply that Telegram accepted
-//! in the instant between the request and the "sent" mark, i.e. the one reply in flight when the
-//! process died. Replies are sent one at a time, so at most one chat can get its answer twice,
-//! and it must be the chat whose reply was in flight at the kill.
+//! in the instant between the request and the "sent" mark, i.e. a reply in flight when the
+//! process died. Since messenger-runtime delivers to many chats at once, several replies can be
+//! in flight at the kill: only chats whose reply reached Telegram before the kill may get their
+//! answer twice, and nothing is handled twice (the runtime's inbox shows one handling each).
 //!
 //! The fake Bot API is a small axum server (axum is already a dependency of the bot; wiremock is
 //! not among its dev-dependencies). `getUpdates` behaves like Telegram's: an `offset` confirms
@@ -292,23 +293,27 @@ async fn a_kill_mid_burst_loses_no_update_and_repeats_at_most_the_reply_in_fligh
     // Usually the KILL_AFTER-th reply is in flight at the kill; on a starved machine the kill may
     // land a little later, but never after the next (unanswered) request.
     assert!(
-        answered == KILL_AFTER || answered == KILL_AFTER + 1,
+        answered >= KILL_AFTER && answered < BURST as usize,
         "the kill must land mid-burst: {answered} replies"
     );
-    // Process 1 answered the first chats in the order of their updates, each once.
+    // Process 1 answered each chat at most once (chats run concurrently, so in any order).
+    let mut first_chats: Vec<i64> = first.iter().map(|s| s.chat).collect();
+    first_chats.sort_unstable();
+    first_chats.dedup();
+    assert_eq!(first_chats.len(), answered, "{first:?}");
+    // It polled first without an offset and got the burst; any later poll (made once the burst
+    // was stored) confirmed it.
+    let polls1 = fake.polls();
     assert_eq!(
-        first.iter().map(|s| s.chat).collect::<Vec<_>>(),
-        chats[..answered]
-    );
-    let in_flight = first.last().unwrap().chat;
-    // It polled once, without an offset, and got the burst.
-    assert_eq!(
-        fake.polls(),
-        vec![(
+        polls1[0],
+        (
             1_u32,
             json!({"timeout": 25, "allowed_updates": ["message", "callback_query", "my_chat_member"]})
-        )]
+        )
     );
+    for (_, body) in &polls1[1..] {
+        assert_eq!(body["offset"], json!(FIRST_UPDATE_ID + BURST), "{body}");
+    }
 
     // Process 2 on the same database finishes the burst, then polls for more.
     fake.process.store(2, Ordering::SeqCst);
@@ -374,32 +379,37 @@ async fn a_kill_mid_burst_loses_no_update_and_repeats_at_most_the_reply_in_fligh
         .collect();
     assert!(per_chat.values().all(|n| *n <= 2), "{per_chat:?}");
     assert!(
-        twice.is_empty() || twice == [in_flight],
-        "answered twice: {twice:?}; in flight at the kill: {in_flight}"
+        twice.iter().all(|c| first_chats.contains(c)),
+        "answered twice: {twice:?}; reached Telegram before the kill: {first_chats:?}"
     );
-    // Process 2 first re-sent the reply in flight (if Telegram's answer was lost with the
-    // process), then answered the rest of the burst in order.
-    let second: Vec<i64> = all
+    // Process 2 answered every chat process 1 had not, plus (at most) the ones whose reply was in
+    // flight at the kill, each once.
+    let mut second: Vec<i64> = all
         .iter()
         .filter(|s| s.process == 2)
         .map(|s| s.chat)
         .collect();
-    let mut expected = twice.clone();
-    expected.extend_from_slice(&chats[answered..]);
+    second.sort_unstable();
+    let mut expected: Vec<i64> = chats
+        .iter()
+        .copied()
+        .filter(|c| !first_chats.contains(c) || twice.contains(c))
+        .collect();
+    expected.sort_unstable();
     assert_eq!(second, expected);
-    eprintln!(
-        "killed after {answered} replies; answered twice: {twice:?} (in flight: {in_flight})"
-    );
+    eprintln!("killed after {answered} replies; answered twice: {twice:?}");
 
     // The database agrees: every update handled, every reply delivered, the cursor past the
     // burst, a user and a conversation per chat.
     let storage = Storage::connect(&format!("sqlite:{}", dir.path().join("bot.db").display()))
         .await
         .unwrap();
-    let pending = storage.inbox_pending("telegram").await.unwrap();
-    assert!(pending.is_empty(), "{pending:?}");
-    let undelivered = storage.outbox_pending("telegram").await.unwrap();
-    assert!(undelivered.is_empty(), "{undelivered:?}");
+    let counts = storage.runtime_store().counts("telegram").await.unwrap();
+    assert_eq!(counts.pending, 0, "{counts:?}");
+    assert_eq!(counts.unsent, 0, "{counts:?}");
+    // Each update handled once, none set aside.
+    assert_eq!(counts.handled, BURST, "{counts:?}");
+    assert_eq!(counts.quarantined, 0, "{counts:?}");
     assert_eq!(
         storage.cursor("poll.telegram").await.unwrap(),
         Some((FIRST_UPDATE_ID + BURST).to_string())
@@ -411,8 +421,13 @@ async fn a_kill_mid_burst_loses_no_update_and_repeats_at_most_the_reply_in_fligh
             user.profile.first_name,
             Some(name(i64::try_from(i).unwrap()))
         );
-        let state: Conversation =
-            serde_json::from_str(&storage.conversation(&key).await.unwrap().unwrap()).unwrap();
+        let stored = storage
+            .runtime_store()
+            .state("telegram", &key.chat_id)
+            .await
+            .unwrap()
+            .unwrap();
+        let state: Conversation = serde_json::from_str(&stored).unwrap();
         assert_eq!(state.step, Step::AwaitPhone);
         assert_eq!(state.resume, None);
     }

@@ -106,79 +106,15 @@ async fn exercise(storage: &Storage, messenger: &str) {
         1
     );
 
-    // Conversation state.
-    assert_eq!(storage.conversation(&key).await.unwrap(), None);
-    storage
-        .set_conversation(&key, r#"{"step":"code"}"#, t1)
-        .await
-        .unwrap();
-    storage
-        .set_conversation(&key, r#"{"step":"menu"}"#, t1)
-        .await
-        .unwrap();
-    assert_eq!(
-        storage.conversation(&key).await.unwrap().as_deref(),
-        Some(r#"{"step":"menu"}"#)
-    );
-
-    // Inbox: a repeat is refused, pending comes back in order, done is once.
-    assert!(
-        storage
-            .inbox_put(messenger, "u-2", 2, "{\"n\":2}", t1)
-            .await
-            .unwrap()
-    );
-    assert!(
-        storage
-            .inbox_put(messenger, "u-1", 1, "{\"n\":1}", t1)
-            .await
-            .unwrap()
-    );
-    assert!(
-        !storage
-            .inbox_put(messenger, "u-1", 1, "{\"n\":1}", t1)
-            .await
-            .unwrap()
-    );
-    let pending = storage.inbox_pending(messenger).await.unwrap();
-    assert_eq!(
-        pending
-            .iter()
-            .map(|p| p.update_key.as_str())
-            .collect::<Vec<_>>(),
-        ["u-1", "u-2"]
-    );
-    assert!(storage.inbox_done(messenger, "u-1", t1).await.unwrap());
-    assert!(!storage.inbox_done(messenger, "u-1", t1).await.unwrap());
-    assert_eq!(storage.inbox_pending(messenger).await.unwrap().len(), 1);
-    assert!(storage.inbox_pending("other").await.unwrap().is_empty());
-
-    // Pruning: handled updates older than the cut go; pending ones stay.
+    // Conversation states, the inbox and the outbox live in the runtime's store (tested in
+    // messenger-runtime); it shares this database.
     assert_eq!(
         storage
-            .prune(t1 - chrono::Duration::seconds(1))
+            .runtime_store()
+            .state(messenger, &key.chat_id)
             .await
             .unwrap(),
-        0
-    );
-    assert_eq!(
-        storage
-            .prune(t1 + chrono::Duration::seconds(1))
-            .await
-            .unwrap(),
-        1
-    );
-    assert_eq!(
-        storage.inbox_pending(messenger).await.unwrap().len(),
-        1,
-        "the unhandled update stays"
-    );
-    assert!(
-        !storage
-            .inbox_put(messenger, "u-2", 2, "{}", t1)
-            .await
-            .unwrap(),
-        "u-2 is still known"
+        None
     );
 
     // Cursors, events, message log.
@@ -227,15 +163,11 @@ async fn sqlite_file_survives_a_reopen() {
     // A new process on the same file sees the same state, and migrations do not re-run.
     let storage = Storage::connect(&url).await.unwrap();
     let key = ChatKey::new("telegram", "12345");
-    assert_eq!(
-        storage.conversation(&key).await.unwrap().as_deref(),
-        Some(r#"{"step":"menu"}"#)
-    );
+    assert!(storage.user(&key).await.unwrap().is_some());
     assert_eq!(
         storage.cursor("telegram.offset").await.unwrap().as_deref(),
         Some("42")
     );
-    assert_eq!(storage.inbox_pending("telegram").await.unwrap().len(), 1);
 }
 
 #[tokio::test]
