@@ -20,19 +20,18 @@ use loyalty_ergo::{ActionsCache, ErgoClient};
 use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
 use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
 use messenger_core::{
-    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId,
+    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId, Throttled,
 };
 use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
 use tokio::sync::{Notify, mpsc};
 
-use crate::config::{SendLimit, Config, LoyaltyTarget, ProviderKind};
+use crate::config::{Config, LoyaltyTarget, ProviderKind};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
 use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};
-use messenger_runtime::RateLimit;
 use crate::storage::{Storage, StorageError};
 use crate::texts::{Lang, Texts, TextsError};
 
@@ -253,15 +252,9 @@ async fn channels(
 ) -> Result<(Vec<Channel>, Option<ViberBot>), AppError> {
     let mut viber = None;
     let mut out = Vec::new();
-    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>, limit: SendLimit| {
-        // The runtime paces sends (a global limit, chat-scoped 429s delay only their chat).
-        let rate = match limit {
-            SendLimit::Platform => Some(RateLimit::of(m.as_ref())),
-            SendLimit::Off => None,
-            SendLimit::PerSecond(n) => Some(RateLimit::per_second(n)),
-        };
+    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>| {
         out.push(Channel {
-            runner: Runner::with_rate(engine.clone(), m, rate),
+            runner: Runner::new(engine.clone(), m),
             webhook_path,
             wake: Arc::new(Notify::new()),
         });
@@ -292,7 +285,7 @@ async fn channels(
                 None
             }
         };
-        add(Arc::new(bot), path, config.telegram_rate);
+        add(Arc::new(Throttled::new(bot)), path);
     }
     if let Some(mx) = &config.max {
         let mut b = MaxBot::builder(mx.token.clone());
@@ -312,7 +305,7 @@ async fn channels(
             }
             None => None,
         };
-        add(Arc::new(bot), path, config.max_rate);
+        add(Arc::new(Throttled::new(bot)), path);
     }
     if let Some(vb) = &config.viber {
         let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone());
@@ -322,13 +315,12 @@ async fn channels(
         let bot = b.build().map_err(merr("VIBER_AUTH_TOKEN"))?;
         viber = Some(bot.clone());
         add(
-            Arc::new(bot),
+            Arc::new(Throttled::new(bot)),
             Some(crate::config::webhook_path(&vb.webhook_url, "viber")),
-            config.viber_rate,
         );
     }
     if !config.has_messenger() {
-        add(Arc::new(ConsoleMessenger::stdio()), None, SendLimit::Off);
+        add(Arc::new(ConsoleMessenger::stdio()), None);
     }
     Ok((out, viber))
 }
@@ -416,14 +408,12 @@ async fn welcome_answer(
     }
 }
 
-async fn drain_loop(runner: Runner, _wake: Arc<Notify>) -> Result<(), RunError> {
-    // The runtime wakes itself on accepted updates and retries undelivered replies.
-    runner
-        .run_webhooks(async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await;
-    Ok(())
+async fn drain_loop(runner: Runner, wake: Arc<Notify>) -> Result<(), RunError> {
+    loop {
+        runner.drain().await?;
+        // Wake on new updates, and retry undelivered replies now and then.
+        let _ = tokio::time::timeout(Duration::from_secs(30), wake.notified()).await;
+    }
 }
 
 /// Runs the bot until Ctrl-C (or the console's end of input).
@@ -532,14 +522,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         }
     }
     let result = tokio::select! {
-        _ = tokio::signal::ctrl_c() => {
-            // The runners stop taking updates and finish what is in flight (bounded).
-            let _ = tokio::time::timeout(Duration::from_secs(10), async {
-                while tasks.join_next().await.is_some() {}
-            })
-            .await;
-            Ok(())
-        }
+        _ = tokio::signal::ctrl_c() => Ok(()),
         // The console ends with its input; a failing runner ends the bot.
         Some(r) = tasks.join_next() => match r {
             Ok(Ok(())) => Ok(()),

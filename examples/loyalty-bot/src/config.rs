@@ -190,35 +190,6 @@ pub struct Config {
     /// Shared secret of the purchase-notification endpoint (`NOTIFY_SECRET`); the endpoint is off
     /// without it unless the sandbox runs in process (then a random one is made).
     pub notify_secret: Option<SecretString>,
-    /// Telegram's global send limit (`TELEGRAM_RATE_LIMIT`).
-    pub telegram_rate: SendLimit,
-    /// MAX's global send limit (`MAX_RATE_LIMIT`).
-    pub max_rate: SendLimit,
-    /// Viber's global send limit (`VIBER_RATE_LIMIT`).
-    pub viber_rate: SendLimit,
-}
-
-/// A messenger's global send limit, from `<MESSENGER>_RATE_LIMIT`: messages per second, or `off`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum SendLimit {
-    /// The platform's documented limit (Telegram: 30 messages per second).
-    #[default]
-    Platform,
-    /// No limit of the bot's own (the platform's 429s are still honoured).
-    Off,
-    /// This many messages per second.
-    PerSecond(std::num::NonZeroU32),
-}
-
-fn send_limit(var: &'static str, value: Option<String>) -> Result<SendLimit, ConfigError> {
-    match value.as_deref().map(str::trim) {
-        None => Ok(SendLimit::Platform),
-        Some(v) if v.eq_ignore_ascii_case("off") => Ok(SendLimit::Off),
-        Some(v) => v
-            .parse::<std::num::NonZeroU32>()
-            .map(SendLimit::PerSecond)
-            .map_err(|_| err(var, format!("{v:?} is not a number of messages per second or off"))),
-    }
 }
 
 /// A configuration error: names the variable and says what is wrong.
@@ -340,18 +311,6 @@ pub const VARIABLES: &[(&str, &str)] = &[
     (
         "BOT_LISTEN_ADDR",
         "HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
-    ),
-    (
-        "TELEGRAM_RATE_LIMIT",
-        "Telegram messages per second over all chats, or off (default 30, the platform's limit)",
-    ),
-    (
-        "MAX_RATE_LIMIT",
-        "MAX messages per second over all chats, or off (default: the platform's limit)",
-    ),
-    (
-        "VIBER_RATE_LIMIT",
-        "Viber messages per second over all chats, or off (default: the platform's limit)",
     ),
     (
         "DATABASE_URL",
@@ -727,9 +686,6 @@ impl Config {
             currency,
             texts_file: get("BOT_TEXTS_FILE"),
             notify_secret,
-            telegram_rate: send_limit("TELEGRAM_RATE_LIMIT", get("TELEGRAM_RATE_LIMIT"))?,
-            max_rate: send_limit("MAX_RATE_LIMIT", get("MAX_RATE_LIMIT"))?,
-            viber_rate: send_limit("VIBER_RATE_LIMIT", get("VIBER_RATE_LIMIT"))?,
         };
         config.check_paths()?;
         Ok(config)
@@ -1001,19 +957,5 @@ mod tests {
             err.to_string().contains("already used by NOTIFY_SECRET"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn rate_limits_per_messenger() {
-        let c = cfg(&[("TELEGRAM_RATE_LIMIT", "off"), ("MAX_RATE_LIMIT", "5")]).unwrap();
-        assert_eq!(c.telegram_rate, SendLimit::Off);
-        assert_eq!(
-            c.max_rate,
-            SendLimit::PerSecond(std::num::NonZeroU32::new(5).unwrap())
-        );
-        assert_eq!(c.viber_rate, SendLimit::Platform);
-        let e = cfg(&[("VIBER_RATE_LIMIT", "fast")]).unwrap_err();
-        assert_eq!(e.var, "VIBER_RATE_LIMIT");
-        assert!(cfg(&[("TELEGRAM_RATE_LIMIT", "0")]).is_err());
     }
 }

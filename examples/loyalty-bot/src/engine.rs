@@ -195,8 +195,6 @@ pub struct Outcome {
     pub replies: Vec<Reply>,
     /// The new state (`None`: unchanged).
     pub conversation: Option<Conversation>,
-    /// User-visible writes (the language choice) committed with the update's completion.
-    pub writes: Vec<messenger_runtime::Write>,
 }
 
 /// A failure the engine cannot turn into a reply.
@@ -437,10 +435,9 @@ impl Engine {
         ))
     }
 
-    /// Handles one update of `messenger` in the chat's conversation `state` (the runtime stores
-    /// it): reads and writes the chat's user record, runs the dialogue and returns the replies,
-    /// the new state and the writes to commit with them (the runtime persists all three in one
-    /// transaction, then sends the replies).
+    /// Handles one update of `messenger`: reads and writes the chat's user record, runs the
+    /// dialogue and returns the replies with the new state (the caller persists the state with
+    /// the replies, then sends them).
     ///
     /// # Errors
     /// [`EngineError::Storage`] when the database fails (the update is then retried).
@@ -448,7 +445,6 @@ impl Engine {
         &self,
         messenger: &dyn Messenger,
         update: &Update,
-        state: Option<Conversation>,
     ) -> Result<Outcome, EngineError> {
         let Some(chat) = &update.chat else {
             return Ok(Outcome::default());
@@ -485,7 +481,12 @@ impl Engine {
             )
             .await?;
         let lang = Lang::parse(&user.language).unwrap_or(first_lang);
-        let mut conv: Conversation = state.unwrap_or_default();
+        let mut conv: Conversation = self
+            .storage
+            .conversation(&key)
+            .await?
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default();
         let session = match user.session.as_ref().map(|s| s.decode()) {
             Some(Ok(s)) if s.provider() == self.programme.name() => Some(s),
             _ => None,
@@ -498,7 +499,6 @@ impl Engine {
             lang,
             session,
             replies: Vec::new(),
-            writes: Vec::new(),
         };
         if let UpdateKind::ButtonPress(p) = &update.kind
             && let Some(cb) = &p.callback
@@ -512,7 +512,6 @@ impl Engine {
         Ok(Outcome {
             replies: ctx.replies,
             conversation: Some(conv),
-            writes: ctx.writes,
         })
     }
 }
@@ -525,8 +524,6 @@ struct Ctx<'a> {
     lang: Lang,
     session: Option<Session>,
     replies: Vec<Reply>,
-    /// Writes committed with the update's completion.
-    writes: Vec<messenger_runtime::Write>,
 }
 
 impl Ctx<'_> {
@@ -568,9 +565,10 @@ impl Ctx<'_> {
                     } else {
                         Lang::Uk
                     };
-                    // Committed with the update's completion, not before it.
-                    self.writes
-                        .push(crate::storage::Storage::language_write(self.key, next.code()));
+                    self.engine
+                        .storage
+                        .set_language(self.key, next.code())
+                        .await?;
                     self.lang = next;
                     if self.session.is_some() {
                         self.menu(conv);
