@@ -55,7 +55,8 @@ pub(crate) enum Arg {
     Num(i64),
 }
 
-/// One operation: name, service, path, method, retry class and error class.
+/// One operation: name, service, path, method, retry class, error class and whether its answer
+/// carries a session or token.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Op {
     pub(crate) name: &'static str,
@@ -63,6 +64,19 @@ pub(crate) struct Op {
     pub(crate) path: &'static str,
     pub(crate) idempotency: Idempotency,
     pub(crate) kind: OpKind,
+    /// The answer carries a session or token: its errors keep no body (see
+    /// [`Response::sensitive`]).
+    pub(crate) sensitive: bool,
+}
+
+impl Op {
+    /// The same operation, its answers marked as carrying a session or token.
+    const fn sensitive(self) -> Self {
+        Self {
+            sensitive: true,
+            ..self
+        }
+    }
 }
 
 use Idempotency::{Idempotent, StateChanging};
@@ -81,6 +95,7 @@ const fn op(
         path,
         idempotency,
         kind,
+        sensitive: false,
     }
 }
 
@@ -90,7 +105,8 @@ pub(crate) const MANAGER_LOGIN: Op = op(
     "Identity/Login",
     Idempotent,
     OpKind::Login,
-);
+)
+.sensitive();
 pub(crate) const FIND_BY_PHONE: Op = op(
     "Contact/FilterByPhoneAndEmail",
     Manager,
@@ -104,21 +120,24 @@ pub(crate) const REQUEST_SMS_LOGIN: Op = op(
     "Identity/AdvancedRequestSMSLogin",
     StateChanging,
     OpKind::Input,
-);
+)
+.sensitive();
 pub(crate) const CONFIRM_SMS_LOGIN: Op = op(
     "Identity/AdvancedConfirmSMSLogin",
     Customer,
     "Identity/AdvancedConfirmSMSLogin",
     Idempotent,
     OpKind::CodeCheck,
-);
+)
+.sensitive();
 pub(crate) const REQUEST_REGISTRATION: Op = op(
     "Identity/RequestAdvancedPhoneEmailRegistration",
     Customer,
     "Identity/RequestAdvancedPhoneEmailRegistration",
     StateChanging,
     OpKind::Input,
-);
+)
+.sensitive();
 pub(crate) const REQUEST_PHONE_VERIFICATION: Op = op(
     "Identity/RequestMobilePhoneVerification",
     Customer,
@@ -132,14 +151,16 @@ pub(crate) const CHECK_REGISTRATION_SMS: Op = op(
     "Identity/CheckSmsForRegistration",
     Idempotent,
     OpKind::CodeCheck,
-);
+)
+.sensitive();
 pub(crate) const FINISH_REGISTRATION: Op = op(
     "Identity/AdvancedPhoneEmailRegister",
     Customer,
     "Identity/AdvancedPhoneEmailRegister",
     StateChanging,
     OpKind::Input,
-);
+)
+.sensitive();
 pub(crate) const CREATE_CONTACT: Op = op(
     "Contact/Create",
     Manager,
@@ -578,12 +599,7 @@ impl ManzanaClient {
                 .await?
             }
         };
-        if !resp.status.is_success() || is_html_error(&resp.body) {
-            let e = map_error(op.kind, &self.inner.session_rules, &resp);
-            tracing::debug!(op = op.name, error = %e, "the service answered with an error");
-            return Err(e);
-        }
-        Ok(resp)
+        check(op, &self.inner.session_rules, resp)
     }
 
     async fn call(&self, op: Op, req: Req) -> Result<Response, LoyaltyError> {
@@ -605,11 +621,7 @@ impl ManzanaClient {
             Value::from(password.expose_secret().to_owned()),
         );
         let resp = self.call(MANAGER_LOGIN, Req::Post(obj)).await?;
-        let r: LoginResult = decode_entity(&resp)?;
-        r.session_id
-            .filter(|s| !s.is_empty())
-            .map(SecretString::from)
-            .ok_or_else(|| resp.decode_error("no SessionId in the login answer"))
+        manager_session_of(&resp)
     }
 
     /// The current manager session; logs in when there is none or when `stale` is the current one.
@@ -1128,6 +1140,22 @@ impl ManzanaClient {
 
 // ---- decoding ----
 
+/// Marks the answer of a sensitive `op`, and maps an error answer (non-2xx, or a 2xx HTML crash
+/// page) to its error.
+pub(crate) fn check(
+    op: Op,
+    rules: &SessionRules,
+    resp: Response,
+) -> Result<Response, LoyaltyError> {
+    let resp = if op.sensitive { resp.sensitive() } else { resp };
+    if !resp.status.is_success() || is_html_error(&resp.body) {
+        let e = map_error(op.kind, rules, &resp);
+        tracing::debug!(op = op.name, error = %e, "the service answered with an error");
+        return Err(e);
+    }
+    Ok(resp)
+}
+
 fn parse(resp: &Response) -> Result<Value, LoyaltyError> {
     resp.json::<Value>()
 }
@@ -1169,7 +1197,7 @@ pub(crate) fn decode_entity<T: DeserializeOwned>(resp: &Response) -> Result<T, L
     }
 }
 
-fn scalar_text(v: &Value, resp: &Response) -> Result<String, LoyaltyError> {
+pub(crate) fn scalar_text(v: &Value, resp: &Response) -> Result<String, LoyaltyError> {
     match v {
         Value::String(s) if !s.is_empty() => Ok(s.clone()),
         Value::Number(n) => Ok(n.to_string()),
@@ -1194,7 +1222,17 @@ pub(crate) fn decode_token(resp: &Response) -> Result<SecretString, LoyaltyError
     }
 }
 
-fn session_of(resp: &Response) -> Result<CustomerSession, LoyaltyError> {
+/// The manager session of an `Identity/Login` answer.
+pub(crate) fn manager_session_of(resp: &Response) -> Result<SecretString, LoyaltyError> {
+    let r: LoginResult = decode_entity(resp)?;
+    r.session_id
+        .filter(|s| !s.is_empty())
+        .map(SecretString::from)
+        .ok_or_else(|| resp.decode_error("no SessionId in the login answer"))
+}
+
+/// The customer session of a login or registration answer.
+pub(crate) fn session_of(resp: &Response) -> Result<CustomerSession, LoyaltyError> {
     let r: LoginResult = decode_entity(resp)?;
     match (r.id, r.session_id) {
         (Some(id), Some(sid)) if !id.is_empty() && !sid.is_empty() => {

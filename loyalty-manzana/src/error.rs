@@ -4,7 +4,7 @@
 //! any 4xx/5xx status (confirmed shape; the status per error is not public). The code and message
 //! are kept in [`ProviderDetail`]. A server crash is an HTML page with "Server Error".
 
-use loyalty_core::http::{Idempotency, Response, SNIPPET_LIMIT, snippet};
+use loyalty_core::http::{Idempotency, Response, SNIPPET_LIMIT};
 use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
 use serde_json::Value;
 
@@ -122,17 +122,17 @@ pub(crate) fn map_error(kind: OpKind, rules: &SessionRules, resp: &Response) -> 
                 return resp.status_error();
             }
             return LoyaltyError::Server {
-                detail: ProviderDetail::message(snippet(&resp.body)).with_status(status),
+                detail: ProviderDetail::message(resp.snippet()).with_status(status),
             };
         }
         if kind == OpKind::WithSession && rules.statuses.contains(&status) {
             return LoyaltyError::SessionExpired {
-                detail: ProviderDetail::message(snippet(&resp.body)).with_status(status),
+                detail: ProviderDetail::message(resp.snippet()).with_status(status),
             };
         }
         if kind == OpKind::Login && matches!(status, 400 | 401 | 403) {
             return LoyaltyError::Unauthorized {
-                detail: ProviderDetail::message(snippet(&resp.body)).with_status(status),
+                detail: ProviderDetail::message(resp.snippet()).with_status(status),
             };
         }
         return resp.status_error();

@@ -33,6 +33,8 @@
 #![deny(missing_docs)]
 
 mod client;
+#[cfg(test)]
+mod decode_props;
 mod error;
 pub mod models;
 pub mod pos;

@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::NaiveDateTime;
-use loyalty_core::http::{HttpClient, Idempotency};
+use loyalty_core::http::{HttpClient, Idempotency, Response};
 use loyalty_core::{LoyaltyError, Phone, ProviderDetail};
 use reqwest::Method;
 use rust_decimal::Decimal;
@@ -189,6 +189,12 @@ pub(crate) async fn balance(
             },
         )
         .await?;
+    decode_balance(&resp)
+}
+
+/// Reads a `BalanceRequest` answer: a non-2xx status is the generic status error, a non-zero
+/// `ReturnCode` a provider error.
+pub(crate) fn decode_balance(resp: &Response) -> Result<PosBalance, LoyaltyError> {
     if !resp.status.is_success() {
         return Err(resp.status_error());
     }
