@@ -1,5 +1,5 @@
 //! The panel's own data: accounts, roles, bot assignments, sessions, API tokens, the audit log and
-//! login attempts, in `panel_*` tables next to the bot's (SQLite or PostgreSQL through sqlx `Any`,
+//! login attempts (and, for hosts, saved text overrides), in `panel_*` tables next to the bot's (SQLite or PostgreSQL through sqlx `Any`,
 //! portable SQL, migrations embedded in this file).
 
 use std::fmt;
@@ -178,9 +178,10 @@ impl fmt::Debug for PanelStore {
     }
 }
 
-const MIGRATIONS: &[(i64, &str)] = &[(
-    1,
-    "CREATE TABLE IF NOT EXISTS panel_accounts (
+const MIGRATIONS: &[(i64, &str)] = &[
+    (
+        1,
+        "CREATE TABLE IF NOT EXISTS panel_accounts (
         login TEXT NOT NULL PRIMARY KEY,
         password_hash TEXT NOT NULL,
         role TEXT NOT NULL,
@@ -224,7 +225,19 @@ const MIGRATIONS: &[(i64, &str)] = &[(
         at TEXT NOT NULL
     );
     CREATE INDEX IF NOT EXISTS panel_login_failures_scope ON panel_login_failures (scope, at)",
-)];
+    ),
+    (
+        2,
+        "CREATE TABLE IF NOT EXISTS panel_text_overrides (
+        bot TEXT NOT NULL,
+        lang TEXT NOT NULL,
+        text_key TEXT NOT NULL,
+        body TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (bot, lang, text_key)
+    )",
+    ),
+];
 
 /// Formats a time the way every `panel_*` table stores it (fixed width, so text order is time order).
 fn ts(at: DateTime<Utc>) -> String {
@@ -902,6 +915,91 @@ impl PanelStore {
                 })
             })
             .collect()
+    }
+
+    // ----- text overrides (a persistence helper for hosts) -----
+
+    /// Text overrides a host saved for `bot` with [`PanelStore::save_text_override`]:
+    /// `(language, key, text)`, by language then key. A host loads them at start so edits made in
+    /// the panel survive a restart.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn text_overrides(
+        &self,
+        bot: &str,
+    ) -> Result<Vec<(String, String, String)>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT lang, text_key, body FROM panel_text_overrides WHERE bot = $1 ORDER BY lang, text_key",
+        )
+        .bind(bot)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("lang")?,
+                    r.try_get("text_key")?,
+                    r.try_get("body")?,
+                ))
+            })
+            .collect()
+    }
+
+    /// Saves (or replaces) one text override of `bot`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn save_text_override(
+        &self,
+        bot: &str,
+        lang: &str,
+        key: &str,
+        body: &str,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query(
+            "DELETE FROM panel_text_overrides WHERE bot = $1 AND lang = $2 AND text_key = $3",
+        )
+        .bind(bot)
+        .bind(lang)
+        .bind(key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO panel_text_overrides (bot, lang, text_key, body, updated_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(bot)
+        .bind(lang)
+        .bind(key)
+        .bind(body)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Drops one text override of `bot` (back to the default).
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn delete_text_override(
+        &self,
+        bot: &str,
+        lang: &str,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "DELETE FROM panel_text_overrides WHERE bot = $1 AND lang = $2 AND text_key = $3",
+        )
+        .bind(bot)
+        .bind(lang)
+        .bind(key)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
     }
 
     // ----- login attempts -----

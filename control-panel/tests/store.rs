@@ -219,6 +219,41 @@ async fn exercise(store: &PanelStore) {
         Err(StoreError::NotFound(_))
     ));
 
+    // Text overrides a host keeps across restarts.
+    let bot = format!("bot-{sfx}");
+    store
+        .save_text_override(&bot, "uk", "welcome", "Привіт, {name}!", now)
+        .await
+        .unwrap();
+    store
+        .save_text_override(&bot, "uk", "welcome", "Вітаю, {name}!", now)
+        .await
+        .unwrap();
+    store
+        .save_text_override(&bot, "ru", "balance", "Баланс: {points}", now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.text_overrides(&bot).await.unwrap(),
+        [
+            (
+                "ru".to_string(),
+                "balance".to_string(),
+                "Баланс: {points}".to_string()
+            ),
+            (
+                "uk".to_string(),
+                "welcome".to_string(),
+                "Вітаю, {name}!".to_string()
+            )
+        ]
+    );
+    store
+        .delete_text_override(&bot, "ru", "balance")
+        .await
+        .unwrap();
+    assert_eq!(store.text_overrides(&bot).await.unwrap().len(), 1);
+
     // First administrator only when there is none.
     assert!(
         !store
