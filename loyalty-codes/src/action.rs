@@ -216,7 +216,8 @@ impl Templates {
 
 /// How one action's codes are delivered: the channels in priority order, the texts, and
 /// optionally a code policy of its own.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
 #[non_exhaustive]
 pub struct ActionPolicy {
     /// Channel ids, tried in this order.
@@ -224,6 +225,7 @@ pub struct ActionPolicy {
     /// Message texts per language.
     pub templates: Templates,
     /// A code policy replacing the programme's default for this action.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub code: Option<CodePolicy>,
 }
 
@@ -255,8 +257,11 @@ impl ActionPolicy {
 }
 
 /// A programme's code settings: which actions need a code, through which channels, with which
-/// texts, and the budgets. This is what the panel's settings page edits.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+/// texts, and the budgets. This is what the panel's settings page edits; it serializes to JSON
+/// (actions keyed by their stable names). Call [`Programme::validate`] after reading it
+/// ([`crate::CodeService`]'s builder does).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "snake_case")]
 pub struct Programme {
     actions: BTreeMap<Action, ActionPolicy>,
     code: CodePolicy,
@@ -416,6 +421,69 @@ mod tests {
         assert!(
             Programme::new()
                 .require(Action::LogIn, empty)
+                .validate()
+                .is_err()
+        );
+    }
+
+    #[test]
+    fn a_programme_round_trips_through_the_panels_json() {
+        use std::time::Duration;
+
+        use crate::budget::Limit;
+        use crate::code::Alphabet;
+
+        let p = Programme::new()
+            .require(Action::LogIn, ["sms", "chat"])
+            .require_with(
+                Action::DeleteAccount,
+                ActionPolicy::new(&Action::DeleteAccount, ["email"]).code_policy(
+                    CodePolicy::default()
+                        .length(8)
+                        .alphabet(Alphabet::unambiguous()),
+                ),
+            )
+            .budgets(
+                Budgets::default()
+                    .channel_ceiling("sms", Limit::new(500, Duration::from_secs(3600))),
+            );
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(
+            json["actions"]["log_in"]["channels"],
+            serde_json::json!(["sms", "chat"])
+        );
+        assert_eq!(
+            json["budgets"]["per_channel"]["sms"],
+            serde_json::json!({"max": 500, "window_secs": 3600})
+        );
+        assert_eq!(json["code"]["ttl_secs"], 300);
+        let back: Programme = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+
+        // What a settings page might store, defaults filled in.
+        let stored = r#"{
+            "actions": {
+                "spend_bonuses": {"channels": ["chat", "sms"], "templates": {"uk": "Код: {code}"}},
+                "gift_card": {"channels": ["sms"], "templates": {}}
+            },
+            "code": {"length": 4}
+        }"#;
+        let p: Programme = serde_json::from_str(stored).unwrap();
+        p.validate().unwrap();
+        assert!(p.requires_code(&Action::SpendBonuses));
+        assert!(p.requires_code(&Action::custom("gift_card")));
+        assert_eq!(p.code_policy_for(&Action::SpendBonuses).length, 4);
+        assert_eq!(p.code_policy_for(&Action::SpendBonuses).max_attempts, 5);
+        assert_eq!(p.budget_settings(), &Budgets::default());
+        // A typo is an error, not a silent default; so is a bad alphabet.
+        assert!(serde_json::from_str::<Programme>(r#"{"budget": {}}"#).is_err());
+        assert!(serde_json::from_str::<CodePolicy>(r#"{"alphabet": "aa"}"#).is_err());
+        // A template without {code} passes serde but not validation.
+        let bad =
+            r#"{"actions": {"log_in": {"channels": ["sms"], "templates": {"en": "no code"}}}}"#;
+        assert!(
+            serde_json::from_str::<Programme>(bad)
+                .unwrap()
                 .validate()
                 .is_err()
         );

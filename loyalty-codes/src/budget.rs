@@ -8,13 +8,15 @@ use std::time::Duration;
 use crate::channel::ChannelId;
 use crate::error::CodeError;
 
-/// At most `max` sends within any `window`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// At most `max` sends within any `window` (serialized as `{"max": 3, "window_secs": 600}`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "snake_case")]
 #[non_exhaustive]
 pub struct Limit {
     /// Sends allowed within the window.
     pub max: u32,
     /// The sliding window.
+    #[serde(rename = "window_secs", with = "crate::secs")]
     pub window: Duration,
 }
 
@@ -50,7 +52,8 @@ impl fmt::Display for BudgetScope {
 /// The budgets of a programme. Requests count toward the subject budgets whether or not a
 /// channel delivers; every call of a channel counts toward that channel's ceiling (a failed or
 /// timed-out SMS may still have been sent and billed).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "snake_case")]
 pub struct Budgets {
     /// Per subject and action (default 3 per 10 minutes).
     pub per_subject_action: Option<Limit>,

@@ -13,7 +13,11 @@ use crate::action::{Action, Language};
 use crate::recipient::Recipient;
 
 /// The name a programme uses for a channel in its channel order (`sms`, `email`, `chat`).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// Serializes as the bare string.
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize,
+)]
+#[serde(transparent)]
 pub struct ChannelId(Cow<'static, str>);
 
 impl ChannelId {

@@ -13,8 +13,10 @@ use crate::action::Action;
 use crate::error::CodeError;
 use crate::recipient::Subject;
 
-/// The characters a code is made of: 2 to 62 distinct ASCII letters and digits.
-#[derive(Clone, PartialEq, Eq)]
+/// The characters a code is made of: 2 to 62 distinct ASCII letters and digits. Serializes as
+/// the string of its characters.
+#[derive(Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(try_from = "String", into = "String")]
 pub struct Alphabet {
     chars: Vec<u8>,
 }
@@ -78,14 +80,30 @@ impl Alphabet {
     }
 }
 
+impl TryFrom<String> for Alphabet {
+    type Error = CodeError;
+    fn try_from(s: String) -> Result<Self, CodeError> {
+        Self::new(&s)
+    }
+}
+
+impl From<Alphabet> for String {
+    fn from(a: Alphabet) -> Self {
+        a.as_str().to_owned()
+    }
+}
+
 impl fmt::Debug for Alphabet {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Alphabet({:?})", self.as_str())
     }
 }
 
-/// How codes are made and how long they live.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// How codes are made and how long they live. Serializes with the lifetime in seconds
+/// (`{"length": 6, "alphabet": "0123456789", "ttl_secs": 300, "max_attempts": 5}`); missing
+/// fields take the defaults.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields, rename_all = "snake_case")]
 #[non_exhaustive]
 pub struct CodePolicy {
     /// Characters per code (4 to 12).
@@ -93,6 +111,7 @@ pub struct CodePolicy {
     /// The characters codes are drawn from.
     pub alphabet: Alphabet,
     /// How long a code stays valid after it is sent.
+    #[serde(rename = "ttl_secs", with = "crate::secs")]
     pub ttl: Duration,
     /// How many times a code may be checked in all, the right answer included (1 to 20).
     pub max_attempts: u32,

@@ -59,6 +59,21 @@ mod recipient;
 mod service;
 mod store;
 
+/// Serde for durations as whole seconds (configuration files say `ttl_secs: 300`).
+mod secs {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(crate) fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_u64(d.as_secs())
+    }
+
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        Ok(Duration::from_secs(u64::deserialize(d)?))
+    }
+}
+
 pub use action::{Action, ActionPolicy, Language, Programme, Templates};
 pub use budget::{BudgetScope, Budgets, Limit};
 pub use channel::{
