@@ -168,6 +168,35 @@ fn says_failure(obj: &serde_json::Map<String, Value>) -> bool {
     }
 }
 
+/// Reads an answer: a non-2xx status or `"success": false` is mapped to an error; otherwise the
+/// answer's JSON object.
+pub(crate) fn read_answer(resp: &Response) -> Result<serde_json::Map<String, Value>, LoyaltyError> {
+    if !resp.status.is_success() {
+        return Err(map_error(resp));
+    }
+    let obj = match resp.json::<Value>()? {
+        Value::Object(o) => o,
+        _ => return Err(resp.decode_error("expected a JSON object")),
+    };
+    if says_failure(&obj) {
+        return Err(map_error(resp));
+    }
+    Ok(obj)
+}
+
+/// Decodes the object under `key` (`client`, `recalc`, `held`, `retail`) of an answer.
+pub(crate) fn payload<T: DeserializeOwned>(
+    resp: &Response,
+    mut obj: serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<T, LoyaltyError> {
+    let payload = obj
+        .remove(key)
+        .filter(|v| !v.is_null())
+        .ok_or_else(|| resp.decode_error(format!("no `{key}` in the answer")))?;
+    serde_json::from_value(payload).map_err(|e| resp.decode_error(format!("{key}: {e}")))
+}
+
 impl LoyalClient {
     /// A builder for the API at `base_url` (the vendor issues it with the key; the spec gives
     /// none) with the API key sent as `apikey`.
@@ -211,16 +240,7 @@ impl LoyalClient {
                     .body(body.clone())
             })
             .await?;
-        if !resp.status.is_success() {
-            return Err(map_error(&resp));
-        }
-        let obj = match resp.json::<Value>()? {
-            Value::Object(o) => o,
-            _ => return Err(resp.decode_error("expected a JSON object")),
-        };
-        if says_failure(&obj) {
-            return Err(map_error(&resp));
-        }
+        let obj = read_answer(&resp)?;
         Ok((resp, obj))
     }
 
@@ -231,12 +251,8 @@ impl LoyalClient {
         body: &impl Serialize,
         key: &str,
     ) -> Result<T, LoyaltyError> {
-        let (resp, mut obj) = self.send(op, body).await?;
-        let payload = obj
-            .remove(key)
-            .filter(|v| !v.is_null())
-            .ok_or_else(|| resp.decode_error(format!("no `{key}` in the answer")))?;
-        serde_json::from_value(payload).map_err(|e| resp.decode_error(format!("{key}: {e}")))
+        let (resp, obj) = self.send(op, body).await?;
+        payload(&resp, obj, key)
     }
 
     /// `POST /integration/general/client`: finds a client by phone, card number or app code at a

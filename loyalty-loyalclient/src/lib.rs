@@ -39,6 +39,8 @@
 #![deny(missing_docs)]
 
 mod client;
+#[cfg(test)]
+mod decode_props;
 pub mod error;
 pub mod provider;
 #[cfg(feature = "sandbox")]
