@@ -11,6 +11,7 @@ pub const SNIPPET_LIMIT: usize = 512;
 
 /// What the platform said about an error, kept verbatim.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ApiDetail {
     /// HTTP status, when there was one.
     pub status: Option<u16>,

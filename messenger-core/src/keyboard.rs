@@ -99,6 +99,7 @@ impl Button {
 
 /// A reply keyboard: buttons shown instead of the device keyboard.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ReplyKeyboard {
     /// Rows of [`Button::Text`] and [`Button::RequestContact`] buttons.
     pub rows: Vec<Vec<Button>>,

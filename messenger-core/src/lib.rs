@@ -41,6 +41,38 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! # }).unwrap();
 //! ```
+//!
+//! ## Stability
+//! The model's structs and enums that will grow are `#[non_exhaustive]`: build them with their
+//! constructors and setters ([`Update::new`], [`Limits::telegram`], [`ThrottleConfig::from_limits`],
+//! [`UserInfo::with_id`], [`SharedContact::new`], [`FileRef::new`], [`Capabilities::new`], …)
+//! and match them with `..`, so a new field is not a breaking change. A struct literal does not
+//! compile:
+//! ```compile_fail
+//! let u = messenger_core::Update {
+//!     dedup_key: "1".into(),
+//!     messenger: messenger_core::MessengerKind::Telegram,
+//!     chat: None,
+//!     from: None,
+//!     date: None,
+//!     kind: messenger_core::UpdateKind::Subscribed,
+//! };
+//! ```
+//! ```compile_fail
+//! let c = messenger_core::ThrottleConfig {
+//!     max_retries: 1,
+//!     ..messenger_core::ThrottleConfig::from_limits(&messenger_core::Limits::telegram())
+//! };
+//! ```
+//! ```compile_fail
+//! let l = messenger_core::Limits { text_max: 10, ..messenger_core::Limits::telegram() };
+//! ```
+//! ```compile_fail
+//! let c = messenger_core::SharedContact {
+//!     phone: "+1".into(), first_name: None, last_name: None, user_id: None, is_own: true,
+//!     vcard: None,
+//! };
+//! ```
 #![deny(missing_docs)]
 
 pub mod capabilities;

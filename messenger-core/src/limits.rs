@@ -11,6 +11,7 @@ use crate::text::{LengthUnit, TextRendering};
 
 /// A rate: `count` messages per `per`, with bursts of at most `burst` (1 = strictly paced).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Rate {
     /// Messages allowed per period.
     pub count: NonZeroU32,
@@ -68,6 +69,7 @@ pub enum ContactButtonPlacement {
 /// What a platform accepts. The constructors carry the documented values (see the spec); every
 /// field is public so a deployment can tighten or relax them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Limits {
     /// The longest message text.
     pub text_max: usize,

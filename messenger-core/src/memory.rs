@@ -39,6 +39,7 @@ use crate::model::{
 
 /// A message the bot sent, with its edits.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct SentRecord {
     /// Its reference.
     pub message: MessageRef,

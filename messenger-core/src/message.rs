@@ -67,6 +67,7 @@ impl fmt::Debug for Image {
 /// A message to send: rich text, an optional picture (the text becomes its caption) and an
 /// optional keyboard.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct OutgoingMessage {
     /// The text (caption when there is a picture).
     pub text: RichText,
@@ -182,6 +183,7 @@ impl From<RichText> for OutgoingMessage {
 
 /// How to answer a pressed button.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ButtonAnswer {
     /// A short notification shown to the user (Telegram 0–200 characters, MAX toast).
     pub text: Option<String>,

@@ -22,11 +22,19 @@ pub struct PollCursor(pub Option<i64>);
 
 /// One long-polling answer.
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct PollBatch {
     /// The updates, oldest first (unparsable ones as [`crate::UpdateKind::Other`]).
     pub updates: Vec<Update>,
     /// The cursor for the next poll; passing it acknowledges every update of this batch.
     pub next: PollCursor,
+}
+
+impl PollBatch {
+    /// A batch of `updates` with the cursor that acknowledges them.
+    pub fn new(updates: Vec<Update>, next: PollCursor) -> Self {
+        Self { updates, next }
+    }
 }
 
 /// A messenger platform, as a bot sees it. Object-safe: bots hold `Arc<dyn Messenger>`.

@@ -191,6 +191,7 @@ impl fmt::Display for ChatRef {
 
 /// Who sent an update.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct UserInfo {
     /// The platform's user id.
     pub id: Option<PlatformId>,
@@ -218,6 +219,42 @@ impl UserInfo {
         }
     }
 
+    /// Sets the first name.
+    pub fn with_first_name(mut self, name: impl Into<String>) -> Self {
+        self.first_name = Some(name.into());
+        self
+    }
+
+    /// Sets the last name.
+    pub fn with_last_name(mut self, name: impl Into<String>) -> Self {
+        self.last_name = Some(name.into());
+        self
+    }
+
+    /// Sets the display name.
+    pub fn with_display_name(mut self, name: impl Into<String>) -> Self {
+        self.display_name = Some(name.into());
+        self
+    }
+
+    /// Sets the username.
+    pub fn with_username(mut self, username: impl Into<String>) -> Self {
+        self.username = Some(username.into());
+        self
+    }
+
+    /// Sets the language.
+    pub fn with_language(mut self, language: impl Into<String>) -> Self {
+        self.language = Some(language.into());
+        self
+    }
+
+    /// Sets whether the user is a bot.
+    pub fn with_is_bot(mut self, is_bot: bool) -> Self {
+        self.is_bot = is_bot;
+        self
+    }
+
     /// The best name to greet the user with: the display name, or first and last name, or the
     /// username, or an empty string.
     pub fn name(&self) -> String {
@@ -238,6 +275,7 @@ impl UserInfo {
 
 /// A message that exists on the platform (sent by the bot or by a user), for editing or replying.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MessageRef {
     /// The chat it is in.
     pub chat: ChatRef,
@@ -258,6 +296,7 @@ impl MessageRef {
 /// The handle of a pressed inline button, used to answer it (Telegram `callback_query.id`, MAX
 /// `callback_id`).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct CallbackRef {
     /// The messenger the press came from.
     pub messenger: MessengerKind,
@@ -265,8 +304,19 @@ pub struct CallbackRef {
     pub id: String,
 }
 
+impl CallbackRef {
+    /// The handle `id` of a press on `messenger`.
+    pub fn new(messenger: MessengerKind, id: impl Into<String>) -> Self {
+        Self {
+            messenger,
+            id: id.into(),
+        }
+    }
+}
+
 /// A file a user sent, to download with [`crate::Messenger::download`].
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct FileRef {
     /// The platform's file id (Telegram `file_id`, MAX `token`), empty when only a URL is known.
     pub id: String,
@@ -284,8 +334,52 @@ pub struct FileRef {
     pub height: Option<u32>,
 }
 
+impl FileRef {
+    /// A file known by the platform's file id.
+    pub fn new(id: impl Into<String>) -> Self {
+        Self {
+            id: id.into(),
+            ..Self::default()
+        }
+    }
+
+    /// A file known only by its download URL.
+    pub fn from_url(url: impl Into<String>) -> Self {
+        Self {
+            url: Some(url.into()),
+            ..Self::default()
+        }
+    }
+
+    /// Sets the file name.
+    pub fn with_file_name(mut self, name: impl Into<String>) -> Self {
+        self.file_name = Some(name.into());
+        self
+    }
+
+    /// Sets the MIME type.
+    pub fn with_mime_type(mut self, mime: impl Into<String>) -> Self {
+        self.mime_type = Some(mime.into());
+        self
+    }
+
+    /// Sets the size in bytes.
+    pub fn with_size(mut self, size: u64) -> Self {
+        self.size = Some(size);
+        self
+    }
+
+    /// Sets the pixel dimensions.
+    pub fn with_dimensions(mut self, width: u32, height: u32) -> Self {
+        self.width = Some(width);
+        self.height = Some(height);
+        self
+    }
+}
+
 /// A pressed button that carries data for the bot.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ButtonPress {
     /// The button's callback data, exactly as given to [`crate::Button::callback`].
     pub data: String,
@@ -296,8 +390,32 @@ pub struct ButtonPress {
     pub message: Option<MessageRef>,
 }
 
+impl ButtonPress {
+    /// A press with `data` and no callback handle or message.
+    pub fn new(data: impl Into<String>) -> Self {
+        Self {
+            data: data.into(),
+            callback: None,
+            message: None,
+        }
+    }
+
+    /// Sets the handle to answer the press with.
+    pub fn with_callback(mut self, callback: CallbackRef) -> Self {
+        self.callback = Some(callback);
+        self
+    }
+
+    /// Sets the message that carried the button.
+    pub fn with_message(mut self, message: MessageRef) -> Self {
+        self.message = Some(message);
+        self
+    }
+}
+
 /// A phone number shared through a contact button (or any forwarded contact).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct SharedContact {
     /// The phone number exactly as the platform sent it (`"+79991234567"`, `"380501234567"`).
     pub phone: String,
@@ -316,8 +434,53 @@ pub struct SharedContact {
     pub vcard: Option<String>,
 }
 
+impl SharedContact {
+    /// A contact with `phone` as sent, not the sender's own, with nothing else known.
+    pub fn new(phone: impl Into<String>) -> Self {
+        Self {
+            phone: phone.into(),
+            first_name: None,
+            last_name: None,
+            user_id: None,
+            is_own: false,
+            vcard: None,
+        }
+    }
+
+    /// Sets the first name.
+    pub fn with_first_name(mut self, name: impl Into<String>) -> Self {
+        self.first_name = Some(name.into());
+        self
+    }
+
+    /// Sets the last name.
+    pub fn with_last_name(mut self, name: impl Into<String>) -> Self {
+        self.last_name = Some(name.into());
+        self
+    }
+
+    /// Sets the platform user id the contact belongs to.
+    pub fn with_user_id(mut self, id: impl Into<PlatformId>) -> Self {
+        self.user_id = Some(id.into());
+        self
+    }
+
+    /// Sets whether this is the sender's own number (only where the platform proves it).
+    pub fn with_is_own(mut self, is_own: bool) -> Self {
+        self.is_own = is_own;
+        self
+    }
+
+    /// Sets the raw vCard.
+    pub fn with_vcard(mut self, vcard: impl Into<String>) -> Self {
+        self.vcard = Some(vcard.into());
+        self
+    }
+}
+
 /// A photo or document a user sent.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct IncomingFile {
     /// The file to download (for photos: the largest size).
     pub file: FileRef,
@@ -325,6 +488,29 @@ pub struct IncomingFile {
     pub caption: Option<String>,
     /// The message that carried the file.
     pub message: Option<MessageRef>,
+}
+
+impl IncomingFile {
+    /// A file with no caption and no message reference.
+    pub fn new(file: FileRef) -> Self {
+        Self {
+            file,
+            caption: None,
+            message: None,
+        }
+    }
+
+    /// Sets the caption.
+    pub fn with_caption(mut self, caption: impl Into<String>) -> Self {
+        self.caption = Some(caption.into());
+        self
+    }
+
+    /// Sets the message that carried the file.
+    pub fn with_message(mut self, message: MessageRef) -> Self {
+        self.message = Some(message);
+        self
+    }
 }
 
 /// What an update is about.
@@ -415,6 +601,7 @@ impl UpdateKind {
 
 /// One thing that happened, normalised across platforms.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Update {
     /// A key unique per messenger, for deduplicating redelivered webhooks (`"123"` for Telegram's
     /// `update_id`, Viber's `message_token`, a derived key for MAX).

@@ -19,6 +19,7 @@ use crate::model::Update;
 
 /// How to poll.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PollOptions {
     /// The long-polling timeout of one request (default 30 s).
     pub timeout: Duration,
@@ -38,6 +39,27 @@ impl Default for PollOptions {
             initial_backoff: Duration::from_secs(1),
             max_backoff: Duration::from_secs(60),
         }
+    }
+}
+
+impl PollOptions {
+    /// Sets the long-polling timeout of one request.
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// Sets where to start.
+    pub fn with_cursor(mut self, cursor: PollCursor) -> Self {
+        self.cursor = cursor;
+        self
+    }
+
+    /// Sets the backoff after failed polls: the first wait and the longest.
+    pub fn with_backoff(mut self, initial: Duration, max: Duration) -> Self {
+        self.initial_backoff = initial;
+        self.max_backoff = max;
+        self
     }
 }
 

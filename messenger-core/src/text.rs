@@ -88,6 +88,7 @@ impl LengthUnit {
 
 /// The style of a run of text.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Style {
     /// Bold.
     pub bold: bool,
@@ -97,8 +98,35 @@ pub struct Style {
     pub link: Option<String>,
 }
 
+impl Style {
+    /// Bold text.
+    pub fn bold() -> Self {
+        Self {
+            bold: true,
+            ..Self::default()
+        }
+    }
+
+    /// Italic text.
+    pub fn italic() -> Self {
+        Self {
+            italic: true,
+            ..Self::default()
+        }
+    }
+
+    /// A link label pointing at `url`.
+    pub fn link(url: impl Into<String>) -> Self {
+        Self {
+            link: Some(url.into()),
+            ..Self::default()
+        }
+    }
+}
+
 /// A run of text with one style. Line breaks are `'\n'` inside `text`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Span {
     /// The literal text (never markup).
     pub text: String,

@@ -61,6 +61,7 @@ impl Clock for TokioClock {
 
 /// How [`Throttled`] paces and retries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ThrottleConfig {
     /// The limit over all chats.
     pub global: Rate,
@@ -88,6 +89,42 @@ impl ThrottleConfig {
             max_wait: Duration::from_secs(60),
             backoff_initial: Duration::from_secs(1),
         }
+    }
+
+    /// Sets the limit over all chats.
+    pub fn with_global(mut self, rate: Rate) -> Self {
+        self.global = rate;
+        self
+    }
+
+    /// Sets the limit into one private chat.
+    pub fn with_chat(mut self, rate: Rate) -> Self {
+        self.chat = rate;
+        self
+    }
+
+    /// Sets the limit into one group chat (`None`: as a private chat).
+    pub fn with_group(mut self, rate: Option<Rate>) -> Self {
+        self.group = rate;
+        self
+    }
+
+    /// Sets how many times one message is resent after "too many requests".
+    pub fn with_max_retries(mut self, retries: u32) -> Self {
+        self.max_retries = retries;
+        self
+    }
+
+    /// Sets the longest pause accepted.
+    pub fn with_max_wait(mut self, wait: Duration) -> Self {
+        self.max_wait = wait;
+        self
+    }
+
+    /// Sets the first pause when the platform names no wait.
+    pub fn with_backoff_initial(mut self, wait: Duration) -> Self {
+        self.backoff_initial = wait;
+        self
     }
 }
 

@@ -84,10 +84,7 @@ type Updates =
 fn stream_of(m: &Arc<InMemoryMessenger>) -> Updates {
     Box::pin(polling::updates(
         m.clone(),
-        PollOptions {
-            timeout: Duration::from_millis(10),
-            ..PollOptions::default()
-        },
+        PollOptions::default().with_timeout(Duration::from_millis(10)),
     ))
 }
 

@@ -85,21 +85,13 @@ fn updates_round_trip_through_json() {
 
 #[test]
 fn user_names() {
-    let viber = UserInfo {
-        display_name: Some("Ivan Petrenko".into()),
-        ..UserInfo::with_id("01234567890A=")
-    };
+    let viber = UserInfo::with_id("01234567890A=").with_display_name("Ivan Petrenko");
     assert_eq!(viber.name(), "Ivan Petrenko");
-    let tg = UserInfo {
-        first_name: Some("Ivan".into()),
-        last_name: Some("P".into()),
-        ..UserInfo::with_id(1)
-    };
+    let tg = UserInfo::with_id(1)
+        .with_first_name("Ivan")
+        .with_last_name("P");
     assert_eq!(tg.name(), "Ivan P");
-    let anon = UserInfo {
-        username: Some("ivan".into()),
-        ..UserInfo::default()
-    };
+    let anon = UserInfo::default().with_username("ivan");
     assert_eq!(anon.name(), "ivan");
 }
 

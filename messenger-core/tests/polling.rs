@@ -60,10 +60,8 @@ impl Messenger for Scripted {
         match next {
             None => Err(MessengerError::Closed),
             Some(Err(e)) => Err(e),
-            Some(Ok(ids)) => Ok(PollBatch {
-                next: PollCursor(ids.last().map(|l| l + 1).or(cursor.0)),
-                updates: ids
-                    .iter()
+            Some(Ok(ids)) => Ok(PollBatch::new(
+                ids.iter()
                     .map(|i| {
                         Update::new(
                             MessengerKind::InMemory,
@@ -72,7 +70,8 @@ impl Messenger for Scripted {
                         )
                     })
                     .collect(),
-            }),
+                PollCursor(ids.last().map(|l| l + 1).or(cursor.0)),
+            )),
         }
     }
 }
@@ -100,11 +99,8 @@ async fn errors_back_off_and_retry_the_same_cursor() {
         polls: Mutex::new(Vec::new()),
         limits: Limits::local(),
     });
-    let options = PollOptions {
-        initial_backoff: Duration::from_secs(1),
-        max_backoff: Duration::from_secs(60),
-        ..PollOptions::default()
-    };
+    let options =
+        PollOptions::default().with_backoff(Duration::from_secs(1), Duration::from_secs(60));
     let items: Vec<_> = polling::updates(m.clone(), options).collect().await;
     let ok: Vec<String> = items
         .iter()

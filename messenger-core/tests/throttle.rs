@@ -18,12 +18,10 @@ use messenger_core::{
 use tokio::time::Instant;
 
 fn config(global: Rate, chat: Rate) -> ThrottleConfig {
-    ThrottleConfig {
-        global,
-        chat,
-        group: None,
-        ..ThrottleConfig::from_limits(&Limits::local())
-    }
+    ThrottleConfig::from_limits(&Limits::local())
+        .with_global(global)
+        .with_chat(chat)
+        .with_group(None)
 }
 
 #[tokio::test(start_paused = true)]

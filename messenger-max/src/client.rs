@@ -295,11 +295,7 @@ impl MaxBot {
     /// Polling options matching the official client's backoff: 30 s polls, 5 s after the first
     /// failure (429/5xx), doubling up to 60 s. Use with [`messenger_core::polling::updates`].
     pub fn poll_options() -> PollOptions {
-        PollOptions {
-            initial_backoff: Duration::from_secs(5),
-            max_backoff: Duration::from_secs(60),
-            ..PollOptions::default()
-        }
+        PollOptions::default().with_backoff(Duration::from_secs(5), Duration::from_secs(60))
     }
 
     /// Calls `method path?query` with an optional JSON body and decodes the answer.

@@ -75,15 +75,13 @@ fn locale(raw: &Value) -> Option<String> {
 }
 
 fn user_info(u: &User, language: Option<String>) -> UserInfo {
-    UserInfo {
-        id: Some(u.user_id.into()),
-        first_name: u.first_name.clone().filter(|s| !s.is_empty()),
-        last_name: u.last_name.clone().filter(|s| !s.is_empty()),
-        display_name: u.name.clone().filter(|s| !s.is_empty()),
-        username: u.username.clone(),
-        language,
-        is_bot: u.is_bot,
-    }
+    let mut info = UserInfo::with_id(u.user_id).with_is_bot(u.is_bot);
+    info.first_name = u.first_name.clone().filter(|s| !s.is_empty());
+    info.last_name = u.last_name.clone().filter(|s| !s.is_empty());
+    info.display_name = u.name.clone().filter(|s| !s.is_empty());
+    info.username = u.username.clone();
+    info.language = language;
+    info
 }
 
 /// The chat of a message: a dialog is keyed by the human's user id (`human`), a chat by its id.
@@ -122,6 +120,13 @@ fn base(
     u
 }
 
+fn incoming(file: FileRef, caption: &Option<String>, msg: &Option<MessageRef>) -> IncomingFile {
+    let mut f = IncomingFile::new(file);
+    f.caption = caption.clone();
+    f.message = msg.clone();
+    f
+}
+
 fn from_message_created(raw: &Value) -> Option<Update> {
     let m: Message = serde_json::from_value(raw.get("message")?.clone()).ok()?;
     let sender_id = m.sender.as_ref().map(|s| s.user_id);
@@ -149,39 +154,30 @@ fn from_message_created(raw: &Value) -> Option<Update> {
                     Some(u) => (u.first_name.clone(), u.last_name.clone()),
                     None => (vcard.as_deref().and_then(vcard_name), None),
                 };
-                Some(UpdateKind::Contact(SharedContact {
-                    phone,
-                    first_name: first.filter(|s| !s.is_empty()),
-                    last_name: last.filter(|s| !s.is_empty()),
-                    user_id: owner.map(|u| u.user_id.into()),
-                    is_own: matches!((owner, sender_id), (Some(o), Some(s)) if o.user_id == s),
-                    vcard,
-                }))
+                let is_own = matches!((owner, sender_id), (Some(o), Some(s)) if o.user_id == s);
+                let mut contact = SharedContact::new(phone).with_is_own(is_own);
+                contact.first_name = first.filter(|s| !s.is_empty());
+                contact.last_name = last.filter(|s| !s.is_empty());
+                contact.user_id = owner.map(|u| u.user_id.into());
+                contact.vcard = vcard;
+                Some(UpdateKind::Contact(contact))
             }
-            Attachment::Image(p) => Some(UpdateKind::Photo(IncomingFile {
-                file: FileRef {
-                    id: p.token.clone().unwrap_or_default(),
-                    url: p.url.clone(),
-                    ..FileRef::default()
-                },
-                caption: caption.clone(),
-                message: msg_ref.clone(),
-            })),
+            Attachment::Image(p) => {
+                let mut file = FileRef::new(p.token.clone().unwrap_or_default());
+                file.url = p.url.clone();
+                Some(UpdateKind::Photo(incoming(file, &caption, &msg_ref)))
+            }
             Attachment::File {
                 payload,
                 filename,
                 size,
-            } => Some(UpdateKind::Document(IncomingFile {
-                file: FileRef {
-                    id: payload.token.clone().unwrap_or_default(),
-                    url: payload.url.clone(),
-                    file_name: filename.clone(),
-                    size: *size,
-                    ..FileRef::default()
-                },
-                caption: caption.clone(),
-                message: msg_ref.clone(),
-            })),
+            } => {
+                let mut file = FileRef::new(payload.token.clone().unwrap_or_default());
+                file.url = payload.url.clone();
+                file.file_name = filename.clone();
+                file.size = *size;
+                Some(UpdateKind::Document(incoming(file, &caption, &msg_ref)))
+            }
             Attachment::Other { .. } => None,
         };
         if kind.is_some() {
@@ -222,14 +218,10 @@ fn from_callback(raw: &Value) -> Option<Update> {
         .as_ref()
         .filter(|m| !m.body.mid.is_empty())
         .map(|m| MessageRef::new(chat.clone(), m.body.mid.clone()));
-    let kind = UpdateKind::ButtonPress(ButtonPress {
-        data,
-        callback: Some(CallbackRef {
-            messenger: KIND,
-            id: cb.callback_id.clone(),
-        }),
-        message: msg_ref,
-    });
+    let mut press =
+        ButtonPress::new(data).with_callback(CallbackRef::new(KIND, cb.callback_id.clone()));
+    press.message = msg_ref;
+    let kind = UpdateKind::ButtonPress(press);
     let ts = if cb.timestamp > 0 {
         cb.timestamp
     } else {

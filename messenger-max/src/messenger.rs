@@ -260,9 +260,9 @@ impl Messenger for MaxBot {
             request = request.limit(limit);
         }
         let list = self.get_updates(&request).await?;
-        Ok(PollBatch {
-            updates: list.updates.iter().map(parse_update).collect(),
-            next: PollCursor(list.marker.or(cursor.0)),
-        })
+        Ok(PollBatch::new(
+            list.updates.iter().map(parse_update).collect(),
+            PollCursor(list.marker.or(cursor.0)),
+        ))
     }
 }

@@ -350,10 +350,7 @@ async fn answers_show_a_toast_or_replace_the_message() {
         .mount(&server)
         .await;
     let b = bot(&server);
-    let cb = CallbackRef {
-        messenger: MessengerKind::Max,
-        id: "cb-1".into(),
-    };
+    let cb = CallbackRef::new(MessengerKind::Max, "cb-1");
     b.answer_button(&cb, &ButtonAnswer::toast("Done"))
         .await
         .unwrap();
@@ -505,10 +502,7 @@ async fn downloads_the_incoming_image_without_the_token() {
         .expect(1)
         .mount(&server)
         .await;
-    let file = FileRef {
-        url: Some(format!("{}/i?r=abc", server.uri())),
-        ..FileRef::default()
-    };
+    let file = FileRef::from_url(format!("{}/i?r=abc", server.uri()));
     let bytes = bot(&server).download(&file).await.unwrap();
     assert_eq!(&bytes[..], b"JPEGDATA");
     let e = bot(&server)
@@ -534,10 +528,7 @@ async fn a_download_refused_without_auth_is_retried_with_it_on_the_api_host() {
         .expect(1)
         .mount(&server)
         .await;
-    let file = FileRef {
-        url: Some(format!("{}/files/1", server.uri())),
-        ..FileRef::default()
-    };
+    let file = FileRef::from_url(format!("{}/files/1", server.uri()));
     assert_eq!(&bot(&server).download(&file).await.unwrap()[..], b"OK");
 }
 
@@ -659,10 +650,8 @@ async fn a_429_is_backed_off_and_retried_by_throttled() {
         .await;
     let b = bot(&server);
     // The bare error first: rate limited, with no delay hint from MAX.
-    let config = ThrottleConfig {
-        backoff_initial: Duration::from_millis(20),
-        ..ThrottleConfig::from_limits(b.limits())
-    };
+    let config =
+        ThrottleConfig::from_limits(b.limits()).with_backoff_initial(Duration::from_millis(20));
     // 30 requests/s per bot by default.
     assert_eq!(config.global.count.get(), 30);
     assert_eq!(config.global.per, Duration::from_secs(1));

@@ -6,8 +6,8 @@
 use std::time::Duration;
 
 use messenger_core::{
-    ChatRef, ChatType, MessageRef, Messenger, MessengerError, MessengerKind, PlatformId,
-    RawMethod, RawRequest,
+    ChatRef, ChatType, MessageRef, Messenger, MessengerError, MessengerKind, PlatformId, RawMethod,
+    RawRequest,
 };
 use messenger_max::{MaxBot, SecretString, parse_update};
 use serde_json::json;
@@ -106,7 +106,13 @@ async fn delete_raw_requests_and_capabilities() {
         .await
         .unwrap();
     assert_eq!(r, json!({"success": true}));
-    for bad in ["../me", "//evil.example/x", "https://evil.example/x", "", "me?x=1"] {
+    for bad in [
+        "../me",
+        "//evil.example/x",
+        "https://evil.example/x",
+        "",
+        "me?x=1",
+    ] {
         assert!(
             matches!(
                 b.send_raw(&RawRequest::get(bad)).await,

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use messenger_core::{MessengerError, PollOptions, UpdateKind, polling};
+use messenger_core::{MessengerError, UpdateKind, polling};
 use messenger_max::{MaxBot, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::{header, method, path, query_param, query_param_is_missing};
@@ -93,12 +93,9 @@ async fn the_stream_neither_loses_nor_repeats_updates_across_errors() {
         .base_url(server.uri())
         .build()
         .unwrap();
-    let options = PollOptions {
-        timeout: Duration::from_secs(1),
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(40),
-        ..MaxBot::poll_options()
-    };
+    let options = MaxBot::poll_options()
+        .with_timeout(Duration::from_secs(1))
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(40));
     let items: Vec<_> = polling::updates(Arc::new(bot), options).collect().await;
     let mut seen = Vec::new();
     let mut errors = Vec::new();

@@ -57,14 +57,11 @@ fn message_callback_is_a_button_press_with_the_message() {
     let chat = ChatRef::private(MAX, 123456789);
     assert_eq!(
         u.kind,
-        UpdateKind::ButtonPress(ButtonPress {
-            data: "balance".into(),
-            callback: Some(CallbackRef {
-                messenger: MAX,
-                id: "f9LHodD0cOJf4_Dk".into()
-            }),
-            message: Some(MessageRef::new(chat.clone(), "mid.000000000adf429c")),
-        })
+        UpdateKind::ButtonPress(
+            ButtonPress::new("balance")
+                .with_callback(CallbackRef::new(MAX, "f9LHodD0cOJf4_Dk"))
+                .with_message(MessageRef::new(chat.clone(), "mid.000000000adf429c"))
+        )
     );
     assert_eq!(u.chat, Some(chat));
     assert_eq!(u.from.unwrap().id, Some(PlatformId::Int(123456789)));

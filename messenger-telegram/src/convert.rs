@@ -93,15 +93,12 @@ fn chat_ref(chat: &Chat) -> ChatRef {
 }
 
 fn user_info(u: &User) -> UserInfo {
-    UserInfo {
-        id: Some(u.id.into()),
-        first_name: Some(u.first_name.clone()).filter(|s| !s.is_empty()),
-        last_name: u.last_name.clone(),
-        display_name: None,
-        username: u.username.clone(),
-        language: u.language_code.clone(),
-        is_bot: u.is_bot,
-    }
+    let mut info = UserInfo::with_id(u.id).with_is_bot(u.is_bot);
+    info.first_name = Some(u.first_name.clone()).filter(|s| !s.is_empty());
+    info.last_name = u.last_name.clone();
+    info.username = u.username.clone();
+    info.language = u.language_code.clone();
+    info
 }
 
 fn base(key: &str, chat: &Chat, from: Option<&User>, date: i64, kind: UpdateKind) -> Update {
@@ -119,43 +116,32 @@ fn from_message(key: &str, m: &Message) -> Option<Update> {
     let msg_ref = MessageRef::new(chat_ref(&m.chat), m.message_id);
     let kind = if let Some(c) = &m.contact {
         let own = matches!((c.user_id, &m.from), (Some(cid), Some(f)) if cid == f.id);
-        UpdateKind::Contact(SharedContact {
-            phone: c.phone_number.clone(),
-            first_name: Some(c.first_name.clone()).filter(|s| !s.is_empty()),
-            last_name: c.last_name.clone(),
-            user_id: c.user_id.map(Into::into),
-            is_own: own,
-            vcard: c.vcard.clone(),
-        })
+        let mut contact = SharedContact::new(c.phone_number.clone()).with_is_own(own);
+        contact.first_name = Some(c.first_name.clone()).filter(|s| !s.is_empty());
+        contact.last_name = c.last_name.clone();
+        contact.user_id = c.user_id.map(Into::into);
+        contact.vcard = c.vcard.clone();
+        UpdateKind::Contact(contact)
     } else if let Some(largest) = m.photo.iter().max_by_key(|p| {
         (
             u64::from(p.width) * u64::from(p.height),
             p.file_size.unwrap_or(0),
         )
     }) {
-        UpdateKind::Photo(IncomingFile {
-            file: FileRef {
-                id: largest.file_id.clone(),
-                size: largest.file_size,
-                width: Some(largest.width),
-                height: Some(largest.height),
-                ..FileRef::default()
-            },
-            caption: m.caption.clone(),
-            message: Some(msg_ref),
-        })
+        let mut file =
+            FileRef::new(largest.file_id.clone()).with_dimensions(largest.width, largest.height);
+        file.size = largest.file_size;
+        let mut incoming = IncomingFile::new(file).with_message(msg_ref);
+        incoming.caption = m.caption.clone();
+        UpdateKind::Photo(incoming)
     } else if let Some(d) = &m.document {
-        UpdateKind::Document(IncomingFile {
-            file: FileRef {
-                id: d.file_id.clone(),
-                file_name: d.file_name.clone(),
-                mime_type: d.mime_type.clone(),
-                size: d.file_size,
-                ..FileRef::default()
-            },
-            caption: m.caption.clone(),
-            message: Some(msg_ref),
-        })
+        let mut file = FileRef::new(d.file_id.clone());
+        file.file_name = d.file_name.clone();
+        file.mime_type = d.mime_type.clone();
+        file.size = d.file_size;
+        let mut incoming = IncomingFile::new(file).with_message(msg_ref);
+        incoming.caption = m.caption.clone();
+        UpdateKind::Document(incoming)
     } else if let Some(t) = &m.text {
         UpdateKind::from_text(t, Some(msg_ref))
     } else {
@@ -170,14 +156,9 @@ fn from_callback(key: &str, q: &CallbackQuery) -> Option<Update> {
         .message
         .as_ref()
         .map(|m| MessageRef::new(chat_ref(&m.chat), m.message_id));
-    let kind = UpdateKind::ButtonPress(ButtonPress {
-        data,
-        callback: Some(CallbackRef {
-            messenger: KIND,
-            id: q.id.clone(),
-        }),
-        message,
-    });
+    let mut press = ButtonPress::new(data).with_callback(CallbackRef::new(KIND, q.id.clone()));
+    press.message = message;
+    let kind = UpdateKind::ButtonPress(press);
     let mut u = Update::new(KIND, key, kind).with_from(user_info(&q.from));
     u.chat = Some(
         q.message

@@ -290,10 +290,7 @@ impl Messenger for TelegramBot {
             }
             updates.push(parse_update(r));
         }
-        Ok(PollBatch {
-            updates,
-            next: PollCursor(next),
-        })
+        Ok(PollBatch::new(updates, PollCursor(next)))
     }
 
     async fn send_typing(&self, chat: &ChatRef) -> Result<(), MessengerError> {

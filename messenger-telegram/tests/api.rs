@@ -296,10 +296,7 @@ async fn edit_message_text_and_answer_callback_query() {
         Keyboard::inline(vec![vec![Button::callback("Back", "menu")]]),
     );
     b.edit(&MessageRef::new(chat(), 12), &msg).await.unwrap();
-    let cb = |id: &str| CallbackRef {
-        messenger: MessengerKind::Telegram,
-        id: id.to_owned(),
-    };
+    let cb = |id: &str| CallbackRef::new(MessengerKind::Telegram, id);
     b.answer_button(&cb("4382bfdwdsb323b2d9"), &ButtonAnswer::alert("Done"))
         .await
         .unwrap();
@@ -338,10 +335,7 @@ async fn get_file_then_download() {
         .expect(1)
         .mount(&server)
         .await;
-    let file = FileRef {
-        id: "AgAD-large".into(),
-        ..FileRef::default()
-    };
+    let file = FileRef::new("AgAD-large");
     let bytes = bot(&server).download(&file).await.unwrap();
     assert_eq!(&bytes[..], b"jpeg-bytes!!");
 }

@@ -91,12 +91,9 @@ async fn the_stream_neither_loses_nor_repeats_updates_across_errors() {
         .base_url(server.uri())
         .build()
         .unwrap();
-    let options = PollOptions {
-        timeout: Duration::from_secs(1),
-        initial_backoff: Duration::from_millis(10),
-        max_backoff: Duration::from_millis(50),
-        ..PollOptions::default()
-    };
+    let options = PollOptions::default()
+        .with_timeout(Duration::from_secs(1))
+        .with_backoff(Duration::from_millis(10), Duration::from_millis(50));
     let stream = polling::updates(Arc::new(bot), options);
     let items: Vec<Result<_, MessengerError>> = stream.take(6).collect().await;
     let keys: Vec<String> = items

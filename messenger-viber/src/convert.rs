@@ -68,11 +68,10 @@ fn token_id(raw: &Value) -> Option<PlatformId> {
 
 fn user_info(user: &Value) -> Option<UserInfo> {
     let id = str_field(user, "id")?;
-    Some(UserInfo {
-        display_name: str_field(user, "name").map(str::to_owned),
-        language: str_field(user, "language").map(str::to_owned),
-        ..UserInfo::with_id(id)
-    })
+    let mut info = UserInfo::with_id(id);
+    info.display_name = str_field(user, "name").map(str::to_owned);
+    info.language = str_field(user, "language").map(str::to_owned);
+    Some(info)
 }
 
 /// Normalises a shared phone number to `+<digits>`: spaces, dashes, dots and parentheses are
@@ -197,46 +196,28 @@ fn message_kind(message: &Value, msg_ref: Option<MessageRef>) -> Option<UpdateKi
     let caption = (!text.trim().is_empty()).then(|| text.to_owned());
     match str_field(message, "type")? {
         "text" => Some(match text.strip_prefix(CALLBACK_PREFIX) {
-            Some(data) => UpdateKind::ButtonPress(ButtonPress {
-                data: data.to_owned(),
-                callback: None,
-                message: None,
-            }),
+            Some(data) => UpdateKind::ButtonPress(ButtonPress::new(data)),
             None => UpdateKind::from_text(text, msg_ref),
         }),
         "contact" => {
             let contact = message.get("contact")?;
             let phone = str_field(contact, "phone_number")?;
-            Some(UpdateKind::Contact(SharedContact {
-                phone: normalize_phone(phone),
-                first_name: str_field(contact, "name").map(str::to_owned),
-                last_name: None,
-                // Viber does not say whose number it is; the sender's id here would invite a
-                // `user_id == from.id` ownership check that proves nothing.
-                user_id: None,
-                // Viber's contact message carries only name, phone number and avatar: nothing
-                // ties the number to the sender, who may share any address-book card. Never
-                // trust it as the sender's own number.
-                is_own: false,
-                vcard: None,
-            }))
+            // Viber's contact message carries only name, phone number and avatar: nothing ties
+            // the number to the sender, who may share any address-book card. Never the sender's
+            // own number, and no user id (the sender's id here would invite a
+            // `user_id == from.id` ownership check that proves nothing).
+            let mut shared = SharedContact::new(normalize_phone(phone)).with_is_own(false);
+            shared.first_name = str_field(contact, "name").map(str::to_owned);
+            Some(UpdateKind::Contact(shared))
         }
         kind @ ("picture" | "file") => {
             let media = str_field(message, "media")?;
-            let file = FileRef {
-                id: String::new(),
-                url: Some(media.to_owned()),
-                file_name: str_field(message, "file_name").map(str::to_owned),
-                mime_type: None,
-                size: message.get("size").and_then(Value::as_u64),
-                width: None,
-                height: None,
-            };
-            let incoming = IncomingFile {
-                file,
-                caption,
-                message: msg_ref,
-            };
+            let mut file = FileRef::from_url(media);
+            file.file_name = str_field(message, "file_name").map(str::to_owned);
+            file.size = message.get("size").and_then(Value::as_u64);
+            let mut incoming = IncomingFile::new(file);
+            incoming.caption = caption;
+            incoming.message = msg_ref;
             Some(if kind == "picture" {
                 UpdateKind::Photo(incoming)
             } else {

@@ -671,10 +671,7 @@ async fn download_edit_and_answer() {
         .mount(&server)
         .await;
     let bot = bot(&server);
-    let file = FileRef {
-        url: Some(format!("{}/media/image.jpg", server.uri())),
-        ..FileRef::default()
-    };
+    let file = FileRef::from_url(format!("{}/media/image.jpg", server.uri()));
     assert_eq!(&bot.download(&file).await.unwrap()[..], b"JPEGDATA");
     assert!(matches!(
         bot.download(&FileRef::default()).await,
@@ -686,10 +683,7 @@ async fn download_edit_and_answer() {
         Err(MessengerError::Unsupported { .. })
     ));
     bot.answer_button(
-        &CallbackRef {
-            messenger: MessengerKind::Viber,
-            id: String::new(),
-        },
+        &CallbackRef::new(MessengerKind::Viber, ""),
         &ButtonAnswer::ack(),
     )
     .await

@@ -145,11 +145,7 @@ fn a_reply_button_press_becomes_a_button_press_with_its_tracking_data() {
     let events = bot().parse_events(&signed(&body, TOKEN), &body).unwrap();
     assert_eq!(
         events[0].update.kind,
-        UpdateKind::ButtonPress(ButtonPress {
-            data: "balance".into(),
-            callback: None,
-            message: None,
-        })
+        UpdateKind::ButtonPress(ButtonPress::new("balance"))
     );
     assert_eq!(events[0].tracking_data.as_deref(), Some("state:menu"));
 }
