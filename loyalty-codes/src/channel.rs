@@ -288,6 +288,14 @@ impl Attempt {
     pub fn delivered(&self) -> bool {
         matches!(self.outcome, AttemptOutcome::Delivered(_))
     }
+
+    /// The provider's message id, when this attempt delivered and the provider gave one.
+    pub fn outcome_provider_id(&self) -> Option<String> {
+        match &self.outcome {
+            AttemptOutcome::Delivered(r) => r.provider_id.clone(),
+            _ => None,
+        }
+    }
 }
 
 impl fmt::Display for Attempt {

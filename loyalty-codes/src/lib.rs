@@ -56,6 +56,8 @@ pub mod channels;
 mod code;
 mod error;
 mod recipient;
+#[cfg(feature = "sandbox")]
+pub mod sandbox;
 mod service;
 mod store;
 
