@@ -241,6 +241,28 @@ impl CodeService {
         let budgets = inner.programme.budget_settings();
         let now = inner.clock.now();
 
+        // No channel of the action can reach this recipient: say so without issuing a code or
+        // spending a budget.
+        let reachable = policy.channels.iter().any(|id| {
+            inner
+                .channels
+                .get(id)
+                .is_some_and(|reg| reg.channel.can_reach(&request.recipient))
+        });
+        if !reachable {
+            let attempts = policy
+                .channels
+                .iter()
+                .map(|id| Attempt {
+                    channel: id.clone(),
+                    at: now,
+                    elapsed: Duration::ZERO,
+                    outcome: AttemptOutcome::Skipped(SkipReason::NoAddress),
+                })
+                .collect();
+            return Err(CodeError::AllChannelsFailed { attempts });
+        }
+
         let subject_budgets = [
             (
                 budgets.per_subject_action,

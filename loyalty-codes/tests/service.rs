@@ -448,6 +448,21 @@ async fn a_channel_without_the_recipients_address_is_skipped() {
         AttemptOutcome::Skipped(SkipReason::NoAddress)
     ));
     assert_eq!(sms.calls(), 0);
+
+    // Nobody can reach a recipient without addresses: no code is issued, no budget spent.
+    let before = (s.store.records().len(), s.store.events().len());
+    let r = SendRequest::new(Subject::new("user:8"), Action::LogIn, Recipient::new());
+    let err = s.service.send(&r).await.unwrap_err();
+    let CodeError::AllChannelsFailed { attempts } = &err else {
+        panic!("{err:?}");
+    };
+    assert_eq!(attempts.len(), 2);
+    assert!(
+        attempts
+            .iter()
+            .all(|a| matches!(a.outcome, AttemptOutcome::Skipped(SkipReason::NoAddress)))
+    );
+    assert_eq!((s.store.records().len(), s.store.events().len()), before);
 }
 
 #[tokio::test]
