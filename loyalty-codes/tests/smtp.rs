@@ -314,3 +314,38 @@ async fn the_service_falls_back_from_sms_to_email() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn tls_is_required_when_asked_for_and_nothing_leaks_in_clear() {
+    // The loopback server offers no STARTTLS and speaks no TLS.
+    for security in [SmtpSecurity::StartTls, SmtpSecurity::Tls] {
+        let (port, sessions) = smtp_server(Rcpt::Accept).await;
+        let ch = SmtpChannel::builder("127.0.0.1", "codes@coffee.example")
+            .security(security)
+            .port(port)
+            .credentials("bot", SecretString::from(PASSWORD))
+            .timeout(Duration::from_secs(3))
+            .build()
+            .unwrap();
+        let e = deliver(&ch, Language::En, "code 314159", "314159")
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ChannelError::NotSent { .. } | ChannelError::OutcomeUnknown { .. }
+            ),
+            "{security:?}: {e:?}"
+        );
+        let s = format!("{e} {e:?}");
+        assert!(!s.contains("314159") && !s.contains(PASSWORD), "{s}");
+        // Whatever the server saw, it never got credentials, a sender or the message.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        for c in sessions.lock().unwrap().iter() {
+            assert!(
+                c.auth.is_none() && c.mail_from.is_empty() && c.data.is_empty(),
+                "{c:?}"
+            );
+        }
+    }
+}
