@@ -76,7 +76,7 @@ mod secs {
     }
 }
 
-pub use action::{Action, ActionPolicy, Language, Programme, Templates};
+pub use action::{Action, ActionPolicy, CODE_PLACEHOLDER, Language, Programme, Templates};
 pub use budget::{BudgetScope, Budgets, Limit};
 pub use channel::{
     Attempt, AttemptOutcome, ChannelError, ChannelId, CodeChannel, Delivery, DeliveryReceipt,
@@ -85,7 +85,9 @@ pub use channel::{
 pub use code::{Alphabet, CodeHash, CodeHasher, CodeId, CodePolicy};
 pub use error::{CodeError, StoreError};
 pub use recipient::{ChatAddress, Recipient, Subject};
-pub use service::{CodeService, CodeServiceBuilder, SendReceipt, SendRequest, Verified};
+pub use service::{
+    CodeService, CodeServiceBuilder, DEFAULT_CHANNEL_TIMEOUT, SendReceipt, SendRequest, Verified,
+};
 pub use store::{CodeRecord, CodeStore, MemoryStore, SendEvent, SendQuery, SendStats};
 
 /// The README's examples, compiled as doctests.

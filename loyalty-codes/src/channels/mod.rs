@@ -9,7 +9,7 @@ mod smtp;
 
 pub use http_form::{FormMethod, HttpFormChannel, HttpFormChannelBuilder, PhoneFormat};
 pub use memory::{ConsoleChannel, MemoryChannel, SentMessage};
-pub use sms_ru::{SmsRuChannel, SmsRuChannelBuilder, SmsRuStatus, sms_ru_status};
+pub use sms_ru::{SMS_RU_BASE_URL, SmsRuChannel, SmsRuChannelBuilder, SmsRuStatus, sms_ru_status};
 #[cfg(feature = "smtp")]
 pub use smtp::{SmtpChannel, SmtpChannelBuilder, SmtpSecurity};
 
