@@ -5,12 +5,14 @@
 //! binary wires together, so that tests can drive them directly.
 #![deny(missing_docs)]
 
+pub mod admin;
 pub mod app;
 pub mod barcode;
 pub mod config;
 pub mod engine;
 pub mod format;
 pub mod notify;
+pub mod panel;
 pub mod purchases;
 pub mod runner;
 pub mod storage;

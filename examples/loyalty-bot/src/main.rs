@@ -14,14 +14,54 @@ fn help() -> String {
          console as the messenger, and an SQLite file (loyalty-bot.db).\n\n\
          Environment variables:\n",
     );
-    for (name, what) in VARIABLES {
+    for (name, what) in VARIABLES.iter().chain(loyalty_bot::panel::PANEL_VARIABLES) {
         s.push_str(&format!("  {name:<24} {what}\n"));
     }
+    s.push_str(
+        "\nCommands:\n  admin create --login L    create a control panel administrator (asks for the password)\n",
+    );
     s
+}
+
+/// `loyalty-bot admin create --login L`: a control panel administrator, password asked twice.
+async fn admin(args: &[String]) -> ExitCode {
+    let login = match loyalty_bot::admin::parse_args(args) {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("loyalty-bot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let database_url =
+        std::env::var("DATABASE_URL").unwrap_or_else(|_| "sqlite:loyalty-bot.db".to_owned());
+    let password = match loyalty_bot::admin::read_password(
+        &mut std::io::stdin().lock(),
+        &mut std::io::stderr(),
+    ) {
+        Ok(p) => p,
+        Err(e) => {
+            eprintln!("loyalty-bot: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match loyalty_bot::admin::create_admin(&database_url, &login, &password).await {
+        Ok(()) => {
+            eprintln!("loyalty-bot: administrator {login:?} created; sign in to the control panel");
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("loyalty-bot: {e}");
+            ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().is_some_and(|a| a == "admin") {
+        return admin(&args[1..]).await;
+    }
     if std::env::args().skip(1).any(|a| a == "--help" || a == "-h") {
         print!("{}", help());
         return ExitCode::SUCCESS;

@@ -302,6 +302,12 @@ impl Storage {
         self.backend
     }
 
+    /// The connection pool, shared with the control panel (its own `panel_*` tables and its
+    /// read-only view of `bot_users` and `bot_message_log`), so SQLite keeps one writer.
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     async fn migrate(&self) -> Result<(), StorageError> {
         sqlx::query(
             "CREATE TABLE IF NOT EXISTS bot_schema_version (version BIGINT NOT NULL PRIMARY KEY, applied_at TEXT NOT NULL)",

@@ -420,9 +420,26 @@ pub enum TextsError {
 }
 
 /// The catalogue in use: the built-in texts with any overrides.
-#[derive(Debug, Clone)]
+///
+/// Two layers of overrides: the override file read at start, and live edits made while the bot
+/// runs (the control panel's text editor, [`Texts::set_live`]), which win over the file and take
+/// effect on the next message. [`Texts::reset_live`] goes back to the file's (or built-in) text.
+#[derive(Debug)]
 pub struct Texts {
     overrides: HashMap<(Lang, String), String>,
+    /// Live edits. Each edited text is leaked once (`Box::leak`) so [`Texts::get`] can keep
+    /// returning a plain `&str` without holding the lock: edits are rare operator actions, so the
+    /// memory kept is a few bytes per edit for the life of the process.
+    live: std::sync::RwLock<HashMap<(Lang, String), &'static str>>,
+}
+
+impl Clone for Texts {
+    fn clone(&self) -> Self {
+        Self {
+            overrides: self.overrides.clone(),
+            live: std::sync::RwLock::new(self.live_map().clone()),
+        }
+    }
 }
 
 impl Default for Texts {
@@ -458,7 +475,61 @@ impl Texts {
     pub fn built_in() -> Self {
         Self {
             overrides: HashMap::new(),
+            live: std::sync::RwLock::default(),
         }
+    }
+
+    fn live_map(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(Lang, String), &'static str>> {
+        // The map is never left half-written: a panic elsewhere cannot poison its contents.
+        self.live
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Replaces `key` in `lang` while the bot runs (the next message uses it). The text may use
+    /// only placeholders the built-in text has, as in the override file.
+    ///
+    /// # Errors
+    /// [`TextsError::UnknownKey`] or [`TextsError::UnknownPlaceholder`].
+    pub fn set_live(&self, lang: Lang, key: &str, text: &str) -> Result<(), TextsError> {
+        let original = built_in(lang, key).ok_or_else(|| TextsError::UnknownKey(key.to_owned()))?;
+        let allowed = placeholders(original);
+        if let Some(p) = placeholders(text)
+            .into_iter()
+            .find(|p| !allowed.contains(p))
+        {
+            return Err(TextsError::UnknownPlaceholder {
+                key: key.to_owned(),
+                placeholder: p.to_owned(),
+            });
+        }
+        let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
+        self.live
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert((lang, key.to_owned()), leaked);
+        Ok(())
+    }
+
+    /// Drops the live edit of `key` in `lang` (back to the override file's or built-in text).
+    pub fn reset_live(&self, lang: Lang, key: &str) {
+        self.live
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .remove(&(lang, key.to_owned()));
+    }
+
+    /// The live edit of `key` in `lang`, if any.
+    pub fn live(&self, lang: Lang, key: &str) -> Option<&'static str> {
+        self.live_map().get(&(lang, key.to_owned())).copied()
+    }
+
+    /// The text without live edits: the override file's, else the built-in one.
+    pub fn default_text(&self, lang: Lang, key: &str) -> Option<&str> {
+        self.overrides
+            .get(&(lang, key.to_owned()))
+            .map(String::as_str)
+            .or_else(|| built_in(lang, key))
     }
 
     /// The built-in texts with overrides from a JSON document.
@@ -491,12 +562,18 @@ impl Texts {
                 overrides.insert((lang, key), text);
             }
         }
-        Ok(Self { overrides })
+        Ok(Self {
+            overrides,
+            live: std::sync::RwLock::default(),
+        })
     }
 
     /// The template for `key` in `lang`. Unknown keys give the key itself (and a warning), so a
     /// programming slip shows up in the chat instead of crashing the bot.
     pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+        if let Some(t) = self.live(lang, key) {
+            return t;
+        }
         if let Some(t) = self.overrides.get(&(lang, key.to_owned())) {
             return t;
         }
@@ -608,6 +685,35 @@ mod tests {
             ),
             "✅ Зарегистрировано: <b>&, +5 баллов."
         );
+    }
+
+    #[test]
+    fn live_edits_win_over_the_file_and_reset_back_to_it() {
+        let t = Texts::with_overrides(r#"{"uk": {"balance": "Файл: {available}"}}"#).unwrap();
+        let shared = std::sync::Arc::new(t);
+        let engine_view = shared.clone();
+        shared
+            .set_live(Lang::Uk, "balance", "Панель: {available}")
+            .unwrap();
+        assert_eq!(engine_view.get(Lang::Uk, "balance"), "Панель: {available}");
+        assert_eq!(
+            engine_view.default_text(Lang::Uk, "balance"),
+            Some("Файл: {available}")
+        );
+        assert_eq!(
+            shared.set_live(Lang::Uk, "balance", "{avail}").unwrap_err(),
+            TextsError::UnknownPlaceholder {
+                key: "balance".into(),
+                placeholder: "avail".into()
+            }
+        );
+        assert_eq!(
+            shared.set_live(Lang::Uk, "balanse", "x").unwrap_err(),
+            TextsError::UnknownKey("balanse".into())
+        );
+        shared.reset_live(Lang::Uk, "balance");
+        assert_eq!(engine_view.get(Lang::Uk, "balance"), "Файл: {available}");
+        assert_eq!(engine_view.live(Lang::Uk, "balance"), None);
     }
 
     #[test]

@@ -1,0 +1,607 @@
+//! The control panel's view of this bot: [`BotPanel`] implements
+//! [`control_panel::PanelBackend`] over the bot's tables (`bot_users`, `bot_auth_phones`,
+//! `bot_message_log`) and its live [`Texts`].
+//!
+//! Every query is one bounded SQL statement (portable between SQLite and PostgreSQL): the users
+//! list is `ORDER BY … LIMIT … OFFSET` plus a `COUNT(*)`, statistics are `GROUP BY` day.
+//! Text edits go to [`Texts::set_live`] (the next message uses them) and are saved in the panel's
+//! `panel_text_overrides`, re-applied by [`BotPanel::apply_saved_texts`] at start.
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, Days, NaiveDate, Utc};
+use control_panel::{
+    BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, PanelStore,
+    RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage,
+    UsersQuery,
+};
+use sqlx::any::AnyRow;
+use sqlx::{AnyPool, Row};
+
+use crate::texts::{Lang, Texts};
+
+/// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
+/// limit of the three messengers (Telegram 4096, Viber 7000).
+pub const MESSAGE_MAX: usize = 4000;
+/// The longest button label: long labels are cut by the apps.
+pub const BUTTON_MAX: usize = 64;
+/// How many recent messages a profile shows.
+pub const RECENT_MESSAGES: i64 = 30;
+
+/// This bot as the panel sees it.
+#[derive(Clone)]
+pub struct BotPanel {
+    pool: AnyPool,
+    texts: Arc<Texts>,
+    store: PanelStore,
+    bot: BotInfo,
+}
+
+impl std::fmt::Debug for BotPanel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BotPanel")
+            .field("bot", &self.bot.id)
+            .finish_non_exhaustive()
+    }
+}
+
+fn failed(e: impl std::fmt::Display) -> BackendError {
+    BackendError::Failed(e.to_string())
+}
+
+fn parse_time(s: &str) -> Result<DateTime<Utc>, BackendError> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| failed(format!("time {s:?}: {e}")))
+}
+
+fn lang_of(code: &str) -> Result<Lang, BackendError> {
+    match code {
+        "uk" => Ok(Lang::Uk),
+        "ru" => Ok(Lang::Ru),
+        other => Err(BackendError::Invalid(format!(
+            "the bot speaks uk and ru, not {other:?}"
+        ))),
+    }
+}
+
+const USER_COLUMNS: &str = "messenger, chat_id, phone, first_name, last_name, username, language, active, created_at, last_activity";
+
+fn summary(r: &AnyRow) -> Result<UserSummary, BackendError> {
+    let first: Option<String> = r.try_get("first_name").map_err(failed)?;
+    let last: Option<String> = r.try_get("last_name").map_err(failed)?;
+    let name = [first, last]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(UserSummary {
+        key: UserKey {
+            messenger: r.try_get("messenger").map_err(failed)?,
+            user_id: r.try_get("chat_id").map_err(failed)?,
+        },
+        phone: r.try_get("phone").map_err(failed)?,
+        name: (!name.is_empty()).then_some(name),
+        language: r.try_get("language").map_err(failed)?,
+        first_contact: parse_time(&r.try_get::<String, _>("created_at").map_err(failed)?)?,
+        last_activity: parse_time(&r.try_get::<String, _>("last_activity").map_err(failed)?)?,
+        active: r.try_get::<i64, _>("active").map_err(failed)? != 0,
+    })
+}
+
+/// The figures of `messenger` on day `d` (`YYYY-MM-DD`), created empty on first use.
+fn slot(
+    days: &mut BTreeMap<(String, String), DailyFigures>,
+    messenger: String,
+    d: String,
+) -> Result<&mut DailyFigures, BackendError> {
+    let day = NaiveDate::parse_from_str(&d, "%Y-%m-%d").map_err(failed)?;
+    Ok(days
+        .entry((d, messenger.clone()))
+        .or_insert_with(|| DailyFigures {
+            messenger,
+            day,
+            new_subscribers: 0,
+            messages_in: 0,
+            messages_out: 0,
+        }))
+}
+
+impl BotPanel {
+    /// The panel's view over the bot's pool, its live texts and the panel's store.
+    pub fn new(pool: AnyPool, texts: Arc<Texts>, store: PanelStore, bot: BotInfo) -> Self {
+        Self {
+            pool,
+            texts,
+            store,
+            bot,
+        }
+    }
+
+    /// Re-applies the texts edited in the panel before a restart. Returns how many.
+    ///
+    /// # Errors
+    /// When the panel's store cannot be read. A saved text the bot no longer accepts (a key
+    /// removed from the catalogue) is skipped with a warning.
+    pub async fn apply_saved_texts(&self) -> Result<usize, control_panel::StoreError> {
+        let mut n = 0;
+        for (lang, key, body) in self.store.text_overrides(&self.bot.id).await? {
+            let applied = lang_of(&lang).map_err(|e| e.to_string()).and_then(|l| {
+                self.texts
+                    .set_live(l, &key, &body)
+                    .map_err(|e| e.to_string())
+            });
+            match applied {
+                Ok(()) => n += 1,
+                Err(e) => tracing::warn!(%key, %lang, error = %e, "a saved text no longer applies"),
+            }
+        }
+        Ok(n)
+    }
+
+    fn check_bot(&self, bot: &str) -> Result<(), BackendError> {
+        if bot == self.bot.id {
+            Ok(())
+        } else {
+            Err(BackendError::NotFound(format!("bot {bot:?}")))
+        }
+    }
+}
+
+#[async_trait]
+impl PanelBackend for BotPanel {
+    async fn bots(&self) -> Result<Vec<BotInfo>, BackendError> {
+        Ok(vec![self.bot.clone()])
+    }
+
+    async fn stats(
+        &self,
+        bot: &str,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<RawStats, BackendError> {
+        self.check_bot(bot)?;
+        let lo = from.format("%Y-%m-%d").to_string();
+        let hi = to
+            .checked_add_days(Days::new(1))
+            .unwrap_or(to)
+            .format("%Y-%m-%d")
+            .to_string();
+        let mut totals: BTreeMap<String, SubscriberTotals> = self
+            .bot
+            .messengers
+            .iter()
+            .map(|m| (m.clone(), SubscriberTotals::default()))
+            .collect();
+        let rows = sqlx::query(
+            "SELECT messenger, COUNT(*) AS total, SUM(CASE WHEN active = 1 THEN 1 ELSE 0 END) AS active
+             FROM bot_users GROUP BY messenger",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed)?;
+        for r in rows {
+            let total: i64 = r.try_get("total").map_err(failed)?;
+            let active: i64 = r.try_get("active").map_err(failed)?;
+            let (total, active) = (
+                u64::try_from(total).unwrap_or(0),
+                u64::try_from(active).unwrap_or(0),
+            );
+            totals.insert(
+                r.try_get("messenger").map_err(failed)?,
+                SubscriberTotals {
+                    total,
+                    active,
+                    blocked: total.saturating_sub(active),
+                },
+            );
+        }
+        let mut days: BTreeMap<(String, String), DailyFigures> = BTreeMap::new();
+        let rows = sqlx::query(
+            "SELECT messenger, SUBSTR(created_at, 1, 10) AS day, COUNT(*) AS n FROM bot_users
+             WHERE created_at >= $1 AND created_at < $2 GROUP BY messenger, SUBSTR(created_at, 1, 10)",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed)?;
+        for r in rows {
+            let n: i64 = r.try_get("n").map_err(failed)?;
+            slot(
+                &mut days,
+                r.try_get("messenger").map_err(failed)?,
+                r.try_get("day").map_err(failed)?,
+            )?
+            .new_subscribers = u64::try_from(n).unwrap_or(0);
+        }
+        let rows = sqlx::query(
+            "SELECT messenger, SUBSTR(at, 1, 10) AS day, direction, COUNT(*) AS n FROM bot_message_log
+             WHERE at >= $1 AND at < $2 GROUP BY messenger, SUBSTR(at, 1, 10), direction",
+        )
+        .bind(&lo)
+        .bind(&hi)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed)?;
+        for r in rows {
+            let n = u64::try_from(r.try_get::<i64, _>("n").map_err(failed)?).unwrap_or(0);
+            let direction: String = r.try_get("direction").map_err(failed)?;
+            let d = slot(
+                &mut days,
+                r.try_get("messenger").map_err(failed)?,
+                r.try_get("day").map_err(failed)?,
+            )?;
+            if direction == "in" {
+                d.messages_in += n;
+            } else {
+                d.messages_out += n;
+            }
+        }
+        Ok(RawStats {
+            totals,
+            days: days.into_values().collect(),
+        })
+    }
+
+    async fn users(&self, bot: &str, q: &UsersQuery) -> Result<UsersPage, BackendError> {
+        self.check_bot(bot)?;
+        let name_expr = "(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '') || ' ' || COALESCE(username, ''))";
+        let (filter, name_like, digits_like) = match q.search.as_deref().map(str::trim) {
+            Some(s) if !s.is_empty() => {
+                let digits: String = s.chars().filter(char::is_ascii_digit).collect();
+                let f = if digits.is_empty() {
+                    format!("WHERE LOWER({name_expr}) LIKE LOWER($1)")
+                } else {
+                    format!("WHERE (LOWER({name_expr}) LIKE LOWER($1) OR phone LIKE $2)")
+                };
+                (f, format!("%{s}%"), format!("%{digits}%"))
+            }
+            _ => (String::new(), String::new(), String::new()),
+        };
+        let has_digits = !filter.is_empty() && filter.contains("$2");
+        let dir = if q.descending { "DESC" } else { "ASC" };
+        let order = match q.sort {
+            UserSort::Phone => format!("CASE WHEN phone IS NULL THEN 1 ELSE 0 END, phone {dir}"),
+            UserSort::Name => format!("{name_expr} {dir}"),
+            UserSort::FirstContact => format!("created_at {dir}"),
+            UserSort::LastActivity => format!("last_activity {dir}"),
+        };
+        let (lim, off) = if filter.is_empty() {
+            ("$1", "$2")
+        } else if has_digits {
+            ("$3", "$4")
+        } else {
+            ("$2", "$3")
+        };
+        // Fixed fragments of our own; the search text only ever travels as a bound value.
+        let sql = format!(
+            "SELECT {USER_COLUMNS} FROM bot_users {filter} ORDER BY {order}, messenger, chat_id LIMIT {lim} OFFSET {off}"
+        );
+        let count_sql = format!("SELECT COUNT(*) FROM bot_users {filter}");
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        let mut count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql));
+        if !filter.is_empty() {
+            query = query.bind(name_like.clone());
+            count = count.bind(name_like);
+            if has_digits {
+                query = query.bind(digits_like.clone());
+                count = count.bind(digits_like);
+            }
+        }
+        let rows = query
+            .bind(i64::from(q.limit))
+            .bind(i64::try_from(q.offset).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(failed)?;
+        let total = count.fetch_one(&self.pool).await.map_err(failed)?;
+        Ok(UsersPage {
+            users: rows.iter().map(summary).collect::<Result<_, _>>()?,
+            total: u64::try_from(total).unwrap_or(0),
+        })
+    }
+
+    async fn user(&self, bot: &str, key: &UserKey) -> Result<Option<UserProfile>, BackendError> {
+        self.check_bot(bot)?;
+        let sql = format!(
+            "SELECT {USER_COLUMNS}, provider, customer_id, segment FROM bot_users WHERE messenger = $1 AND chat_id = $2"
+        );
+        let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&key.messenger)
+            .bind(&key.user_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(failed)?
+        else {
+            return Ok(None);
+        };
+        let summary = summary(&row)?;
+        let mut programme = Vec::new();
+        if let Some(p) = row
+            .try_get::<Option<String>, _>("provider")
+            .map_err(failed)?
+        {
+            programme.push(("provider".to_owned(), p));
+        }
+        if let Some(c) = row
+            .try_get::<Option<String>, _>("customer_id")
+            .map_err(failed)?
+        {
+            programme.push(("customer_id".to_owned(), c));
+        }
+        let segment_doc: String = row.try_get("segment").map_err(failed)?;
+        let segment = match serde_json::from_str::<serde_json::Value>(&segment_doc) {
+            Ok(serde_json::Value::Object(m)) => m
+                .into_iter()
+                .map(|(k, v)| match v {
+                    serde_json::Value::String(s) => (k, s),
+                    other => (k, other.to_string()),
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        let phones: Vec<String> = sqlx::query_scalar(
+            "SELECT phone FROM bot_auth_phones WHERE messenger = $1 AND chat_id = $2 ORDER BY used_at DESC",
+        )
+        .bind(&key.messenger)
+        .bind(&key.user_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed)?;
+        let rows = sqlx::query(
+            "SELECT direction, kind, body, at FROM bot_message_log WHERE messenger = $1 AND chat_id = $2
+             ORDER BY at DESC LIMIT $3",
+        )
+        .bind(&key.messenger)
+        .bind(&key.user_id)
+        .bind(RECENT_MESSAGES)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(failed)?;
+        let mut recent_messages = Vec::with_capacity(rows.len());
+        for r in rows {
+            let direction: String = r.try_get("direction").map_err(failed)?;
+            let kind: String = r.try_get("kind").map_err(failed)?;
+            let body: Option<String> = r.try_get("body").map_err(failed)?;
+            recent_messages.push(MessageEntry {
+                at: parse_time(&r.try_get::<String, _>("at").map_err(failed)?)?,
+                direction: if direction == "in" {
+                    Direction::In
+                } else {
+                    Direction::Out
+                },
+                text: body.unwrap_or_else(|| format!("[{kind}]")),
+            });
+        }
+        Ok(Some(UserProfile {
+            username: row.try_get("username").map_err(failed)?,
+            phones,
+            programme,
+            segment,
+            recent_messages,
+            summary,
+        }))
+    }
+
+    async fn texts(&self, bot: &str) -> Result<Vec<TextEntry>, BackendError> {
+        self.check_bot(bot)?;
+        Ok(Texts::keys()
+            .map(|key| {
+                let mut defaults = BTreeMap::new();
+                let mut overrides = BTreeMap::new();
+                for lang in [Lang::Uk, Lang::Ru] {
+                    if let Some(t) = self.texts.default_text(lang, key) {
+                        defaults.insert(lang.code().to_owned(), t.to_owned());
+                    }
+                    if let Some(t) = self.texts.live(lang, key) {
+                        overrides.insert(lang.code().to_owned(), t.to_owned());
+                    }
+                }
+                let placeholders = defaults
+                    .get("uk")
+                    .map(|t| control_panel::placeholders_in(t))
+                    .unwrap_or_default();
+                TextEntry {
+                    key: key.to_owned(),
+                    description: if key.starts_with("button_") {
+                        "button label".to_owned()
+                    } else {
+                        "message".to_owned()
+                    },
+                    defaults,
+                    overrides,
+                    placeholders,
+                    max_len: if key.starts_with("button_") {
+                        BUTTON_MAX
+                    } else {
+                        MESSAGE_MAX
+                    },
+                }
+            })
+            .collect())
+    }
+
+    async fn set_text(
+        &self,
+        bot: &str,
+        key: &str,
+        language: &str,
+        value: &str,
+    ) -> Result<(), BackendError> {
+        self.check_bot(bot)?;
+        let lang = lang_of(language)?;
+        self.texts
+            .set_live(lang, key, value)
+            .map_err(|e| BackendError::Invalid(e.to_string()))?;
+        self.store
+            .save_text_override(bot, language, key, value, Utc::now())
+            .await
+            .map_err(failed)
+    }
+
+    async fn reset_text(&self, bot: &str, key: &str, language: &str) -> Result<(), BackendError> {
+        self.check_bot(bot)?;
+        let lang = lang_of(language)?;
+        if !Texts::keys().any(|k| k == key) {
+            return Err(BackendError::NotFound(format!("text {key:?}")));
+        }
+        self.texts.reset_live(lang, key);
+        self.store
+            .delete_text_override(bot, language, key)
+            .await
+            .map_err(failed)
+    }
+}
+
+/// The panel's settings, from `PANEL_*` variables (see [`PANEL_VARIABLES`]).
+#[derive(Clone)]
+pub struct PanelSettings {
+    /// Where to serve it; `None` when `PANEL_LISTEN_ADDR=off`.
+    pub listen_addr: Option<std::net::SocketAddr>,
+    /// Mark cookies `Secure` (`PANEL_SECURE_COOKIES=1`, when served behind HTTPS).
+    pub secure_cookies: bool,
+    /// The first administrator, created on start when there is none
+    /// (`PANEL_ADMIN_LOGIN`/`PANEL_ADMIN_PASSWORD`).
+    pub admin: Option<(String, loyalty_core::SecretString)>,
+}
+
+impl std::fmt::Debug for PanelSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PanelSettings")
+            .field("listen_addr", &self.listen_addr)
+            .field("secure_cookies", &self.secure_cookies)
+            .field("admin", &self.admin.as_ref().map(|(l, _)| l))
+            .finish()
+    }
+}
+
+/// The panel's environment variables, for `--help`.
+pub const PANEL_VARIABLES: &[(&str, &str)] = &[
+    (
+        "PANEL_LISTEN_ADDR",
+        "control panel address (default 127.0.0.1:8090), or off",
+    ),
+    (
+        "PANEL_ADMIN_LOGIN",
+        "first control panel administrator, created on start when there is none",
+    ),
+    (
+        "PANEL_ADMIN_PASSWORD",
+        "their password (at least 10 characters)",
+    ),
+    (
+        "PANEL_SECURE_COOKIES",
+        "1 when the panel is served over HTTPS (cookies marked Secure)",
+    ),
+];
+
+impl PanelSettings {
+    /// Reads the settings through `get` (the environment in the binary).
+    ///
+    /// # Errors
+    /// A message naming the variable that is wrong.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+        let listen_addr = match get("PANEL_LISTEN_ADDR").as_deref().map(str::trim) {
+            Some("off") => None,
+            None | Some("") => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8090))),
+            Some(v) => Some(
+                v.parse()
+                    .map_err(|_| format!("PANEL_LISTEN_ADDR: {v:?} is not host:port or off"))?,
+            ),
+        };
+        let admin = match (get("PANEL_ADMIN_LOGIN"), get("PANEL_ADMIN_PASSWORD")) {
+            (Some(l), Some(p)) => Some((l, loyalty_core::SecretString::from(p))),
+            (None, None) => None,
+            _ => {
+                return Err("PANEL_ADMIN_LOGIN and PANEL_ADMIN_PASSWORD go together".to_owned());
+            }
+        };
+        Ok(Self {
+            listen_addr,
+            secure_cookies: matches!(get("PANEL_SECURE_COOKIES").as_deref(), Some("1" | "true")),
+            admin,
+        })
+    }
+}
+
+/// Starts the control panel next to the bot: the panel's tables in the bot's database, the
+/// first administrator (from the settings, or in the offline demo a generated one printed on
+/// stderr), saved text edits re-applied. Returns the serving task, or `None` when turned off.
+///
+/// # Errors
+/// A message when the store, the administrator or the listener cannot be set up.
+pub async fn start(
+    settings: &PanelSettings,
+    storage: &crate::storage::Storage,
+    texts: Arc<Texts>,
+    bot: BotInfo,
+    offline_demo: bool,
+) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+    let Some(addr) = settings.listen_addr else {
+        return Ok(None);
+    };
+    let store = PanelStore::from_pool(storage.pool().clone())
+        .await
+        .map_err(|e| format!("control panel storage: {e}"))?;
+    let mut demo_password = None;
+    if let Some((login, password)) = &settings.admin {
+        store
+            .bootstrap_admin(login, password, Utc::now())
+            .await
+            .map_err(|e| format!("PANEL_ADMIN_LOGIN: {e}"))?;
+    } else if offline_demo {
+        let password = format!(
+            "demo-{}",
+            control_panel::store::random_hex(6).map_err(|e| e.to_string())?
+        );
+        if store
+            .bootstrap_admin(
+                "admin",
+                &loyalty_core::SecretString::from(password.clone()),
+                Utc::now(),
+            )
+            .await
+            .map_err(|e| format!("control panel: {e}"))?
+        {
+            demo_password = Some(password);
+        }
+    }
+    let backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    let n = backend
+        .apply_saved_texts()
+        .await
+        .map_err(|e| format!("control panel texts: {e}"))?;
+    if n > 0 {
+        tracing::info!(n, "texts edited in the control panel applied");
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| format!("PANEL_LISTEN_ADDR {addr}: {e}"))?;
+    let config = control_panel::PanelConfig {
+        secure_cookies: settings.secure_cookies,
+        ..control_panel::PanelConfig::default()
+    };
+    let panel = control_panel::Panel::new(store, Arc::new(backend), config);
+    #[allow(clippy::print_stderr)]
+    {
+        eprintln!("loyalty-bot: control panel at http://{addr}/");
+        match demo_password {
+            Some(p) => {
+                eprintln!("loyalty-bot: panel login `admin`, password `{p}` (demo; change it)")
+            }
+            None if offline_demo => eprintln!(
+                "loyalty-bot: panel login: the administrator created earlier (or `loyalty-bot admin create --login L`)"
+            ),
+            None => {}
+        }
+    }
+    Ok(Some(tokio::spawn(async move {
+        if let Err(e) = panel.serve(listener).await {
+            tracing::error!(error = %e, "the control panel stopped");
+        }
+    })))
+}

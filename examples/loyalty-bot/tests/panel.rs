@@ -1,0 +1,285 @@
+//! The control panel's view of the bot (`loyalty_bot::panel::BotPanel`) over the bot's real
+//! storage: users search/sort/paging, profiles, statistics from `bot_users` and
+//! `bot_message_log`, and text edits that change what the running bot sends and survive a restart.
+//! SQLite always, PostgreSQL too when `LOYALTY_BOT_TEST_POSTGRES_URL` is set.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use control_panel::{BotInfo, PanelBackend, PanelStore, UserKey, UserSort, UsersQuery};
+use loyalty_bot::panel::BotPanel;
+use loyalty_bot::storage::{ChatKey, Direction, Profile, Storage};
+use loyalty_bot::texts::{Lang, Texts};
+use loyalty_core::{SecretString, Session};
+
+fn bot_info(id: &str) -> BotInfo {
+    BotInfo {
+        id: id.into(),
+        name: "ERGO CLUB".into(),
+        programme: "ergo".into(),
+        messengers: vec!["telegram".into(), "viber".into()],
+    }
+}
+
+fn day(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+async fn exercise(storage: &Storage, bot: &str) {
+    let t = |d: u32, h: u32| Utc.with_ymd_and_hms(2026, 12, d, h, 0, 0).unwrap();
+    let sfx = bot; // chat ids are unique per run on a shared PostgreSQL
+    let users = [
+        (
+            "telegram",
+            "1",
+            "Olena",
+            "Koval",
+            Some("+380671112233"),
+            t(1, 9),
+        ),
+        ("telegram", "2", "Ivan", "Petrenko", None, t(2, 9)),
+        (
+            "viber",
+            "3",
+            "Maria",
+            "Shevchenko",
+            Some("+380501234567"),
+            t(2, 10),
+        ),
+    ];
+    for (m, id, first, last, phone, at) in users {
+        let key = ChatKey::new(m, format!("{sfx}-{id}"));
+        let profile = Profile {
+            user_id: Some(id.into()),
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            username: None,
+        };
+        storage.touch_user(&key, &profile, "uk", at).await.unwrap();
+        if let Some(p) = phone {
+            let session =
+                Session::new("ergo", SecretString::from("sess-SECRET")).with_customer_id("c-1");
+            storage
+                .set_authorized(&key, p, "ergo", &session, at)
+                .await
+                .unwrap();
+        }
+        storage
+            .log_message(&key, Direction::Incoming, "text", Some("Баланс"), at)
+            .await
+            .unwrap();
+        storage
+            .log_message(&key, Direction::Outgoing, "text", Some("Ваш баланс: 5"), at)
+            .await
+            .unwrap();
+    }
+    let blocked = ChatKey::new("telegram", format!("{sfx}-2"));
+    storage.set_inactive(&blocked).await.unwrap();
+    storage
+        .set_segment_attr(
+            &ChatKey::new("telegram", format!("{sfx}-1")),
+            "city",
+            serde_json::json!("Київ"),
+        )
+        .await
+        .unwrap();
+
+    let store = PanelStore::from_pool(storage.pool().clone()).await.unwrap();
+    let texts = Arc::new(Texts::built_in());
+    let panel = BotPanel::new(
+        storage.pool().clone(),
+        texts.clone(),
+        store.clone(),
+        bot_info(bot),
+    );
+
+    // Users: search by phone digits and by name, sorting, paging, count.
+    let q = |search: Option<&str>, sort, descending, offset, limit| UsersQuery {
+        search: search.map(str::to_owned),
+        sort,
+        descending,
+        offset,
+        limit,
+    };
+    let ids = |p: &control_panel::UsersPage| -> Vec<String> {
+        p.users.iter().map(|u| u.key.user_id.clone()).collect()
+    };
+    // On a shared PostgreSQL earlier runs left users with the same phones: "contains" there.
+    let private = storage.backend() == loyalty_bot::storage::Backend::Sqlite;
+    let page = panel
+        .users(bot, &q(Some("067 111"), UserSort::Phone, false, 0, 10))
+        .await
+        .unwrap();
+    assert!(ids(&page).contains(&format!("{sfx}-1")));
+    assert!(!ids(&page).contains(&format!("{sfx}-3")));
+    if private {
+        assert_eq!(ids(&page), [format!("{sfx}-1")]);
+    }
+    let page = panel
+        .users(bot, &q(Some("petrenko"), UserSort::Name, false, 0, 10))
+        .await
+        .unwrap();
+    let me = page
+        .users
+        .iter()
+        .find(|u| u.key.user_id == format!("{sfx}-2"))
+        .unwrap();
+    assert_eq!(me.name.as_deref(), Some("Ivan Petrenko"));
+    assert!(!me.active);
+    assert!(
+        page.users
+            .iter()
+            .all(|u| u.name.as_deref() == Some("Ivan Petrenko"))
+    );
+    let page = panel
+        .users(
+            bot,
+            &q(Some("nobody-by-this-name"), UserSort::Name, false, 0, 10),
+        )
+        .await
+        .unwrap();
+    assert_eq!(page.total, 0);
+    if private {
+        // Whole-table queries only on the private SQLite database.
+        let page = panel
+            .users(bot, &q(None, UserSort::Phone, false, 0, 10))
+            .await
+            .unwrap();
+        assert_eq!(
+            ids(&page),
+            [format!("{sfx}-3"), format!("{sfx}-1"), format!("{sfx}-2")]
+        );
+        let page = panel
+            .users(bot, &q(None, UserSort::FirstContact, true, 1, 1))
+            .await
+            .unwrap();
+        assert_eq!(page.total, 3);
+        assert_eq!(ids(&page), [format!("{sfx}-2")]);
+
+        // Statistics.
+        let raw = panel
+            .stats(bot, day("2026-12-01"), day("2026-12-02"))
+            .await
+            .unwrap();
+        assert_eq!(raw.totals["telegram"].total, 2);
+        assert_eq!(raw.totals["telegram"].blocked, 1);
+        assert_eq!(raw.totals["viber"].active, 1);
+        let r = control_panel::stats::aggregate(
+            bot,
+            &raw,
+            day("2026-12-01"),
+            day("2026-12-02"),
+            control_panel::Granularity::Day,
+            None,
+        );
+        let figs: Vec<_> = r
+            .series
+            .iter()
+            .map(|b| (b.new_subscribers, b.messages_in, b.messages_out))
+            .collect();
+        assert_eq!(figs, [(1, 1, 1), (2, 2, 2)]);
+        let raw = panel
+            .stats(bot, day("2026-12-02"), day("2026-12-02"))
+            .await
+            .unwrap();
+        assert_eq!(raw.days.iter().map(|d| d.new_subscribers).sum::<u64>(), 2);
+    }
+
+    // The profile.
+    let p = panel
+        .user(
+            bot,
+            &UserKey {
+                messenger: "telegram".into(),
+                user_id: format!("{sfx}-1"),
+            },
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(p.summary.phone.as_deref(), Some("+380671112233"));
+    assert_eq!(p.phones, ["+380671112233"]);
+    assert_eq!(p.segment, [("city".to_string(), "Київ".to_string())]);
+    assert!(
+        p.programme
+            .contains(&("provider".to_string(), "ergo".to_string()))
+    );
+    assert!(
+        !format!("{p:?}").contains("sess-SECRET"),
+        "the provider session never reaches the panel"
+    );
+    assert_eq!(p.recent_messages.len(), 2);
+    assert!(
+        panel
+            .user(
+                bot,
+                &UserKey {
+                    messenger: "telegram".into(),
+                    user_id: "nobody".into()
+                }
+            )
+            .await
+            .unwrap()
+            .is_none()
+    );
+    assert!(
+        panel
+            .users("other-bot", &q(None, UserSort::Name, false, 0, 10))
+            .await
+            .is_err()
+    );
+
+    // Texts: the catalogue, a live edit the engine's view sees at once, kept across a restart.
+    let catalogue = panel.texts(bot).await.unwrap();
+    let balance = catalogue.iter().find(|t| t.key == "balance").unwrap();
+    assert!(!balance.placeholders.is_empty());
+    assert!(balance.defaults.contains_key("uk") && balance.defaults.contains_key("ru"));
+    let edited = format!(
+        "Панель: {}",
+        balance
+            .placeholders
+            .iter()
+            .map(|p| format!("{{{p}}}"))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    panel.set_text(bot, "balance", "uk", &edited).await.unwrap();
+    assert_eq!(texts.get(Lang::Uk, "balance"), edited);
+    assert!(panel.set_text(bot, "balance", "en", &edited).await.is_err());
+    let restarted = Arc::new(Texts::built_in());
+    let panel2 = BotPanel::new(
+        storage.pool().clone(),
+        restarted.clone(),
+        store.clone(),
+        bot_info(bot),
+    );
+    assert_eq!(panel2.apply_saved_texts().await.unwrap(), 1);
+    assert_eq!(restarted.get(Lang::Uk, "balance"), edited);
+    panel2.reset_text(bot, "balance", "uk").await.unwrap();
+    assert_eq!(
+        restarted.get(Lang::Uk, "balance"),
+        Texts::built_in().get(Lang::Uk, "balance")
+    );
+    assert_eq!(store.text_overrides(bot).await.unwrap().len(), 0);
+}
+
+#[tokio::test]
+async fn panel_view_on_sqlite() {
+    let storage = Storage::connect("sqlite::memory:").await.unwrap();
+    exercise(&storage, "ergo").await;
+}
+
+#[tokio::test]
+async fn panel_view_on_postgres() {
+    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
+        if std::env::var("CI").is_ok_and(|v| v == "true") {
+            panic!("CI=true but LOYALTY_BOT_TEST_POSTGRES_URL is not set");
+        }
+        eprintln!("NOTE: LOYALTY_BOT_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let storage = Storage::connect(&url).await.unwrap();
+    let bot = format!("pg{}", control_panel::store::random_hex(4).unwrap());
+    exercise(&storage, &bot).await;
+}
