@@ -319,6 +319,22 @@ pub fn redirect_error(op: &'static str, response: &reqwest::Response) -> Option<
     })
 }
 
+/// For a request that carries **no credentials** (a media download by URL): the absolute http(s)
+/// URL a 3xx answer points to, so the caller may follow it itself (at most a few hops). `None`
+/// for any other status, or a `Location` that is missing, unparsable or not http(s).
+pub fn redirect_target(response: &reqwest::Response) -> Option<reqwest::Url> {
+    if !response.status().is_redirection() {
+        return None;
+    }
+    let location = response
+        .headers()
+        .get(http::header::LOCATION)?
+        .to_str()
+        .ok()?;
+    let next = response.url().join(location).ok()?;
+    matches!(next.scheme(), "http" | "https").then_some(next)
+}
+
 /// The first [`SNIPPET_LIMIT`] bytes of `body`, lossily decoded, cut at a character boundary.
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];

@@ -94,7 +94,9 @@ pub mod webhook;
 
 pub use capabilities::Capabilities;
 pub use console::ConsoleMessenger;
-pub use error::{ApiDetail, MessengerError, RateLimitScope, redirect_error, snippet};
+pub use error::{
+    ApiDetail, MessengerError, RateLimitScope, redirect_error, redirect_target, snippet,
+};
 pub use exchange::{RawMethod, RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
 pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};

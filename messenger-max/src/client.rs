@@ -25,6 +25,8 @@ pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// The biggest incoming file downloaded (MAX accepts images up to 50 MB).
 pub const MAX_DOWNLOAD_BYTES: usize = 50 * 1024 * 1024;
+/// How many redirects a file download without the token follows.
+const MAX_DOWNLOAD_REDIRECTS: usize = 5;
 /// Cap on an API answer.
 const MAX_RESPONSE_BYTES: usize = 8 * 1024 * 1024;
 /// The header MAX puts the webhook secret in.
@@ -665,15 +667,26 @@ impl MaxBot {
         let span = tracing::debug_span!("max", op = "download", status = tracing::field::Empty);
         async {
             let mut with_auth = false;
+            let mut target = parsed.clone();
+            let mut hops = 0;
             loop {
-                let mut req = self.http.get(parsed.clone()).timeout(self.timeout);
+                let mut req = self.http.get(target.clone()).timeout(self.timeout);
                 if with_auth {
                     req = req.header(AUTHORIZATION, self.auth.clone());
                 }
                 let resp = req.send().await.map_err(transport)?;
                 let status = resp.status().as_u16();
                 tracing::Span::current().record("status", status);
-                if matches!(status, 401 | 403) && !with_auth && trusted {
+                // Without the token a redirect (a CDN) is followed here, by hand and a few times;
+                // with it, never (read_capped turns it into `Redirected`).
+                if !with_auth && hops < MAX_DOWNLOAD_REDIRECTS {
+                    if let Some(next) = messenger_core::redirect_target(&resp) {
+                        hops += 1;
+                        target = next;
+                        continue;
+                    }
+                }
+                if matches!(status, 401 | 403) && !with_auth && trusted && target == parsed {
                     with_auth = true;
                     continue;
                 }

@@ -52,3 +52,60 @@ async fn a_307_to_another_host_is_an_error_and_the_other_host_gets_nothing() {
     let stolen = elsewhere.received_requests().await.unwrap();
     assert!(stolen.is_empty(), "the other host got {stolen:?}");
 }
+
+#[tokio::test]
+async fn a_file_download_follows_a_cdn_redirect_without_the_token() {
+    let files = MockServer::start().await;
+    let cdn = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"file".to_vec()))
+        .expect(1)
+        .mount(&cdn)
+        .await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", format!("{}/f", cdn.uri())),
+        )
+        .expect(1)
+        .mount(&files)
+        .await;
+    let bot = MaxBot::builder(SecretString::from(TOKEN))
+        .base_url("http://127.0.0.1:9")
+        .build()
+        .unwrap();
+    let file = messenger_core::FileRef::from_url(format!("{}/i?r=1", files.uri()));
+    assert_eq!(&bot.download(&file).await.unwrap()[..], b"file");
+    let got = cdn.received_requests().await.unwrap();
+    assert!(got[0].headers.get("authorization").is_none());
+}
+
+#[tokio::test]
+async fn the_token_never_follows_a_redirect_to_another_host() {
+    // The API host asks for auth, then redirects the authenticated retry elsewhere.
+    let api = MockServer::start().await;
+    let elsewhere = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"stolen".to_vec()))
+        .mount(&elsewhere)
+        .await;
+    Mock::given(wiremock::matchers::header_exists("authorization"))
+        .respond_with(
+            ResponseTemplate::new(307).insert_header("location", format!("{}/f", elsewhere.uri())),
+        )
+        .with_priority(1)
+        .mount(&api)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(401))
+        .with_priority(2)
+        .mount(&api)
+        .await;
+    let bot = MaxBot::builder(SecretString::from(TOKEN))
+        .base_url(api.uri())
+        .build()
+        .unwrap();
+    let file = messenger_core::FileRef::from_url(format!("{}/files/1", api.uri()));
+    let e = bot.download(&file).await.unwrap_err();
+    assert!(matches!(e, MessengerError::Redirected { .. }), "{e:?}");
+    assert!(elsewhere.received_requests().await.unwrap().is_empty());
+}

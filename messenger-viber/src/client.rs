@@ -40,6 +40,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long a user hit by status 12 ("too many requests") should be left alone: the cap is 100
 /// messages per user per hour without a reply.
 pub const TOO_MANY_REQUESTS_WAIT: Duration = Duration::from_secs(3600);
+/// How many redirects a media download follows (it carries no credentials).
+const MAX_MEDIA_REDIRECTS: usize = 5;
 /// Cap on an API answer.
 const MAX_RESPONSE_BYTES: usize = 4 * 1024 * 1024;
 
@@ -612,13 +614,29 @@ impl ViberBot {
         }
         let span = tracing::debug_span!("viber", method = "download_media");
         async {
-            let resp = self
-                .http
-                .get(url)
-                .timeout(self.timeout)
-                .send()
-                .await
-                .map_err(transport)?;
+            // No credentials go with a media download, so a redirect (a CDN) is followed here, by
+            // hand, at most MAX_MEDIA_REDIRECTS times; the API client itself never follows one.
+            let mut target =
+                reqwest::Url::parse(url).map_err(|_| MessengerError::InvalidRequest {
+                    detail: ApiDetail::new(None, None, "the media URL is not http(s)"),
+                })?;
+            let mut hops = 0;
+            let resp = loop {
+                let resp = self
+                    .http
+                    .get(target.clone())
+                    .timeout(self.timeout)
+                    .send()
+                    .await
+                    .map_err(transport)?;
+                match messenger_core::redirect_target(&resp) {
+                    Some(next) if hops < MAX_MEDIA_REDIRECTS => {
+                        hops += 1;
+                        target = next;
+                    }
+                    _ => break resp,
+                }
+            };
             let status = resp.status().as_u16();
             let bytes = read_capped(resp, MAX_DOWNLOAD_BYTES, "download_media").await?;
             if !(200..300).contains(&status) {

@@ -52,3 +52,29 @@ async fn a_307_to_another_host_is_an_error_and_the_other_host_gets_nothing() {
     let stolen = elsewhere.received_requests().await.unwrap();
     assert!(stolen.is_empty(), "the other host got {stolen:?}");
 }
+
+#[tokio::test]
+async fn a_media_download_follows_a_cdn_redirect_without_credentials() {
+    let media = MockServer::start().await;
+    let cdn = MockServer::start().await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_bytes(b"jpeg".to_vec()))
+        .expect(1)
+        .mount(&cdn)
+        .await;
+    Mock::given(any())
+        .respond_with(
+            ResponseTemplate::new(302).insert_header("location", format!("{}/x.jpg", cdn.uri())),
+        )
+        .expect(1)
+        .mount(&media)
+        .await;
+    let bot = ViberBot::builder(SecretString::from(TOKEN), "Loyalty")
+        .base_url("http://127.0.0.1:9/pa")
+        .build()
+        .unwrap();
+    let file = messenger_core::FileRef::from_url(format!("{}/image.jpg", media.uri()));
+    assert_eq!(&bot.download(&file).await.unwrap()[..], b"jpeg");
+    let got = cdn.received_requests().await.unwrap();
+    assert!(got[0].headers.get("x-viber-auth-token").is_none());
+}
