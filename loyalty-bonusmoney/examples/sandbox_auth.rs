@@ -53,8 +53,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         AuthOutcome::LoggedIn(me) => me,
         AuthOutcome::NeedsSignUp(ticket) => {
             let mut data = ticket.prefill_data();
-            if data.name.is_empty() {
-                data = ProfileData::new("Мария").surname("Иванова");
+            if !data.missing_fields().is_empty() {
+                // Every profile field is required: name, birth date and gender at least.
+                data = ProfileData::new("Мария")
+                    .surname("Иванова")
+                    .b_date(chrono::NaiveDate::from_ymd_opt(1992, 3, 4).ok_or("date")?)
+                    .male(false);
             }
             println!("new member, signing up as {}", data.name);
             ticket.sign_up(&client, data).await?

@@ -54,6 +54,8 @@ impl AuthStep {
 #[derive(Clone)]
 pub struct PendingCaptcha {
     phone: Phone,
+    /// The call-pass number seen so far (answers list only the other types).
+    known_call_to: Option<String>,
     auth_type: AuthType,
     token: String,
     png: Vec<u8>,
@@ -102,7 +104,7 @@ impl PendingCaptcha {
             .captcha(self.token.clone(), text)
             .auth_type(self.auth_type.clone());
         let opts = client.get_options(&req).await?;
-        step_from(self.phone.clone(), opts)
+        step_from(self.phone.clone(), opts, self.known_call_to.clone())
     }
 }
 
@@ -110,6 +112,7 @@ impl PendingCaptcha {
 #[derive(Debug, Clone)]
 pub struct PendingSms {
     phone: Phone,
+    known_call_to: Option<String>,
     resend_after: Option<Duration>,
     options: AuthOptions,
 }
@@ -152,7 +155,9 @@ impl PendingSms {
         client: &BonusMoneyClient,
         t: AuthType,
     ) -> Result<AuthStep, LoyaltyError> {
-        client.start_auth_with(&self.phone, t).await
+        client
+            .start_auth_from(&self.phone, Some(t), self.known_call_to.clone())
+            .await
     }
 }
 
@@ -160,6 +165,7 @@ impl PendingSms {
 #[derive(Debug, Clone)]
 pub struct PendingCall {
     phone: Phone,
+    known_call_to: Option<String>,
     call_to: String,
     resend_after: Option<Duration>,
     options: AuthOptions,
@@ -199,7 +205,9 @@ impl PendingCall {
         client: &BonusMoneyClient,
         t: AuthType,
     ) -> Result<AuthStep, LoyaltyError> {
-        client.start_auth_with(&self.phone, t).await
+        client
+            .start_auth_from(&self.phone, Some(t), self.known_call_to.clone())
+            .await
     }
 }
 
@@ -318,11 +326,14 @@ impl PendingSignUp {
             .unwrap_or_default()
     }
 
-    /// Signs up with `data`.
+    /// Signs up with `data`. When the 2xx answer carries no `bmtoken`, logs in with
+    /// `logInWithoutVerification` instead: a sign-up the server accepted is never reported as a
+    /// failure.
     ///
     /// # Errors
-    /// As [`BonusMoneyClient::sign_up`]; a customer without a `bmtoken` is
-    /// [`LoyaltyError::Provider`].
+    /// As [`BonusMoneyClient::sign_up`]; [`LoyaltyError::SessionExpired`] when the server
+    /// accepted the sign-up but gave no token and would not log the phone in (the user is
+    /// registered and logs in again).
     pub async fn sign_up(
         &self,
         client: &BonusMoneyClient,
@@ -331,7 +342,7 @@ impl PendingSignUp {
         let customer = client
             .sign_up(&SignUpRequest::new(data, self.token.clone()))
             .await?;
-        logged_in(customer)
+        after_sign_up(client, &self.phone, customer).await
     }
 }
 
@@ -344,6 +355,37 @@ pub fn profile_from_customer(c: &Customer) -> ProfileData {
         b_date: c.b_date,
         male: c.male,
         email: c.email.clone(),
+    }
+}
+
+/// The session after a 2xx `signUp`: the answer's customer when it has a `bmtoken`, otherwise
+/// `logInWithoutVerification`; when that gives no token either, [`LoyaltyError::SessionExpired`]
+/// (registered: log in again), never a sign-up failure.
+pub(crate) async fn after_sign_up(
+    client: &BonusMoneyClient,
+    phone: &Phone,
+    customer: Customer,
+) -> Result<LoggedIn, LoyaltyError> {
+    if customer.token().is_some() {
+        return logged_in(customer);
+    }
+    let again = || LoyaltyError::SessionExpired {
+        detail: ProviderDetail::message(
+            "signed up, but the answer had no bmtoken and the phone could not be logged in: log in again",
+        ),
+    };
+    match client
+        .log_in_without_verification(&LogInWithoutVerificationRequest::new(phone.bracketed()))
+        .await
+    {
+        Ok(set) => match outcome_from(phone.clone(), set) {
+            Ok(AuthOutcome::LoggedIn(l)) => Ok(l),
+            _ => Err(again()),
+        },
+        Err(e) => {
+            tracing::warn!(error = %e, "logging in after a sign-up without a token failed");
+            Err(again())
+        }
     }
 }
 
@@ -376,9 +418,27 @@ pub(crate) fn outcome_from(phone: Phone, set: AuthSet) -> Result<AuthOutcome, Lo
     }
 }
 
-pub(crate) fn step_from(phone: Phone, opts: AuthOptions) -> Result<AuthStep, LoyaltyError> {
+/// The call-pass number in an answer: the `CALL_PASS` option's `callTo`, else any option that
+/// lists one.
+pub(crate) fn call_to_in(opts: &AuthOptions) -> Option<String> {
+    let listed = |o: &AuthOption| o.call_to.clone().filter(|t| !t.trim().is_empty());
+    opts.option(&AuthType::CallPass)
+        .and_then(listed)
+        .or_else(|| opts.available_types.iter().find_map(listed))
+}
+
+/// The step an answer leads to; `known_call_to` is the call-pass number of earlier answers
+/// (an answer lists only the types other than the current one, so a `CALL_PASS` answer may not
+/// repeat it).
+pub(crate) fn step_from(
+    phone: Phone,
+    opts: AuthOptions,
+    known_call_to: Option<String>,
+) -> Result<AuthStep, LoyaltyError> {
+    let known_call_to = call_to_in(&opts).or(known_call_to);
     if let Some(c) = &opts.captcha {
         return Ok(AuthStep::Captcha(PendingCaptcha {
+            known_call_to,
             png: c.png()?,
             token: c.token.clone(),
             auth_type: opts.auth_type.clone(),
@@ -392,20 +452,21 @@ pub(crate) fn step_from(phone: Phone, opts: AuthOptions) -> Result<AuthStep, Loy
     match &opts.auth_type {
         AuthType::Sms => Ok(AuthStep::SmsCode(PendingSms {
             phone,
+            known_call_to,
             resend_after,
             options: opts,
         })),
         AuthType::CallPass => {
-            let call_to = opts
-                .option(&AuthType::CallPass)
-                .and_then(|o| o.call_to.clone())
+            let call_to = known_call_to
+                .clone()
                 .ok_or_else(|| LoyaltyError::Provider {
                     detail: ProviderDetail::message(
-                        "CALL_PASS was chosen but availableTypes has no callTo",
+                        "CALL_PASS was chosen but no answer so far listed a callTo",
                     ),
                 })?;
             Ok(AuthStep::CallPass(PendingCall {
                 phone,
+                known_call_to,
                 call_to,
                 resend_after,
                 options: opts,
@@ -428,10 +489,7 @@ impl BonusMoneyClient {
     /// As [`BonusMoneyClient::get_options`]; a captcha that is not base64 is
     /// [`LoyaltyError::Decode`].
     pub async fn start_auth(&self, phone: &Phone) -> Result<AuthStep, LoyaltyError> {
-        let opts = self
-            .get_options(&GetOptionsRequest::for_phone(self.country_code(), phone))
-            .await?;
-        step_from(phone.clone(), opts)
+        self.start_auth_from(phone, None, None).await
     }
 
     /// Starts (or switches) the auth flow asking for a verification type.
@@ -443,9 +501,21 @@ impl BonusMoneyClient {
         phone: &Phone,
         t: AuthType,
     ) -> Result<AuthStep, LoyaltyError> {
-        let opts = self
-            .get_options(&GetOptionsRequest::for_phone(self.country_code(), phone).auth_type(t))
-            .await?;
-        step_from(phone.clone(), opts)
+        self.start_auth_from(phone, Some(t), None).await
+    }
+
+    /// `getOptions` for `phone` (asking for `t`), with the call-pass number of earlier steps.
+    async fn start_auth_from(
+        &self,
+        phone: &Phone,
+        t: Option<AuthType>,
+        known_call_to: Option<String>,
+    ) -> Result<AuthStep, LoyaltyError> {
+        let mut req = GetOptionsRequest::for_phone(self.country_code(), phone);
+        if let Some(t) = t {
+            req = req.auth_type(t);
+        }
+        let opts = self.get_options(&req).await?;
+        step_from(phone.clone(), opts, known_call_to)
     }
 }

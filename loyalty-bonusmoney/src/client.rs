@@ -79,10 +79,12 @@ use Idempotency::{Idempotent, StateChanging};
 pub(crate) const GET_OPTIONS: Op = auth("getOptions", "mobileapp/auth/getOptions", StateChanging);
 // The answers of the verification calls, sign-up and everything that holds a `Customer` carry
 // the `bmtoken` or the `signUpToken`: they are sensitive.
+// A code (and a registered call) is single-use: a retry after a lost answer would be refused
+// as a wrong code, so the checks are sent once and a lost answer is `OutcomeUnknown`.
 pub(crate) const VERIFY_BY_SMS: Op =
-    auth("verifyBySms", "mobileapp/auth/verifyBySms", Idempotent).sensitive();
+    auth("verifyBySms", "mobileapp/auth/verifyBySms", StateChanging).sensitive();
 pub(crate) const VERIFY_BY_CALL: Op =
-    auth("verifyByCall", "mobileapp/auth/verifyByCall", Idempotent).sensitive();
+    auth("verifyByCall", "mobileapp/auth/verifyByCall", StateChanging).sensitive();
 pub(crate) const LOG_IN_WITHOUT_VERIFICATION: Op = auth(
     "logInWithoutVerification",
     "mobileapp/auth/logInWithoutVerification",
@@ -318,19 +320,20 @@ impl BonusMoneyClient {
         self.call(GET_OPTIONS, None, Some(req)).await
     }
 
-    /// `verifyBySms`: checks the SMS code.
+    /// `verifyBySms`: checks the SMS code. Sent once: the code is single-use.
     ///
     /// # Errors
-    /// [`LoyaltyError::WrongCode`] for a refused code, and transport/provider errors.
+    /// [`LoyaltyError::WrongCode`] for a refused code, [`LoyaltyError::OutcomeUnknown`] when
+    /// the answer was lost (ask for a new code), and transport/provider errors.
     pub async fn verify_by_sms(&self, req: &VerifyBySmsRequest) -> Result<AuthSet, LoyaltyError> {
         self.call(VERIFY_BY_SMS, None, Some(req)).await
     }
 
-    /// `verifyByCall`: checks that the user called `to` from `phone`.
+    /// `verifyByCall`: checks that the user called `to` from `phone`. Sent once.
     ///
     /// # Errors
-    /// [`LoyaltyError::WrongCode`] when the call was not registered, and transport/provider
-    /// errors.
+    /// [`LoyaltyError::WrongCode`] when the call was not registered,
+    /// [`LoyaltyError::OutcomeUnknown`] when the answer was lost, and transport/provider errors.
     pub async fn verify_by_call(&self, req: &VerifyByCallRequest) -> Result<AuthSet, LoyaltyError> {
         self.call(VERIFY_BY_CALL, None, Some(req)).await
     }
@@ -347,14 +350,22 @@ impl BonusMoneyClient {
             .await
     }
 
-    /// `signUp`: registers a verified phone; returns the new customer (with its `bmtoken`).
-    /// Sent once.
+    /// `signUp`: registers a verified phone; returns the new customer (with its `bmtoken` when
+    /// the answer carries one). Sent once, with every profile field.
+    ///
+    /// The answer is read as a bare customer (the seed's description) or wrapped like a
+    /// verification answer (`customer`, `inCompanyProfile`, `signUpToken`). A 2xx is never an
+    /// error: an answer that holds no customer gives an empty one (no token), and the caller logs
+    /// in (as [`crate::auth::PendingSignUp::sign_up`] does).
     ///
     /// # Errors
-    /// [`LoyaltyError::InvalidInput`] with the rejected fields, [`LoyaltyError::OutcomeUnknown`]
-    /// when the answer was lost.
+    /// [`LoyaltyError::InvalidInput`] before any call when `name`, `bDate` or `male` is missing
+    /// ([`ProfileData::missing_fields`]), or with the fields the server rejected;
+    /// [`LoyaltyError::OutcomeUnknown`] when the answer was lost.
     pub async fn sign_up(&self, req: &SignUpRequest) -> Result<Customer, LoyaltyError> {
-        self.call(SIGN_UP, None, Some(req)).await
+        req.data.check()?;
+        let resp = self.send(SIGN_UP, None, Some(encode(req)?)).await?;
+        Ok(sign_up_customer(&resp))
     }
 
     // ---- card ----
@@ -383,17 +394,20 @@ impl BonusMoneyClient {
         self.call(GET_CUSTOMER, Some(token), None::<&()>).await
     }
 
-    /// `updateCustomer`: changes the profile. Sent once. The answer is undocumented: when it is
-    /// a customer it is returned, anything else in a 2xx is `Ok(None)`.
+    /// `updateCustomer`: changes the profile. Sent once, with the whole profile (for an edit:
+    /// the current profile with the changed field). The answer is undocumented: when it is a
+    /// customer it is returned, anything else in a 2xx is `Ok(None)`.
     ///
     /// # Errors
-    /// [`LoyaltyError::InvalidInput`], [`LoyaltyError::SessionExpired`],
+    /// [`LoyaltyError::InvalidInput`] (before any call when `name`, `bDate` or `male` is
+    /// missing), [`LoyaltyError::SessionExpired`],
     /// [`LoyaltyError::OutcomeUnknown`] when the answer was lost.
     pub async fn update_customer(
         &self,
         token: &SecretString,
         data: &ProfileData,
     ) -> Result<Option<Customer>, LoyaltyError> {
+        data.check()?;
         let resp = self
             .send(UPDATE_CUSTOMER, Some(token), Some(encode(data)?))
             .await?;
@@ -617,4 +631,21 @@ pub(crate) fn decode_list<T: DeserializeOwned>(resp: &Response) -> Result<Vec<T>
             serde_json::from_value(v).map_err(|e| resp.decode_error(format!("item {i}: {e}")))
         })
         .collect()
+}
+
+/// The customer in a 2xx `signUp` answer: bare, or under `customer` (a verification-style
+/// answer); an empty customer (no token) when the answer holds none.
+fn sign_up_customer(resp: &Response) -> Customer {
+    if let Ok(set) = resp.json::<AuthSet>() {
+        if let Some(c) = set.customer.filter(|c| c.token().is_some()) {
+            return c;
+        }
+    }
+    match resp.json::<Customer>() {
+        Ok(c) => c,
+        Err(e) => {
+            tracing::warn!(error = %e, "the signUp answer holds no customer; logging in instead");
+            Customer::new(String::new())
+        }
+    }
 }

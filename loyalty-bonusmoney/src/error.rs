@@ -96,6 +96,21 @@ fn read_body(raw: &[u8]) -> Body {
     }
 }
 
+/// Whether a refusal names the API key (`BM-API-KEY`, "API key", "apikey", "ключ API").
+fn names_api_key(message: &str) -> bool {
+    let m = message.to_lowercase();
+    [
+        "api-key",
+        "api key",
+        "apikey",
+        "api_key",
+        "ключ api",
+        "api-ключ",
+    ]
+    .iter()
+    .any(|k| m.contains(k))
+}
+
 /// Maps a non-2xx answer of `op`.
 pub(crate) fn map_error(op: Op, resp: &Response) -> LoyaltyError {
     let status = resp.status.as_u16();
@@ -110,7 +125,11 @@ pub(crate) fn map_error(op: Op, resp: &Response) -> LoyaltyError {
     detail.code = body.code.clone();
     let verify = op == VERIFY_BY_SMS || op == VERIFY_BY_CALL;
     match status {
-        401 | 403 if op.card => LoyaltyError::SessionExpired { detail },
+        // A card call carries both the API key and the customer's token: the answer tells
+        // which one it refused when it names the key (ASSUMED wording, see the README).
+        401 | 403 if op.card && !names_api_key(&detail.message) => {
+            LoyaltyError::SessionExpired { detail }
+        }
         401 | 403 => LoyaltyError::Unauthorized { detail },
         404 => LoyaltyError::NotFound { detail },
         429 => LoyaltyError::RateLimited {

@@ -7,12 +7,12 @@ use loyalty_core::model::{
 };
 use loyalty_core::{
     Capabilities, Capability, Captcha, CodeChannel, CodeOutcome, CodeRequest, LoyaltyError,
-    LoyaltyProvider, Page, PageRequest, Phone, ProviderDetail, Session, SignUpTicket, Verification,
+    LoyaltyProvider, Page, PageRequest, Phone, Session, SignUpTicket, Verification,
 };
 use rust_decimal::Decimal;
 
 use crate::auth::AuthOutcome;
-use crate::auth::{PROVIDER_NAME, outcome_from, profile_from_customer, session_for};
+use crate::auth::{PROVIDER_NAME, after_sign_up, call_to_in, outcome_from, profile_from_customer};
 use crate::client::BonusMoneyClient;
 use crate::models::{AuthType, Customer, MarkEvent, Notification, Stock, TransactionWithReview};
 use crate::requests::{
@@ -205,9 +205,7 @@ impl LoyaltyProvider for BonusMoneyClient {
             }),
             AuthType::CallPass => Ok(CodeOutcome::Sent {
                 channel: CodeChannel::Call {
-                    call_to: opts
-                        .option(&AuthType::CallPass)
-                        .and_then(|o| o.call_to.clone()),
+                    call_to: call_to_in(&opts),
                 },
                 resend_after,
             }),
@@ -261,12 +259,9 @@ impl LoyaltyProvider for BonusMoneyClient {
         let customer =
             BonusMoneyClient::sign_up(self, &SignUpRequest::new(profile, ticket.token.clone()))
                 .await?;
-        match customer.token() {
-            Some(t) => Ok(session_for(&customer, t.clone())),
-            None => Err(LoyaltyError::Provider {
-                detail: ProviderDetail::message("signUp answered a customer without a bmtoken"),
-            }),
-        }
+        Ok(after_sign_up(self, &ticket.phone, customer)
+            .await?
+            .session())
     }
 
     async fn profile(&self, session: &Session) -> Result<CoreCustomer, LoyaltyError> {

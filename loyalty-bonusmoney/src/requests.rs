@@ -3,7 +3,7 @@
 use std::fmt;
 
 use chrono::NaiveDate;
-use loyalty_core::Phone;
+use loyalty_core::{FieldError, LoyaltyError, Phone};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
@@ -132,8 +132,9 @@ impl LogInWithoutVerificationRequest {
     }
 }
 
-/// The personal data of `signUp` and `updateCustomer`. The seed marks every field required;
-/// fields left `None` are omitted from the body (ASSUMED accepted by the server).
+/// The personal data of `signUp` and `updateCustomer`. The seed marks all six fields required,
+/// so every key is always sent: a text left `None` goes as `""`, and a profile without a name,
+/// a birth date or a gender is refused before any call (see [`ProfileData::missing_fields`]).
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ProfileData {
@@ -141,14 +142,10 @@ pub struct ProfileData {
     #[serde(rename = "name")]
     pub name: String,
     /// Family name.
-    #[serde(rename = "surname", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "surname", default, serialize_with = "empty_if_none")]
     pub surname: Option<String>,
     /// Patronymic.
-    #[serde(
-        rename = "patronymic",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(rename = "patronymic", default, serialize_with = "empty_if_none")]
     pub patronymic: Option<String>,
     /// Birth date, sent as `yyyy-mm-dd`.
     #[serde(
@@ -162,11 +159,47 @@ pub struct ProfileData {
     #[serde(rename = "male", default, skip_serializing_if = "Option::is_none")]
     pub male: Option<bool>,
     /// E-mail (the seed's table lost this row's name; inferred from the example).
-    #[serde(rename = "email", default, skip_serializing_if = "Option::is_none")]
+    #[serde(rename = "email", default, serialize_with = "empty_if_none")]
     pub email: Option<String>,
 }
 
+fn empty_if_none<S: serde::Serializer>(v: &Option<String>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v.as_deref().unwrap_or(""))
+}
+
 impl ProfileData {
+    /// The required fields that cannot be sent as an empty text (`name`, `bDate`, `male`, by
+    /// their wire names), each with a message; empty when the profile can be sent.
+    pub fn missing_fields(&self) -> Vec<FieldError> {
+        let mut out = Vec::new();
+        if self.name.trim().is_empty() {
+            out.push(FieldError::new("name", "a first name is required"));
+        }
+        if self.b_date.is_none() {
+            out.push(FieldError::new("bDate", "a birth date is required"));
+        }
+        if self.male.is_none() {
+            out.push(FieldError::new("male", "a gender is required"));
+        }
+        out
+    }
+
+    /// `Ok` when [`ProfileData::missing_fields`] is empty.
+    ///
+    /// # Errors
+    /// [`LoyaltyError::InvalidInput`] with every missing field.
+    pub fn check(&self) -> Result<(), LoyaltyError> {
+        let fields = self.missing_fields();
+        if fields.is_empty() {
+            Ok(())
+        } else {
+            Err(LoyaltyError::InvalidInput {
+                fields,
+                detail: None,
+            })
+        }
+    }
+
     /// Data with a given name.
     pub fn new(name: impl Into<String>) -> Self {
         Self {

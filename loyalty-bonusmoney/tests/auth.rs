@@ -261,8 +261,8 @@ async fn new_customer_signs_up_with_the_prefill() {
     mount(
         &server,
         "/mobileapp/auth/signUp",
-        json!({"name": "Алексей", "surname": "Петров", "bDate": "1990-05-30", "male": true,
-               "email": "my@mail.ru", "signUpToken": "<SIGN-UP-TOKEN>"}),
+        json!({"name": "Алексей", "surname": "Петров", "patronymic": "", "bDate": "1990-05-30",
+               "male": true, "email": "my@mail.ru", "signUpToken": "<SIGN-UP-TOKEN>"}),
         created.to_string(),
     )
     .await;

@@ -209,10 +209,7 @@ async fn state_changing_calls_are_sent_once_and_give_outcome_unknown() {
         .build()
         .unwrap();
     let errs = [
-        c.sign_up(&SignUpRequest::new(
-            ProfileData::new("A"),
-            SecretString::from("su"),
-        ))
+        c.sign_up(&SignUpRequest::new(full_profile(), SecretString::from("su")))
         .await
         .unwrap_err(),
         c.get_options(&GetOptionsRequest::new("RU", "+7 (000) 000-00-00"))
@@ -221,7 +218,7 @@ async fn state_changing_calls_are_sent_once_and_give_outcome_unknown() {
         c.set_comment(&token(), &SetCommentRequest::new(1, 5))
             .await
             .unwrap_err(),
-        c.update_customer(&token(), &ProfileData::new("A"))
+        c.update_customer(&token(), &full_profile())
             .await
             .unwrap_err(),
     ];
@@ -318,4 +315,11 @@ async fn html_500_of_a_token_bearing_call_keeps_no_snippet() {
     };
     assert_eq!(detail.status, Some(500));
     assert_eq!(detail.message, loyalty_core::http::REDACTED_SNIPPET);
+}
+
+/// A profile with the fields the client requires (name, birth date, gender).
+fn full_profile() -> ProfileData {
+    ProfileData::new("A")
+        .b_date(chrono::NaiveDate::from_ymd_opt(1990, 5, 30).unwrap())
+        .male(true)
 }

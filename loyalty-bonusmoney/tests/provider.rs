@@ -251,8 +251,8 @@ async fn sign_up_merges_data_over_the_prefill() {
     on_body(
         &server,
         "/mobileapp/auth/signUp",
-        json!({"name": "Иван", "bDate": "1990-05-30", "male": false, "email": "my@mail.ru",
-               "signUpToken": "su-1"}),
+        json!({"name": "Иван", "surname": "", "patronymic": "", "bDate": "1990-05-30",
+               "male": false, "email": "my@mail.ru", "signUpToken": "su-1"}),
         created.to_string(),
     )
     .await;

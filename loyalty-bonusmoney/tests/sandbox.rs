@@ -73,6 +73,8 @@ async fn flow_sign_up_dashboard_purchase_history_review() {
             &c,
             ProfileData::new("Мария")
                 .surname("Иванова")
+                .b_date(chrono::NaiveDate::from_ymd_opt(1992, 3, 4).unwrap())
+                .male(false)
                 .email("maria@example.com"),
         )
         .await

@@ -72,7 +72,7 @@ async fn secrets_stay_out_of_debug_display_and_errors() {
     let req = SignUpRequest::new(ProfileData::new("A"), ticket.token().clone());
     check("sign-up request", &both(&req), &secrets);
     let me = ticket
-        .sign_up(&client, ProfileData::new("Анна"))
+        .sign_up(&client, full("Анна"))
         .await
         .unwrap();
     secrets.push(me.token().expose_secret().to_owned());
@@ -140,11 +140,18 @@ async fn secrets_stay_out_of_debug_display_and_errors() {
     check("transport error", &err_text(&e), &secrets);
     let e = dead
         .sign_up(&SignUpRequest::new(
-            ProfileData::new("A"),
+            full("A"),
             me.token().clone(),
         ))
         .await
         .unwrap_err();
     check("state-changing transport error", &err_text(&e), &secrets);
     check("dead client", &both(&dead), &secrets);
+}
+
+/// A profile with the fields the client requires (name, birth date, gender).
+fn full(name: &str) -> ProfileData {
+    ProfileData::new(name)
+        .b_date(chrono::NaiveDate::from_ymd_opt(1990, 5, 30).unwrap())
+        .male(false)
 }
