@@ -253,7 +253,7 @@ pub fn bar_chart(title: &str, labels: &[String], series: &[Series<'_>]) -> Marku
         let v = (max as f64 * frac).round() as u64;
         let _ = write!(
             svg,
-            r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="11" text-anchor="end">{v}</text>"##,
+            r##"<line x1="{left}" y1="{y:.1}" x2="{:.1}" y2="{y:.1}" stroke="#ddd"/><text x="{:.1}" y="{:.1}" font-size="13" text-anchor="end">{v}</text>"##,
             w - 8.0,
             left - 4.0,
             y + 4.0
@@ -278,7 +278,7 @@ pub fn bar_chart(title: &str, labels: &[String], series: &[Series<'_>]) -> Marku
         if i % step == 0 {
             let _ = write!(
                 svg,
-                r#"<text x="{:.1}" y="{:.1}" font-size="10" text-anchor="middle">{}</text>"#,
+                r#"<text x="{:.1}" y="{:.1}" font-size="12" text-anchor="middle">{}</text>"#,
                 gx + group * 0.4,
                 h - bottom + 14.0,
                 maud::html!((label)).into_string()
@@ -289,7 +289,7 @@ pub fn bar_chart(title: &str, labels: &[String], series: &[Series<'_>]) -> Marku
     for s in series {
         let _ = write!(
             svg,
-            r#"<rect x="{lx:.1}" y="{:.1}" width="10" height="10" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="11">{}</text>"#,
+            r#"<rect x="{lx:.1}" y="{:.1}" width="10" height="10" fill="{}"/><text x="{:.1}" y="{:.1}" font-size="13">{}</text>"#,
             h - 14.0,
             s.color,
             lx + 14.0,

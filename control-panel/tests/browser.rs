@@ -116,6 +116,14 @@ async fn sign_in(c: &Client, base: &str, login: &str, password: &str) {
     c.wait().for_element(Locator::Css("#whoami")).await.unwrap();
 }
 
+/// With `PANEL_SCREENSHOTS=<dir>`, saves a screenshot of the current page (to look at the UI).
+async fn shot(c: &Client, name: &str) {
+    if let Ok(dir) = std::env::var("PANEL_SCREENSHOTS") {
+        let png = c.screenshot().await.unwrap();
+        std::fs::write(Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
 async fn visible_bots(c: &Client) -> Vec<String> {
     let mut ids = Vec::new();
     for li in c.find_all(Locator::Css("#bots li")).await.unwrap() {
@@ -158,6 +166,7 @@ async fn the_panel_in_headless_chromium() {
     // 1. The administrator signs in and sees both bots.
     sign_in(c, base, ADMIN.0, ADMIN.1).await;
     assert_eq!(visible_bots(c).await, ["ergo", "pharmacy"]);
+    shot(c, "bots").await;
 
     // 2. Creates an operator limited to ERGO.
     c.goto(&format!("{base}/accounts")).await.unwrap();
@@ -192,6 +201,7 @@ async fn the_panel_in_headless_chromium() {
     let account = h.store.account("browser-op").await.unwrap().unwrap();
     assert_eq!(account.bots, ["ergo"]);
     assert_eq!(account.role, control_panel::Role::Operator);
+    shot(c, "accounts").await;
 
     // 3. Signs out; the operator signs in and sees only ERGO.
     c.find(Locator::Css("#logout"))
@@ -240,6 +250,7 @@ async fn the_panel_in_headless_chromium() {
         c.find_all(Locator::Css("svg.chart")).await.unwrap().len(),
         2
     );
+    shot(c, "stats").await;
     c.find(Locator::Css("#xlsx"))
         .await
         .unwrap()
@@ -292,6 +303,7 @@ async fn the_panel_in_headless_chromium() {
         Some("Привіт, {name}! Новий текст із панелі.")
     );
 
+    shot(c, "texts").await;
     // 6. The same form without its CSRF token is refused and changes nothing.
     c.execute(
         "document.querySelector('#form-welcome-ru input[name=csrf]').remove();",
@@ -337,6 +349,7 @@ async fn the_panel_in_headless_chromium() {
         .await
         .unwrap();
     assert_eq!(overflow, json!(true));
+    shot(c, "users-phone").await;
 
     c.clone().close().await.unwrap();
 }
