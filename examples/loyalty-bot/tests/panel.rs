@@ -283,3 +283,63 @@ async fn panel_view_on_postgres() {
     let bot = format!("pg{}", control_panel::store::random_hex(4).unwrap());
     exercise(&storage, &bot).await;
 }
+
+/// 100 000 users: every page is one bounded query; the last page and a phone search come back
+/// with only their rows, and quickly.
+#[tokio::test]
+async fn a_hundred_thousand_users_page_without_loading_them_all() {
+    let storage = Storage::connect("sqlite::memory:").await.unwrap();
+    sqlx::query(
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
+         INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language,
+                                phone, segment, active, created_at, last_activity)
+         SELECT CASE WHEN i % 2 = 0 THEN 'telegram' ELSE 'viber' END, 'c' || i, 'u' || i,
+                'Name' || i, NULL, NULL, 'uk', '+38067' || SUBSTR('0000000' || i, -7, 7), '{}', 1,
+                '2026-01-01T00:00:00.000000Z', '2026-12-01T00:00:00.000000Z'
+         FROM n",
+    )
+    .execute(storage.pool())
+    .await
+    .unwrap();
+    let store = PanelStore::from_pool(storage.pool().clone()).await.unwrap();
+    let panel = BotPanel::new(
+        storage.pool().clone(),
+        Arc::new(Texts::built_in()),
+        store,
+        bot_info("ergo"),
+    );
+    let started = std::time::Instant::now();
+    let last = panel
+        .users(
+            "ergo",
+            &UsersQuery {
+                search: None,
+                sort: UserSort::Phone,
+                descending: false,
+                offset: 99_950,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(last.total, 100_000);
+    assert_eq!(last.users.len(), 50);
+    assert_eq!(last.users[49].phone.as_deref(), Some("+380670100000"));
+    let found = panel
+        .users(
+            "ergo",
+            &UsersQuery {
+                search: Some("067 0012345".into()),
+                sort: UserSort::LastActivity,
+                descending: true,
+                offset: 0,
+                limit: 50,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(found.total, 1);
+    assert_eq!(found.users[0].key.user_id, "c12345");
+    let elapsed = started.elapsed();
+    assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
+}
