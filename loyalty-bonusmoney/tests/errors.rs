@@ -209,7 +209,10 @@ async fn state_changing_calls_are_sent_once_and_give_outcome_unknown() {
         .build()
         .unwrap();
     let errs = [
-        c.sign_up(&SignUpRequest::new(full_profile(), SecretString::from("su")))
+        c.sign_up(&SignUpRequest::new(
+            full_profile(),
+            SecretString::from("su"),
+        ))
         .await
         .unwrap_err(),
         c.get_options(&GetOptionsRequest::new("RU", "+7 (000) 000-00-00"))

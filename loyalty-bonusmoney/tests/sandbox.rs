@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use common::dec;
 use futures_util::TryStreamExt;
 use loyalty_bonusmoney::auth::{AuthOutcome, AuthStep};
-use loyalty_bonusmoney::models::{AuthType, MarkEventType, MessageType};
+use loyalty_bonusmoney::models::{AuthOption, AuthType, MarkEventType, MessageType};
 use loyalty_bonusmoney::requests::{GetTransactionRequest, ProfileData, SetCommentRequest};
 use loyalty_bonusmoney::sandbox::{
     CAPTCHA_ANSWER, DEMO_PHONE, DEMO_TOKEN, PREFILL_PHONE, SandboxPurchase,
@@ -172,10 +172,14 @@ async fn flow_sign_up_dashboard_purchase_history_review() {
         panic!("{err:?}")
     };
     assert_eq!(fields[0].field, "orderId");
-    assert_eq!(
-        detail.as_ref().unwrap().code.as_deref(),
-        Some("ALREADY_REVIEWED")
-    );
+    // No invented error code: the seed documents none.
+    assert_eq!(detail.as_ref().unwrap().code, None);
+    // What the real API allows: the transaction shows its review.
+    let t = c
+        .get_transaction(&token, &GetTransactionRequest::new(order_id.as_str()))
+        .await
+        .unwrap();
+    assert!(t.comment.is_some());
     // and nothing changed
     let d = c.get_dashboard(&token).await.unwrap();
     assert_eq!(d.mark_parameters.marks, dec("162"));
@@ -188,47 +192,53 @@ async fn sms_cool_down_follows_the_injected_clock() {
     let sb = sandbox_with(clock.clone()).await;
     let c = sb.client().unwrap();
     let phone = ph("+7 (916) 000-11-22");
-    let AuthStep::SmsCode(first) = c.start_auth(&phone).await.unwrap() else {
-        panic!()
-    };
-    assert_eq!(first.resend_after(), Some(Duration::from_secs(60)));
+    // An answer lists only the types other than the current one (as the seed's example), so a
+    // type's cool-down shows in the answers of the other types.
+    let wait =
+        |s: &AuthStep, t: AuthType| s.options().option(&t).and_then(AuthOption::next_send_in);
+    let first = c.start_auth(&phone).await.unwrap();
+    assert!(matches!(first, AuthStep::SmsCode(_)));
+    assert!(first.options().option(&AuthType::Sms).is_none());
     let code1 = sb.last_code(&phone).unwrap();
     clock.advance(chrono::Duration::seconds(45));
-    let AuthStep::SmsCode(again) = c.start_auth(&phone).await.unwrap() else {
-        panic!()
-    };
-    assert_eq!(again.resend_after(), Some(Duration::from_secs(15)));
+    let again = c.start_auth(&phone).await.unwrap();
     assert_eq!(
         sb.last_code(&phone).unwrap(),
         code1,
         "not resent during the cool-down"
     );
-    clock.advance(chrono::Duration::seconds(16));
-    let AuthStep::SmsCode(third) = c.start_auth(&phone).await.unwrap() else {
+    let AuthStep::SmsCode(again) = again else {
         panic!()
     };
+    let step = again.switch_to(&c, AuthType::CallPass).await.unwrap();
+    assert_eq!(wait(&step, AuthType::Sms), Some(Duration::from_secs(15)));
+    let AuthStep::CallPass(call) = step else {
+        panic!()
+    };
+    clock.advance(chrono::Duration::seconds(16));
+    let third = c.start_auth(&phone).await.unwrap();
+    // The call-pass has its own cool-down, shown in the SMS answer with the same number.
     assert_eq!(
-        third.resend_after(),
+        wait(&third, AuthType::CallPass),
+        Some(Duration::from_secs(44))
+    );
+    let AuthStep::SmsCode(third) = third else {
+        panic!()
+    };
+    let step = third.switch_to(&c, AuthType::CallPass).await.unwrap();
+    assert_eq!(
+        wait(&step, AuthType::Sms),
         Some(Duration::from_secs(60)),
         "a new code was sent"
     );
-    // The call-pass has its own cool-down.
-    let AuthStep::CallPass(call) = c.start_auth_with(&phone, AuthType::CallPass).await.unwrap()
-    else {
-        panic!()
-    };
-    assert_eq!(call.resend_after(), Some(Duration::from_secs(60)));
-    clock.advance(chrono::Duration::seconds(20));
-    let AuthStep::CallPass(call2) = c.start_auth_with(&phone, AuthType::CallPass).await.unwrap()
-    else {
+    let AuthStep::CallPass(call2) = step else {
         panic!()
     };
     assert_eq!(
         call2.call_to(),
         call.call_to(),
-        "same call-pass during the cool-down"
+        "same call-pass number during the cool-down"
     );
-    assert_eq!(call2.resend_after(), Some(Duration::from_secs(40)));
     // Codes expire (5 min by default).
     let code = sb.last_code(&phone).unwrap();
     clock.advance(chrono::Duration::minutes(6));
@@ -282,8 +292,12 @@ async fn call_pass_logs_the_demo_customer_in() {
     let sb = sandbox_with(clock()).await;
     let c = sb.client().unwrap();
     let phone = ph(DEMO_PHONE);
-    let AuthStep::CallPass(call) = c.start_auth_with(&phone, AuthType::CallPass).await.unwrap()
-    else {
+    // The first answer (SMS) lists CALL_PASS with its number; the CALL_PASS answer lists only
+    // the other types, and the step carries the number.
+    let AuthStep::SmsCode(sms) = c.start_auth(&phone).await.unwrap() else {
+        panic!()
+    };
+    let AuthStep::CallPass(call) = sms.switch_to(&c, AuthType::CallPass).await.unwrap() else {
         panic!()
     };
     assert_eq!(

@@ -71,10 +71,7 @@ async fn secrets_stay_out_of_debug_display_and_errors() {
     check("pending sign-up", &both(&ticket), &secrets);
     let req = SignUpRequest::new(ProfileData::new("A"), ticket.token().clone());
     check("sign-up request", &both(&req), &secrets);
-    let me = ticket
-        .sign_up(&client, full("Анна"))
-        .await
-        .unwrap();
+    let me = ticket.sign_up(&client, full("Анна")).await.unwrap();
     secrets.push(me.token().expose_secret().to_owned());
     check("logged in", &both(&me), &secrets);
     check("customer", &both(me.customer()), &secrets);
@@ -139,10 +136,7 @@ async fn secrets_stay_out_of_debug_display_and_errors() {
     let e = dead.get_customer(me.token()).await.unwrap_err();
     check("transport error", &err_text(&e), &secrets);
     let e = dead
-        .sign_up(&SignUpRequest::new(
-            full("A"),
-            me.token().clone(),
-        ))
+        .sign_up(&SignUpRequest::new(full("A"), me.token().clone()))
         .await
         .unwrap_err();
     check("state-changing transport error", &err_text(&e), &secrets);

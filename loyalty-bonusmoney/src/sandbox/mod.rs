@@ -360,7 +360,57 @@ fn router(app: App) -> Router {
 }
 
 async fn not_found() -> Response {
-    error(ApiError::new(404, "NOT_FOUND", "Нет такого метода"))
+    error(ApiError::new(404, "Нет такого метода"))
+}
+
+/// The seed's spellings where its examples use them: a review (the object with `isShown`)
+/// writes its rating as `start` and its text as `comment`; `dashboard` writes the transaction of
+/// a `transactions[]` item and of `comment` as `transactionEvent`.
+fn seed_spellings(v: &mut serde_json::Value, dashboard: bool) {
+    use serde_json::Value;
+    match v {
+        Value::Object(m) => {
+            if m.contains_key("isShown") {
+                for (ours, seed) in [("star", "start"), ("text", "comment")] {
+                    if let Some(x) = m.remove(ours) {
+                        m.insert(seed.to_owned(), x);
+                    }
+                }
+            }
+            if dashboard {
+                let rename = |item: &mut Value| {
+                    if let Value::Object(t) = item {
+                        if let Some(x) = t.remove("transaction") {
+                            t.insert("transactionEvent".to_owned(), x);
+                        }
+                    }
+                };
+                if let Some(Value::Array(a)) = m.get_mut("transactions") {
+                    a.iter_mut().for_each(rename);
+                }
+                if let Some(c) = m.get_mut("comment") {
+                    rename(c);
+                }
+            }
+            for x in m.values_mut() {
+                seed_spellings(x, false);
+            }
+        }
+        Value::Array(a) => a.iter_mut().for_each(|x| seed_spellings(x, false)),
+        _ => {}
+    }
+}
+
+/// [`reply`] written with the seed's spellings ([`seed_spellings`]).
+fn reply_seed<T: Serialize>(r: Result<T, ApiError>, dashboard: bool) -> Response {
+    match r.map(|v| serde_json::to_value(&v)) {
+        Ok(Ok(mut v)) => {
+            seed_spellings(&mut v, dashboard);
+            ok(&v)
+        }
+        Ok(Err(e)) => error(ApiError::new(500, &e.to_string())),
+        Err(e) => error(e),
+    }
 }
 
 fn ok<T: Serialize>(value: &T) -> Response {
@@ -371,7 +421,7 @@ fn ok<T: Serialize>(value: &T) -> Response {
             body,
         )
             .into_response(),
-        Err(e) => error(ApiError::new(500, "INTERNAL", &e.to_string())),
+        Err(e) => error(ApiError::new(500, &e.to_string())),
     }
 }
 
@@ -409,7 +459,7 @@ async fn api(
     body: Bytes,
 ) -> Response {
     if !key_matches(header_str(&headers, API_KEY_HEADER), &app.api_key) {
-        return error(ApiError::new(401, "INVALID_API_KEY", "Неверный BM-API-KEY"));
+        return error(ApiError::new(401, "Неверный BM-API-KEY"));
     }
     let mut st = app.lock();
     match group.as_str() {
@@ -419,7 +469,7 @@ async fn api(
             "verifyByCall" => reply(st.verify_by_call(&body)),
             "logInWithoutVerification" => reply(st.log_in_without_verification(&body)),
             "signUp" => reply(st.sign_up(&body)),
-            _ => error(ApiError::new(404, "NOT_FOUND", "Нет такого метода")),
+            _ => error(ApiError::new(404, "Нет такого метода")),
         },
         "card_v2" => {
             let key = match st.account_key(header_str(&headers, TOKEN_HEADER)) {
@@ -427,23 +477,23 @@ async fn api(
                 Err(e) => return error(e),
             };
             match op.as_str() {
-                "getDashboard" => reply(st.dashboard(&key)),
+                "getDashboard" => reply_seed(st.dashboard(&key), true),
                 "getAbout" => reply(st.about(&key)),
                 "getCustomer" => reply(st.customer(&key)),
                 "updateCustomer" => reply(st.update_customer(&key, &body)),
                 "getLevels" => reply(st.levels(&key)),
-                "getMarksHistory" => reply(st.marks_history(&key, &body)),
+                "getMarksHistory" => reply_seed(st.marks_history(&key, &body), false),
                 "getMarksToBeDecrease" => reply(st.marks_to_be_decrease(&key, &body)),
-                "getTransactions" => reply(st.transactions(&key, &body)),
-                "getTransaction" => reply(st.transaction(&key, &body)),
-                "getComments" => reply(st.comments(&key, &body)),
-                "setComment" => reply(st.set_comment(&key, &body)),
+                "getTransactions" => reply_seed(st.transactions(&key, &body), false),
+                "getTransaction" => reply_seed(st.transaction(&key, &body), false),
+                "getComments" => reply_seed(st.comments(&key, &body), false),
+                "setComment" => reply_seed(st.set_comment(&key, &body), false),
                 "getStocks" => reply(st.stocks(&key)),
                 "getNotifications" => reply(st.notifications(&key, &body)),
-                _ => error(ApiError::new(404, "NOT_FOUND", "Нет такого метода")),
+                _ => error(ApiError::new(404, "Нет такого метода")),
             }
         }
-        _ => error(ApiError::new(404, "NOT_FOUND", "Нет такого метода")),
+        _ => error(ApiError::new(404, "Нет такого метода")),
     }
 }
 
@@ -451,7 +501,6 @@ fn loopback_only(peer: SocketAddr) -> Option<Response> {
     (!peer.ip().is_loopback()).then(|| {
         error(ApiError::new(
             403,
-            "FORBIDDEN",
             "the admin surface answers loopback only",
         ))
     })
@@ -475,13 +524,8 @@ async fn admin_last_code(
 }
 
 fn parse_admin<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Result<T, ApiError> {
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            400,
-            "BAD_REQUEST",
-            &format!("the request body is not valid: {e}"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(400, &format!("the request body is not valid: {e}")))
 }
 
 async fn admin_marks(

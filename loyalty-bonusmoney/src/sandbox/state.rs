@@ -20,7 +20,9 @@ use crate::requests::{GetOptionsRequest, PageParams, ProfileData};
 
 use super::SandboxPurchase;
 
-/// A refusal: HTTP status and a JSON body `{"code", "message", "errors"?}`.
+/// A refusal: HTTP status and a JSON body `{"message", "errors"?}`. The seed documents no error
+/// body and no error codes, so the sandbox invents none: a client tells refusals apart by the
+/// status (and, for a field, by `errors`), as it must against the real API.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct ApiError {
     pub(crate) status: u16,
@@ -28,17 +30,17 @@ pub(crate) struct ApiError {
 }
 
 impl ApiError {
-    pub(crate) fn new(status: u16, code: &str, message: &str) -> Self {
+    pub(crate) fn new(status: u16, message: &str) -> Self {
         Self {
             status,
-            body: json!({ "code": code, "message": message }),
+            body: json!({ "message": message }),
         }
     }
 
-    pub(crate) fn field(status: u16, code: &str, field: &str, message: &str) -> Self {
+    pub(crate) fn field(status: u16, field: &str, message: &str) -> Self {
         Self {
             status,
-            body: json!({ "code": code, "message": message, "errors": { field: message } }),
+            body: json!({ "message": message, "errors": { field: message } }),
         }
     }
 
@@ -100,6 +102,9 @@ struct PhoneAuth {
     requests: u32,
     sms: Option<(String, NaiveDateTime)>,
     call: Option<(String, NaiveDateTime)>,
+    /// The number to call, chosen at the first `getOptions` and listed under `CALL_PASS` while
+    /// another type is current (answers list only the other types).
+    call_to: Option<String>,
     captcha: Option<(String, String)>,
 }
 
@@ -151,7 +156,7 @@ fn dec(s: &str) -> Decimal {
 fn key_of(phone: &str) -> Res<(String, Phone)> {
     Phone::parse(phone, Region::RU)
         .map(|p| (p.e164().to_owned(), p))
-        .map_err(|e| ApiError::field(400, "INVALID_PHONE", "phone", &e.to_string()))
+        .map_err(|e| ApiError::field(400, "phone", &e.to_string()))
 }
 
 fn digits(s: &str) -> String {
@@ -170,13 +175,8 @@ fn parse<T: for<'de> Deserialize<'de>>(body: &[u8]) -> Res<T> {
     } else {
         body
     };
-    serde_json::from_slice(body).map_err(|e| {
-        ApiError::new(
-            400,
-            "BAD_REQUEST",
-            &format!("the request body is not valid: {e}"),
-        )
-    })
+    serde_json::from_slice(body)
+        .map_err(|e| ApiError::new(400, &format!("the request body is not valid: {e}")))
 }
 
 fn page_of(body: &[u8]) -> Res<PageRequest> {
@@ -397,13 +397,15 @@ impl State {
             AuthOption::new(AuthType::Sms, None, Some(remaining(sms_sent))),
             AuthOption::new(
                 AuthType::CallPass,
-                call.map(|(to, _)| to.clone()),
+                pa.and_then(|a| a.call_to.clone()),
                 Some(remaining(call.map(|(_, at)| at))),
             ),
         ];
         if self.settings.allow_no_verification {
             list.push(AuthOption::new(AuthType::No, None, Some(0)));
         }
+        // As the seed's example: the current type is not among `availableTypes`.
+        list.retain(|o| o.auth_type != current);
         AuthOptions::new(current, list)
     }
 
@@ -412,7 +414,6 @@ impl State {
         if req.country_code.trim().len() != 2 {
             return Err(ApiError::field(
                 400,
-                "INVALID_COUNTRY",
                 "countryCode",
                 "a 2-letter region code is required",
             ));
@@ -425,7 +426,6 @@ impl State {
             other => {
                 return Err(ApiError::field(
                     400,
-                    "INVALID_TYPE",
                     "type",
                     &format!("verification type {other} is not available"),
                 ));
@@ -434,6 +434,10 @@ impl State {
         let now = self.now();
         let captcha_after = self.settings.captcha_after;
         let pa = self.auth.entry(key.clone()).or_default();
+        if pa.call_to.is_none() {
+            let d = random_digits(4);
+            pa.call_to = Some(format!("+7 (800) 100-{}-{}", &d[..2], &d[2..]));
+        }
         // A pending captcha must be solved first.
         if let Some((token, answer)) = pa.captcha.clone() {
             let solved = req.captcha_token.as_deref() == Some(token.as_str())
@@ -461,8 +465,7 @@ impl State {
                 pa.sms = Some((random_digits(4), now));
             }
             AuthType::CallPass if !cooling(&pa.call) => {
-                let d = random_digits(4);
-                let to = format!("+7 (800) 100-{}-{}", &d[..2], &d[2..]);
+                let to = pa.call_to.clone().unwrap_or_default();
                 pa.call = Some((to, now));
             }
             _ => {}
@@ -487,13 +490,14 @@ impl State {
 
     fn auth_set(&mut self, key: &str, phone: &Phone) -> AuthSet {
         let mut set = AuthSet::default();
+        // The seed marks `signUpToken` required: every answer carries one, a member's too.
+        let token = format!("su-{}", random_digits(24));
+        self.sign_up_tokens.insert(token.clone(), key.to_owned());
+        set.sign_up_token = Some(SecretStringEq::from(token));
         if let Some(acc) = self.accounts.get_mut(key) {
             acc.customer.is_phone_verified = true;
             set.customer = Some(acc.customer.clone());
         } else {
-            let token = format!("su-{}", random_digits(24));
-            self.sign_up_tokens.insert(token.clone(), key.to_owned());
-            set.sign_up_token = Some(SecretStringEq::from(token));
             set.in_company_profile = self.prefills.get(key).cloned().map(|mut c| {
                 c.phone = phone.bracketed();
                 c
@@ -521,11 +525,7 @@ impl State {
                 Some(code.as_str()) == req.code.as_deref().map(str::trim) && *at + ttl > now
             });
         if !ok {
-            return Err(ApiError::new(
-                400,
-                "WRONG_CODE",
-                "Неверный или просроченный код",
-            ));
+            return Err(ApiError::new(400, "Неверный или просроченный код"));
         }
         if let Some(a) = self.auth.get_mut(&key) {
             a.sms = None;
@@ -551,11 +551,7 @@ impl State {
             .and_then(|a| a.call.as_ref())
             .is_some_and(|(call_to, at)| digits(call_to) == to && *at + ttl > now);
         if !ok {
-            return Err(ApiError::new(
-                400,
-                "CALL_NOT_FOUND",
-                "Звонок с этого номера не найден",
-            ));
+            return Err(ApiError::new(400, "Звонок с этого номера не найден"));
         }
         if let Some(a) = self.auth.get_mut(&key) {
             a.call = None;
@@ -570,11 +566,7 @@ impl State {
         }
         let req: Body = parse(body)?;
         if !self.settings.allow_no_verification {
-            return Err(ApiError::new(
-                403,
-                "VERIFICATION_REQUIRED",
-                "Компания требует подтверждения номера",
-            ));
+            return Err(ApiError::new(403, "Компания требует подтверждения номера"));
         }
         let (key, phone) = key_of(&req.phone)?;
         Ok(self.auth_set(&key, &phone))
@@ -593,18 +585,13 @@ impl State {
         let Some(key) = self.sign_up_tokens.get(&token).cloned() else {
             return Err(ApiError::field(
                 400,
-                "INVALID_SIGN_UP_TOKEN",
                 "signUpToken",
                 "Токен регистрации недействителен",
             ));
         };
         validate_profile(&req.data)?;
         if self.accounts.contains_key(&key) {
-            return Err(ApiError::new(
-                409,
-                "ALREADY_REGISTERED",
-                "Клиент уже зарегистрирован",
-            ));
+            return Err(ApiError::new(409, "Клиент уже зарегистрирован"));
         }
         self.sign_up_tokens.remove(&token);
         let phone = Phone::parse(&key, Region::RU)
@@ -654,19 +641,19 @@ impl State {
         token
             .and_then(|t| self.tokens.get(t.trim()))
             .cloned()
-            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Неверный TOKEN"))
+            .ok_or_else(|| ApiError::new(401, "Неверный TOKEN"))
     }
 
     fn acc(&self, key: &str) -> Res<&Account> {
         self.accounts
             .get(key)
-            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Клиент не найден"))
+            .ok_or_else(|| ApiError::new(401, "Клиент не найден"))
     }
 
     fn acc_mut(&mut self, key: &str) -> Res<&mut Account> {
         self.accounts
             .get_mut(key)
-            .ok_or_else(|| ApiError::new(401, "INVALID_TOKEN", "Клиент не найден"))
+            .ok_or_else(|| ApiError::new(401, "Клиент не найден"))
     }
 
     fn levels_of(&self, acc: &Account) -> Levels {
@@ -781,7 +768,7 @@ impl State {
             .iter()
             .find(|t| t.tx.order_id == req.order_id.trim())
             .map(TxRec::view)
-            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "Транзакция не найдена"))
+            .ok_or_else(|| ApiError::new(404, "Транзакция не найдена"))
     }
 
     pub(crate) fn set_comment(&mut self, key: &str, body: &[u8]) -> Res<Value> {
@@ -803,16 +790,9 @@ impl State {
                     .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
             })
             .filter(|s| (0..=5).contains(s))
-            .ok_or_else(|| {
-                ApiError::field(400, "INVALID_STAR", "star", "Оценка должна быть от 0 до 5")
-            })?;
+            .ok_or_else(|| ApiError::field(400, "star", "Оценка должна быть от 0 до 5"))?;
         if req.text.as_ref().is_some_and(|t| t.chars().count() > 2000) {
-            return Err(ApiError::field(
-                400,
-                "TEXT_TOO_LONG",
-                "text",
-                "Слишком длинный отзыв",
-            ));
+            return Err(ApiError::field(400, "text", "Слишком длинный отзыв"));
         }
         let now = self.now();
         let bonus = self.settings.review_bonus;
@@ -820,12 +800,11 @@ impl State {
         let acc = self.acc_mut(key)?;
         let order_id = req.order_id.trim().to_owned();
         let Some(idx) = acc.txs.iter().position(|t| t.tx.order_id == order_id) else {
-            return Err(ApiError::new(404, "NOT_FOUND", "Транзакция не найдена"));
+            return Err(ApiError::new(404, "Транзакция не найдена"));
         };
         if acc.txs[idx].review.is_some() {
             return Err(ApiError::field(
                 400,
-                "ALREADY_REVIEWED",
                 "orderId",
                 "Отзыв на эту покупку уже оставлен",
             ));
@@ -892,7 +871,7 @@ impl State {
         let a = self
             .auth
             .get(&key)
-            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no verification for this phone"))?;
+            .ok_or_else(|| ApiError::new(404, "no verification for this phone"))?;
         Ok(PendingCodes {
             phone: p.bracketed(),
             code: a.sms.as_ref().map(|(c, _)| c.clone()),
@@ -904,23 +883,17 @@ impl State {
     pub(crate) fn add_marks(&mut self, phone: &str, amount: Decimal, reason: &str) -> Res<Decimal> {
         let (key, _) = key_of(phone)?;
         if amount.abs() > dec("1000000000") {
-            return Err(ApiError::field(
-                400,
-                "INVALID_AMOUNT",
-                "amount",
-                "too large",
-            ));
+            return Err(ApiError::field(400, "amount", "too large"));
         }
         let now = self.now();
         let id = self.next_event_id();
         let acc = self
             .accounts
             .get_mut(&key)
-            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+            .ok_or_else(|| ApiError::new(404, "no such customer"))?;
         if acc.marks + amount < Decimal::ZERO {
             return Err(ApiError::field(
                 400,
-                "NOT_ENOUGH_MARKS",
                 "amount",
                 "the balance would go negative",
             ));
@@ -932,7 +905,7 @@ impl State {
     pub(crate) fn add_purchase(&mut self, phone: &str, p: &SandboxPurchase) -> Res<Transaction> {
         let (key, _) = key_of(phone)?;
         if p.positions.is_empty() {
-            return Err(ApiError::field(400, "EMPTY", "positions", "no positions"));
+            return Err(ApiError::field(400, "positions", "no positions"));
         }
         let limit = dec("1000000000");
         let mut cash = Decimal::ZERO;
@@ -945,17 +918,17 @@ impl State {
             {
                 return Err(ApiError::field(
                     400,
-                    "INVALID_POSITION",
                     "positions",
                     &format!("position {i}: price or quantity out of range"),
                 ));
             }
-            let total = l.price.checked_mul(l.quantity).ok_or_else(|| {
-                ApiError::field(400, "INVALID_POSITION", "positions", "too large")
-            })?;
-            cash = cash.checked_add(total).ok_or_else(|| {
-                ApiError::field(400, "INVALID_POSITION", "positions", "too large")
-            })?;
+            let total = l
+                .price
+                .checked_mul(l.quantity)
+                .ok_or_else(|| ApiError::field(400, "positions", "too large"))?;
+            cash = cash
+                .checked_add(total)
+                .ok_or_else(|| ApiError::field(400, "positions", "too large"))?;
             positions.push(Position::new(
                 (1_808_985 + i).to_string(),
                 l.name.clone(),
@@ -971,13 +944,13 @@ impl State {
             let acc = self
                 .accounts
                 .get(&key)
-                .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+                .ok_or_else(|| ApiError::new(404, "no such customer"))?;
             self.levels_of(acc)
         };
         let acc = self
             .accounts
             .get_mut(&key)
-            .ok_or_else(|| ApiError::new(404, "NOT_FOUND", "no such customer"))?;
+            .ok_or_else(|| ApiError::new(404, "no such customer"))?;
         let max_spend = (cash * levels.mark_to_cash / Decimal::from(100)).round_dp(2);
         let spend = p.spend.max(Decimal::ZERO).min(acc.marks).min(max_spend);
         let final_cash = cash - spend;
@@ -1069,29 +1042,14 @@ fn push_marks(
 
 fn validate_profile(d: &ProfileData) -> Res<()> {
     if d.name.trim().is_empty() {
-        return Err(ApiError::field(
-            400,
-            "INVALID_NAME",
-            "name",
-            "Имя обязательно",
-        ));
+        return Err(ApiError::field(400, "name", "Имя обязательно"));
     }
     if d.name.chars().count() > 100 {
-        return Err(ApiError::field(
-            400,
-            "INVALID_NAME",
-            "name",
-            "Имя слишком длинное",
-        ));
+        return Err(ApiError::field(400, "name", "Имя слишком длинное"));
     }
     if let Some(e) = &d.email {
         if !e.is_empty() && !e.contains('@') {
-            return Err(ApiError::field(
-                400,
-                "INVALID_EMAIL",
-                "email",
-                "Некорректный адрес почты",
-            ));
+            return Err(ApiError::field(400, "email", "Некорректный адрес почты"));
         }
     }
     Ok(())
