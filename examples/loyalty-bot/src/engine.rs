@@ -1790,7 +1790,16 @@ impl Ctx<'_> {
                     .await?;
             }
             Err(e @ LoyaltyError::InvalidInput { .. }) => {
-                if e.provider_code() == Some("ALREADY_REVIEWED") {
+                // BonusMoney documents no error codes: whether the purchase already has a
+                // review is read from the purchase itself.
+                let reviewed = client
+                    .get_transaction(
+                        session.token(),
+                        &loyalty_bonusmoney::requests::GetTransactionRequest::new(order_id),
+                    )
+                    .await
+                    .is_ok_and(|t| t.comment.is_some());
+                if reviewed {
                     self.say("review_exists", &[]);
                 } else {
                     tracing::info!(error = %e, "a review was refused");
