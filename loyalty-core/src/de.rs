@@ -229,6 +229,62 @@ pub fn opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D:
     }
 }
 
+/// A value read for a lenient field: its text (`None` for `null`/`""`), or the JSON of a value
+/// that is no scalar.
+fn lenient_text<'de, D: Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Ok(match serde_json::Value::deserialize(d)? {
+        serde_json::Value::Null => None,
+        serde_json::Value::String(s) => Some(s),
+        other => Some(other.to_string()),
+    }
+    .filter(|t| !t.trim().is_empty()))
+}
+
+/// Logs a value a lenient field could not read (cut to 64 characters).
+fn dropped(what: &str, text: &str) {
+    let shown: String = text.chars().take(64).collect();
+    tracing::warn!(value = %shown, "not {what}: the field is read as absent");
+}
+
+/// Like [`opt_datetime`], but a value that is no date-time (`"0000-00-00 00:00:00"`, an
+/// object) reads as `None` with a `tracing` warning instead of failing the whole answer: for
+/// fields of list items, where one odd item must not lose the list. Use with `#[serde(default)]`.
+pub fn lenient_opt_datetime<'de, D: Deserializer<'de>>(
+    d: D,
+) -> Result<Option<NaiveDateTime>, D::Error> {
+    Ok(lenient_text(d)?.and_then(|t| {
+        let v = parse_naive_datetime(&t);
+        if v.is_none() {
+            dropped("a date-time", &t);
+        }
+        v
+    }))
+}
+
+/// Like [`opt_date`], but an unreadable value is `None` with a `tracing` warning (see
+/// [`lenient_opt_datetime`]).
+pub fn lenient_opt_date<'de, D: Deserializer<'de>>(d: D) -> Result<Option<NaiveDate>, D::Error> {
+    Ok(lenient_text(d)?.and_then(|t| {
+        let v = parse_naive_date(&t);
+        if v.is_none() {
+            dropped("a date", &t);
+        }
+        v
+    }))
+}
+
+/// Like [`opt_flag`], but an unreadable value (`"maybe"`, `2`) is `None` with a `tracing`
+/// warning (see [`lenient_opt_datetime`]).
+pub fn lenient_opt_flag<'de, D: Deserializer<'de>>(d: D) -> Result<Option<bool>, D::Error> {
+    Ok(lenient_text(d)?.and_then(|t| {
+        let v = parse_flag(&t);
+        if v.is_none() {
+            dropped("a flag", &t);
+        }
+        v
+    }))
+}
+
 /// A list that may arrive as `null`: read as empty. Use with `#[serde(default)]`.
 pub fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
 where

@@ -5,7 +5,6 @@ use loyalty_core::{LoyaltyError, Phone, Session, de};
 use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use secrecy::ExposeSecret;
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
@@ -70,13 +69,52 @@ pub struct ErgoClient {
     http: HttpClient,
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "snake_case")]
-struct ErrorWire {
-    #[serde(deserialize_with = "de::int")]
-    code: i64,
-    #[serde(default)]
-    comment: Option<String>,
+/// Any JSON value as a comment: text as it is, other values as their JSON (`null` empty).
+fn comment_text(v: Option<&Value>) -> String {
+    match v {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Array(a)) => a
+            .iter()
+            .map(|x| comment_text(Some(x)))
+            .collect::<Vec<_>>()
+            .join(" "),
+        Some(other) => other.to_string(),
+    }
+}
+
+/// The error an answer's `error` value carries, if any. `{code, comment}` is the seed's form
+/// (a `comment` that is not a string is kept as text); an empty value (`""`, `[]`, `{}`, `0`,
+/// `false`) is no error; any other value is an error without a code (code 0) whose comment is
+/// that value as text, or the answer's top-level `comment`.
+fn read_error(err: &Value, answer: &Map<String, Value>) -> Option<ErgoError> {
+    let empty = match err {
+        Value::Null | Value::Bool(false) => true,
+        Value::String(s) => s.trim().is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.is_empty(),
+        Value::Number(n) => n.as_i64() == Some(0),
+        Value::Bool(true) => false,
+    };
+    if empty {
+        return None;
+    }
+    if let Value::Object(o) = err {
+        let code = o
+            .get("code")
+            .and_then(|c| de::int::<_, i64>(c.clone()).ok())
+            .unwrap_or(0);
+        return Some(ErgoError::new(code, comment_text(o.get("comment"))));
+    }
+    let text = match err {
+        Value::Bool(true) | Value::Number(_) => comment_text(answer.get("comment")),
+        other => comment_text(Some(other)),
+    };
+    let code = match err {
+        Value::Number(n) => n.as_i64().unwrap_or(0),
+        _ => 0,
+    };
+    Some(ErgoError::new(code, text))
 }
 
 /// `380889993366` → `38088*****66`, for logs.
@@ -119,13 +157,9 @@ impl ErgoClient {
     ) -> Result<T, LoyaltyError> {
         if !resp.truncated {
             if let Ok(Value::Object(obj)) = serde_json::from_slice::<Value>(&resp.body) {
-                if let Some(err) = obj.get("error").filter(|e| !e.is_null()) {
-                    let wire = ErrorWire::deserialize(err).map_err(|e| {
-                        resp.decode_error(format!("unreadable ERGO error object: {e}"))
-                    })?;
-                    let e = ErgoError::new(wire.code, wire.comment.unwrap_or_default());
-                    tracing::debug!(method = %method, code = e.code, "ERGO error");
-                    return Err(e.into_loyalty_error(method, Some(resp.status.as_u16())));
+                if let Some(err) = obj.get("error").and_then(|e| read_error(e, &obj)) {
+                    tracing::debug!(method = %method, code = err.code, "ERGO error");
+                    return Err(err.into_loyalty_error(method, Some(resp.status.as_u16())));
                 }
             }
         }

@@ -426,19 +426,70 @@ pub struct Profile {
 }
 
 /// A planned payoff of bonuses (`to_payoff[]`).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
+///
+/// Read through its map of keys, as the seed writes it: each item carries `to_payoff_bonus`
+/// twice, first the number (the sum), then a text (the name and the payout method, which the
+/// field table calls `to_payoff_get`). Whichever order they come in, the number is the sum and
+/// the text the payout; `to_payoff_get` is read too, and keys are trimmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Payoff {
     /// Planned date.
-    #[serde(default, deserialize_with = "de::opt_date")]
     pub to_payoff_date: Option<NaiveDate>,
     /// The sum.
-    #[serde(default, deserialize_with = "de::decimal_or_zero")]
     pub to_payoff_bonus: Decimal,
     /// Who and how it is paid (name and payout method).
-    #[serde(default, deserialize_with = "opt_text")]
     pub to_payoff_get: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for Payoff {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> serde::de::Visitor<'de> for V {
+            type Value = Payoff;
+            fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+                f.write_str("a payoff object")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<Payoff, A::Error> {
+                let mut out = Payoff {
+                    to_payoff_date: None,
+                    to_payoff_bonus: Decimal::ZERO,
+                    to_payoff_get: None,
+                };
+                let mut sum_seen = false;
+                while let Some(key) = map.next_key::<String>()? {
+                    let value: serde_json::Value = map.next_value()?;
+                    let text = match &value {
+                        serde_json::Value::String(t) => Some(t.trim().to_owned()),
+                        serde_json::Value::Number(n) => Some(n.to_string()),
+                        _ => None,
+                    }
+                    .filter(|t| !t.is_empty());
+                    match key.trim() {
+                        "to_payoff_date" => {
+                            out.to_payoff_date = de::lenient_opt_date(value).unwrap_or(None);
+                        }
+                        "to_payoff_bonus" | "to_payoff_get" => {
+                            let Some(text) = text else { continue };
+                            match de::parse_decimal(&text) {
+                                Some(sum) if !sum_seen => {
+                                    out.to_payoff_bonus = sum;
+                                    sum_seen = true;
+                                }
+                                _ => out.to_payoff_get = Some(text),
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+                Ok(out)
+            }
+        }
+        d.deserialize_map(V)
+    }
 }
 
 /// The answer of `GetBalanceInfo`.
@@ -470,8 +521,14 @@ pub struct BalanceInfo {
     /// Earned over all time.
     #[serde(default, deserialize_with = "de::decimal_or_zero")]
     pub registration_all: Decimal,
-    /// Planned payoffs.
-    #[serde(default, deserialize_with = "de::null_as_empty")]
+    /// Planned payoffs (the seed writes the key `" to_payoff "`, with spaces: read too).
+    #[serde(
+        default,
+        alias = " to_payoff ",
+        alias = " to_payoff",
+        alias = "to_payoff ",
+        deserialize_with = "de::null_as_empty"
+    )]
     pub to_payoff: Vec<Payoff>,
 }
 
@@ -502,13 +559,13 @@ pub struct Registration {
     #[serde(default, deserialize_with = "de::decimal_or_zero")]
     pub registration_points: Decimal,
     /// When it was registered.
-    #[serde(default, deserialize_with = "de::opt_datetime")]
+    #[serde(default, deserialize_with = "de::lenient_opt_datetime")]
     pub registration_date: Option<NaiveDateTime>,
     /// Whether the points were moved to the balance.
-    #[serde(default, deserialize_with = "de::opt_flag")]
+    #[serde(default, deserialize_with = "de::lenient_opt_flag")]
     pub registration_to_balance: Option<bool>,
     /// When they were moved (empty string on the wire when not yet).
-    #[serde(default, deserialize_with = "de::opt_datetime")]
+    #[serde(default, deserialize_with = "de::lenient_opt_datetime")]
     pub registration_to_balance_date: Option<NaiveDateTime>,
 }
 
@@ -543,10 +600,10 @@ pub struct ErgoNotice {
     #[serde(default, deserialize_with = "opt_text")]
     pub notice_text: Option<String>,
     /// Shown from.
-    #[serde(default, deserialize_with = "de::opt_datetime")]
+    #[serde(default, deserialize_with = "de::lenient_opt_datetime")]
     pub notice_from: Option<NaiveDateTime>,
     /// Shown until.
-    #[serde(default, deserialize_with = "de::opt_datetime")]
+    #[serde(default, deserialize_with = "de::lenient_opt_datetime")]
     pub notice_to: Option<NaiveDateTime>,
 }
 
@@ -579,11 +636,11 @@ struct ModelWire {
     model_brand_id: Option<u64>,
     #[serde(default, deserialize_with = "opt_text")]
     model_brand: Option<String>,
-    #[serde(default, deserialize_with = "de::opt_flag")]
+    #[serde(default, deserialize_with = "de::lenient_opt_flag")]
     model_imei: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_flag")]
+    #[serde(default, deserialize_with = "de::lenient_opt_flag")]
     model_photo: Option<bool>,
-    #[serde(default, deserialize_with = "de::opt_flag")]
+    #[serde(default, deserialize_with = "de::lenient_opt_flag")]
     model_tt: Option<bool>,
     #[serde(default, deserialize_with = "opt_text")]
     model_hash: Option<String>,
@@ -657,10 +714,10 @@ pub struct Action {
     #[serde(default, deserialize_with = "opt_text")]
     pub action_type: Option<String>,
     /// First day.
-    #[serde(default, deserialize_with = "de::opt_date")]
+    #[serde(default, deserialize_with = "de::lenient_opt_date")]
     pub action_date_from: Option<NaiveDate>,
     /// Last day.
-    #[serde(default, deserialize_with = "de::opt_date")]
+    #[serde(default, deserialize_with = "de::lenient_opt_date")]
     pub action_date_to: Option<NaiveDate>,
     /// Conditions (some actions omit it).
     #[serde(default, deserialize_with = "opt_text")]
@@ -811,7 +868,7 @@ pub struct Article {
     #[serde(default, deserialize_with = "opt_text")]
     pub article_name: Option<String>,
     /// Date.
-    #[serde(default, deserialize_with = "de::opt_date")]
+    #[serde(default, deserialize_with = "de::lenient_opt_date")]
     pub article_date: Option<NaiveDate>,
     /// Teaser.
     #[serde(default, deserialize_with = "opt_text")]
