@@ -457,7 +457,9 @@ impl PanelStore {
         .execute(&mut *tx)
         .await;
         if let Err(e) = inserted {
-            // A concurrent creation of the same login loses on the primary key.
+            // A concurrent creation of the same login loses on the primary key. The transaction
+            // is given back first: an SQLite pool has one connection.
+            drop(tx);
             return Err(if self.account(login).await?.is_some() {
                 StoreError::LoginTaken(login.to_owned())
             } else {

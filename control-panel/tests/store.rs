@@ -309,3 +309,30 @@ async fn unsupported_urls_are_refused() {
         Err(StoreError::UnsupportedUrl(s)) if s == "mysql"
     ));
 }
+
+#[tokio::test]
+async fn two_creations_of_one_login_at_once_give_one_account_and_one_login_taken() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("panel.db").display());
+    let store = PanelStore::connect(&url).await.unwrap();
+    let now = Utc::now();
+    let (p1, p2) = (pw("first-password"), pw("second-password"));
+    let (a, b) = tokio::join!(
+        store.create_account("twin", &p1, Role::Operator, &[], now),
+        store.create_account("twin", &p2, Role::Operator, &[], now),
+    );
+    let results = [a, b];
+    assert_eq!(
+        results.iter().filter(|r| r.is_ok()).count(),
+        1,
+        "{results:?}"
+    );
+    assert_eq!(
+        results
+            .iter()
+            .filter(|r| matches!(r, Err(StoreError::LoginTaken(_))))
+            .count(),
+        1,
+        "{results:?}"
+    );
+}
