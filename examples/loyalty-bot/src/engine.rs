@@ -1648,7 +1648,7 @@ impl Ctx<'_> {
         };
         match conv.step.clone() {
             Step::AwaitSerial | Step::AwaitModelSerial { .. } => {
-                let scanned = match barcode::scan(&bytes) {
+                let scanned = match barcode::scan_async(bytes.clone()).await {
                     Ok(s) => s,
                     Err(e) => {
                         tracing::info!(error = %e, "a photo is not a readable image");
