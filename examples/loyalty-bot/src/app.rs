@@ -430,7 +430,13 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         manzana,
     } = programme(&config).await?;
     let provider_name = programme_name(&programme);
+    let codes = crate::codes::for_config(&config, &storage, &texts)
+        .await
+        .map_err(|e| AppError::Loyalty(e.to_string()))?;
     let mut engine = Engine::new(programme, storage.clone(), texts, config.lang);
+    if let Some(codes) = codes {
+        engine = engine.with_codes(codes);
+    }
     if let Some(peek) = peek {
         engine = engine.with_code_peek(peek);
     }
@@ -438,6 +444,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         engine = engine.with_currency(currency.clone());
     }
     let (channels, viber) = channels(&config, &engine).await?;
+    if let Some(codes) = engine.codes() {
+        // The chat channel of the codes reaches linked chats on every messenger that runs.
+        for ch in &channels {
+            codes.routes().register(ch.runner.messenger());
+        }
+    }
 
     // One HTTP listener for every webhook and the notification endpoint, when any is needed.
     let mut app = Router::new();

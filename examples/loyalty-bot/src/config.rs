@@ -190,6 +190,8 @@ pub struct Config {
     /// Shared secret of the purchase-notification endpoint (`NOTIFY_SECRET`); the endpoint is off
     /// without it unless the sandbox runs in process (then a random one is made).
     pub notify_secret: Option<SecretString>,
+    /// The bot's own verification codes (`CODES_*`, `SMSRU_*`, `SMTP_*`; LoyalClient log-in).
+    pub codes: crate::codes::CodesConfig,
 }
 
 /// A configuration error: names the variable and says what is wrong.
@@ -332,6 +334,41 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "NOTIFY_SECRET",
         "shared secret of the purchase-notification endpoint (off when unset; 32+ characters)",
     ),
+    (
+        "CODES_CHANNELS",
+        "LoyalClient log-in codes: channels in the order tried, of sms, chat (a chat already logged in with that phone) and email (default sms,chat)",
+    ),
+    (
+        "CODES_PEPPER",
+        "secret the codes are hashed with (32+ characters; required with a real LoyalClient server to send codes; the offline demo uses a public one and says so)",
+    ),
+    (
+        "SMSRU_API_ID",
+        "SMS.ru api_id for the sms channel (required with CODES_PEPPER and sms; unset offline: an SMS.ru sandbox in process)",
+    ),
+    ("SMSRU_SENDER", "SMS.ru approved sender name (optional)"),
+    (
+        "SMSRU_BASE_URL",
+        "SMS.ru base URL (default https://sms.ru)",
+    ),
+    (
+        "SMTP_HOST",
+        "SMTP server of the email channel (required when CODES_CHANNELS has email)",
+    ),
+    (
+        "SMTP_PORT",
+        "SMTP port (default 465 with tls, 587 with starttls, 25 with plain)",
+    ),
+    (
+        "SMTP_SECURITY",
+        "tls, starttls (default) or plain (a relay on loopback only)",
+    ),
+    (
+        "SMTP_FROM",
+        "sender address of code e-mails, e.g. Coffee <codes@coffee.example> (required with SMTP_HOST)",
+    ),
+    ("SMTP_USER", "SMTP login (optional; with SMTP_PASSWORD)"),
+    ("SMTP_PASSWORD", "SMTP password (with SMTP_USER)"),
 ];
 
 fn parse_url(var: &'static str, value: &str) -> Result<Url, ConfigError> {
@@ -674,7 +711,10 @@ impl Config {
         let notify_secret = get("NOTIFY_SECRET")
             .map(|s| strong_secret("NOTIFY_SECRET", s))
             .transpose()?;
+        let codes =
+            crate::codes::CodesConfig::from_lookup(&get, matches!(loyalty, LoyaltyTarget::Sandbox))?;
         let config = Self {
+            codes,
             provider,
             loyalty,
             telegram,

@@ -20,6 +20,9 @@ use messenger_core::{Button, ButtonAnswer, Keyboard, Messenger, RichText, Update
 use serde::{Deserialize, Serialize};
 
 use crate::barcode;
+use crate::codes::BotCodes;
+
+mod code_login;
 use crate::format::{self, Currency};
 use crate::storage::{ChatKey, Profile, Storage, StorageError};
 use crate::texts::{Lang, Texts};
@@ -242,6 +245,8 @@ pub struct Engine {
     currency: Currency,
     code_peek: Option<CodePeek>,
     code_budget: CodeBudget,
+    /// The bot's own verification codes (LoyalClient log-in), when configured.
+    codes: Option<BotCodes>,
 }
 
 /// Callback data of the menu buttons.
@@ -304,6 +309,7 @@ impl Engine {
             currency,
             code_peek: None,
             code_budget: CodeBudget::default(),
+            codes: None,
         }
     }
 
@@ -332,6 +338,18 @@ impl Engine {
     pub fn with_code_budget(mut self, budget: CodeBudget) -> Self {
         self.code_budget = budget;
         self
+    }
+
+    /// Logs in with the bot's own codes where the programme has none (LoyalClient): a typed
+    /// number, or any number on Viber, gets a code over the configured channels.
+    pub fn with_codes(mut self, codes: BotCodes) -> Self {
+        self.codes = Some(codes);
+        self
+    }
+
+    /// The bot's own verification codes, when configured.
+    pub fn codes(&self) -> Option<&BotCodes> {
+        self.codes.as_ref()
     }
 
     /// Shows sandbox confirmation codes as system lines (offline demo).
@@ -721,8 +739,12 @@ impl Ctx<'_> {
                 .capabilities()
                 .supports(loyalty_core::Capability::VerifyPhone)
         {
-            // No codes: only a number the messenger vouches for logs in.
+            // No codes of the provider's: only a number the messenger vouches for logs in
+            // directly; any other gets a code of the bot's own, when configured.
             if !from_contact {
+                if self.own_codes().is_some() {
+                    return self.code_login_start(conv, &phone).await;
+                }
                 self.need_own_contact(conv, "phone_contact_only");
                 return Ok(());
             }
@@ -818,6 +840,9 @@ impl Ctx<'_> {
         // A new number typed while waiting for a code starts over with that number.
         if code.chars().filter(char::is_ascii_digit).count() >= 9 {
             return self.phone_given(conv, code, false).await;
+        }
+        if self.own_codes().is_some() {
+            return self.code_login_check(conv, &phone, code).await;
         }
         match self
             .engine

@@ -8,6 +8,7 @@
 pub mod admin;
 pub mod app;
 pub mod barcode;
+pub mod codes;
 pub mod config;
 pub mod engine;
 pub mod format;

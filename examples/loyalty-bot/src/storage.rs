@@ -16,6 +16,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (2, include_str!("../migrations/0002_outbox.sql")),
     (3, include_str!("../migrations/0003_code_budget.sql")),
     (4, include_str!("../migrations/0004_runtime.sql")),
+    (5, include_str!("../migrations/0005_codes.sql")),
 ];
 
 /// A storage failure.
@@ -587,6 +588,22 @@ impl Storage {
     ) -> Result<Option<chrono::Duration>, StorageError> {
         let since = now_text(now - window);
         let mut tx = self.pool.begin().await?;
+        // Lock each subject's row first (sorted: two requests never wait on each other in a
+        // cycle): concurrent requests for one subject (instances sharing a PostgreSQL) then count
+        // and record one after the other instead of both seeing room for one more.
+        let mut locks: Vec<&str> = subjects.iter().map(|(s, _)| *s).collect();
+        locks.sort_unstable();
+        locks.dedup();
+        for subject in locks {
+            sqlx::query(
+                "INSERT INTO bot_code_budget_locks (subject, touched_at) VALUES ($1, $2)
+                 ON CONFLICT (subject) DO UPDATE SET touched_at = excluded.touched_at",
+            )
+            .bind(subject)
+            .bind(now_text(now))
+            .execute(&mut *tx)
+            .await?;
+        }
         let mut wait: Option<chrono::Duration> = None;
         for (subject, limit) in subjects {
             sqlx::query("DELETE FROM bot_code_requests WHERE subject = $1 AND requested_at <= $2")

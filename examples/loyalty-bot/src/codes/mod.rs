@@ -1,0 +1,550 @@
+//! The bot's verification codes (issue 21, seed 002): loyalty-codes wired to the bot's database
+//! ([`SqlCodeStore`]), its messengers ([`ChatCodeChannel`]) and its configuration
+//! ([`CodesConfig`]: `CODES_CHANNELS`, `CODES_PEPPER`, `SMSRU_*`, `SMTP_*`).
+//!
+//! LoyalClient has no codes of its own; with these, a LoyalClient customer logs in with a typed
+//! number (and on Viber, where a shared contact proves nothing) by a code sent over the
+//! configured channels in order: an SMS first, then a message to a chat of the customer that is
+//! already logged in, then e-mail. [`crate::till`] uses the same service to confirm spending
+//! bonuses at the till.
+//!
+//! **One budget.** Code requests are counted by the bot's existing mechanism,
+//! [`Storage::take_code_budget`] (per phone *and* per chat, one transaction, row-locked so
+//! several instances on one PostgreSQL cannot overshoot), for the providers' own codes and these
+//! alike. The code service is therefore built with loyalty-codes' subject budgets off: they
+//! would count the same requests a second time, per phone only (loyalty-codes knows no chat),
+//! with their own limits and their own "try again" times.
+
+mod chat;
+mod store;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use loyalty_codes::channels::{SmsRuChannel, SmtpChannel, SmtpSecurity};
+use loyalty_codes::sandbox::SmsRuSandbox;
+use loyalty_codes::{
+    Action, Budgets, ChannelId, ChatAddress, CodeError, CodeService, Language, Programme,
+    Recipient, SendReceipt, SendRequest, StoreError, Subject, Verified,
+};
+use loyalty_core::{ExposeSecret, Phone, SecretString};
+use url::Url;
+
+pub use chat::{CHAT_CHANNEL, ChatCodeChannel, MessengerRoutes, linked_chats};
+pub use store::SqlCodeStore;
+
+use crate::config::{ConfigError, MIN_SECRET_LEN};
+use crate::storage::{ChatKey, Storage};
+use crate::texts::{Lang, Texts};
+
+/// The pepper of the offline demo when `CODES_PEPPER` is unset: public, so codes hashed with it
+/// protect nothing; the bot says so loudly at start.
+pub const DEMO_PEPPER: &str = "loyalty-bot offline demo pepper: public, never use it for real";
+
+/// The `SMSRU_API_ID` the in-process SMS.ru sandbox accepts.
+const SANDBOX_API_ID: &str = "sandbox-api-id";
+
+/// A channel a programme may list in `CODES_CHANNELS`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChannelKind {
+    /// SMS through SMS.ru (`sms`).
+    Sms,
+    /// E-mail over SMTP (`email`).
+    Email,
+    /// A message to a chat of the customer already logged in (`chat`).
+    Chat,
+}
+
+impl ChannelKind {
+    /// The id in `CODES_CHANNELS` and in loyalty-codes' channel order.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Sms => "sms",
+            Self::Email => "email",
+            Self::Chat => CHAT_CHANNEL,
+        }
+    }
+}
+
+/// Where SMS go.
+#[derive(Clone)]
+pub enum SmsTarget {
+    /// The SMS.ru sandbox in process (offline demo): nothing leaves the machine.
+    Sandbox,
+    /// SMS.ru.
+    SmsRu {
+        /// `SMSRU_API_ID`.
+        api_id: SecretString,
+        /// `SMSRU_SENDER`: an approved sender name.
+        sender: Option<String>,
+        /// `SMSRU_BASE_URL` (default `https://sms.ru`).
+        base_url: Option<Url>,
+    },
+}
+
+/// The SMTP settings of the e-mail channel.
+#[derive(Clone)]
+pub struct SmtpSettings {
+    /// `SMTP_HOST`.
+    pub host: String,
+    /// `SMTP_PORT` (default by security: 465, 587, 25).
+    pub port: Option<u16>,
+    /// `SMTP_FROM`: `Coffee <codes@coffee.example>`.
+    pub from: String,
+    /// `SMTP_USER` and `SMTP_PASSWORD`.
+    pub credentials: Option<(String, SecretString)>,
+    /// `SMTP_SECURITY`: `tls`, `starttls` (default) or `plain` (loopback relays only).
+    pub security: SmtpSecurity,
+}
+
+/// The verification-code settings (`CODES_*`, `SMSRU_*`, `SMTP_*`).
+#[derive(Clone)]
+pub struct CodesConfig {
+    /// Whether the bot sends codes of its own (LoyalClient log-in, spending at the till): always
+    /// in the offline demo; with a real server once `CODES_PEPPER` or `CODES_CHANNELS` is set.
+    pub enabled: bool,
+    /// `CODES_CHANNELS`: the order channels are tried in (default `sms,chat`).
+    pub channels: Vec<ChannelKind>,
+    /// `CODES_PEPPER`: the server-side secret codes are hashed with (32+ characters); `None`
+    /// only in the offline demo, which then uses [`DEMO_PEPPER`].
+    pub pepper: Option<SecretString>,
+    /// Where SMS go, when `sms` is a channel.
+    pub sms: Option<SmsTarget>,
+    /// SMTP, when `email` is a channel.
+    pub smtp: Option<SmtpSettings>,
+}
+
+impl fmt::Debug for CodesConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("CodesConfig")
+            .field("enabled", &self.enabled)
+            .field("channels", &self.channels)
+            .field("pepper", &self.pepper.as_ref().map(|_| "[REDACTED]"))
+            .field(
+                "sms",
+                &self.sms.as_ref().map(|s| match s {
+                    SmsTarget::Sandbox => "sandbox".to_owned(),
+                    SmsTarget::SmsRu { sender, .. } => {
+                        format!("sms.ru (api_id [REDACTED], sender {sender:?})")
+                    }
+                }),
+            )
+            .field(
+                "smtp",
+                &self
+                    .smtp
+                    .as_ref()
+                    .map(|s| format!("{}:{:?} from {}", s.host, s.port, s.from)),
+            )
+            .finish()
+    }
+}
+
+fn cerr(var: &'static str, problem: impl Into<String>) -> ConfigError {
+    ConfigError {
+        var,
+        problem: problem.into(),
+    }
+}
+
+impl CodesConfig {
+    /// Reads the code settings through `get` (empty values already count as unset). `offline`:
+    /// the loyalty programme is an in-process sandbox.
+    ///
+    /// # Errors
+    /// The first [`ConfigError`] found.
+    pub fn from_lookup(
+        get: &impl Fn(&str) -> Option<String>,
+        offline: bool,
+    ) -> Result<Self, ConfigError> {
+        let channels = match get("CODES_CHANNELS") {
+            None => vec![ChannelKind::Sms, ChannelKind::Chat],
+            Some(list) => {
+                let mut out = Vec::new();
+                for name in list.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let kind = match name.to_ascii_lowercase().as_str() {
+                        "sms" => ChannelKind::Sms,
+                        "email" => ChannelKind::Email,
+                        "chat" => ChannelKind::Chat,
+                        other => {
+                            return Err(cerr(
+                                "CODES_CHANNELS",
+                                format!("unknown channel {other:?} (use sms, email and chat)"),
+                            ));
+                        }
+                    };
+                    if out.contains(&kind) {
+                        return Err(cerr("CODES_CHANNELS", format!("{name} is listed twice")));
+                    }
+                    out.push(kind);
+                }
+                if out.is_empty() {
+                    return Err(cerr("CODES_CHANNELS", "lists no channel"));
+                }
+                out
+            }
+        };
+        let pepper = match get("CODES_PEPPER") {
+            None => None,
+            Some(p) if p.chars().count() < MIN_SECRET_LEN => {
+                return Err(cerr(
+                    "CODES_PEPPER",
+                    format!("too short: use at least {MIN_SECRET_LEN} random characters"),
+                ));
+            }
+            Some(p) => Some(SecretString::from(p)),
+        };
+        let enabled = offline || pepper.is_some() || get("CODES_CHANNELS").is_some();
+        if enabled && !offline && pepper.is_none() {
+            return Err(cerr(
+                "CODES_PEPPER",
+                format!(
+                    "required to send verification codes ({MIN_SECRET_LEN}+ random characters, kept out of the database)"
+                ),
+            ));
+        }
+        let sms = if channels.contains(&ChannelKind::Sms) {
+            match get("SMSRU_API_ID") {
+                Some(api_id) => Some(SmsTarget::SmsRu {
+                    api_id: SecretString::from(api_id),
+                    sender: get("SMSRU_SENDER"),
+                    base_url: get("SMSRU_BASE_URL")
+                        .map(|u| {
+                            Url::parse(u.trim())
+                                .map_err(|e| cerr("SMSRU_BASE_URL", format!("not a URL ({e})")))
+                        })
+                        .transpose()?,
+                }),
+                None if offline || !enabled => Some(SmsTarget::Sandbox),
+                None => {
+                    return Err(cerr("SMSRU_API_ID", "required when CODES_CHANNELS has sms"));
+                }
+            }
+        } else {
+            None
+        };
+        let smtp = match (channels.contains(&ChannelKind::Email), get("SMTP_HOST")) {
+            (true, Some(host)) => Some(SmtpSettings {
+                host,
+                port: get("SMTP_PORT")
+                    .map(|p| {
+                        p.trim()
+                            .parse::<u16>()
+                            .map_err(|_| cerr("SMTP_PORT", format!("not a port number: {p:?}")))
+                    })
+                    .transpose()?,
+                from: get("SMTP_FROM")
+                    .ok_or_else(|| cerr("SMTP_FROM", "required when SMTP_HOST is set"))?,
+                credentials: match (get("SMTP_USER"), get("SMTP_PASSWORD")) {
+                    (Some(u), Some(p)) => Some((u, SecretString::from(p))),
+                    (None, None) => None,
+                    (Some(_), None) => {
+                        return Err(cerr("SMTP_PASSWORD", "required with SMTP_USER"));
+                    }
+                    (None, Some(_)) => {
+                        return Err(cerr("SMTP_USER", "required with SMTP_PASSWORD"));
+                    }
+                },
+                security: match get("SMTP_SECURITY").as_deref().map(str::trim) {
+                    None | Some("starttls") => SmtpSecurity::StartTls,
+                    Some("tls") => SmtpSecurity::Tls,
+                    Some("plain") => SmtpSecurity::PlainDangerous,
+                    Some(other) => {
+                        return Err(cerr(
+                            "SMTP_SECURITY",
+                            format!("unknown value {other:?} (use tls, starttls or plain)"),
+                        ));
+                    }
+                },
+            }),
+            (true, None) => {
+                return Err(cerr("SMTP_HOST", "required when CODES_CHANNELS has email"));
+            }
+            (false, Some(_)) => {
+                return Err(cerr("SMTP_HOST", "set, but CODES_CHANNELS has no email"));
+            }
+            (false, None) => None,
+        };
+        Ok(Self {
+            enabled,
+            channels,
+            pepper,
+            sms,
+            smtp,
+        })
+    }
+}
+
+/// What [`BotCodes::build`] can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum CodesSetupError {
+    /// The code service or a channel refused its settings.
+    #[error("verification codes: {0}")]
+    Codes(#[from] CodeError),
+    /// The SMS.ru sandbox could not start.
+    #[error("verification codes: cannot start the SMS.ru sandbox: {0}")]
+    Sandbox(std::io::Error),
+}
+
+/// The programme of the bot's codes: log-in and spending bonuses, each over `channels` in
+/// order, with loyalty-codes' subject budgets off (the bot's own budget counts requests; see the
+/// module docs).
+pub fn programme(channels: &[ChannelKind]) -> Programme {
+    let ids: Vec<ChannelId> = channels.iter().map(|c| ChannelId::from(c.id())).collect();
+    Programme::new()
+        .require(Action::LogIn, ids.clone())
+        .require(Action::SpendBonuses, ids)
+        .budgets(Budgets::unlimited())
+}
+
+struct Inner {
+    service: CodeService,
+    routes: MessengerRoutes,
+    storage: Storage,
+    provider: &'static str,
+    sandbox: Option<Arc<SmsRuSandbox>>,
+}
+
+/// The bot's code service: sends a code for an action to a customer's phone over the configured
+/// channels (the chat channel reaching a chat already linked to that phone, never the asking one)
+/// and checks what the user typed. Cheap to clone.
+#[derive(Clone)]
+pub struct BotCodes {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for BotCodes {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("BotCodes")
+            .field("service", &self.inner.service)
+            .field("provider", &self.inner.provider)
+            .finish_non_exhaustive()
+    }
+}
+
+fn language(lang: Lang) -> Language {
+    match lang {
+        Lang::Uk => Language::Uk,
+        Lang::Ru => Language::Ru,
+    }
+}
+
+impl BotCodes {
+    /// Builds the service of programme `provider` from `config`: codes in `storage`, chat
+    /// messages from `texts` through `routes` (register the messengers there once they run).
+    /// With the SMS sandbox, it starts in process and lives as long as the service.
+    ///
+    /// # Errors
+    /// [`CodesSetupError`] when a channel cannot be built or the sandbox cannot start.
+    pub async fn build(
+        config: &CodesConfig,
+        storage: &Storage,
+        provider: &'static str,
+        texts: Arc<Texts>,
+        routes: MessengerRoutes,
+    ) -> Result<Self, CodesSetupError> {
+        let pepper = match &config.pepper {
+            Some(p) => p.clone(),
+            None => {
+                tracing::warn!(
+                    "CODES_PEPPER is not set: the offline demo hashes verification codes with a fixed, PUBLIC pepper. Set CODES_PEPPER (32+ random characters) before any real use"
+                );
+                SecretString::from(DEMO_PEPPER)
+            }
+        };
+        let store = Arc::new(SqlCodeStore::new(storage));
+        let mut builder = CodeService::builder(programme(&config.channels), store, pepper);
+        let mut sandbox = None;
+        for kind in &config.channels {
+            builder = match kind {
+                ChannelKind::Sms => {
+                    let channel = match &config.sms {
+                        Some(SmsTarget::SmsRu {
+                            api_id,
+                            sender,
+                            base_url,
+                        }) => {
+                            let mut b = SmsRuChannel::builder(api_id.clone());
+                            if let Some(s) = sender {
+                                b = b.sender(s.clone());
+                            }
+                            if let Some(u) = base_url {
+                                b = b.base_url(u.as_str().trim_end_matches('/'));
+                            }
+                            b.build()?
+                        }
+                        _ => {
+                            let api_id = SecretString::from(SANDBOX_API_ID);
+                            let sb = Arc::new(
+                                SmsRuSandbox::start(&api_id)
+                                    .await
+                                    .map_err(CodesSetupError::Sandbox)?,
+                            );
+                            let channel = SmsRuChannel::builder(api_id)
+                                .base_url(sb.base_url())
+                                .build()?;
+                            sandbox = Some(sb);
+                            channel
+                        }
+                    };
+                    builder.channel(Arc::new(channel))
+                }
+                ChannelKind::Email => {
+                    let Some(s) = &config.smtp else {
+                        return Err(CodeError::Config("email needs SMTP settings".into()).into());
+                    };
+                    let mut b =
+                        SmtpChannel::builder(s.host.clone(), s.from.clone()).security(s.security);
+                    if let Some(port) = s.port {
+                        b = b.port(port);
+                    }
+                    if let Some((user, password)) = &s.credentials {
+                        b = b.credentials(user.clone(), password.clone());
+                    }
+                    builder.channel(Arc::new(b.build()?))
+                }
+                ChannelKind::Chat => builder.channel_with_timeout(
+                    Arc::new(ChatCodeChannel::new(
+                        routes.clone(),
+                        storage.clone(),
+                        provider,
+                        texts.clone(),
+                    )),
+                    Duration::from_secs(10),
+                ),
+            };
+        }
+        Ok(Self::from_service(
+            builder.build()?,
+            storage.clone(),
+            provider,
+            routes,
+            sandbox,
+        ))
+    }
+
+    /// Wraps a service built by hand (tests with their own clock or channels).
+    pub fn from_service(
+        service: CodeService,
+        storage: Storage,
+        provider: &'static str,
+        routes: MessengerRoutes,
+        sandbox: Option<Arc<SmsRuSandbox>>,
+    ) -> Self {
+        Self {
+            inner: Arc::new(Inner {
+                service,
+                routes,
+                storage,
+                provider,
+                sandbox,
+            }),
+        }
+    }
+
+    /// The code service.
+    pub fn service(&self) -> &CodeService {
+        &self.inner.service
+    }
+
+    /// The messengers the chat channel sends through.
+    pub fn routes(&self) -> &MessengerRoutes {
+        &self.inner.routes
+    }
+
+    /// The in-process SMS.ru sandbox (offline demo), if SMS go there.
+    pub fn sms_sandbox(&self) -> Option<&Arc<SmsRuSandbox>> {
+        self.inner.sandbox.as_ref()
+    }
+
+    /// Whether the programme protects `action` with a code.
+    pub fn requires_code(&self, action: &Action) -> bool {
+        self.inner.service.requires_code(action)
+    }
+
+    /// Issues a code for `action` to the owner of `phone` and delivers it over the channels in
+    /// order: SMS to the phone, a message to the chat most recently active among those linked to
+    /// the phone in this programme (never `asking`), e-mail to `email`.
+    ///
+    /// # Errors
+    /// [`CodeError`] as [`CodeService::send`] (`AllChannelsFailed` when none delivered);
+    /// [`CodeError::Storage`] when the linked chats cannot be read.
+    pub async fn send(
+        &self,
+        action: Action,
+        phone: &Phone,
+        email: Option<String>,
+        asking: Option<&ChatKey>,
+        lang: Lang,
+    ) -> Result<SendReceipt, CodeError> {
+        let inner = &*self.inner;
+        let mut recipient = Recipient::new().phone(phone.clone());
+        if let Some(e) = email {
+            recipient = recipient.email(e);
+        }
+        let linked = linked_chats(&inner.storage, inner.provider, phone, asking)
+            .await
+            .map_err(|e| CodeError::Storage(StoreError::new(e)))?;
+        if let Some(chat) = linked
+            .into_iter()
+            .find(|k| inner.routes.get(&k.messenger).is_some())
+        {
+            recipient = recipient.chat(ChatAddress::new(chat.messenger, chat.chat_id));
+        }
+        let request =
+            SendRequest::new(Subject::phone(phone), action, recipient).language(language(lang));
+        inner.service.send(&request).await
+    }
+
+    /// Checks `typed` against the code for `action` sent to `phone`.
+    ///
+    /// # Errors
+    /// As [`CodeService::verify`].
+    pub async fn verify(
+        &self,
+        action: &Action,
+        phone: &Phone,
+        typed: &str,
+    ) -> Result<Verified, CodeError> {
+        self.inner
+            .service
+            .verify(&Subject::phone(phone), action, typed)
+            .await
+    }
+
+    /// The text of the latest SMS the in-process sandbox took for `phone` (the offline demo
+    /// shows it as a system line, as it does for the providers' sandbox codes).
+    pub fn sandbox_sms(&self, phone: &Phone) -> Option<String> {
+        let sb = self.inner.sandbox.as_ref()?;
+        sb.messages()
+            .into_iter()
+            .rev()
+            .find(|m| m.to == phone.digits())
+            .map(|m| m.text.expose_secret().to_owned())
+    }
+}
+
+/// The bot's code service for `config`'s programme: `Some` for LoyalClient (the one programme
+/// without codes of its own) when codes are enabled, with no messenger routed yet.
+///
+/// # Errors
+/// [`CodesSetupError`] as [`BotCodes::build`].
+pub async fn for_config(
+    config: &crate::config::Config,
+    storage: &Storage,
+    texts: &Texts,
+) -> Result<Option<BotCodes>, CodesSetupError> {
+    if config.provider != crate::config::ProviderKind::LoyalClient || !config.codes.enabled {
+        return Ok(None);
+    }
+    let codes = BotCodes::build(
+        &config.codes,
+        storage,
+        loyalty_loyalclient::PROVIDER,
+        Arc::new(texts.clone()),
+        MessengerRoutes::default(),
+    )
+    .await?;
+    Ok(Some(codes))
+}
