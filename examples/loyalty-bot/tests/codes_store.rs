@@ -112,6 +112,7 @@ async fn codes_round_trip(storage: &Storage) {
         );
         tokio::spawn(async move { service.verify(&subject, &Action::LogIn, &guess).await })
     });
+    let guesses: Vec<_> = guesses.collect();
     let mut wrong = Vec::new();
     for g in guesses {
         if let Err(CodeError::WrongCode { attempts_left }) = g.await.unwrap() {
@@ -204,12 +205,28 @@ async fn codes_round_trip(storage: &Storage) {
 /// own pools on one database), take exactly the limit.
 async fn budget_has_no_race(storages: &[Storage]) {
     let now = t0();
+    // Open every pool's connections first, so the requests below really run at once.
+    let warm = (0..12).map(|i| {
+        let pool = storages[i % storages.len()].pool().clone();
+        tokio::spawn(async move {
+            let mut tx = pool.begin().await.unwrap();
+            sqlx::query("SELECT 1").execute(&mut *tx).await.unwrap();
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            tx.commit().await.unwrap();
+        })
+    });
+    for w in warm.collect::<Vec<_>>() {
+        w.await.unwrap();
+    }
     for round in 0..10 {
         let phone = format!("phone:+7920123450{round}");
+        let start = Arc::new(tokio::sync::Barrier::new(12));
         let tasks = (0..12).map(|i| {
             let storage = storages[i % storages.len()].clone();
             let phone = phone.clone();
+            let start = start.clone();
             tokio::spawn(async move {
+                start.wait().await;
                 let chat = format!("chat:telegram:{i}");
                 storage
                     .take_code_budget(
@@ -221,6 +238,7 @@ async fn budget_has_no_race(storages: &[Storage]) {
                     .unwrap()
             })
         });
+        let tasks: Vec<_> = tasks.collect();
         let mut allowed = 0;
         for t in tasks {
             if t.await.unwrap().is_none() {
