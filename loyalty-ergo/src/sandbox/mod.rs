@@ -53,8 +53,8 @@ use serde_json::{Value, json};
 use crate::client::ErgoClient;
 use crate::error::ErgoMethod;
 use crate::types::Action;
-pub use state::StoredQuestion;
 use state::{FilePart, Input, Settings, World};
+pub use state::{RegistrationDecision, StoredQuestion};
 
 /// The largest request body the sandbox reads (photos included).
 const BODY_LIMIT: usize = 16 * 1024 * 1024;
@@ -224,6 +224,14 @@ impl ErgoSandbox {
     pub fn questions(&self) -> Vec<StoredQuestion> {
         self.shared.world().questions.clone()
     }
+
+    /// Confirms, sends to test, rejects or pays registration `id` (an operator's decision), so
+    /// every `registration_*` state can be exercised; `false` for an unknown id or a
+    /// registration already paid.
+    pub fn decide_registration(&self, id: u64, decision: RegistrationDecision) -> bool {
+        let now = self.shared.clock.now();
+        self.shared.world().decide_registration(id, decision, now)
+    }
 }
 
 fn router(shared: Arc<Shared>) -> Router {
@@ -239,26 +247,73 @@ fn router(shared: Arc<Shared>) -> Router {
         .route("/__admin/news", post(admin_add_news))
         .route("/__admin/notices", post(admin_add_notice))
         .route("/__admin/questions", get(admin_questions))
+        .route(
+            "/__admin/registrations/{id}",
+            post(admin_decide_registration),
+        )
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(shared)
 }
 
 async fn not_found() -> Response {
+    // The seed documents no code for this: the answer carries none.
     (
         StatusCode::NOT_FOUND,
-        axum::Json(json!({"error": {"code": 404, "comment": "not found"}})),
+        axum::Json(json!({"comment": "not found"})),
     )
         .into_response()
 }
 
-/// A request the API cannot read at all: HTTP 400 with ERGO's error shape.
+#[derive(Deserialize)]
+#[serde(rename_all = "snake_case")]
+struct Decision {
+    /// `confirm`, `test`, `reject` or `pay`.
+    decision: String,
+    #[serde(default)]
+    comment: Option<String>,
+}
+
+async fn admin_decide_registration(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<u64>,
+    body: Bytes,
+) -> Response {
+    let d: Decision = match parse_admin(&body) {
+        Ok(d) => d,
+        Err(r) => return *r,
+    };
+    let decision = match d.decision.trim() {
+        "confirm" => RegistrationDecision::Confirm,
+        "test" => RegistrationDecision::SendToTest,
+        "reject" => RegistrationDecision::Reject(d.comment.unwrap_or_default()),
+        "pay" => RegistrationDecision::Pay,
+        other => {
+            return admin_json(
+                StatusCode::BAD_REQUEST,
+                json!({"error": format!("unknown decision {other:?}: confirm, test, reject or pay")}),
+            );
+        }
+    };
+    let now = shared.clock.now();
+    if shared.world().decide_registration(id, decision, now) {
+        admin_json(StatusCode::OK, json!({"registration_id": id}))
+    } else {
+        admin_json(
+            StatusCode::NOT_FOUND,
+            json!({"error": "no such registration, or it is paid already"}),
+        )
+    }
+}
+
+/// A request the API cannot read or serve, for which the seed documents no error code: HTTP
+/// 400 with only a `comment` (the sandbox invents no codes).
 fn bad_request(method: Option<&str>, comment: impl Into<String>) -> Response {
     (
         StatusCode::BAD_REQUEST,
         axum::Json(json!({
             "methodresponse": method,
-            "error": {"code": 400, "comment": comment.into()},
+            "comment": comment.into(),
         })),
     )
         .into_response()
@@ -339,6 +394,7 @@ async fn api(State(shared): State<Arc<Shared>>, req: Request) -> Response {
             Value::Object(m)
         }
         Ok(other) => json!({"methodresponse": method.as_str(), "result": other}),
+        Err((state::NO_CODE, comment)) => return bad_request(Some(method.as_str()), comment),
         Err((code, comment)) => json!({
             "methodresponse": method.as_str(),
             "error": {"code": code, "comment": comment},

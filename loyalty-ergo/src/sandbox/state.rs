@@ -14,6 +14,15 @@ use crate::types::{Action, DATETIME_FORMAT};
 /// An API error: code and comment.
 pub(crate) type ApiError = (i64, String);
 
+/// The code of a refusal the seed gives no error code for: answered as HTTP 400 with only a
+/// `comment` (the sandbox invents no codes).
+pub(crate) const NO_CODE: i64 = i64::MIN;
+
+/// A refusal without an ERGO code (see [`NO_CODE`]).
+fn refused(comment: impl Into<String>) -> ApiError {
+    (NO_CODE, comment.into())
+}
+
 fn err(code: i64, comment: impl Into<String>) -> ApiError {
     (code, comment.into())
 }
@@ -126,6 +135,21 @@ pub(crate) struct RegRec {
     pub state: RegState,
     pub comment: String,
     pub to_balance_date: Option<NaiveDateTime>,
+}
+
+/// What an operator decides about a registration (the sandbox's admin hooks; the states are the
+/// seed's `registration_*` types).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum RegistrationDecision {
+    /// Confirmed, no test needed: `registration_to_balance` (not yet on the balance).
+    Confirm,
+    /// Confirmed, but the seller must pass a test: `registration_for_test`.
+    SendToTest,
+    /// Rejected, with the reason shown as `registration_comment`: `registration_rejected`.
+    Reject(String),
+    /// Moved to the balance: the bonus grows, `registration_to_balance` = 1 with its date.
+    Pay,
 }
 
 /// A question a seller sent with `PostQuestion`.
@@ -703,6 +727,8 @@ impl World {
             .sellers
             .get(phone)
             .ok_or_else(|| err(2, "the session is incorrect"))?;
+        // Earned over all time: every registration but the rejected ones, the paid ones included
+        // (the seed's `registration_to_balance` counts only those not yet on the balance).
         let all = s.earned_before + self.sum(phone, |st| st != RegState::Rejected);
         let payoffs: Vec<Value> = s
             .payoffs
@@ -839,7 +865,7 @@ impl World {
             .news
             .iter()
             .find(|a| Some(a.id) == id)
-            .ok_or_else(|| err(4, "incorrect article_id"))?;
+            .ok_or_else(|| refused("incorrect article_id"))?;
         Ok(json!({"article_text": a.text}))
     }
 
@@ -1027,7 +1053,7 @@ impl World {
     ) -> Result<Value, ApiError> {
         let question = input
             .text("question")
-            .ok_or_else(|| err(4, "incorrect question"))?;
+            .ok_or_else(|| refused("incorrect question"))?;
         let file = input.file.clone().unwrap_or_default();
         self.questions.push(StoredQuestion {
             phone: phone.to_owned(),
@@ -1129,6 +1155,42 @@ impl World {
         });
         self.mark_changed("Notices");
         id
+    }
+
+    /// Applies an operator's decision to registration `id`; `false` for an unknown id or a
+    /// registration already paid (final).
+    pub fn decide_registration(
+        &mut self,
+        id: u64,
+        decision: RegistrationDecision,
+        now: DateTime<Utc>,
+    ) -> bool {
+        let Some(r) = self.registrations.iter_mut().find(|r| r.id == id) else {
+            return false;
+        };
+        if r.state == RegState::Paid {
+            return false;
+        }
+        let phone = r.phone.clone();
+        match decision {
+            RegistrationDecision::Confirm => r.state = RegState::ToBalance,
+            RegistrationDecision::SendToTest => r.state = RegState::ForTest,
+            RegistrationDecision::Reject(reason) => {
+                r.state = RegState::Rejected;
+                r.comment = reason;
+            }
+            RegistrationDecision::Pay => {
+                r.state = RegState::Paid;
+                r.to_balance_date = Some(now.naive_utc());
+                let points = r.points;
+                if let Some(s) = self.sellers.get_mut(&phone) {
+                    s.bonus += points;
+                }
+            }
+        }
+        // `GetChanges` names only Profile, Actions and Notices: a registration's move is seen
+        // by reading the balance or the registrations again.
+        true
     }
 
     /// Blocks or unblocks a seller; `false` for an unknown phone.
