@@ -18,3 +18,4 @@ pub mod purchases;
 pub mod runner;
 pub mod storage;
 pub mod texts;
+pub mod till;

@@ -478,6 +478,24 @@ impl BotCodes {
         asking: Option<&ChatKey>,
         lang: Lang,
     ) -> Result<SendReceipt, CodeError> {
+        self.send_for(Subject::phone(phone), action, phone, email, asking, lang)
+            .await
+    }
+
+    /// [`BotCodes::send`] for a subject of the caller's (a code bound to more than the phone,
+    /// such as one purchase at the till); check it with [`BotCodes::verify_for`].
+    ///
+    /// # Errors
+    /// As [`BotCodes::send`].
+    pub async fn send_for(
+        &self,
+        subject: Subject,
+        action: Action,
+        phone: &Phone,
+        email: Option<String>,
+        asking: Option<&ChatKey>,
+        lang: Lang,
+    ) -> Result<SendReceipt, CodeError> {
         let inner = &*self.inner;
         let mut recipient = Recipient::new().phone(phone.clone());
         if let Some(e) = email {
@@ -492,8 +510,7 @@ impl BotCodes {
         {
             recipient = recipient.chat(ChatAddress::new(chat.messenger, chat.chat_id));
         }
-        let request =
-            SendRequest::new(Subject::phone(phone), action, recipient).language(language(lang));
+        let request = SendRequest::new(subject, action, recipient).language(language(lang));
         inner.service.send(&request).await
     }
 
@@ -511,6 +528,25 @@ impl BotCodes {
             .service
             .verify(&Subject::phone(phone), action, typed)
             .await
+    }
+
+    /// Checks `typed` against the code for `action` sent to `subject` with
+    /// [`BotCodes::send_for`].
+    ///
+    /// # Errors
+    /// As [`CodeService::verify`].
+    pub async fn verify_for(
+        &self,
+        subject: &Subject,
+        action: &Action,
+        typed: &str,
+    ) -> Result<Verified, CodeError> {
+        self.inner.service.verify(subject, action, typed).await
+    }
+
+    /// The storage the codes live in.
+    pub fn storage(&self) -> &Storage {
+        &self.inner.storage
     }
 
     /// The text of the latest SMS the in-process sandbox took for `phone` (the offline demo
