@@ -449,6 +449,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         for ch in &channels {
             codes.routes().register(ch.runner.messenger());
         }
+        tokio::spawn(codes.clone().purge_loop());
     }
 
     // One HTTP listener for every webhook and the notification endpoint, when any is needed.
