@@ -28,6 +28,12 @@ pub struct Capabilities {
     pub long_polling: bool,
     /// Raw platform requests can be sent ([`crate::Messenger::send_raw`]).
     pub raw_requests: bool,
+    /// The platform ties a shared contact to its sender, so
+    /// [`crate::SharedContact::is_own`] can be trusted (Telegram: the contact's user id is the
+    /// sender's; MAX: the contact's owner is the sender). Viber cannot: its contact message
+    /// carries only a name and a number, so `is_own` is always `false` there and a contact is no
+    /// better proof than a typed number.
+    pub verified_contacts: bool,
 }
 
 impl Capabilities {
@@ -42,6 +48,7 @@ impl Capabilities {
             typing_indicator: false,
             long_polling: false,
             raw_requests: false,
+            verified_contacts: false,
         }
     }
 
@@ -90,6 +97,12 @@ impl Capabilities {
     /// Sets [`Capabilities::raw_requests`].
     pub const fn with_raw_requests(mut self, on: bool) -> Self {
         self.raw_requests = on;
+        self
+    }
+
+    /// Sets [`Capabilities::verified_contacts`].
+    pub const fn with_verified_contacts(mut self, on: bool) -> Self {
+        self.verified_contacts = on;
         self
     }
 }

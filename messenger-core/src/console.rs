@@ -266,6 +266,14 @@ impl Messenger for ConsoleMessenger {
         &self.limits
     }
 
+    /// Long polling (lines typed), and contacts tied to their sender: the person at the
+    /// terminal shares the number the demo was given for them.
+    fn capabilities(&self) -> crate::Capabilities {
+        crate::Capabilities::new()
+            .with_long_polling(true)
+            .with_verified_contacts(true)
+    }
+
     async fn send(
         &self,
         chat: &ChatRef,

@@ -317,9 +317,11 @@ impl Messenger for InMemoryMessenger {
         &self.limits
     }
 
-    /// Edits, deletes, real callbacks and a persistent reply keyboard, like Telegram.
+    /// Edits, deletes, real callbacks, a persistent reply keyboard and contacts tied to their
+    /// sender, like Telegram.
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
+            .with_verified_contacts(true)
             .with_edit_messages(true)
             .with_delete_messages(true)
             .with_button_callbacks(true)

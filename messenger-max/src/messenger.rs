@@ -101,9 +101,11 @@ impl Messenger for MaxBot {
     }
 
     /// Edits, deletes, real callbacks, "typing…", long polling and raw requests. Keyboards are
-    /// attached to one message (no persistent reply keyboard).
+    /// attached to one message (no persistent reply keyboard). Contacts are tied to their sender
+    /// (the contact's owner is the sender).
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
+            .with_verified_contacts(true)
             .with_edit_messages(true)
             .with_delete_messages(true)
             .with_button_callbacks(true)

@@ -125,4 +125,8 @@ async fn delete_raw_requests_and_capabilities() {
     assert!(caps.edit_messages && caps.delete_messages && caps.button_callbacks);
     assert!(caps.typing_indicator && caps.long_polling && caps.raw_requests);
     assert!(!caps.persistent_keyboard && !caps.welcome_only_before_subscribe);
+    assert!(
+        caps.verified_contacts,
+        "a contact's owner ties it to its sender"
+    );
 }

@@ -109,10 +109,11 @@ impl Messenger for TelegramBot {
         &self.limits
     }
 
-    /// Edits, deletes, real callbacks, a persistent reply keyboard, "typing…", long polling and
-    /// raw requests.
+    /// Edits, deletes, real callbacks, a persistent reply keyboard, "typing…", long polling, raw
+    /// requests, and contacts tied to their sender (`contact.user_id` is the sender's id).
     fn capabilities(&self) -> Capabilities {
         Capabilities::new()
+            .with_verified_contacts(true)
             .with_edit_messages(true)
             .with_delete_messages(true)
             .with_button_callbacks(true)

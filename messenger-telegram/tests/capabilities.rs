@@ -141,4 +141,8 @@ async fn delete_raw_requests_and_capabilities() {
     assert!(caps.edit_messages && caps.delete_messages && caps.button_callbacks);
     assert!(caps.persistent_keyboard && caps.typing_indicator && caps.long_polling);
     assert!(caps.raw_requests && !caps.welcome_only_before_subscribe);
+    assert!(
+        caps.verified_contacts,
+        "a contact's user_id ties it to its sender"
+    );
 }

@@ -140,6 +140,10 @@ async fn capabilities_deletes_and_raw_requests() {
     assert!(caps.welcome_only_before_subscribe && caps.raw_requests);
     assert!(!caps.edit_messages && !caps.delete_messages && !caps.button_callbacks);
     assert!(!caps.persistent_keyboard && !caps.typing_indicator && !caps.long_polling);
+    assert!(
+        !caps.verified_contacts,
+        "a Viber contact carries nothing that ties it to its sender"
+    );
 
     // Viber's REST bot API cannot delete a message.
     let sent = MessageRef::new(ChatRef::private(MessengerKind::Viber, USER), "1");
