@@ -53,7 +53,8 @@ pub fn to_balance(c: &ClientProfile) -> Balance {
         let mut level = CoreLevel::new(
             l.title
                 .clone()
-                .unwrap_or_else(|| l.kind.as_str().to_owned()),
+                .or_else(|| l.kind.as_ref().map(|k| k.as_str().to_owned()))
+                .unwrap_or_default(),
         );
         level.percent = l.percent;
         b.level = Some(level);

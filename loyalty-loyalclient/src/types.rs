@@ -90,9 +90,10 @@ pub struct Level {
         serialize_with = "wire::opt_number"
     )]
     pub percent: Option<Decimal>,
-    /// Cash-back or discount.
-    #[serde(rename = "type")]
-    pub kind: LoyaltyType,
+    /// Cash-back or discount; `None` when the answer leaves `type` out (optional: the spec's
+    /// table lists it, and a client must not fail on a level without it).
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<LoyaltyType>,
     /// The largest share of a receipt payable with bonuses, in percent (cash-back only).
     #[serde(
         default,
@@ -110,7 +111,7 @@ impl Level {
             id: None,
             title: None,
             percent: None,
-            kind,
+            kind: Some(kind),
             max_spend_percent: None,
         }
     }
@@ -188,7 +189,7 @@ impl ClientProfile {
 
     /// The loyalty type of the client's level, if the level was sent.
     pub fn loyalty_type(&self) -> Option<&LoyaltyType> {
-        self.level.as_ref().map(|l| &l.kind)
+        self.level.as_ref().and_then(|l| l.kind.as_ref())
     }
 }
 

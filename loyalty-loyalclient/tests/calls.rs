@@ -59,7 +59,7 @@ async fn find_client_sends_search_and_point_and_decodes_the_example() {
     assert_eq!(level.id.as_deref(), Some("1"));
     assert_eq!(level.title.as_deref(), Some("Бонусы"));
     assert_eq!(level.percent, Some(dec("5")));
-    assert_eq!(level.kind, LoyaltyType::Cashback);
+    assert_eq!(level.kind, Some(LoyaltyType::Cashback));
     assert_eq!(level.max_spend_percent, Some(dec("30")));
 }
 

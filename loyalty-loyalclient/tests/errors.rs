@@ -300,8 +300,8 @@ fn an_unknown_level_type_is_kept() {
     )
     .unwrap();
     let level = c.level.unwrap();
-    assert_eq!(level.kind, LoyaltyType::Unknown("hybrid".into()));
-    assert_eq!(level.kind.as_str(), "hybrid");
+    assert_eq!(level.kind, Some(LoyaltyType::Unknown("hybrid".into())));
+    assert_eq!(level.kind.as_ref().unwrap().as_str(), "hybrid");
     assert_eq!(level.id.as_deref(), Some("3"));
     assert_eq!(level.percent, Some(dec("7.5")));
     assert_eq!(c.id, "7");

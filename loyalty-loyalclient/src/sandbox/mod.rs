@@ -14,8 +14,8 @@
 //! balance minus active holds, except the holds the request lists; a new hold or sale at a point
 //! drops the holds made there before; `retail` spends (capped by the level's share and the
 //! balance: `{"spend": "Spend can't be more N"}`) or earns and changes the balance; `release` of
-//! an unknown hold succeeds. A wrong `apikey` gets 401 (ASSUMED: the spec documents no answer for
-//! it). Bad bodies give 422, never a panic.
+//! an unknown hold succeeds. A wrong `apikey` gets 422 `{"apikey": "…"}`, the spec's one documented error
+//! form (ASSUMED: the spec documents no answer for a bad key). Bad bodies give 422, never a panic.
 //!
 //! The admin surface lives under `/__admin/` and only answers loopback peers:
 //! `POST /__admin/clients` (a [`SandboxClient`]), `POST /__admin/balance {client, balance}`,
@@ -323,9 +323,10 @@ fn key_matches(given: Option<&str>, expected: &str) -> bool {
 fn authorized(app: &App, headers: &HeaderMap) -> Option<Response> {
     let given = headers.get(API_KEY_HEADER).and_then(|v| v.to_str().ok());
     (!key_matches(given, &app.api_key)).then(|| {
+        // The spec's only error form: 422 with `{field: message}`.
         json_response(
-            StatusCode::UNAUTHORIZED,
-            &json!({"success": false, "message": "Invalid api key."}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            &json!({"apikey": "Invalid api key."}),
         )
     })
 }
