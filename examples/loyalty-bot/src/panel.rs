@@ -457,6 +457,25 @@ impl PanelBackend for BotPanel {
     }
 }
 
+/// The bot as the panel lists it: id and programme from the provider (`ergo`, `bonusmoney`,
+/// `loyalclient`, `manzana`), and the messengers it runs on (`telegram`, `viber`, `max`,
+/// `console`).
+pub fn bot_info(provider: &str, messengers: impl IntoIterator<Item = String>) -> BotInfo {
+    let name = match provider {
+        "ergo" => "ERGO CLUB",
+        "bonusmoney" => "BonusMoney",
+        "loyalclient" => "LoyalClient",
+        "manzana" => "Manzana",
+        other => other,
+    };
+    BotInfo {
+        id: provider.to_owned(),
+        name: name.to_owned(),
+        programme: provider.to_owned(),
+        messengers: messengers.into_iter().collect(),
+    }
+}
+
 /// The panel's settings, from `PANEL_*` variables (see [`PANEL_VARIABLES`]).
 #[derive(Clone)]
 pub struct PanelSettings {
@@ -530,7 +549,8 @@ impl PanelSettings {
 
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
-/// stderr), saved text edits re-applied. Returns the serving task, or `None` when turned off.
+/// stderr), saved text edits re-applied. Returns the address it listens on and the serving task,
+/// or `None` when turned off.
 ///
 /// # Errors
 /// A message when the store, the administrator or the listener cannot be set up.
@@ -540,7 +560,7 @@ pub async fn start(
     texts: Arc<Texts>,
     bot: BotInfo,
     offline_demo: bool,
-) -> Result<Option<tokio::task::JoinHandle<()>>, String> {
+) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = settings.listen_addr else {
         return Ok(None);
     };
@@ -586,22 +606,25 @@ pub async fn start(
         ..control_panel::PanelConfig::default()
     };
     let panel = control_panel::Panel::new(store, Arc::new(backend), config);
+    // Port 0 picks a free port (tests); the address printed is the one bound.
+    let bound = listener.local_addr().unwrap_or(addr);
     #[allow(clippy::print_stderr)]
     {
-        eprintln!("loyalty-bot: control panel at http://{addr}/");
+        eprintln!("loyalty-bot: control panel at http://{bound}/");
         match demo_password {
             Some(p) => {
                 eprintln!("loyalty-bot: panel login `admin`, password `{p}` (demo; change it)")
             }
-            None if offline_demo => eprintln!(
+            None if offline_demo && settings.admin.is_none() => eprintln!(
                 "loyalty-bot: panel login: the administrator created earlier (or `loyalty-bot admin create --login L`)"
             ),
             None => {}
         }
     }
-    Ok(Some(tokio::spawn(async move {
+    let task = tokio::spawn(async move {
         if let Err(e) = panel.serve(listener).await {
             tracing::error!(error = %e, "the control panel stopped");
         }
-    })))
+    });
+    Ok(Some((bound, task)))
 }

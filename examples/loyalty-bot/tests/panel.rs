@@ -343,3 +343,125 @@ async fn a_hundred_thousand_users_page_without_loading_them_all() {
     let elapsed = started.elapsed();
     assert!(elapsed < std::time::Duration::from_secs(10), "{elapsed:?}");
 }
+
+fn form(fields: &[(&str, &str)]) -> String {
+    url::form_urlencoded::Serializer::new(String::new())
+        .extend_pairs(fields)
+        .finish()
+}
+
+/// `panel::start` as the bot calls it: the first administrator from the settings, saved texts
+/// re-applied, the panel served; signing in over HTTP works and a text edit reaches the engine's
+/// catalogue.
+#[tokio::test]
+async fn start_serves_the_panel_with_the_first_administrator() {
+    loyalty_core::http::ensure_crypto_provider();
+    let storage = Storage::connect("sqlite::memory:").await.unwrap();
+    let settings = loyalty_bot::panel::PanelSettings::from_vars(|k| match k {
+        "PANEL_LISTEN_ADDR" => Some("127.0.0.1:0".into()),
+        "PANEL_ADMIN_LOGIN" => Some("boss".into()),
+        "PANEL_ADMIN_PASSWORD" => Some("boss-password-1".into()),
+        _ => None,
+    })
+    .unwrap();
+    let texts = Arc::new(Texts::built_in());
+    let info = loyalty_bot::panel::bot_info("ergo", ["console".to_string()]);
+    let (addr, task) = loyalty_bot::panel::start(&settings, &storage, texts.clone(), info, true)
+        .await
+        .unwrap()
+        .unwrap();
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let base = format!("http://{addr}");
+    // Sign in through the form (double-submit CSRF token from the sign-in page).
+    let page = http.get(format!("{base}/login")).send().await.unwrap();
+    let cookie = page.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned();
+    let html = page.text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = html[i..].split('"').next().unwrap().to_owned();
+    let res = http
+        .post(format!("{base}/login"))
+        .header("cookie", &cookie)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[
+            ("csrf", csrf.as_str()),
+            ("login", "boss"),
+            ("password", "boss-password-1"),
+        ]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let session = res
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .find(|c| c.starts_with("panel_session="))
+        .unwrap();
+    let bots: serde_json::Value = http
+        .get(format!("{base}/api/v1/bots"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(bots["bots"][0]["id"], "ergo");
+    assert_eq!(bots["bots"][0]["name"], "ERGO CLUB");
+    // A text edited through the panel's JSON API is what the engine's catalogue gives now.
+    let page = http
+        .get(format!("{base}/bots/ergo/texts"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    let html = page.text().await.unwrap();
+    let i = html.find("name=\"csrf\" value=\"").unwrap() + "name=\"csrf\" value=\"".len();
+    let csrf = html[i..].split('"').next().unwrap().to_owned();
+    let catalogue: serde_json::Value = http
+        .get(format!("{base}/api/v1/bots/ergo/texts"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let entry = catalogue["texts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["key"] == "balance")
+        .unwrap();
+    let value = format!(
+        "Зараз: {}",
+        entry["placeholders"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| format!("{{{}}}", p.as_str().unwrap()))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let res = http
+        .post(format!("{base}/bots/ergo/texts/balance/uk"))
+        .header("cookie", &session)
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(form(&[("csrf", csrf.as_str()), ("value", value.as_str())]))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    assert_eq!(texts.get(Lang::Uk, "balance"), value);
+    task.abort();
+}
