@@ -3,6 +3,9 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::sync::{Arc, Mutex as StdMutex};
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
 
 use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
 use loyalty_core::{LoyaltyError, Page, PageRequest, Phone};
@@ -79,6 +82,10 @@ impl Op {
     }
 }
 
+/// How long before the end of a manager session's configured lifetime the client logs in
+/// again ([`ManzanaClientBuilder::manager_session_ttl`]).
+const MANAGER_RENEW_MARGIN: Duration = Duration::from_secs(60);
+
 use Idempotency::{Idempotent, StateChanging};
 use Service::{Admin, Customer, Manager};
 
@@ -126,7 +133,7 @@ pub(crate) const CONFIRM_SMS_LOGIN: Op = op(
     "Identity/AdvancedConfirmSMSLogin",
     Customer,
     "Identity/AdvancedConfirmSMSLogin",
-    Idempotent,
+    StateChanging,
     OpKind::CodeCheck,
 )
 .sensitive();
@@ -149,7 +156,7 @@ pub(crate) const CHECK_REGISTRATION_SMS: Op = op(
     "Identity/CheckSmsForRegistration",
     Customer,
     "Identity/CheckSmsForRegistration",
-    Idempotent,
+    StateChanging,
     OpKind::CodeCheck,
 )
 .sensitive();
@@ -259,6 +266,8 @@ pub struct ManzanaClientBuilder {
     admin_url: Option<String>,
     partner_id: String,
     manager_login: Option<(String, SecretString)>,
+    manager_fixed_session: Option<SecretString>,
+    manager_session_ttl: Option<Duration>,
     admin_session: Option<SecretString>,
     body_form: BodyForm,
     quote_numbers: bool,
@@ -266,9 +275,15 @@ pub struct ManzanaClientBuilder {
     delete_endpoint: Option<CustomEndpoint>,
     burns_endpoint: Option<CustomEndpoint>,
     cashier_field: String,
+    registration_app_id: Option<String>,
+    product_names: Option<ProductNames>,
     pos: Option<PosConfig>,
     http: HttpOptions,
 }
+
+/// A look-up from an article number to a product name (Manzana's cheque lines carry only the
+/// article): [`ManzanaClientBuilder::product_names`].
+pub type ProductNames = Arc<dyn Fn(&str) -> Option<String> + Send + Sync>;
 
 impl fmt::Debug for ManzanaClientBuilder {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -282,10 +297,16 @@ impl fmt::Debug for ManzanaClientBuilder {
                 &self.manager_login.as_ref().map(|(l, _)| (l, "[REDACTED]")),
             )
             .field(
+                "manager_session",
+                &self.manager_fixed_session.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field("manager_session_ttl", &self.manager_session_ttl)
+            .field(
                 "admin_session",
                 &self.admin_session.as_ref().map(|_| "[REDACTED]"),
             )
             .field("body_form", &self.body_form)
+            .field("registration_app_id", &self.registration_app_id)
             .field("pos", &self.pos)
             .field("http", &self.http)
             .finish_non_exhaustive()
@@ -317,7 +338,44 @@ impl ManzanaClientBuilder {
         self
     }
 
-    /// A fixed, vendor-issued administrator session.
+    /// A fixed manager session issued by Manzana (many tenants get one instead of a login and
+    /// password). It is used as it is and never renewed; with
+    /// [`Self::manager_credentials`] too, the client logs in when it is refused.
+    pub fn manager_session(mut self, session: impl Into<SecretString>) -> Self {
+        self.manager_fixed_session = Some(session.into());
+        self
+    }
+
+    /// How long a manager session from `Identity/Login` lives (Manzana does not publish it;
+    /// none by default). With it, the client logs in again a minute before the session would
+    /// expire instead of waiting for a refusal; a refusal that signals an expired session still
+    /// leads to one new login and one repeat.
+    pub fn manager_session_ttl(mut self, ttl: Duration) -> Self {
+        self.manager_session_ttl = Some(ttl);
+        self
+    }
+
+    /// The `AppId` some tenants require when a registration opens; sent by
+    /// [`ManzanaClient::request_registration`] and [`ManzanaClient::create_contact`] unless the
+    /// [`Registration`] carries its own.
+    pub fn registration_app_id(mut self, app_id: impl Into<String>) -> Self {
+        self.registration_app_id = Some(app_id.into());
+        self
+    }
+
+    /// Names the products of cheque lines from their article numbers (the lines carry no name;
+    /// a line without one is named by its article).
+    pub fn product_names(
+        mut self,
+        lookup: impl Fn(&str) -> Option<String> + Send + Sync + 'static,
+    ) -> Self {
+        self.product_names = Some(Arc::new(lookup));
+        self
+    }
+
+    /// A fixed, vendor-issued administrator session: with [`Self::admin_url`], cheque lines
+    /// are read through the administrator service (after the cheque is checked to belong to
+    /// the customer).
     pub fn admin_session(mut self, session: impl Into<SecretString>) -> Self {
         self.admin_session = Some(session.into());
         self
@@ -377,9 +435,11 @@ impl ManzanaClientBuilder {
     /// [`LoyaltyError::Config`] for a bad base URL, manager credentials without a manager URL,
     /// or a TLS set-up failure.
     pub fn build(self) -> Result<ManzanaClient, LoyaltyError> {
-        if self.manager_login.is_some() && self.manager_url.is_none() {
+        if (self.manager_login.is_some() || self.manager_fixed_session.is_some())
+            && self.manager_url.is_none()
+        {
             return Err(LoyaltyError::Config(
-                "manager credentials need a manager URL".into(),
+                "manager credentials or a manager session need a manager URL".into(),
             ));
         }
         let customer = self.http.clone().build(&self.customer_url)?;
@@ -410,8 +470,12 @@ impl ManzanaClientBuilder {
                 pos,
                 partner_id: self.partner_id,
                 manager_login: self.manager_login,
+                manager_fixed_session: self.manager_fixed_session,
+                manager_session_ttl: self.manager_session_ttl,
                 manager_session: Mutex::new(None),
                 admin_session: self.admin_session,
+                registration_app_id: self.registration_app_id,
+                product_names: self.product_names,
                 body_form: self.body_form,
                 quote_numbers: self.quote_numbers,
                 session_rules: self.session_rules,
@@ -437,8 +501,13 @@ struct Inner {
     pos: Option<(HttpClient, String, PosConfig)>,
     partner_id: String,
     manager_login: Option<(String, SecretString)>,
-    manager_session: Mutex<Option<SecretString>>,
+    manager_fixed_session: Option<SecretString>,
+    manager_session_ttl: Option<Duration>,
+    /// The session in use and when it was obtained (`None` for the fixed one).
+    manager_session: Mutex<Option<(SecretString, Option<DateTime<Utc>>)>>,
     admin_session: Option<SecretString>,
+    registration_app_id: Option<String>,
+    product_names: Option<ProductNames>,
     body_form: BodyForm,
     quote_numbers: bool,
     session_rules: SessionRules,
@@ -468,6 +537,10 @@ impl fmt::Debug for ManzanaClient {
                 &i.manager_login.as_ref().map(|(l, _)| (l, "[REDACTED]")),
             )
             .field(
+                "manager_session",
+                &i.manager_fixed_session.as_ref().map(|_| "[REDACTED]"),
+            )
+            .field(
                 "admin_session",
                 &i.admin_session.as_ref().map(|_| "[REDACTED]"),
             )
@@ -494,7 +567,11 @@ impl ManzanaClient {
             admin_url: None,
             partner_id: partner_id.into(),
             manager_login: None,
+            manager_fixed_session: None,
+            manager_session_ttl: None,
             admin_session: None,
+            registration_app_id: None,
+            product_names: None,
             body_form: BodyForm::default(),
             quote_numbers: false,
             session_rules: SessionRules::default(),
@@ -513,7 +590,8 @@ impl ManzanaClient {
 
     /// Whether a manager service with credentials is configured.
     pub fn has_manager(&self) -> bool {
-        self.inner.manager.is_some() && self.inner.manager_login.is_some()
+        self.inner.manager.is_some()
+            && (self.inner.manager_login.is_some() || self.inner.manager_fixed_session.is_some())
     }
 
     /// Whether a delete endpoint is configured.
@@ -624,21 +702,47 @@ impl ManzanaClient {
         manager_session_of(&resp)
     }
 
-    /// The current manager session; logs in when there is none or when `stale` is the current one.
+    /// The current manager session: the fixed one until it is refused, else one from
+    /// `Identity/Login`, obtained when there is none, when `stale` is the current one (refused),
+    /// or a minute before the configured lifetime ends.
     async fn manager_session(
         &self,
         stale: Option<&SecretString>,
     ) -> Result<SecretString, LoyaltyError> {
         let mut guard = self.inner.manager_session.lock().await;
-        if let Some(cur) = guard.as_ref() {
-            let is_stale = stale.is_some_and(|s| s.expose_secret() == cur.expose_secret());
-            if !is_stale {
+        let now = self.inner.customer.clock().now();
+        if guard.is_none() {
+            if let Some(fixed) = &self.inner.manager_fixed_session {
+                *guard = Some((fixed.clone(), None));
+            }
+        }
+        if let Some((cur, obtained)) = guard.as_ref() {
+            let refused = stale.is_some_and(|s| s.expose_secret() == cur.expose_secret());
+            let ageing = match (obtained, self.inner.manager_session_ttl) {
+                (Some(at), Some(ttl)) => {
+                    let renew_after = ttl.saturating_sub(MANAGER_RENEW_MARGIN.min(ttl / 2));
+                    chrono::Duration::from_std(renew_after).is_ok_and(|d| now >= *at + d)
+                }
+                _ => false,
+            };
+            if !refused && !ageing {
                 return Ok(cur.clone());
+            }
+            if ageing {
+                tracing::info!("the manager session is about to expire; logging in again");
+            }
+            if obtained.is_none() && self.inner.manager_login.is_none() {
+                // A fixed session that was refused: nothing to renew it with.
+                return Err(LoyaltyError::SessionExpired {
+                    detail: loyalty_core::ProviderDetail::message(
+                        "the fixed manager session was refused and no manager credentials are configured",
+                    ),
+                });
             }
         }
         *guard = None;
         let s = self.login_manager().await?;
-        *guard = Some(s.clone());
+        *guard = Some((s.clone(), Some(now)));
         Ok(s)
     }
 
@@ -772,12 +876,20 @@ impl ManzanaClient {
         data: &Registration,
     ) -> Result<SecretString, LoyaltyError> {
         let mut obj = data.to_entity("Firstname", "Lastname");
+        self.add_app_id(&mut obj);
         obj.insert(
             "PartnerId".into(),
             Value::from(self.inner.partner_id.clone()),
         );
         let resp = self.call(REQUEST_REGISTRATION, Req::Post(obj)).await?;
         decode_token(&resp)
+    }
+
+    /// The configured `AppId` when the registration carries none.
+    fn add_app_id(&self, obj: &mut Map<String, Value>) {
+        if let Some(a) = &self.inner.registration_app_id {
+            obj.entry("AppId").or_insert_with(|| Value::from(a.clone()));
+        }
     }
 
     /// Self-registration step 2 (`RequestMobilePhoneVerification`): sends the SMS.
@@ -838,11 +950,10 @@ impl ManzanaClient {
     /// # Errors
     /// [`LoyaltyError::InvalidInput`] when refused; never repeated.
     pub async fn create_contact(&self, data: &Registration) -> Result<String, LoyaltyError> {
+        let mut entity = data.to_entity("FirstName", "LastName");
+        self.add_app_id(&mut entity);
         let mut obj = Map::new();
-        obj.insert(
-            "Entity".into(),
-            Value::Object(data.to_entity("FirstName", "LastName")),
-        );
+        obj.insert("Entity".into(), Value::Object(entity));
         let resp = self
             .manager_call(
                 CREATE_CONTACT,
@@ -865,8 +976,11 @@ impl ManzanaClient {
         decode_entity(&resp)
     }
 
-    /// Writes the whole contact back (`Contact/Update`); returns the contact id. Use with a
-    /// contact read by [`Self::get_contact`] (read-modify-write): every field is resent.
+    /// Writes the contact back (`Contact/Update`); returns the contact id. Use with a contact
+    /// read by [`Self::get_contact`] (read-modify-write). The entity is a fixed list of the
+    /// fields public clients send ([`Contact::update_entity`]: `Id`, phone, e-mail, names,
+    /// birth date, gender, consents), never the whole answer echoed back (no `odata.*` keys,
+    /// balances or unknown fields).
     ///
     /// # Errors
     /// [`LoyaltyError::SessionExpired`], provider errors; never repeated.
@@ -875,8 +989,7 @@ impl ManzanaClient {
         s: &CustomerSession,
         contact: &Contact,
     ) -> Result<String, LoyaltyError> {
-        let entity = serde_json::to_value(contact)
-            .map_err(|e| LoyaltyError::Config(format!("cannot encode the contact: {e}")))?;
+        let entity = Value::Object(contact.update_entity());
         let mut obj = Map::new();
         obj.insert(
             "SessionId".into(),
@@ -1007,8 +1120,20 @@ impl ManzanaClient {
         decode_list(&resp)
     }
 
+    /// Whether cheque lines can be read with the administrator session (an administrator URL and
+    /// session are configured).
+    pub fn has_admin(&self) -> bool {
+        self.inner.admin.is_some() && self.inner.admin_session.is_some()
+    }
+
+    /// The product name of an article from the [`ManzanaClientBuilder::product_names`] hook.
+    pub fn product_name(&self, article: &str) -> Option<String> {
+        self.inner.product_names.as_ref().and_then(|f| f(article))
+    }
+
     /// The lines of a cheque as an operator: the admin session on the administrator service when
-    /// configured, else the manager session on the manager service (ASSUMED path there).
+    /// configured, else the manager session on the manager service (ASSUMED path there). Check
+    /// first that the cheque is the customer's (as [`crate::provider`]'s `purchase` does).
     ///
     /// # Errors
     /// Provider errors; [`LoyaltyError::Config`] when neither is configured.

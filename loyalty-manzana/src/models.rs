@@ -147,6 +147,46 @@ impl Contact {
             ..Self::default()
         }
     }
+
+    /// The entity `Contact/Update` takes: `Id` plus the fields of the spec's update row that
+    /// this contact has (`MobilePhone`, `EmailAddress`, `FirstName`, `LastName`, `MiddleName`,
+    /// `BirthDate` as `YYYY-MM-DD`, `GenderCode`, `AllowEmail`, `AllowSms`, `AllowPhone`,
+    /// `AllowNotification`). Nothing else: no `odata.*` key, balance, level or unknown field
+    /// read from the answer is echoed back.
+    pub fn update_entity(&self) -> Map<String, Value> {
+        let mut m = Map::new();
+        m.insert("Id".into(), Value::from(self.id.clone()));
+        let mut text = |k: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                m.insert(k.to_owned(), Value::from(v.clone()));
+            }
+        };
+        text("MobilePhone", &self.mobile_phone);
+        text("EmailAddress", &self.email_address);
+        text("FirstName", &self.first_name);
+        text("LastName", &self.last_name);
+        text("MiddleName", &self.middle_name);
+        if let Some(d) = self.birth_date {
+            m.insert(
+                "BirthDate".into(),
+                Value::from(d.date().format("%Y-%m-%d").to_string()),
+            );
+        }
+        if let Some(g) = self.gender_code {
+            m.insert("GenderCode".into(), Value::from(g));
+        }
+        for (k, v) in [
+            ("AllowEmail", self.allow_email),
+            ("AllowSms", self.allow_sms),
+            ("AllowPhone", self.allow_phone),
+            ("AllowNotification", self.allow_notification),
+        ] {
+            if let Some(v) = v {
+                m.insert(k.into(), Value::from(v));
+            }
+        }
+        m
+    }
 }
 
 /// A purchase (`Cheque/GetAllByContact`).
@@ -470,8 +510,9 @@ pub(crate) struct LoginResult {
     pub(crate) session_id: Option<String>,
 }
 
-/// Self-registration data (step 1, `RequestAdvancedPhoneEmailRegistration`).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+/// Self-registration data (step 1, `RequestAdvancedPhoneEmailRegistration`). `Debug` never
+/// shows the password.
+#[derive(Clone, Default)]
 #[non_exhaustive]
 pub struct Registration {
     /// Phone, E.164.
@@ -492,8 +533,32 @@ pub struct Registration {
     pub allow_notifications: bool,
     /// Acceptance of the programme's terms.
     pub agree_to_terms: bool,
-    /// `AppId` for tenants that require it.
+    /// `AppId` for tenants that require it (else the client's
+    /// [`crate::ManzanaClientBuilder::registration_app_id`]).
     pub app_id: Option<String>,
+    /// The password of the personal account, for tenants that require one at registration.
+    pub password: Option<SecretString>,
+    /// A plastic card number to register with, for tenants that require one.
+    pub card_number: Option<String>,
+}
+
+impl fmt::Debug for Registration {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Registration")
+            .field("mobile_phone", &self.mobile_phone)
+            .field("email", &self.email)
+            .field("first_name", &self.first_name)
+            .field("last_name", &self.last_name)
+            .field("middle_name", &self.middle_name)
+            .field("birth_date", &self.birth_date)
+            .field("gender_code", &self.gender_code)
+            .field("allow_notifications", &self.allow_notifications)
+            .field("agree_to_terms", &self.agree_to_terms)
+            .field("app_id", &self.app_id)
+            .field("password", &self.password.as_ref().map(|_| "[REDACTED]"))
+            .field("card_number", &self.card_number)
+            .finish()
+    }
 }
 
 impl Registration {
@@ -510,10 +575,10 @@ impl Registration {
     pub(crate) fn to_entity(&self, first: &str, last: &str) -> Map<String, Value> {
         let mut m = Map::new();
         m.insert("MobilePhone".into(), Value::from(self.mobile_phone.clone()));
-        m.insert(
-            "EmailAddress".into(),
-            Value::from(self.email.clone().unwrap_or_default()),
-        );
+        // An empty e-mail is left out: tenants validate the address when the key is present.
+        if let Some(e) = self.email.as_ref().filter(|e| !e.trim().is_empty()) {
+            m.insert("EmailAddress".into(), Value::from(e.clone()));
+        }
         let mut put = |k: &str, v: &Option<String>| {
             if let Some(v) = v {
                 m.insert(k.to_owned(), Value::from(v.clone()));
@@ -537,6 +602,13 @@ impl Registration {
         m.insert("AgreeToTerms".into(), Value::from(self.agree_to_terms));
         if let Some(a) = &self.app_id {
             m.insert("AppId".into(), Value::from(a.clone()));
+        }
+        if let Some(p) = &self.password {
+            use secrecy::ExposeSecret;
+            m.insert("Password".into(), Value::from(p.expose_secret()));
+        }
+        if let Some(c) = self.card_number.as_ref().filter(|c| !c.trim().is_empty()) {
+            m.insert("CardNumber".into(), Value::from(c.clone()));
         }
         m
     }

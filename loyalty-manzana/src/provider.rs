@@ -312,11 +312,32 @@ impl LoyaltyProvider for ManzanaClient {
             .ok_or_else(|| LoyaltyError::NotFound {
                 detail: ProviderDetail::message(format!("no cheque {id} for this contact")),
             })?;
-        let lines = self.cheque_items(&s, id).await?;
+        // The cheque is the customer's (checked above): its lines may be read with the
+        // administrator session when one is configured.
+        let lines = if self.has_admin() {
+            self.cheque_items_as_operator(id).await?
+        } else {
+            self.cheque_items(&s, id).await?
+        };
         let mut d = PurchaseDetail::default();
         d.discount = cheque.discount();
         d.cashier = cheque.extra_text(self.cashier_field());
-        d.lines = lines.iter().map(to_line).collect();
+        d.lines = lines
+            .iter()
+            .map(|i| {
+                let mut l = to_line(i);
+                if i.product_name.is_none() {
+                    if let Some(name) = i
+                        .article_number
+                        .as_deref()
+                        .and_then(|a| self.product_name(a))
+                    {
+                        l.name = name;
+                    }
+                }
+                l
+            })
+            .collect();
         d.purchase = to_purchase(&cheque);
         Ok(d)
     }
