@@ -84,6 +84,8 @@ pub mod limits;
 pub mod memory;
 pub mod message;
 pub mod messenger;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod model;
 pub mod polling;
 pub mod text;

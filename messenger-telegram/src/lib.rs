@@ -45,6 +45,8 @@
 pub mod client;
 pub mod convert;
 mod messenger;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod types;
 
 pub use client::{

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use messenger_core::{MessengerError, PollOptions, UpdateKind, polling};
+use messenger_telegram::mock::Incoming;
 use messenger_telegram::{SecretString, TelegramBot};
 use serde_json::{Value, json};
 use wiremock::matchers::{body_partial_json, method, path};
@@ -16,9 +17,7 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const TOKEN: &str = "123456:TEST-token_secret";
 
 fn text_update(id: i64, text: &str) -> Value {
-    json!({"update_id": id, "message": {"message_id": id, "date": 1763800000,
-        "from": {"id": 42, "is_bot": false, "first_name": "Ivan"},
-        "chat": {"id": 42, "type": "private"}, "text": text}})
+    Incoming::text(42, text).to_update(id)
 }
 
 #[tokio::test]

@@ -5,6 +5,7 @@
 
 use http::{HeaderMap, HeaderValue};
 use messenger_core::{Messenger, MessengerError, UpdateKind};
+use messenger_telegram::mock::{Incoming, TelegramMock};
 use messenger_telegram::{SECRET_HEADER, SecretString, TelegramBot};
 
 const SECRET: &str = "hook_Secret-1";
@@ -33,13 +34,16 @@ const CALLBACK: &str = r#"{"update_id": 100000002,
    "message": {"message_id": 12, "date": 1763800001, "chat": {"id": 123456789, "type": "private"}, "text": "Menu"},
    "data": "balance"}}"#;
 
-#[test]
-fn the_right_secret_is_accepted() {
+#[tokio::test]
+async fn the_right_secret_is_accepted() {
+    let server = wiremock::MockServer::start().await;
+    let kit = TelegramMock::start(&server).await;
+    let req = kit.webhook_request(&Incoming::button(123456789, "balance"), SECRET);
     let updates = bot(Some(SECRET))
-        .parse_webhook(&headers(Some(SECRET)), CALLBACK.as_bytes())
+        .parse_webhook(&req.headers, &req.body)
         .unwrap();
     assert_eq!(updates.len(), 1);
-    assert_eq!(updates[0].dedup_key, "100000002");
+    assert_eq!(updates[0].dedup_key, "100000001");
     assert!(matches!(&updates[0].kind, UpdateKind::ButtonPress(p) if p.data == "balance"));
 }
 

@@ -1,0 +1,203 @@
+//! The test kit (`messenger_telegram::mock`): every helper's answer decodes with this crate's own
+//! client, so the kit cannot drift from it.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use messenger_core::{
+    ButtonAnswer, ChatRef, Keyboard, Messenger, MessengerError, MessengerKind, OutgoingMessage,
+    PollCursor, RateLimitScope, UpdateKind,
+};
+use messenger_telegram::mock::{Fault, Incoming, TelegramMock, matchers};
+use wiremock::{Match, Mock, MockServer, ResponseTemplate};
+
+async fn poll_one(tg: &TelegramMock<'_>) -> messenger_core::Update {
+    let batch = tg
+        .bot()
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap();
+    assert_eq!(batch.updates.len(), 1, "{:?}", batch.updates);
+    batch.updates.into_iter().next().unwrap()
+}
+
+#[tokio::test]
+async fn queued_text_contact_photo_and_button_decode_as_core_updates() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let bot = tg.bot();
+    let ids = [
+        tg.queue(Incoming::text(42, "hello")),
+        tg.queue(Incoming::contact(42, "+380501112233", true)),
+        tg.queue(Incoming::contact(42, "+380501112244", false)),
+        tg.queue(Incoming::photo(42, "AgAD-large")),
+        tg.queue(Incoming::button(42, "balance")),
+    ];
+    let batch = bot
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap();
+    let keys: Vec<String> = batch.updates.iter().map(|u| u.dedup_key.clone()).collect();
+    assert_eq!(keys, ids.map(|i| i.to_string()));
+    let u = &batch.updates;
+    assert_eq!(u[0].text(), Some("hello"));
+    assert_eq!(
+        u[0].chat,
+        Some(ChatRef::private(MessengerKind::Telegram, 42))
+    );
+    assert!(matches!(&u[1].kind, UpdateKind::Contact(c) if c.phone == "+380501112233" && c.is_own));
+    assert!(
+        matches!(&u[2].kind, UpdateKind::Contact(c) if c.phone == "+380501112244" && !c.is_own)
+    );
+    assert!(matches!(&u[3].kind, UpdateKind::Photo(p) if p.file.id == "AgAD-large"));
+    assert!(matches!(&u[4].kind, UpdateKind::ButtonPress(p) if p.data == "balance"));
+    // Acknowledged updates are not answered again.
+    let next = bot.poll(batch.next, Duration::from_secs(0)).await.unwrap();
+    assert!(next.updates.is_empty());
+    let late = tg.queue(Incoming::text(42, "again"));
+    let next = bot.poll(next.next, Duration::from_secs(0)).await.unwrap();
+    assert_eq!(next.updates[0].dedup_key, late.to_string());
+}
+
+#[tokio::test]
+async fn a_webhook_request_passes_the_bots_secret_check() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let bot = tg
+        .bot_builder()
+        .webhook_secret("hook_secret".into())
+        .build()
+        .unwrap();
+    let req = tg.webhook_request(&Incoming::contact(7, "380501112233", true), "hook_secret");
+    let updates = bot.parse_webhook(&req.headers, &req.body).unwrap();
+    assert!(
+        matches!(&updates[0].kind, UpdateKind::Contact(c) if c.phone == "380501112233" && c.is_own)
+    );
+    let forged = tg.webhook_request(&Incoming::text(7, "hi"), "other_secret");
+    let e = bot
+        .parse_webhook(&forged.headers, &forged.body)
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::ForgedWebhook { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn sends_edits_and_answers_are_recorded_with_typed_accessors() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let bot = tg.bot();
+    let chat = ChatRef::private(MessengerKind::Telegram, 42);
+    let kb = Keyboard::request_contact("Share phone");
+    let sent = bot
+        .send(&chat, &OutgoingMessage::new("Hi <b>").keyboard(kb))
+        .await
+        .unwrap();
+    bot.edit(&sent, &OutgoingMessage::new("Edited"))
+        .await
+        .unwrap();
+    let press = poll_button(&tg).await;
+    bot.answer_button(&press, &ButtonAnswer::toast("Done"))
+        .await
+        .unwrap();
+
+    let messages = tg.sent_messages().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].chat_id, 42.into());
+    assert_eq!(messages[0].text, "Hi &lt;b&gt;");
+    assert_eq!(messages[0].button_labels(), ["Share phone"]);
+    assert!(messages[0].asks_for_contact());
+    let edits = tg.edited_messages().await;
+    assert_eq!(
+        (edits[0].message_id, edits[0].text.as_str()),
+        (1000, "Edited")
+    );
+    let answers = tg.answered_callbacks().await;
+    assert_eq!(answers[0].text.as_deref(), Some("Done"));
+    assert_eq!(answers[0].callback_query_id, press.id);
+}
+
+async fn poll_button(tg: &TelegramMock<'_>) -> messenger_core::CallbackRef {
+    tg.queue(Incoming::button(42, "x"));
+    match poll_one(tg).await.kind {
+        UpdateKind::ButtonPress(p) => p.callback.unwrap(),
+        other => panic!("{other:?}"),
+    }
+}
+
+type Check = fn(&MessengerError) -> bool;
+
+#[tokio::test]
+async fn faults_map_to_the_clients_errors() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let bot = tg.bot();
+    let chat = ChatRef::private(MessengerKind::Telegram, 42);
+    let msg = OutgoingMessage::new("x");
+    let cases: Vec<(Fault, Check)> = vec![
+        (Fault::Delay(Duration::from_secs(3)), |e| {
+            matches!(e, MessengerError::Transport { .. })
+        }),
+        (Fault::ServerError(500), |e| {
+            matches!(e, MessengerError::Server { .. })
+        }),
+        (
+            Fault::RateLimited { retry_after: 7 },
+            |e| matches!(e, MessengerError::RateLimited { scope: RateLimitScope::Chat, retry_after: Some(d), .. } if *d == Duration::from_secs(7)),
+        ),
+        (Fault::MalformedJson, |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+        (Fault::HtmlErrorPage(502), |e| {
+            matches!(e, MessengerError::Server { .. })
+        }),
+        (Fault::HugeBody(9 * 1024 * 1024), |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+    ];
+    for (fault, expected) in cases {
+        let label = format!("{fault:?}");
+        tg.fail_times("sendMessage", fault, 1).await;
+        let e = bot.send(&chat, &msg).await.unwrap_err();
+        assert!(expected(&e), "{label}: {e:?}");
+    }
+    // The faults were one-shot: the next send succeeds.
+    bot.send(&chat, &msg).await.unwrap();
+}
+
+#[tokio::test]
+async fn api_errors_use_telegrams_envelope() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    tg.api_error("sendMessage", 403, "Forbidden: bot was blocked by the user")
+        .await;
+    let e = tg
+        .bot()
+        .send(
+            &ChatRef::private(MessengerKind::Telegram, 42),
+            &OutgoingMessage::new("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::Blocked { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn matchers_check_what_the_client_sends() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    Mock::given(matchers::bot_method("sendChatAction"))
+        .and(matchers::body_has_keys(&["chat_id", "action"]))
+        .respond_with(
+            ResponseTemplate::new(200)
+                .set_body_json(serde_json::json!({"ok": true, "result": true})),
+        )
+        .expect(1)
+        .mount(&server)
+        .await;
+    tg.bot()
+        .send_typing(&ChatRef::private(MessengerKind::Telegram, 42))
+        .await
+        .unwrap();
+    assert!(
+        !matchers::body_has_keys(&["nope"]).matches(&server.received_requests().await.unwrap()[0])
+    );
+}
