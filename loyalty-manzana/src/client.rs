@@ -1103,7 +1103,8 @@ impl ManzanaClient {
         Ok(list)
     }
 
-    /// The lines of a cheque (`ChequeItem/GetAllByCheque`, customer session).
+    /// The lines of a cheque (`ChequeItem/GetAllByCheque`, customer session), named through the
+    /// [`ManzanaClientBuilder::product_names`] hook where the line has no name.
     ///
     /// # Errors
     /// [`LoyaltyError::SessionExpired`] and provider errors.
@@ -1117,7 +1118,21 @@ impl ManzanaClient {
             ("sessionId", Arg::Secret(s.session_id.clone())),
         ]);
         let resp = self.call(CHEQUE_ITEMS, req).await?;
-        decode_list(&resp)
+        Ok(self.named(decode_list(&resp)?))
+    }
+
+    /// Lines without a product name named through the
+    /// [`ManzanaClientBuilder::product_names`] hook.
+    fn named(&self, mut items: Vec<ChequeItem>) -> Vec<ChequeItem> {
+        for i in &mut items {
+            if i.product_name.is_none() {
+                i.product_name = i
+                    .article_number
+                    .as_deref()
+                    .and_then(|a| self.product_name(a));
+            }
+        }
+        items
     }
 
     /// Whether cheque lines can be read with the administrator session (an administrator URL and
@@ -1153,7 +1168,7 @@ impl ManzanaClient {
                     .await?
             }
         };
-        decode_list(&resp)
+        Ok(self.named(decode_list(&resp)?))
     }
 
     /// One page of bonus records (`Bonus/GetAllByContact` with `Take`/`Skip`).

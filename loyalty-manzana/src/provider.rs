@@ -322,22 +322,8 @@ impl LoyaltyProvider for ManzanaClient {
         let mut d = PurchaseDetail::default();
         d.discount = cheque.discount();
         d.cashier = cheque.extra_text(self.cashier_field());
-        d.lines = lines
-            .iter()
-            .map(|i| {
-                let mut l = to_line(i);
-                if i.product_name.is_none() {
-                    if let Some(name) = i
-                        .article_number
-                        .as_deref()
-                        .and_then(|a| self.product_name(a))
-                    {
-                        l.name = name;
-                    }
-                }
-                l
-            })
-            .collect();
+        // Named through the client's product-name hook already.
+        d.lines = lines.iter().map(to_line).collect();
         d.purchase = to_purchase(&cheque);
         Ok(d)
     }

@@ -17,7 +17,8 @@
 //! The admin surface lives under `/__admin/` and only answers loopback peers:
 //! `GET /__admin/last-code?phone=+7…`, `POST /__admin/cheque {contactId, lines:[{name, price,
 //! quantity, discount?}], bonus_spent?, store?}`, `POST /__admin/bonus {contactId, amount, rule?}`
-//! (negative removes), `POST /__admin/delete-contact {contactId}`, `POST /__admin/expire-sessions`.
+//! (negative removes), `POST /__admin/delete-contact {contactId}`, `POST /__admin/expire-sessions`,
+//! `GET /__admin/contacts` and `GET /__admin/registrations` (the pending ones).
 //! The same operations are methods of the handle.
 
 mod state;
@@ -42,7 +43,7 @@ use serde_json::{Map, Value, json};
 use crate::client::ManzanaClient;
 pub use state::{
     ADMIN_SESSION, DEMO_PHONE, MANAGER_LOGIN, MANAGER_PASSWORD, NO_CARDS_PHONE, PARTNER_ID,
-    SandboxCheque, SandboxLine,
+    PendingRegistration, SandboxCheque, SandboxLine,
 };
 use state::{ApiError, Params, State};
 
@@ -177,12 +178,16 @@ impl ManzanaSandbox {
 
     /// A client builder pointed at this sandbox with the seeded partner, manager and admin
     /// session.
+    /// Cheque lines are named from the sandbox's product catalogue (the
+    /// [`crate::ManzanaClientBuilder::product_names`] hook), as a tenant wires its own.
     pub fn client_builder(&self) -> crate::ManzanaClientBuilder {
+        let shared = self.shared.clone();
         ManzanaClient::builder(self.customer_url(), PARTNER_ID)
             .manager_url(self.manager_url())
             .admin_url(self.admin_url())
             .manager_credentials(MANAGER_LOGIN, MANAGER_PASSWORD)
             .admin_session(ADMIN_SESSION)
+            .product_names(move |article| shared.lock().product_name(article))
     }
 
     /// A client pointed at this sandbox.
@@ -245,6 +250,21 @@ impl ManzanaSandbox {
         self.shared.lock().delete_contact(contact_id)
     }
 
+    /// Every contact as the API shows it (the test cabinet's list).
+    pub fn contacts(&self) -> Vec<Map<String, Value>> {
+        self.shared.lock().contacts()
+    }
+
+    /// The registrations opened and not finished yet, by phone.
+    pub fn pending_registrations(&self) -> Vec<PendingRegistration> {
+        self.shared.lock().pending_registrations()
+    }
+
+    /// The product name of a catalogue article (`ART-0001`), as the client's hook reads it.
+    pub fn product_name(&self, article: &str) -> Option<String> {
+        self.shared.lock().product_name(article)
+    }
+
     /// Expires every session; returns how many there were.
     pub fn expire_sessions(&self) -> usize {
         self.shared.lock().expire_sessions()
@@ -268,6 +288,8 @@ fn router(app: App) -> Router {
         .route("/__admin/bonus", post(admin_bonus))
         .route("/__admin/delete-contact", post(admin_delete))
         .route("/__admin/expire-sessions", post(admin_expire))
+        .route("/__admin/contacts", get(admin_contacts))
+        .route("/__admin/registrations", get(admin_registrations))
         .fallback(not_found)
         .with_state(app)
 }
@@ -397,6 +419,26 @@ async fn admin_last_code(
         Some(code) => ok(json!({ "code": code })),
         None => error(ApiError::new(404, "0", "no code for this phone")),
     }
+}
+
+async fn admin_contacts(
+    AxState(app): AxState<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Some(r) = loopback_only(peer) {
+        return r;
+    }
+    ok(json!({ "value": app.lock().contacts() }))
+}
+
+async fn admin_registrations(
+    AxState(app): AxState<App>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+) -> Response {
+    if let Some(r) = loopback_only(peer) {
+        return r;
+    }
+    ok(json!({ "value": app.lock().pending_registrations() }))
 }
 
 async fn admin_cheque(

@@ -167,7 +167,24 @@ pub(crate) struct State {
     codes: HashMap<String, String>,
     sms_logins: HashMap<String, (String, String)>,
     registrations: HashMap<String, Registration>,
+    /// The product catalogue: article `ART-0001` is the first name.
+    articles: Vec<String>,
     seq: u64,
+}
+
+/// A registration opened with `RequestAdvancedPhoneEmailRegistration` and not finished yet, as
+/// the test cabinet lists it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct PendingRegistration {
+    /// The phone, E.164.
+    pub phone: String,
+    /// The first name given.
+    pub first_name: Option<String>,
+    /// The last name given.
+    pub last_name: Option<String>,
+    /// Whether the SMS code was checked (only the finishing call is missing).
+    pub verified: bool,
 }
 
 fn s(v: &Value) -> Option<String> {
@@ -192,6 +209,7 @@ impl State {
             codes: HashMap::new(),
             sms_logins: HashMap::new(),
             registrations: HashMap::new(),
+            articles: Vec::new(),
             seq: 0,
         };
         st.seed();
@@ -315,6 +333,52 @@ impl State {
         }
     }
 
+    /// The article number of a product name, added to the catalogue when new.
+    fn article_of(&mut self, name: &str) -> String {
+        let n = match self.articles.iter().position(|a| a == name) {
+            Some(i) => i,
+            None => {
+                self.articles.push(name.to_owned());
+                self.articles.len() - 1
+            }
+        };
+        format!("ART-{:04}", n + 1)
+    }
+
+    /// The product name of an article of the catalogue.
+    pub(crate) fn product_name(&self, article: &str) -> Option<String> {
+        let n: usize = article.strip_prefix("ART-")?.parse().ok()?;
+        self.articles.get(n.checked_sub(1)?).cloned()
+    }
+
+    /// Every contact as the API shows it.
+    pub(crate) fn contacts(&self) -> Vec<Map<String, Value>> {
+        self.contacts.clone()
+    }
+
+    /// The registrations opened and not finished.
+    pub(crate) fn pending_registrations(&self) -> Vec<PendingRegistration> {
+        let text = |r: &Registration, k: &str| {
+            r.data
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case(k))
+                .and_then(|(_, v)| v.as_str())
+                .map(str::to_owned)
+        };
+        let mut out: Vec<PendingRegistration> = self
+            .registrations
+            .values()
+            .map(|r| PendingRegistration {
+                phone: r.phone.clone(),
+                first_name: text(r, "FirstName"),
+                last_name: text(r, "LastName"),
+                verified: r.verified,
+            })
+            .collect();
+        out.sort_by(|a, b| a.phone.cmp(&b.phone));
+        out
+    }
+
     fn insert_cheque(
         &mut self,
         contact: &str,
@@ -331,9 +395,12 @@ impl State {
             let line_paid = line_summ - l.discount;
             summ += line_summ;
             paid += line_paid;
+            // Only the fields public integrations read from Manzana: no product name, no unit
+            // price (the name comes from the catalogue by article, the price is Summ/Quantity).
+            let article = self.article_of(&l.name);
             items.push(json!({
-                "Id": format!("{id}-{i}"), "ArticleNumber": format!("ART-{}", i + 1),
-                "ProductName": l.name, "Quantity": num(l.quantity), "Price": num(l.price),
+                "Id": format!("{id}-{i}"), "ArticleNumber": article,
+                "Quantity": num(l.quantity),
                 "Summ": num(line_summ), "SummDiscounted": num(line_paid), "PaidByBonus": 0
             }));
         }
@@ -349,7 +416,7 @@ impl State {
             "OrgUnitAddress": address.unwrap_or(""),
             "Summ": num(summ), "SummDiscounted": num(paid), "PaidByBonus": num(spent),
             "Bonus": num(earned), "PartnerName": "Флория", "ChequeItemCount": items.len(),
-            "OperationType": 1, "CashierName": "Смирнова О."
+            "OperationType": 1
         });
         let body = match body {
             Value::Object(m) => m,
