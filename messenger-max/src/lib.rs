@@ -49,6 +49,8 @@
 pub mod client;
 pub mod convert;
 mod messenger;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod types;
 
 pub use client::{

@@ -11,6 +11,7 @@ use messenger_core::{
     ChatRef, Messenger, MessengerError, MessengerKind, OutgoingMessage, RichText, ValidationError,
     send_long,
 };
+use messenger_max::mock::{Fault, MaxMock, Op};
 use messenger_max::{MaxBot, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path};
@@ -45,40 +46,35 @@ async fn send_answered(status: u16, body: ResponseTemplate) -> MessengerError {
         .unwrap_err()
 }
 
+/// Sends one message to a fresh kit whose `POST /messages` answers MAX's error body.
+async fn send_answered_error(status: u16, code: &str, message: &str) -> MessengerError {
+    let server = MockServer::start().await;
+    let kit = MaxMock::start_with_token(&server, TOKEN).await;
+    kit.api_error(Op::SendMessage, status, code, message).await;
+    kit.bot()
+        .send(&chat(), &OutgoingMessage::new("hi"))
+        .await
+        .unwrap_err()
+}
+
 #[tokio::test]
 async fn max_json_errors_with_a_user_or_chat_code_mean_the_recipient_is_gone() {
-    let e = send_answered(
-        403,
-        ResponseTemplate::new(403)
-            .set_body_json(json!({"code": "chat.denied", "message": "Bot is stopped by user"})),
-    )
-    .await;
+    let e = send_answered_error(403, "chat.denied", "Bot is stopped by user").await;
     assert!(matches!(e, MessengerError::Blocked { .. }), "{e:?}");
     assert!(e.is_recipient_gone());
-    let e = send_answered(
-        404,
-        ResponseTemplate::new(404)
-            .set_body_json(json!({"code": "chat.not.found", "message": "Chat 1 not found"})),
-    )
-    .await;
+    let e = send_answered_error(404, "chat.not.found", "Chat 1 not found").await;
     assert!(matches!(e, MessengerError::ChatNotFound { .. }), "{e:?}");
-    let e = send_answered(
-        404,
-        ResponseTemplate::new(404)
-            .set_body_json(json!({"code": "user.not.found", "message": "User not found"})),
-    )
-    .await;
+    let e = send_answered_error(404, "user.not.found", "User not found").await;
     assert!(e.is_recipient_gone(), "{e:?}");
+    // A code about something else is not the recipient.
+    let e = send_answered_error(404, "not.found", "Path /v9/messages is not recognized").await;
+    assert!(!e.is_recipient_gone(), "{e:?}");
 }
 
 #[tokio::test]
 async fn proxy_pages_and_wrong_base_urls_are_not_a_gone_recipient() {
     for (status, body) in [
-        (
-            403,
-            ResponseTemplate::new(403)
-                .set_body_string("<html><body><h1>403 Forbidden</h1>nginx</body></html>"),
-        ),
+        (403, Fault::HtmlErrorPage(403).response()),
         (
             404,
             ResponseTemplate::new(404)

@@ -1,0 +1,192 @@
+//! The test kit (`messenger_max::mock`): every helper's answer decodes with this crate's own
+//! client, so the kit cannot drift from it.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use messenger_core::{
+    ButtonAnswer, ChatRef, Keyboard, Messenger, MessengerError, MessengerKind, OutgoingMessage,
+    PollCursor, RateLimitScope, UpdateKind,
+};
+use messenger_max::mock::{Fault, Incoming, MaxMock, Op, TOKEN, matchers};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn chat(user_id: i64) -> ChatRef {
+    ChatRef::private(MessengerKind::Max, user_id)
+}
+
+#[tokio::test]
+async fn queued_text_contact_photo_and_button_decode_as_core_updates() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let bot = max.bot();
+    max.queue(Incoming::text(42, "hello"));
+    max.queue(Incoming::contact(42, "79991234567", true));
+    max.queue(Incoming::contact(42, "79991234568", false));
+    max.queue(Incoming::photo(42, "img-token"));
+    max.queue(Incoming::button(42, "balance"));
+    let batch = bot
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap();
+    let u = &batch.updates;
+    assert_eq!(u.len(), 5);
+    assert_eq!(u[0].text(), Some("hello"));
+    assert_eq!(u[0].chat.as_ref().unwrap().id, 42.into());
+    assert!(matches!(&u[1].kind, UpdateKind::Contact(c) if c.phone == "79991234567" && c.is_own));
+    assert!(matches!(&u[2].kind, UpdateKind::Contact(c) if c.phone == "79991234568" && !c.is_own));
+    assert!(matches!(&u[3].kind, UpdateKind::Photo(p) if p.file.id == "img-token"));
+    assert!(matches!(&u[4].kind, UpdateKind::ButtonPress(p) if p.data == "balance"));
+    // The marker acknowledges them; later updates come after it.
+    let next = bot.poll(batch.next, Duration::from_secs(0)).await.unwrap();
+    assert!(next.updates.is_empty());
+    max.queue(Incoming::text(42, "again"));
+    let next = bot.poll(next.next, Duration::from_secs(0)).await.unwrap();
+    assert_eq!(next.updates[0].text(), Some("again"));
+}
+
+#[tokio::test]
+async fn a_webhook_request_passes_the_bots_secret_check() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let bot = max
+        .bot_builder()
+        .webhook_secret("hook_secret".into())
+        .build()
+        .unwrap();
+    let req = max.webhook_request(&Incoming::contact(7, "79991234567", true), "hook_secret");
+    let updates = bot.parse_webhook(&req.headers, &req.body).unwrap();
+    assert!(
+        matches!(&updates[0].kind, UpdateKind::Contact(c) if c.phone == "79991234567" && c.is_own)
+    );
+    let forged = max.webhook_request(&Incoming::text(7, "hi"), "other_secret");
+    let e = bot
+        .parse_webhook(&forged.headers, &forged.body)
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::ForgedWebhook { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn sends_edits_and_answers_are_recorded_with_typed_accessors() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let bot = max.bot();
+    let kb = Keyboard::request_contact("Share phone");
+    let sent = bot
+        .send(&chat(42), &OutgoingMessage::new("Hi <b>").keyboard(kb))
+        .await
+        .unwrap();
+    assert_eq!(sent.id, "mid.sent00000001".into());
+    bot.edit(&sent, &OutgoingMessage::new("Edited"))
+        .await
+        .unwrap();
+    max.queue(Incoming::button(42, "x"));
+    let press = match bot
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap()
+        .updates
+        .remove(0)
+        .kind
+    {
+        UpdateKind::ButtonPress(p) => p.callback.unwrap(),
+        other => panic!("{other:?}"),
+    };
+    bot.answer_button(&press, &ButtonAnswer::toast("Done"))
+        .await
+        .unwrap();
+
+    let messages = max.sent_messages().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!((messages[0].user_id, messages[0].chat_id), (Some(42), None));
+    assert_eq!(messages[0].text, "Hi &lt;b&gt;");
+    assert_eq!(messages[0].button_labels(), ["Share phone"]);
+    assert!(messages[0].asks_for_contact());
+    assert_eq!(
+        max.edited_messages().await,
+        [("mid.sent00000001".to_owned(), "Edited".to_owned())]
+    );
+    let answers = max.answered_callbacks().await;
+    assert_eq!(answers[0].notification.as_deref(), Some("Done"));
+    assert_eq!(answers[0].callback_id, press.id);
+}
+
+type Check = fn(&MessengerError) -> bool;
+
+#[tokio::test]
+async fn faults_map_to_the_clients_errors() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let bot = max.bot();
+    let msg = OutgoingMessage::new("x");
+    let cases: Vec<(Fault, Check)> = vec![
+        (Fault::Delay(Duration::from_secs(3)), |e| {
+            matches!(e, MessengerError::Transport { .. })
+        }),
+        (Fault::ServerError(503), |e| {
+            matches!(e, MessengerError::Server { .. })
+        }),
+        (Fault::RateLimited { retry_after: 7 }, |e| {
+            matches!(
+                e,
+                MessengerError::RateLimited {
+                    scope: RateLimitScope::Bot,
+                    ..
+                }
+            )
+        }),
+        (Fault::MalformedJson, |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+        (
+            Fault::HtmlErrorPage(502),
+            |e| matches!(e, MessengerError::Server { detail } if detail.status == Some(502)),
+        ),
+        (Fault::HugeBody(9 * 1024 * 1024), |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+    ];
+    for (fault, expected) in cases {
+        let label = format!("{fault:?}");
+        max.fail_times(Op::SendMessage, fault, 1).await;
+        let e = bot.send(&chat(42), &msg).await.unwrap_err();
+        assert!(expected(&e), "{label}: {e:?}");
+    }
+    bot.send(&chat(42), &msg).await.unwrap();
+}
+
+#[tokio::test]
+async fn api_errors_use_maxs_error_body() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    max.api_error(Op::SendMessage, 403, "chat.denied", "user blocked the bot")
+        .await;
+    let e = max
+        .bot()
+        .send(&chat(42), &OutgoingMessage::new("x"))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, MessengerError::Blocked { detail } if detail.code.as_deref() == Some("chat.denied")),
+        "{e:?}"
+    );
+}
+
+#[tokio::test]
+async fn matchers_check_what_the_client_sends() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    Mock::given(matchers::authorized(TOKEN))
+        .and(matchers::body_has_keys(&["text", "format"]))
+        .and(wiremock::matchers::query_param("user_id", "42"))
+        .respond_with(ResponseTemplate::new(500))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = max
+        .bot()
+        .send(&chat(42), &OutgoingMessage::new("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::Server { .. }), "{e:?}");
+}
