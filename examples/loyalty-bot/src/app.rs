@@ -188,12 +188,18 @@ pub async fn programme(config: &Config) -> Result<Built, AppError> {
                 admin_url,
                 partner_id,
                 login,
-                password,
+                manager_session,
+                admin_session,
             } = target
             {
                 let mut b = ManzanaClient::builder(customer_url.as_str(), partner_id.clone())
-                    .manager_url(manager_url.as_str())
-                    .manager_credentials(login.clone(), password.clone());
+                    .manager_url(manager_url.as_str());
+                if let Some((login, password)) = login {
+                    b = b.manager_credentials(login.clone(), password.clone());
+                }
+                if let Some(s) = manager_session {
+                    b = b.manager_session(s.clone());
+                }
                 if let Some(a) = admin_url {
                     b = b.admin_url(a.as_str());
                 }

@@ -55,10 +55,12 @@ pub enum LoyaltyTarget {
         admin_url: Option<Url>,
         /// Partner id.
         partner_id: String,
-        /// Manager login.
-        login: String,
-        /// Manager password.
-        password: SecretString,
+        /// Manager login and password, when the tenant logs in with them.
+        login: Option<(String, SecretString)>,
+        /// A fixed manager session issued by Manzana (instead of, or besides, a login).
+        manager_session: Option<SecretString>,
+        /// The administrator session, for reading cheque lines through the admin service.
+        admin_session: Option<SecretString>,
     },
 }
 
@@ -83,13 +85,23 @@ impl fmt::Debug for LoyaltyTarget {
                 customer_url,
                 partner_id,
                 login,
+                manager_session,
+                admin_session,
                 ..
             } => f
                 .debug_struct("Manzana")
                 .field("customer_url", &customer_url.as_str())
                 .field("partner_id", partner_id)
-                .field("login", login)
-                .field("password", &"[REDACTED]")
+                .field("login", &login.as_ref().map(|(l, _)| l))
+                .field("password", &login.as_ref().map(|_| "[REDACTED]"))
+                .field(
+                    "manager_session",
+                    &manager_session.as_ref().map(|_| "[REDACTED]"),
+                )
+                .field(
+                    "admin_session",
+                    &admin_session.as_ref().map(|_| "[REDACTED]"),
+                )
                 .finish_non_exhaustive(),
         }
     }
@@ -259,11 +271,19 @@ pub const VARIABLES: &[(&str, &str)] = &[
     ),
     (
         "MANZANA_MANAGER_LOGIN",
-        "Manzana manager login (required with MANZANA_CUSTOMER_URL)",
+        "Manzana manager login (with MANZANA_CUSTOMER_URL: this and the password, or MANZANA_MANAGER_SESSION)",
     ),
     (
         "MANZANA_MANAGER_PASSWORD",
-        "Manzana manager password (required with MANZANA_CUSTOMER_URL)",
+        "Manzana manager password (required with MANZANA_MANAGER_LOGIN)",
+    ),
+    (
+        "MANZANA_MANAGER_SESSION",
+        "a fixed Manzana manager session issued by the vendor (instead of a login and password)",
+    ),
+    (
+        "MANZANA_ADMIN_SESSION",
+        "Manzana administrator session (with MANZANA_ADMIN_URL: cheque lines read as administrator)",
     ),
     (
         "TELEGRAM_BOT_TOKEN",
@@ -550,12 +570,25 @@ impl Config {
                         .map(|u| parse_url("MANZANA_ADMIN_URL", &u))
                         .transpose()?,
                     partner_id: required(&get, "MANZANA_PARTNER_ID", "MANZANA_CUSTOMER_URL")?,
-                    login: required(&get, "MANZANA_MANAGER_LOGIN", "MANZANA_CUSTOMER_URL")?,
-                    password: SecretString::from(required(
-                        &get,
-                        "MANZANA_MANAGER_PASSWORD",
-                        "MANZANA_CUSTOMER_URL",
-                    )?),
+                    login: match get("MANZANA_MANAGER_LOGIN") {
+                        Some(l) => Some((
+                            l,
+                            SecretString::from(required(
+                                &get,
+                                "MANZANA_MANAGER_PASSWORD",
+                                "MANZANA_MANAGER_LOGIN",
+                            )?),
+                        )),
+                        None if get("MANZANA_MANAGER_SESSION").is_some() => None,
+                        None => {
+                            return Err(err(
+                                "MANZANA_MANAGER_LOGIN",
+                                "required with MANZANA_CUSTOMER_URL unless MANZANA_MANAGER_SESSION is set",
+                            ));
+                        }
+                    },
+                    manager_session: get("MANZANA_MANAGER_SESSION").map(SecretString::from),
+                    admin_session: get("MANZANA_ADMIN_SESSION").map(SecretString::from),
                 },
             },
         };
