@@ -47,6 +47,8 @@ pub mod client;
 pub mod convert;
 pub mod media;
 mod messenger;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod types;
 
 pub use client::{

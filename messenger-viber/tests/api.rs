@@ -12,6 +12,7 @@ use messenger_core::{
     MessengerError, MessengerKind, OutgoingMessage, PlatformId, RichText, Throttled,
     ValidationError,
 };
+use messenger_viber::mock::{Fault, ViberMock};
 use messenger_viber::types::{SendMessage, SetWebhook};
 use messenger_viber::{
     InMemoryMediaHost, SecretString, TOO_MANY_REQUESTS_WAIT, ViberBot, ViberStatus,
@@ -487,16 +488,14 @@ async fn every_status_code_maps_to_a_typed_error() {
 #[tokio::test]
 async fn status_12_is_handed_back_by_throttled_instead_of_sleeping() {
     let server = MockServer::start().await;
-    strict(&server).await;
-    Mock::given(method("POST"))
-        .and(path("/pa/send_message"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"status": 12, "status_message": "Too many requests", "message_token": 1, "chat_hostname": "SN-CHAT-0x_"}),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    let throttled = Throttled::new(bot(&server));
+    let kit = ViberMock::start(&server).await;
+    kit.api_error(
+        "send_message",
+        ViberStatus::TooManyRequests,
+        "Too many requests",
+    )
+    .await;
+    let throttled = Throttled::new(kit.bot());
     let e = tokio::time::timeout(
         Duration::from_secs(5),
         throttled.send(&chat(), &OutgoingMessage::new("hi")),
@@ -510,29 +509,15 @@ async fn status_12_is_handed_back_by_throttled_instead_of_sleeping() {
 #[tokio::test]
 async fn transport_failures_keep_the_http_status() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/pa/get_account_info"))
-        .respond_with(ResponseTemplate::new(502).set_body_string("<html>Bad Gateway</html>"))
-        .up_to_n_times(1)
-        .mount(&server)
+    let kit = ViberMock::start(&server).await;
+    kit.fail_times("get_account_info", Fault::HtmlErrorPage(502), 1)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/pa/get_account_info"))
-        .respond_with(ResponseTemplate::new(200).set_body_string("{not json"))
-        .up_to_n_times(1)
-        .mount(&server)
+    kit.fail_times("get_account_info", Fault::MalformedJson, 1)
         .await;
-    Mock::given(method("POST"))
-        .and(path("/pa/get_account_info"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"status": 0}))
-                .set_delay(Duration::from_secs(2)),
-        )
-        .mount(&server)
+    kit.fail("get_account_info", Fault::Delay(Duration::from_secs(2)))
         .await;
-    let bot = ViberBot::builder(SecretString::from(TOKEN), "Loyalty")
-        .base_url(format!("{}/pa", server.uri()))
+    let bot = kit
+        .bot_builder()
         .timeout(Duration::from_millis(300))
         .build()
         .unwrap();

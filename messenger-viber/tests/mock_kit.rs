@@ -1,0 +1,184 @@
+//! The test kit (`messenger_viber::mock`): every helper's answer decodes with this crate's own
+//! client, so the kit cannot drift from it.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use messenger_core::{
+    ChatRef, Keyboard, Messenger, MessengerError, MessengerKind, OutgoingMessage, RateLimitScope,
+    SecretString, UpdateKind,
+};
+use messenger_viber::ViberStatus;
+use messenger_viber::mock::{Fault, Incoming, TOKEN, ViberMock, matchers};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+const USER: &str = "01234567890A=";
+
+fn chat() -> ChatRef {
+    ChatRef::private(MessengerKind::Viber, USER)
+}
+
+#[tokio::test]
+async fn signed_callbacks_decode_as_core_updates() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let bot = viber.bot();
+    let parse = |i: Incoming| {
+        let req = viber.webhook_request(&i);
+        bot.parse_webhook(&req.headers, &req.body)
+            .unwrap()
+            .remove(0)
+    };
+    let u = parse(Incoming::text(USER, "hello"));
+    assert_eq!(u.text(), Some("hello"));
+    assert_eq!(u.chat, Some(chat()));
+    let u = parse(Incoming::contact(USER, "380501112233"));
+    assert!(
+        matches!(&u.kind, UpdateKind::Contact(c) if c.phone == "+380501112233" && !c.is_own),
+        "{:?}",
+        u.kind
+    );
+    let u = parse(Incoming::photo(
+        USER,
+        "https://dl-media.viber.com/x/image.jpg",
+    ));
+    assert!(
+        matches!(&u.kind, UpdateKind::Photo(p) if p.file.url.as_deref() == Some("https://dl-media.viber.com/x/image.jpg")),
+        "{:?}",
+        u.kind
+    );
+    let u = parse(Incoming::button(USER, "balance"));
+    assert!(matches!(&u.kind, UpdateKind::ButtonPress(p) if p.data == "balance"));
+    let u = parse(Incoming::conversation_started(USER, Some("ref_42")));
+    assert!(
+        matches!(&u.kind, UpdateKind::Started { payload } if payload.as_deref() == Some("ref_42")),
+        "{:?}",
+        u.kind
+    );
+}
+
+#[tokio::test]
+async fn a_request_signed_with_another_key_is_forged() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let req = viber.webhook_request_signed_with(
+        &Incoming::text(USER, "hi"),
+        &SecretString::from("another-token"),
+    );
+    let e = viber
+        .bot()
+        .parse_webhook(&req.headers, &req.body)
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::ForgedWebhook { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn sends_are_recorded_with_typed_accessors() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let bot = viber.bot();
+    let sent = bot
+        .send(
+            &chat(),
+            &OutgoingMessage::new("Hi <b>").keyboard(Keyboard::request_contact("Share phone")),
+        )
+        .await
+        .unwrap();
+    assert_eq!(sent.id, 5_100_000_000_000_000_001_i64.into());
+    let messages = viber.sent_messages().await;
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].receiver, USER);
+    assert_eq!(messages[0].message_type, "text");
+    assert_eq!(messages[0].text.as_deref(), Some("Hi <b>"));
+    assert_eq!(messages[0].button_labels(), ["Share phone"]);
+    assert!(messages[0].asks_for_contact());
+    assert_eq!(messages[0].min_api_version, Some(3));
+    assert_eq!(messages[0].sender.as_ref().unwrap().name, "LoyaltyBot");
+}
+
+type Check = fn(&MessengerError) -> bool;
+
+#[tokio::test]
+async fn faults_map_to_the_clients_errors() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let bot = viber.bot();
+    let msg = OutgoingMessage::new("x");
+    let cases: Vec<(Fault, Check)> = vec![
+        (Fault::Delay(Duration::from_secs(3)), |e| {
+            matches!(e, MessengerError::Transport { .. })
+        }),
+        (Fault::ServerError(500), |e| {
+            matches!(e, MessengerError::Server { .. })
+        }),
+        (Fault::RateLimited { retry_after: 7 }, |e| {
+            matches!(
+                e,
+                MessengerError::RateLimited {
+                    scope: RateLimitScope::Bot,
+                    ..
+                }
+            )
+        }),
+        (Fault::MalformedJson, |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+        (
+            Fault::HtmlErrorPage(502),
+            |e| matches!(e, MessengerError::Server { detail } if detail.status == Some(502)),
+        ),
+        (Fault::HugeBody(9 * 1024 * 1024), |e| {
+            matches!(e, MessengerError::Decode { .. })
+        }),
+    ];
+    for (fault, expected) in cases {
+        let label = format!("{fault:?}");
+        viber.fail_times("send_message", fault, 1).await;
+        let e = bot.send(&chat(), &msg).await.unwrap_err();
+        assert!(expected(&e), "{label}: {e:?}");
+    }
+    bot.send(&chat(), &msg).await.unwrap();
+}
+
+#[tokio::test]
+async fn api_errors_use_vibers_status_envelope() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    viber
+        .api_error(
+            "send_message",
+            ViberStatus::ReceiverNotSubscribed,
+            "receiverNotSubscribed",
+        )
+        .await;
+    let e = viber
+        .bot()
+        .send(&chat(), &OutgoingMessage::new("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::NotSubscribed { .. }), "{e:?}");
+    assert_eq!(
+        ViberStatus::of_error(&e),
+        Some(ViberStatus::ReceiverNotSubscribed)
+    );
+}
+
+#[tokio::test]
+async fn matchers_check_what_the_client_sends() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    Mock::given(matchers::authorized(TOKEN))
+        .and(matchers::body_has_keys(&[
+            "receiver", "type", "sender", "text",
+        ]))
+        .respond_with(ResponseTemplate::new(503))
+        .expect(1)
+        .mount(&server)
+        .await;
+    let e = viber
+        .bot()
+        .send(&chat(), &OutgoingMessage::new("x"))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, MessengerError::Server { .. }), "{e:?}");
+}
