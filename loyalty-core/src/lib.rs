@@ -34,6 +34,8 @@ pub mod error;
 pub mod fuzz;
 pub mod http;
 pub use http::{HttpClient, HttpConfig, HttpOptions, Idempotency, RetryPolicy};
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod model;
 pub mod pagination;
 pub mod phone;

@@ -41,6 +41,8 @@ pub mod client;
 #[cfg(test)]
 mod decode_props;
 pub mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod provider;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

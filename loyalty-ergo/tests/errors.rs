@@ -9,6 +9,7 @@ use std::time::Duration;
 use chrono::NaiveDateTime;
 use common::{client, fixture, session};
 use loyalty_core::{ErrorKind, LoyaltyError, Phone, Region};
+use loyalty_ergo::mock::{ErgoCode, ErgoMock, Fault};
 use loyalty_ergo::{
     ErgoClient, ErgoError, ErgoErrorExt, ErgoErrorKind, ErgoMethod, Photo, ProfileUpdate,
     RegistrationType, SnModelRegistration,
@@ -400,22 +401,11 @@ async fn error_code_as_a_string_is_read() {
 #[tokio::test]
 async fn session_expiry_mid_flow_is_session_expired_not_decode() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(wiremock::matchers::body_partial_json(
-            json!({"method": "GetProfile"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("get_profile.json")))
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(wiremock::matchers::body_partial_json(
-            json!({"method": "GetBalanceInfo"}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
-            "methodresponse": "GetBalanceInfo",
-            "error": {"code": 1, "comment": "the session was expired"}
-        })))
-        .mount(&server)
+    let ergo = ErgoMock::new(&server);
+    let mut customer = loyalty_core::Customer::default();
+    customer.first_name = Some("Test".into());
+    ergo.profile(&customer).await;
+    ergo.fails(ErgoMethod::GetBalanceInfo, ErgoCode::SessionExpired)
         .await;
     let c = client(&server.uri());
     let s = session();
@@ -458,9 +448,8 @@ async fn html_500_on_a_read_is_retried_then_server_error() {
 #[tokio::test]
 async fn html_500_on_post_sn_is_outcome_unknown_and_sent_once() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(ResponseTemplate::new(500).set_body_string("<html>oops</html>"))
-        .mount(&server)
+    ErgoMock::new(&server)
+        .fault(ErgoMethod::PostSN, Fault::HtmlErrorPage(500))
         .await;
     let err = client(&server.uri())
         .post_sn(&session(), "123123")
@@ -538,18 +527,14 @@ async fn missing_required_field_is_a_decode_error() {
 #[tokio::test]
 async fn slow_answer_hits_the_timeout() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(fixture("get_news.json"))
-                .set_delay(Duration::from_millis(800)),
-        )
-        .mount(&server)
-        .await;
-    let c = ErgoClient::builder()
-        .base_url(server.uri())
+    let ergo = ErgoMock::new(&server);
+    for m in [ErgoMethod::GetNews, ErgoMethod::PostQuestion] {
+        ergo.fault(m, Fault::Delay(Duration::from_millis(800)))
+            .await;
+    }
+    let c = ergo
+        .client_builder()
         .timeout(Duration::from_millis(150))
-        .retry(loyalty_core::RetryPolicy::none())
         .build()
         .unwrap();
     let err = c.get_news(&session()).await.unwrap_err();
