@@ -36,6 +36,7 @@ use tracing::Instrument;
 use url::Url;
 
 use crate::clock::{Clock, SystemClock};
+use crate::endpoint::Endpoint;
 use crate::error::{LoyaltyError, ProviderDetail};
 
 /// The most bytes of a body kept in an error ([`LoyaltyError::Decode`], server errors).
@@ -771,6 +772,42 @@ impl HttpClient {
         self.base_url
             .join(path.trim_start_matches('/'))
             .map_err(|e| LoyaltyError::Config(format!("cannot join {path:?} to the base URL: {e}")))
+    }
+
+    /// Sends `endpoint` (its method, path and retry class), letting `build` add headers and a
+    /// body; see [`Self::send`].
+    ///
+    /// # Errors
+    /// As [`Self::send`].
+    pub async fn call<F>(&self, endpoint: &Endpoint, build: F) -> Result<Response, LoyaltyError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
+        self.call_at(endpoint, endpoint.path(), build).await
+    }
+
+    /// Sends `endpoint` to another `path` than its own (a vendor path configured at run time,
+    /// the same operation's retry class); see [`Self::send`].
+    ///
+    /// # Errors
+    /// As [`Self::send`].
+    pub async fn call_at<F>(
+        &self,
+        endpoint: &Endpoint,
+        path: &str,
+        build: F,
+    ) -> Result<Response, LoyaltyError>
+    where
+        F: Fn(RequestBuilder) -> RequestBuilder,
+    {
+        self.send(
+            endpoint.name(),
+            endpoint.idempotency(),
+            endpoint.method(),
+            path,
+            build,
+        )
+        .await
     }
 
     /// Sends `method path`, letting `build` add headers and a body (it is called once per attempt,

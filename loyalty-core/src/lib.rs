@@ -10,7 +10,9 @@
 //! - [`LoyaltyProvider`]: the object-safe trait a bot talks to, with [`Capabilities`] and an opaque,
 //!   persistable [`Session`].
 //! - [`http`]: the HTTP plumbing shared by the clients: [`http::HttpConfig`], [`http::RetryPolicy`] and
-//!   [`http::HttpClient::send`], which retries only what is safe to retry.
+//!   [`http::HttpClient::call`], which sends an [`Endpoint`] and retries only what is safe to retry.
+//! - [`Endpoint`]: the one description of a vendor call (name, method, path, retry class) the
+//!   clients share; the retry class is always explicit.
 //! - [`de`]: lenient serde helpers for vendor quirks (numbers sent as strings, `0`/`1` flags, empty dates).
 //! - [`Clock`]: injected time, so sandboxes and tests control "now".
 //!
@@ -29,6 +31,7 @@
 
 pub mod clock;
 pub mod de;
+pub mod endpoint;
 pub mod error;
 #[cfg(feature = "fuzz")]
 pub mod fuzz;
@@ -46,6 +49,7 @@ pub mod server;
 pub mod session;
 
 pub use clock::{Clock, ManualClock, SystemClock};
+pub use endpoint::{Endpoint, EndpointMethod};
 pub use error::{ErrorKind, FieldError, LoyaltyError, ProviderDetail};
 pub use model::*;
 pub use pagination::{Page, PageRequest, paginate};

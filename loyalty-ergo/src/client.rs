@@ -1,8 +1,7 @@
 //! [`ErgoClient`]: one async method per ERGO CLUB mobile API method.
 
-use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
+use loyalty_core::http::{HttpClient, HttpOptions, Response};
 use loyalty_core::{LoyaltyError, Phone, Session, de};
-use reqwest::Method;
 use reqwest::multipart::{Form, Part};
 use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
@@ -179,18 +178,6 @@ impl ErgoClient {
         }
     }
 
-    fn idempotency(method: ErgoMethod) -> Idempotency {
-        match method {
-            ErgoMethod::GetAuthCode
-            | ErgoMethod::GetToken
-            | ErgoMethod::PostProfile
-            | ErgoMethod::PostSN
-            | ErgoMethod::PostSNModel
-            | ErgoMethod::PostQuestion => Idempotency::StateChanging,
-            _ => Idempotency::Idempotent,
-        }
-    }
-
     /// Sends a JSON call: `{"method": ..., "session": ..., ...params}`.
     async fn call_json<T: DeserializeOwned>(
         &self,
@@ -226,13 +213,7 @@ impl ErgoClient {
         let body = Value::Object(body);
         let resp = self
             .http
-            .send(
-                method.as_str(),
-                Self::idempotency(method),
-                Method::POST,
-                API_PATH,
-                |b| b.json(&body),
-            )
+            .call(&method.endpoint(), |b| b.json(&body))
             .await?;
         Self::decode(method, &Self::guard(method, resp))
     }
@@ -269,16 +250,7 @@ impl ErgoClient {
             }
             b.multipart(form)
         };
-        let resp = self
-            .http
-            .send(
-                method.as_str(),
-                Self::idempotency(method),
-                Method::POST,
-                API_PATH,
-                build,
-            )
-            .await?;
+        let resp = self.http.call(&method.endpoint(), build).await?;
         Self::decode(method, &Self::guard(method, resp))
     }
 

@@ -12,7 +12,7 @@
 
 use std::fmt;
 
-use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
+use loyalty_core::{Endpoint, FieldError, Idempotency, LoyaltyError, ProviderDetail};
 use serde::{Deserialize, Serialize};
 
 /// The 14 methods of the ERGO CLUB mobile API.
@@ -92,6 +92,31 @@ impl ErgoMethod {
     pub fn from_name(name: &str) -> Option<Self> {
         let name = name.trim();
         Self::ALL.into_iter().find(|m| m.as_str() == name)
+    }
+
+    /// The call of this method: `POST {base}/api/mobile/` and its retry class, chosen per
+    /// method by an exhaustive match (a new method does not compile until it is decided).
+    /// Everything that sends a code, registers, writes the profile or sends a question is sent
+    /// once; `GetToken` too (a code is single-use).
+    pub const fn endpoint(self) -> Endpoint {
+        use Idempotency::{Idempotent, StateChanging};
+        let idempotency = match self {
+            Self::GetAuthCode
+            | Self::GetToken
+            | Self::PostProfile
+            | Self::PostSN
+            | Self::PostSNModel
+            | Self::PostQuestion => StateChanging,
+            Self::GetChanges
+            | Self::GetProfile
+            | Self::GetBalanceInfo
+            | Self::GetRegistrations
+            | Self::GetNotices
+            | Self::GetActions
+            | Self::GetNews
+            | Self::GetArticle => Idempotent,
+        };
+        Endpoint::post(self.as_str(), crate::client::API_PATH, idempotency)
     }
 
     /// Whether the method takes a `session` (all but `GetAuthCode` and `GetToken`).

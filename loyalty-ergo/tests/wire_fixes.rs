@@ -138,3 +138,24 @@ async fn an_error_that_is_not_a_code_object_is_read() {
     assert!(matches!(err, LoyaltyError::Provider { .. }), "{err:?}");
     assert!(err.to_string().contains("internal failure"), "{err}");
 }
+
+#[test]
+fn every_method_has_an_explicit_retry_class() {
+    use loyalty_core::Idempotency::{Idempotent, StateChanging};
+    use loyalty_ergo::ErgoMethod;
+    for m in ErgoMethod::ALL {
+        let e = m.endpoint();
+        assert_eq!(e.name(), m.as_str());
+        assert_eq!(e.path(), loyalty_ergo::API_PATH);
+        let expected = match m {
+            ErgoMethod::GetAuthCode
+            | ErgoMethod::GetToken
+            | ErgoMethod::PostProfile
+            | ErgoMethod::PostSN
+            | ErgoMethod::PostSNModel
+            | ErgoMethod::PostQuestion => StateChanging,
+            _ => Idempotent,
+        };
+        assert_eq!(e.idempotency(), expected, "{m}");
+    }
+}
