@@ -488,7 +488,9 @@ async fn no_code_appears_in_any_log_line() {
         .with_writer(logs.clone())
         .with_ansi(false)
         .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    // Process-wide: the runtime may handle updates on other threads. The other tests of this
+    // binary log into it too, which only adds lines to search.
+    tracing::subscriber::set_global_default(subscriber).unwrap();
 
     let lc = lc_bot(&[], Lang::Uk, |m| m).await;
     // SMS: sent, a wrong code, the right one.
@@ -517,4 +519,71 @@ async fn no_code_appears_in_any_log_line() {
     for code in [&sms_code, &chat_code] {
         assert!(!text.contains(code.as_str()), "a code in the logs:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn code_requests_share_the_bots_one_budget() {
+    let lc = lc_bot(&[], Lang::Uk, |m| m).await;
+    let budget = loyalty_bot::engine::CodeBudget {
+        per_phone: 2,
+        per_chat: 10,
+        window: chrono::Duration::hours(1),
+    };
+    let engine = lc.bot.runner.engine().clone().with_code_budget(budget);
+    let bot = Bot {
+        runner: Runner::new(engine, lc.bot.m.clone()),
+        ..lc.bot
+    };
+    bot.say("/start").await;
+    bot.say("+7 920 123 45 67").await;
+    bot.say("+7 920 123 45 67").await;
+    let sms = lc.codes.sms_sandbox().unwrap().clone();
+    assert_eq!(sms.messages().len(), 2);
+    // The third request within the hour: no SMS, the bot's usual answer.
+    bot.say("+7 920 123 45 67").await;
+    assert_eq!(
+        bot.last(),
+        "Забагато запитів коду підтвердження. Спробуйте ще раз через 60 хв."
+    );
+    assert_eq!(sms.messages().len(), 2);
+}
+
+#[tokio::test]
+async fn a_viber_user_gets_the_code_in_their_chat_on_another_messenger() {
+    let lc = lc_bot(&[], Lang::Uk, |m| Arc::new(Viber(m))).await;
+    // The customer is logged in on the in-memory messenger (Telegram-like) as chat OTHER.
+    lc.codes.routes().register(lc.bot.m.clone());
+    let other = Runner::new(lc.bot.runner.engine().clone(), lc.bot.m.clone());
+    for u in [
+        lc.bot.m.user_says(OTHER, "/start"),
+        lc.bot.m.share_contact(OTHER, PHONE),
+    ] {
+        other.accept(&[u]).await.unwrap();
+        other.drain().await.unwrap();
+    }
+    let linked = ChatKey::new("in_memory", OTHER.to_string());
+    assert!(
+        lc.bot
+            .storage
+            .user(&linked)
+            .await
+            .unwrap()
+            .is_some_and(|u| u.session.is_some())
+    );
+    let before = lc.bot.m.sent_texts(OTHER).len();
+    // On Viber, with SMS down, the code goes to that chat.
+    lc.sms().fail_next(220);
+    let bot = &lc.bot;
+    bot.feed(on_viber(bot.m.user_says(USER, "/start"))).await;
+    bot.feed(on_viber(bot.m.user_says(USER, "+7 920 123 45 67")))
+        .await;
+    assert_eq!(
+        bot.last(),
+        "Ми надіслали код у ваш інший чат із ботом, де ви вже увійшли з цим номером. Введіть код:"
+    );
+    let texts = lc.bot.m.sent_texts(OTHER);
+    assert_eq!(texts.len(), before + 1);
+    let code = digits(texts.last().unwrap());
+    bot.feed(on_viber(bot.m.user_says(USER, &code))).await;
+    assert!(lc.logged_in(USER).await);
 }
