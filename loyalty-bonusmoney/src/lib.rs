@@ -45,6 +45,8 @@ mod client;
 #[cfg(test)]
 mod decode_props;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod models;
 pub mod provider;
 pub mod requests;

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use loyalty_bonusmoney::BonusMoneyClient;
+use loyalty_bonusmoney::mock::{BmOp, BonusMoneyMock, Fault};
 use loyalty_bonusmoney::requests::{
     GetOptionsRequest, ProfileData, SetCommentRequest, SignUpRequest, VerifyBySmsRequest,
 };
@@ -121,10 +122,8 @@ async fn wrong_sms_code_is_wrong_code() {
 #[tokio::test]
 async fn rate_limit_keeps_retry_after() {
     let server = MockServer::start().await;
-    Mock::given(path("/mobileapp/card_v2/getCustomer"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "120"))
-        .expect(1)
-        .mount(&server)
+    BonusMoneyMock::new(&server)
+        .fault(BmOp::GetCustomer, Fault::RateLimited { retry_after: 120 })
         .await;
     let err = client(&server).get_customer(&token()).await.unwrap_err();
     assert!(matches!(err, LoyaltyError::RateLimited { .. }), "{err:?}");
@@ -234,14 +233,12 @@ async fn state_changing_calls_are_sent_once_and_give_outcome_unknown() {
 #[tokio::test]
 async fn slow_answers_time_out() {
     let server = MockServer::start().await;
-    Mock::given(path("/mobileapp/card_v2/getLevels"))
-        .respond_with(json_response(fixture("levels")).set_delay(Duration::from_secs(3)))
-        .mount(&server)
+    let bm = BonusMoneyMock::new(&server);
+    bm.fault(BmOp::GetLevels, Fault::Delay(Duration::from_secs(3)))
         .await;
-    let c = BonusMoneyClient::builder(KEY)
-        .base_url(server.uri())
+    let c = bm
+        .client_builder()
         .timeout(Duration::from_millis(200))
-        .retry(RetryPolicy::none())
         .build()
         .unwrap();
     let err = c.get_levels(&token()).await.unwrap_err();
