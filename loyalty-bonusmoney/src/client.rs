@@ -5,8 +5,7 @@ use std::sync::Arc;
 
 use futures_util::Stream;
 use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
-use loyalty_core::{LoyaltyError, Page, PageRequest, paginate};
-use reqwest::Method;
+use loyalty_core::{Endpoint, LoyaltyError, Page, PageRequest, paginate};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -34,9 +33,8 @@ pub const TOKEN_HEADER: &str = "TOKEN";
 /// whether its answer carries a token (`bmtoken`, `signUpToken`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Op {
-    pub(crate) name: &'static str,
-    pub(crate) path: &'static str,
-    pub(crate) idempotency: Idempotency,
+    /// The shared call description (name, `POST`, path, an explicit retry class).
+    pub(crate) endpoint: Endpoint,
     pub(crate) card: bool,
     /// The answer may carry a token: its errors keep no body (see
     /// [`loyalty_core::http::Response::sensitive`]).
@@ -55,9 +53,7 @@ impl Op {
 
 const fn auth(name: &'static str, path: &'static str, idempotency: Idempotency) -> Op {
     Op {
-        name,
-        path,
-        idempotency,
+        endpoint: Endpoint::post(name, path, idempotency),
         card: false,
         sensitive: false,
     }
@@ -65,9 +61,7 @@ const fn auth(name: &'static str, path: &'static str, idempotency: Idempotency) 
 
 const fn card(name: &'static str, path: &'static str, idempotency: Idempotency) -> Op {
     Op {
-        name,
-        path,
-        idempotency,
+        endpoint: Endpoint::post(name, path, idempotency),
         card: true,
         sensitive: false,
     }
@@ -259,7 +253,7 @@ impl BonusMoneyClient {
         let resp = self
             .inner
             .http
-            .send(op.name, op.idempotency, Method::POST, op.path, |b| {
+            .call(&op.endpoint, |b| {
                 let mut b = b.header(API_KEY_HEADER, api_key.clone());
                 if let Some(t) = &token {
                     b = b.header(TOKEN_HEADER, t.clone());

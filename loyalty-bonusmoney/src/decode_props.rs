@@ -42,7 +42,7 @@ const OPS: [Op; 18] = [
 fn decode(op: Op, resp: Response) -> Result<(), LoyaltyError> {
     let resp = check(op, resp)?;
     let r = &resp;
-    match op.name {
+    match op.endpoint.name() {
         "getOptions" => r.json::<AuthOptions>().map(drop),
         "verifyBySms" | "verifyByCall" | "logInWithoutVerification" => {
             r.json::<AuthSet>().map(drop)
@@ -85,7 +85,7 @@ fn with_tokens(mut v: Value) -> Value {
 }
 
 fn run(op: Op, status: StatusCode, body: Vec<u8>) {
-    let Err(err) = decode(op, Response::from_parts(op.name, status, body)) else {
+    let Err(err) = decode(op, Response::from_parts(op.endpoint.name(), status, body)) else {
         return;
     };
     if let LoyaltyError::Decode { snippet, .. } = &err {

@@ -3,9 +3,8 @@
 use std::fmt;
 use std::sync::Arc;
 
-use loyalty_core::LoyaltyError;
 use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
-use reqwest::Method;
+use loyalty_core::{Endpoint, LoyaltyError};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Serialize;
@@ -32,42 +31,18 @@ pub const RELEASE_PATH: &str = "integration/general/bonuses/release";
 /// Path of "create the operation" (the sale).
 pub const RETAIL_PATH: &str = "integration/general/retail";
 
-/// One call: its name (in errors and traces), path and retry class.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct Op {
-    pub(crate) name: &'static str,
-    pub(crate) path: &'static str,
-    pub(crate) idempotency: Idempotency,
-}
+/// One call: the shared [`Endpoint`] description (name, `POST`, path, retry class); the retry
+/// class of each call is chosen here, explicitly.
+pub(crate) type Op = Endpoint;
 
-pub(crate) const CLIENT: Op = Op {
-    name: "client",
-    path: CLIENT_PATH,
-    idempotency: Idempotency::Idempotent,
-};
-pub(crate) const RECALC: Op = Op {
-    name: "recalc",
-    path: RECALC_PATH,
-    idempotency: Idempotency::Idempotent,
-};
+pub(crate) const CLIENT: Op = Endpoint::post("client", CLIENT_PATH, Idempotency::Idempotent);
+pub(crate) const RECALC: Op = Endpoint::post("recalc", RECALC_PATH, Idempotency::Idempotent);
 /// A hold reserves points: sent once.
-pub(crate) const HOLD: Op = Op {
-    name: "hold",
-    path: HOLD_PATH,
-    idempotency: Idempotency::StateChanging,
-};
+pub(crate) const HOLD: Op = Endpoint::post("hold", HOLD_PATH, Idempotency::StateChanging);
 /// The server makes release idempotent (an unknown hold succeeds): retried.
-pub(crate) const RELEASE: Op = Op {
-    name: "release",
-    path: RELEASE_PATH,
-    idempotency: Idempotency::Idempotent,
-};
+pub(crate) const RELEASE: Op = Endpoint::post("release", RELEASE_PATH, Idempotency::Idempotent);
 /// The sale moves value: sent once.
-pub(crate) const RETAIL: Op = Op {
-    name: "retail",
-    path: RETAIL_PATH,
-    idempotency: Idempotency::StateChanging,
-};
+pub(crate) const RETAIL: Op = Endpoint::post("retail", RETAIL_PATH, Idempotency::StateChanging);
 
 /// Builds a [`LoyalClient`]. Start with [`LoyalClient::builder`].
 pub struct LoyalClientBuilder {
@@ -234,7 +209,7 @@ impl LoyalClient {
         let resp = self
             .inner
             .http
-            .send(op.name, op.idempotency, Method::POST, op.path, |b| {
+            .call(&op, |b| {
                 b.header(API_KEY_HEADER, api_key.clone())
                     .header(CONTENT_TYPE, "application/json")
                     .body(body.clone())

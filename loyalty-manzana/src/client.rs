@@ -8,8 +8,7 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 
 use loyalty_core::http::{HttpClient, HttpOptions, Idempotency, Response};
-use loyalty_core::{LoyaltyError, Page, PageRequest, Phone};
-use reqwest::Method;
+use loyalty_core::{Endpoint, EndpointMethod, LoyaltyError, Page, PageRequest, Phone};
 use reqwest::header::{CONTENT_TYPE, HeaderValue};
 use rust_decimal::Decimal;
 use secrecy::{ExposeSecret, SecretString};
@@ -62,10 +61,9 @@ pub(crate) enum Arg {
 /// carries a session or token.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Op {
-    pub(crate) name: &'static str,
+    /// The shared call description (name, method, path, an explicit retry class).
+    pub(crate) endpoint: Endpoint,
     pub(crate) service: Service,
-    pub(crate) path: &'static str,
-    pub(crate) idempotency: Idempotency,
     pub(crate) kind: OpKind,
     /// The answer carries a session or token: its errors keep no body (see
     /// [`Response::sensitive`]).
@@ -86,21 +84,21 @@ impl Op {
 /// again ([`ManzanaClientBuilder::manager_session_ttl`]).
 const MANAGER_RENEW_MARGIN: Duration = Duration::from_secs(60);
 
+use EndpointMethod::{Get, Post};
 use Idempotency::{Idempotent, StateChanging};
 use Service::{Admin, Customer, Manager};
 
 const fn op(
     name: &'static str,
+    method: EndpointMethod,
     service: Service,
     path: &'static str,
     idempotency: Idempotency,
     kind: OpKind,
 ) -> Op {
     Op {
-        name,
+        endpoint: Endpoint::new(name, method, path, idempotency),
         service,
-        path,
-        idempotency,
         kind,
         sensitive: false,
     }
@@ -108,6 +106,7 @@ const fn op(
 
 pub(crate) const MANAGER_LOGIN: Op = op(
     "Identity/Login",
+    Post,
     Manager,
     "Identity/Login",
     Idempotent,
@@ -116,6 +115,7 @@ pub(crate) const MANAGER_LOGIN: Op = op(
 .sensitive();
 pub(crate) const FIND_BY_PHONE: Op = op(
     "Contact/FilterByPhoneAndEmail",
+    Get,
     Manager,
     "Contact/FilterByPhoneAndEmail",
     Idempotent,
@@ -123,6 +123,7 @@ pub(crate) const FIND_BY_PHONE: Op = op(
 );
 pub(crate) const REQUEST_SMS_LOGIN: Op = op(
     "Identity/AdvancedRequestSMSLogin",
+    Post,
     Customer,
     "Identity/AdvancedRequestSMSLogin",
     StateChanging,
@@ -131,6 +132,7 @@ pub(crate) const REQUEST_SMS_LOGIN: Op = op(
 .sensitive();
 pub(crate) const CONFIRM_SMS_LOGIN: Op = op(
     "Identity/AdvancedConfirmSMSLogin",
+    Post,
     Customer,
     "Identity/AdvancedConfirmSMSLogin",
     StateChanging,
@@ -139,6 +141,7 @@ pub(crate) const CONFIRM_SMS_LOGIN: Op = op(
 .sensitive();
 pub(crate) const REQUEST_REGISTRATION: Op = op(
     "Identity/RequestAdvancedPhoneEmailRegistration",
+    Post,
     Customer,
     "Identity/RequestAdvancedPhoneEmailRegistration",
     StateChanging,
@@ -147,6 +150,7 @@ pub(crate) const REQUEST_REGISTRATION: Op = op(
 .sensitive();
 pub(crate) const REQUEST_PHONE_VERIFICATION: Op = op(
     "Identity/RequestMobilePhoneVerification",
+    Post,
     Customer,
     "Identity/RequestMobilePhoneVerification",
     StateChanging,
@@ -154,6 +158,7 @@ pub(crate) const REQUEST_PHONE_VERIFICATION: Op = op(
 );
 pub(crate) const CHECK_REGISTRATION_SMS: Op = op(
     "Identity/CheckSmsForRegistration",
+    Post,
     Customer,
     "Identity/CheckSmsForRegistration",
     StateChanging,
@@ -162,6 +167,7 @@ pub(crate) const CHECK_REGISTRATION_SMS: Op = op(
 .sensitive();
 pub(crate) const FINISH_REGISTRATION: Op = op(
     "Identity/AdvancedPhoneEmailRegister",
+    Post,
     Customer,
     "Identity/AdvancedPhoneEmailRegister",
     StateChanging,
@@ -170,6 +176,7 @@ pub(crate) const FINISH_REGISTRATION: Op = op(
 .sensitive();
 pub(crate) const CREATE_CONTACT: Op = op(
     "Contact/Create",
+    Post,
     Manager,
     "Contact/Create",
     StateChanging,
@@ -177,6 +184,7 @@ pub(crate) const CREATE_CONTACT: Op = op(
 );
 pub(crate) const GET_CONTACT: Op = op(
     "Contact/Get",
+    Get,
     Customer,
     "Contact/Get",
     Idempotent,
@@ -184,6 +192,7 @@ pub(crate) const GET_CONTACT: Op = op(
 );
 pub(crate) const UPDATE_CONTACT: Op = op(
     "Contact/Update",
+    Post,
     Customer,
     "Contact/Update",
     StateChanging,
@@ -191,6 +200,7 @@ pub(crate) const UPDATE_CONTACT: Op = op(
 );
 pub(crate) const CARDS: Op = op(
     "Card/GetAllByContact",
+    Get,
     Customer,
     "Card/GetAllByContact",
     Idempotent,
@@ -198,6 +208,7 @@ pub(crate) const CARDS: Op = op(
 );
 pub(crate) const CHEQUES: Op = op(
     "Cheque/GetAllByContact",
+    Get,
     Customer,
     "Cheque/GetAllByContact",
     Idempotent,
@@ -205,6 +216,7 @@ pub(crate) const CHEQUES: Op = op(
 );
 pub(crate) const MANAGER_CHEQUES: Op = op(
     "Cheque/GetAllByContact",
+    Get,
     Manager,
     "Cheque/GetAllByContact",
     Idempotent,
@@ -212,6 +224,7 @@ pub(crate) const MANAGER_CHEQUES: Op = op(
 );
 pub(crate) const CHEQUE_ITEMS: Op = op(
     "ChequeItem/GetAllByCheque",
+    Get,
     Customer,
     "ChequeItem/GetAllByCheque",
     Idempotent,
@@ -219,6 +232,7 @@ pub(crate) const CHEQUE_ITEMS: Op = op(
 );
 pub(crate) const BONUSES: Op = op(
     "Bonus/GetAllByContact",
+    Get,
     Customer,
     "Bonus/GetAllByContact",
     Idempotent,
@@ -226,6 +240,7 @@ pub(crate) const BONUSES: Op = op(
 );
 pub(crate) const COUPONS: Op = op(
     "Coupon/GetAllByContact",
+    Get,
     Customer,
     "Coupon/GetAllByContact",
     Idempotent,
@@ -233,6 +248,7 @@ pub(crate) const COUPONS: Op = op(
 );
 pub(crate) const LOGOUT: Op = op(
     "Identity/Logout",
+    Post,
     Customer,
     "Identity/Logout",
     Idempotent,
@@ -663,14 +679,12 @@ impl ManzanaClient {
             Req::Get(args) => {
                 let pairs: Vec<(&str, String)> =
                     args.iter().map(|(k, a)| (*k, self.arg_text(a))).collect();
-                http.send(op.name, op.idempotency, Method::GET, path, |b| {
-                    b.query(&pairs)
-                })
-                .await?
+                http.call_at(&op.endpoint, path, |b| b.query(&pairs))
+                    .await?
             }
             Req::Post(obj) => {
                 let body = self.body(obj)?;
-                http.send(op.name, op.idempotency, Method::POST, path, |b| {
+                http.call_at(&op.endpoint, path, |b| {
                     b.header(CONTENT_TYPE, HeaderValue::from_static("application/json"))
                         .body(body.clone())
                 })
@@ -681,7 +695,7 @@ impl ManzanaClient {
     }
 
     async fn call(&self, op: Op, req: Req) -> Result<Response, LoyaltyError> {
-        self.raw(op, op.service, op.path, &req).await
+        self.raw(op, op.service, op.endpoint.path(), &req).await
     }
 
     // ---- manager session ----
@@ -783,7 +797,7 @@ impl ManzanaClient {
         match first {
             Err(LoyaltyError::SessionExpired { .. }) => {
                 tracing::info!(
-                    op = op.name,
+                    op = op.endpoint.name(),
                     "the manager session expired; logging in again"
                 );
                 let sid = self.manager_session(Some(&sid)).await?;
@@ -828,7 +842,12 @@ impl ManzanaClient {
             ("skip", Arg::Num(0)),
         ]);
         let resp = self
-            .manager_call(FIND_BY_PHONE, FIND_BY_PHONE.path, "sessionId", req)
+            .manager_call(
+                FIND_BY_PHONE,
+                FIND_BY_PHONE.endpoint.path(),
+                "sessionId",
+                req,
+            )
             .await?;
         let list: Vec<Contact> = decode_list(&resp)?;
         Ok(list.into_iter().next())
@@ -957,7 +976,7 @@ impl ManzanaClient {
         let resp = self
             .manager_call(
                 CREATE_CONTACT,
-                CREATE_CONTACT.path,
+                CREATE_CONTACT.endpoint.path(),
                 "sessionId",
                 Req::Post(obj),
             )
@@ -1096,7 +1115,12 @@ impl ManzanaClient {
     pub async fn contact_cheques(&self, contact_id: &str) -> Result<Vec<Cheque>, LoyaltyError> {
         let req = Req::Get(vec![("contactId", Arg::Str(contact_id.to_owned()))]);
         let resp = self
-            .manager_call(MANAGER_CHEQUES, MANAGER_CHEQUES.path, "sessionId", req)
+            .manager_call(
+                MANAGER_CHEQUES,
+                MANAGER_CHEQUES.endpoint.path(),
+                "sessionId",
+                req,
+            )
             .await?;
         let mut list: Vec<Cheque> = decode_list(&resp)?;
         list.sort_by_key(|c| std::cmp::Reverse(c.date));
@@ -1160,12 +1184,17 @@ impl ManzanaClient {
         let resp = match (&self.inner.admin, &self.inner.admin_session) {
             (Some(_), Some(sid)) => {
                 let req = Self::with_session(&Req::Get(args), "sessionId", sid);
-                self.raw(CHEQUE_ITEMS, Admin, CHEQUE_ITEMS.path, &req)
+                self.raw(CHEQUE_ITEMS, Admin, CHEQUE_ITEMS.endpoint.path(), &req)
                     .await?
             }
             _ => {
-                self.manager_call(CHEQUE_ITEMS, CHEQUE_ITEMS.path, "sessionId", Req::Get(args))
-                    .await?
+                self.manager_call(
+                    CHEQUE_ITEMS,
+                    CHEQUE_ITEMS.endpoint.path(),
+                    "sessionId",
+                    Req::Get(args),
+                )
+                .await?
             }
         };
         Ok(self.named(decode_list(&resp)?))
@@ -1229,6 +1258,7 @@ impl ManzanaClient {
         };
         let op = op(
             "Contact/Delete (configured)",
+            Post,
             ep.service,
             "",
             StateChanging,
@@ -1267,6 +1297,7 @@ impl ManzanaClient {
         };
         let op = op(
             "burns (configured)",
+            Get,
             ep.service,
             "",
             Idempotent,
@@ -1290,7 +1321,7 @@ pub(crate) fn check(
     let resp = if op.sensitive { resp.sensitive() } else { resp };
     if !resp.status.is_success() || is_html_error(&resp.body) {
         let e = map_error(op.kind, rules, &resp);
-        tracing::debug!(op = op.name, error = %e, "the service answered with an error");
+        tracing::debug!(op = op.endpoint.name(), error = %e, "the service answered with an error");
         return Err(e);
     }
     Ok(resp)

@@ -42,7 +42,7 @@ const OPS: [Op; 18] = [
 fn decode(op: Op, resp: Response) -> Result<(), LoyaltyError> {
     let resp = check(op, &SessionRules::default(), resp)?;
     let r = &resp;
-    match op.name {
+    match op.endpoint.name() {
         "Identity/Login" => manager_session_of(r).map(drop),
         "Contact/FilterByPhoneAndEmail" => decode_list::<Contact>(r).map(drop),
         "Identity/AdvancedRequestSMSLogin"
@@ -92,7 +92,7 @@ fn bounded(err: &LoyaltyError) {
 }
 
 fn run(op: Op, status: StatusCode, body: Vec<u8>) {
-    let Err(err) = decode(op, Response::from_parts(op.name, status, body)) else {
+    let Err(err) = decode(op, Response::from_parts(op.endpoint.name(), status, body)) else {
         return;
     };
     bounded(&err);
