@@ -84,11 +84,22 @@ impl From<bool> for Value {
 /// completion fails or another instance took the chat over, the write is not applied either.
 ///
 /// The SQL is a `&'static str` written in the bot's code (portable SQL for SQLite and
-/// PostgreSQL); values are always bound, never spliced in.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// PostgreSQL); values are always bound, never spliced in. `Debug` shows the statement and how
+/// many values are bound, never the values (a session token may be one of them).
+#[derive(Clone, PartialEq, Eq)]
 pub struct Write {
     pub(crate) sql: &'static str,
     pub(crate) args: Vec<Value>,
+    pub(crate) append: bool,
+}
+
+impl std::fmt::Debug for Write {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Write")
+            .field("sql", &self.sql)
+            .field("values", &self.args.len())
+            .finish()
+    }
 }
 
 impl Write {
@@ -97,6 +108,18 @@ impl Write {
         Self {
             sql,
             args: Vec::new(),
+            append: false,
+        }
+    }
+
+    /// A one-row `INSERT INTO t (…) VALUES ($1, …)` that nothing else in the transaction
+    /// depends on (a log line): the runtime may run it after the other writes of the group,
+    /// merged with the rows of the same statement into one multi-row INSERT.
+    pub fn append(sql: &'static str) -> Self {
+        Self {
+            sql,
+            args: Vec::new(),
+            append: true,
         }
     }
 
@@ -222,10 +245,12 @@ pub trait Handler: Send + Sync + 'static {
         Vec::new()
     }
 
-    /// Called after a message was delivered (statistics, a message log). A failure here changes
-    /// nothing about the delivery.
-    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) {
+    /// Called after a message was delivered (statistics, a message log). The writes returned
+    /// are committed with the message's "sent" mark, in the same transaction (a failure or a
+    /// refused write changes nothing about the delivery).
+    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) -> Vec<Write> {
         let _ = (chat, reply);
+        Vec::new()
     }
 
     /// Called when a reply cannot be delivered for good (the user blocked the bot, the chat is
@@ -256,7 +281,7 @@ impl<H: Handler> Handler for Arc<H> {
         (**self).on_undeliverable(chat, error).await;
     }
 
-    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) {
-        (**self).on_delivered(chat, reply).await;
+    async fn on_delivered(&self, chat: &ChatRef, reply: &Reply) -> Vec<Write> {
+        (**self).on_delivered(chat, reply).await
     }
 }

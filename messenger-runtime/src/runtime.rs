@@ -2,10 +2,11 @@
 //! [`Handler`] in order with different chats concurrently, commits completions in groups and
 //! delivers replies through a per-chat scheduler under a global rate limit.
 
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::num::NonZeroU32;
 use std::panic::AssertUnwindSafe;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,12 +20,14 @@ use messenger_core::{
     Messenger, MessengerError, OutgoingMessage, PollCursor, RateLimitScope, TokioClock, Update,
     send_long,
 };
-use tokio::sync::{Notify, Semaphore, mpsc, oneshot};
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
 use tokio::time::Instant;
 
-use crate::handler::{Context, Handler, HandlerError};
-use crate::store::{Completed, Completion, Queued, Store, StoreError, now_ms};
+use crate::handler::{Context, Handler, HandlerError, Reply, Write};
+use crate::store::{
+    Accepted, ClaimArgs, Completed, Completion, Direct, Finish, Queued, Store, StoreError, now_ms,
+};
 
 /// A global send rate: `count` messages per `per`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,7 +63,8 @@ impl RateLimit {
 pub struct RuntimeConfig {
     /// This instance's name in leases (default: random). Unique per running instance.
     pub instance: String,
-    /// Chats handled at the same time (default 64); a slow handler call holds one slot.
+    /// Chats handled at the same time (default 512: a vendor call of 200 ms then still allows
+    /// 2 500 updates/s); a slow handler call holds one slot.
     pub max_in_flight: usize,
     /// Chats delivered to at the same time (default 64).
     pub max_delivering: usize,
@@ -88,6 +92,9 @@ pub struct RuntimeConfig {
     pub max_pending: i64,
     /// Completions and delivery marks committed together at most (default 256).
     pub commit_batch: usize,
+    /// How long the committer waits for more completions to join a group before it commits
+    /// (default 2 ms; zero commits at once). Larger groups write fewer pages in all.
+    pub commit_window: Duration,
     /// Handled updates and delivered messages are deleted after this (default 7 days).
     pub retention: Duration,
     /// How often retention runs (default 1 hour; the first run is at start).
@@ -113,7 +120,7 @@ impl Default for RuntimeConfig {
                 std::process::id(),
                 Utc::now().timestamp_nanos_opt().unwrap_or_default()
             ),
-            max_in_flight: 64,
+            max_in_flight: 512,
             max_delivering: 64,
             lease: Duration::from_secs(30),
             claim_interval: Duration::from_millis(200),
@@ -125,6 +132,7 @@ impl Default for RuntimeConfig {
             poller_lease: Duration::from_secs(60),
             max_pending: 1000,
             commit_batch: 256,
+            commit_window: Duration::from_millis(2),
             retention: Duration::from_secs(7 * 24 * 3600),
             retention_interval: Duration::from_secs(3600),
             rate_limit: None,
@@ -149,7 +157,16 @@ type Limiter = RateLimiter<NotKeyed, InMemoryState, TokioClock, NoOpMiddleware<D
 
 enum Job {
     Complete(Box<Completion>, oneshot::Sender<Result<Completed, String>>),
-    Sent(String, i64, Option<String>, oneshot::Sender<()>),
+    /// Marks, writes and lease releases; `wake_deliver` when messages were left for the delivery
+    /// scheduler; the ack (if any) after the commit.
+    Finish(Box<Finish>, bool, Option<oneshot::Sender<()>>),
+}
+
+/// Updates handed to a chat task from memory (straight from a stored poll batch).
+struct Work {
+    key: String,
+    seq: i64,
+    update: Update,
 }
 
 struct Inner<H: Handler> {
@@ -166,6 +183,24 @@ struct Inner<H: Handler> {
     /// A platform-wide "too many requests": no send before this.
     paused_until: Mutex<Option<Instant>>,
     handled: AtomicU64,
+    /// The chats this process is handling now, with the updates queued for them in memory.
+    chats: Mutex<HashMap<String, VecDeque<Work>>>,
+    /// Handling slots (`max_in_flight`).
+    slots: Arc<Semaphore>,
+    /// Some stored update was not handed to a chat task from memory: the claim loop must look.
+    leftover: AtomicBool,
+    /// Distinguishes the delivery-lease tokens of direct sends.
+    tokens: AtomicU64,
+    /// The committer's queue and the chat-task spawner while the workers run.
+    workers: Mutex<Option<(mpsc::Sender<Job>, mpsc::UnboundedSender<ChatStart>)>>,
+}
+
+/// A chat task to start (in the claim loop's task set, so stopping the workers stops it).
+struct ChatStart {
+    chat_id: String,
+    state: Option<String>,
+    from_inbox: bool,
+    permit: OwnedSemaphorePermit,
 }
 
 /// Durable update handling and delivery over one messenger. Cheap to clone; several runtimes
@@ -217,7 +252,6 @@ impl<H: Handler> Runtime<H> {
                 handler,
                 messenger,
                 kind,
-                config,
                 wake_handle: Notify::new(),
                 wake_deliver: Notify::new(),
                 completed: Notify::new(),
@@ -225,6 +259,12 @@ impl<H: Handler> Runtime<H> {
                 clock,
                 paused_until: Mutex::new(None),
                 handled: AtomicU64::new(0),
+                chats: Mutex::new(HashMap::new()),
+                slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
+                leftover: AtomicBool::new(false),
+                tokens: AtomicU64::new(0),
+                workers: Mutex::new(None),
+                config,
             }),
         }
     }
@@ -262,14 +302,76 @@ impl<H: Handler> Runtime<H> {
     /// [`StoreError`]: nothing was stored; answer the platform with an error (503) so it
     /// redelivers.
     pub async fn accept(&self, updates: &[Update]) -> Result<u64, StoreError> {
-        let n = self
-            .inner
+        let accepted = self
+            .accept_and_dispatch(&mut updates.to_vec(), None, None)
+            .await?;
+        Ok(accepted.map_or(0, |n| n as u64))
+    }
+
+    /// Stores `updates` (with the cursor, under the poller's fence) and, while the workers run,
+    /// claims their chats in the same transaction and hands them to chat tasks from memory.
+    /// Returns how many were new, or `None` when the fence failed.
+    async fn accept_and_dispatch(
+        &self,
+        updates: &mut Vec<Update>,
+        cursor: Option<(&str, &str)>,
+        fence: Option<(&str, &str, i64)>,
+    ) -> Result<Option<usize>, StoreError> {
+        let inner = &self.inner;
+        let workers = inner
+            .workers
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let workers = workers.filter(|(jobs, _)| !jobs.is_closed());
+        let Some((jobs, spawn)) = workers else {
+            let r = inner
+                .store
+                .accept(&inner.kind, updates, cursor, fence, None)
+                .await?;
+            inner.leftover.store(true, Ordering::Relaxed);
+            inner.wake_handle.notify_one();
+            return Ok(r.map(|a| a.fresh.len()));
+        };
+        let mut permits = Vec::new();
+        while permits.len() < updates.len() {
+            match inner.slots.clone().try_acquire_owned() {
+                Ok(p) => permits.push(p),
+                Err(_) => break,
+            }
+        }
+        let now = now_ms();
+        let busy = |chat: &str| {
+            inner
+                .chats
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .contains_key(chat)
+        };
+        let claim = ClaimArgs {
+            owner: &inner.config.instance,
+            now,
+            until: now + ms(inner.config.lease),
+            max: permits.len(),
+            busy: &busy,
+        };
+        let Some(accepted) = inner
             .store
-            .accept(&self.inner.kind, updates, None, None)
+            .accept(&inner.kind, updates, cursor, fence, Some(claim))
             .await?
-            .unwrap_or(0);
-        self.inner.wake_handle.notify_one();
-        Ok(n)
+        else {
+            return Ok(None);
+        };
+        let n = accepted.fresh.len();
+        dispatch(
+            inner,
+            &jobs,
+            &spawn,
+            std::mem::take(updates),
+            accepted,
+            permits,
+        );
+        Ok(Some(n))
     }
 
     /// Queues a push that no update caused (a purchase notification) for delivery to `chat`:
@@ -360,9 +462,12 @@ impl<H: Handler> Runtime<H> {
 
     fn spawn_workers(&self) -> JoinSet<()> {
         let (tx, rx) = mpsc::channel(4096);
+        let (spawn_tx, spawn_rx) = mpsc::unbounded_channel();
+        *self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()) =
+            Some((tx.clone(), spawn_tx));
         let mut tasks = JoinSet::new();
         tasks.spawn(committer(self.inner.clone(), rx));
-        tasks.spawn(handle_loop(self.inner.clone(), tx.clone()));
+        tasks.spawn(handle_loop(self.inner.clone(), tx.clone(), spawn_rx));
         tasks.spawn(deliver_loop(self.inner.clone(), tx));
         tasks.spawn(retention_loop(self.inner.clone()));
         tasks
@@ -426,7 +531,7 @@ impl<H: Handler> Runtime<H> {
             )
             .await;
             let error = match polled {
-                Ok(Ok(batch)) => {
+                Ok(Ok(mut batch)) => {
                     failures = 0;
                     let next = batch.next.0.map(|n| n.to_string());
                     let mut store_failures = 0;
@@ -438,11 +543,9 @@ impl<H: Handler> Runtime<H> {
                             cfg.instance.as_str(),
                             now + ms(cfg.poller_lease),
                         );
-                        match inner
-                            .store
-                            .accept(
-                                &inner.kind,
-                                &batch.updates,
+                        match self
+                            .accept_and_dispatch(
+                                &mut batch.updates,
                                 next.as_deref().map(|n| (cursor_name.as_str(), n)),
                                 Some(fence),
                             )
@@ -450,9 +553,6 @@ impl<H: Handler> Runtime<H> {
                         {
                             Ok(Some(_)) => {
                                 cursor = batch.next;
-                                if !batch.updates.is_empty() {
-                                    inner.wake_handle.notify_one();
-                                }
                                 break;
                             }
                             Ok(None) => {
@@ -522,116 +622,154 @@ fn ms(d: Duration) -> i64 {
     i64::try_from(d.as_millis()).unwrap_or(i64::MAX)
 }
 
-/// Commits completions and delivery marks in groups: one transaction for whatever is queued.
+/// Commits completions, delivery marks and lease releases in groups: one transaction for
+/// whatever is queued.
 async fn committer<H: Handler>(inner: Arc<Inner<H>>, mut rx: mpsc::Receiver<Job>) {
     let max = inner.config.commit_batch.max(1);
     let mut jobs = Vec::with_capacity(max);
     while rx.recv_many(&mut jobs, max).await > 0 {
+        // Group commit: a short wait lets the completions of other chats join this
+        // transaction (every transaction writes its pages to the WAL once).
+        if jobs.len() < max && !inner.config.commit_window.is_zero() {
+            tokio::time::sleep(inner.config.commit_window).await;
+            while jobs.len() < max {
+                match rx.try_recv() {
+                    Ok(j) => jobs.push(j),
+                    Err(_) => break,
+                }
+            }
+        }
         let mut completions = Vec::new();
         let mut acks = Vec::new();
-        let mut marks = Vec::new();
-        let mut mark_acks = Vec::new();
+        let mut finishes = Vec::new();
+        let mut finish_acks = Vec::new();
+        let mut wake_deliver = false;
+        let mut released = false;
         for j in jobs.drain(..) {
             match j {
                 Job::Complete(c, ack) => {
                     completions.push(*c);
                     acks.push(ack);
                 }
-                Job::Sent(key, idx, err, ack) => {
-                    marks.push((key, idx, err));
-                    mark_acks.push(ack);
+                Job::Finish(f, wake, ack) => {
+                    wake_deliver |= wake;
+                    released |= f.release_chat;
+                    finishes.push(*f);
+                    finish_acks.push(ack);
                 }
             }
         }
-        if !marks.is_empty() {
-            let mut failures = 0;
-            while let Err(e) = inner.store.commit_sent(&inner.kind, &marks).await {
-                let wait = backoff_after(inner.config.backoff, inner.config.max_backoff, failures);
-                failures += 1;
-                tracing::warn!(error = %e, ?wait, "cannot mark messages sent; retrying");
-                tokio::time::sleep(wait).await;
-            }
-            for a in mark_acks {
-                let _ = a.send(());
-            }
-        }
-        if completions.is_empty() {
-            continue;
-        }
         let mut failures = 0;
         loop {
-            match inner.store.commit_completions(&completions).await {
+            match inner
+                .store
+                .commit_completions(&completions, &finishes)
+                .await
+            {
                 Ok(results) => {
                     for (a, r) in acks.drain(..).zip(results) {
                         let _ = a.send(Ok(r));
                     }
                     break;
                 }
-                Err(e) if e.is_transient() || completions.len() == 1 && failures == 0 => {
+                Err(e) if e.is_transient() => {
                     let wait =
                         backoff_after(inner.config.backoff, inner.config.max_backoff, failures);
                     failures += 1;
-                    if !e.is_transient() && completions.len() == 1 {
-                        // One completion that fails for good (a handler write the database
-                        // refuses): the chat's task counts it as a failed attempt.
-                        if let Some(a) = acks.pop() {
-                            let _ = a.send(Err(e.to_string()));
-                        }
-                        break;
-                    }
                     tracing::warn!(error = %e, ?wait, "cannot commit completions; retrying");
                     tokio::time::sleep(wait).await;
                 }
                 Err(e) => {
-                    // One bad completion spoils the group: commit them one by one.
+                    // One bad job spoils the group: commit them one by one.
                     tracing::warn!(error = %e, "a group commit failed; committing one by one");
                     for (c, a) in completions.drain(..).zip(acks.drain(..)) {
-                        let mut failures = 0;
-                        loop {
-                            match inner
-                                .store
-                                .commit_completions(std::slice::from_ref(&c))
-                                .await
-                            {
-                                Ok(mut r) => {
-                                    let _ = a.send(Ok(r.pop().unwrap_or(Completed::Done)));
-                                    break;
-                                }
-                                Err(e) if e.is_transient() => {
-                                    let wait = backoff_after(
-                                        inner.config.backoff,
-                                        inner.config.max_backoff,
-                                        failures,
-                                    );
-                                    failures += 1;
-                                    tokio::time::sleep(wait).await;
-                                }
-                                Err(e) => {
-                                    let _ = a.send(Err(e.to_string()));
-                                    break;
-                                }
-                            }
+                        let r = commit_alone(&inner, std::slice::from_ref(&c), &[]).await;
+                        let _ = a.send(r.map(|mut v| v.pop().unwrap_or(Completed::Done)));
+                    }
+                    for mut f in finishes.drain(..) {
+                        if let Err(e) = commit_alone(&inner, &[], std::slice::from_ref(&f)).await {
+                            // A write of `on_delivered` the database refuses: the marks and
+                            // releases still go in.
+                            tracing::error!(error = %e, "a delivery write was refused; dropped");
+                            f.writes.clear();
+                            let _ = commit_alone(&inner, &[], std::slice::from_ref(&f)).await;
                         }
                     }
                     break;
                 }
             }
         }
+        for a in finish_acks.into_iter().flatten() {
+            let _ = a.send(());
+        }
+        if released && inner.leftover.load(Ordering::Relaxed) {
+            inner.wake_handle.notify_one();
+        }
+        if wake_deliver {
+            inner.wake_deliver.notify_one();
+        }
     }
 }
 
-/// Claims chats with pending updates and runs one task per chat, at most `max_in_flight`.
-async fn handle_loop<H: Handler>(inner: Arc<Inner<H>>, jobs: mpsc::Sender<Job>) {
-    let cfg = &inner.config;
-    let slots = Arc::new(Semaphore::new(cfg.max_in_flight.max(1)));
-    let mut tasks = JoinSet::new();
+/// Commits one job, retrying transient failures; `Err` when the database refuses it for good.
+async fn commit_alone<H: Handler>(
+    inner: &Inner<H>,
+    completions: &[Completion],
+    finishes: &[Finish],
+) -> Result<Vec<Completed>, String> {
     let mut failures = 0;
     loop {
+        match inner.store.commit_completions(completions, finishes).await {
+            Ok(r) => return Ok(r),
+            Err(e) if e.is_transient() => {
+                let wait = backoff_after(inner.config.backoff, inner.config.max_backoff, failures);
+                failures += 1;
+                tokio::time::sleep(wait).await;
+            }
+            Err(e) => return Err(e.to_string()),
+        }
+    }
+}
+
+/// Claims chats whose updates wait in the inbox (accepted by another instance, left over when
+/// every slot was busy, retried, or stored before a restart) and runs one task per chat, at
+/// most `max_in_flight` in all.
+async fn handle_loop<H: Handler>(
+    inner: Arc<Inner<H>>,
+    jobs: mpsc::Sender<Job>,
+    mut starts: mpsc::UnboundedReceiver<ChatStart>,
+) {
+    let cfg = &inner.config;
+    let mut tasks = JoinSet::new();
+    let mut failures = 0;
+    let start = |tasks: &mut JoinSet<()>, s: ChatStart| {
+        let inner = inner.clone();
+        let jobs = jobs.clone();
+        tasks.spawn(async move {
+            let ChatStart {
+                chat_id,
+                state,
+                from_inbox,
+                permit,
+            } = s;
+            chat_task(&inner, &jobs, &chat_id, state, from_inbox).await;
+            drop(permit);
+        });
+    };
+    loop {
         while tasks.try_join_next().is_some() {}
-        let free = slots.available_permits();
-        let mut claimed_all = false;
+        while let Ok(s) = starts.try_recv() {
+            start(&mut tasks, s);
+        }
+        // Slots first, then as many claims: a claimed chat always gets its task.
+        let mut permits = Vec::new();
+        while let Ok(p) = inner.slots.clone().try_acquire_owned() {
+            permits.push(p);
+        }
+        let free = permits.len();
         if free > 0 {
             let now = now_ms();
+            inner.leftover.store(false, Ordering::Relaxed);
             match inner
                 .store
                 .claim_chats(
@@ -645,158 +783,468 @@ async fn handle_loop<H: Handler>(inner: Arc<Inner<H>>, jobs: mpsc::Sender<Job>) 
             {
                 Ok(chats) => {
                     failures = 0;
-                    claimed_all = chats.len() == free;
+                    if chats.len() == free {
+                        // Maybe more than the slots: look again when one frees up.
+                        inner.leftover.store(true, Ordering::Relaxed);
+                    }
                     for chat_id in chats {
-                        let Ok(permit) = slots.clone().try_acquire_owned() else {
+                        let Some(permit) = permits.pop() else {
                             break;
                         };
-                        let inner = inner.clone();
-                        let jobs = jobs.clone();
-                        tasks.spawn(async move {
-                            chat_task(&inner, &jobs, &chat_id).await;
-                            drop(permit);
-                            inner.wake_handle.notify_one();
-                        });
+                        {
+                            let mut reg = inner.chats.lock().unwrap_or_else(|e| e.into_inner());
+                            if reg.contains_key(&chat_id) {
+                                // Handled here already (its lease had run out): that task
+                                // finishes and releases it; the claim loop looks again.
+                                inner.leftover.store(true, Ordering::Relaxed);
+                                continue;
+                            }
+                            reg.insert(chat_id.clone(), VecDeque::new());
+                        }
+                        start(
+                            &mut tasks,
+                            ChatStart {
+                                chat_id,
+                                state: None,
+                                from_inbox: true,
+                                permit,
+                            },
+                        );
                     }
                 }
                 Err(e) => {
+                    inner.leftover.store(true, Ordering::Relaxed);
                     let wait = backoff_after(cfg.backoff, cfg.max_backoff, failures);
                     failures += 1;
                     tracing::warn!(error = %e, ?wait, "cannot claim chats; retrying");
+                    drop(permits);
                     tokio::time::sleep(wait).await;
                     continue;
                 }
             }
         }
-        if claimed_all {
-            // Every slot is busy: wait for one to free up.
-            inner.wake_handle.notified().await;
-        } else {
-            let _ = tokio::time::timeout(cfg.claim_interval, inner.wake_handle.notified()).await;
+        drop(permits);
+        let deadline = Instant::now() + cfg.claim_interval;
+        loop {
+            tokio::select! {
+                biased;
+                s = starts.recv() => match s {
+                    Some(s) => start(&mut tasks, s),
+                    None => return,
+                },
+                () = inner.wake_handle.notified() => break,
+                () = tokio::time::sleep_until(deadline) => break,
+            }
+            while tasks.try_join_next().is_some() {}
         }
     }
 }
 
-/// Handles a claimed chat's pending updates in order, then gives the chat up.
-async fn chat_task<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, chat_id: &str) {
-    const BATCH: i64 = 32;
-    let cfg = &inner.config;
-    let mut failures = 0;
-    loop {
-        let (mut state, pending) = match inner.store.load_chat(&inner.kind, chat_id, BATCH).await {
-            Ok(x) => x,
-            Err(e) => {
-                let wait = backoff_after(cfg.backoff, cfg.max_backoff, failures);
-                failures += 1;
-                tracing::warn!(error = %e, ?wait, "cannot load a chat; retrying");
-                tokio::time::sleep(wait).await;
-                let _ = inner
-                    .store
-                    .renew_chat(
-                        &inner.kind,
-                        chat_id,
-                        &cfg.instance,
-                        now_ms() + ms(cfg.lease),
-                    )
-                    .await;
-                continue;
-            }
+/// Hands stored updates to chat tasks from memory: to the task already handling the chat, or to
+/// a new task for a chat claimed while storing. Anything else stays in the inbox for the claim
+/// loop.
+fn dispatch<H: Handler>(
+    inner: &Arc<Inner<H>>,
+    jobs: &mpsc::Sender<Job>,
+    spawn: &mpsc::UnboundedSender<ChatStart>,
+    updates: Vec<Update>,
+    accepted: Accepted,
+    mut permits: Vec<OwnedSemaphorePermit>,
+) {
+    let mut claimed: HashMap<String, (Option<String>, bool)> = accepted
+        .claimed
+        .into_iter()
+        .map(|c| (c.chat_id, (c.state, c.only_fresh)))
+        .collect();
+    let mut updates: Vec<Option<Update>> = updates.into_iter().map(Some).collect();
+    let mut leftover = false;
+    let mut reg = inner.chats.lock().unwrap_or_else(|e| e.into_inner());
+    for (at, seq) in accepted.fresh {
+        let Some(update) = updates.get_mut(at).and_then(Option::take) else {
+            continue;
         };
-        if pending.is_empty() {
-            let _ = inner
-                .store
-                .release_chat(&inner.kind, chat_id, &cfg.instance)
-                .await;
-            return;
+        let chat_id = update
+            .chat
+            .as_ref()
+            .map(|c| c.id.to_string())
+            .unwrap_or_default();
+        let work = Work {
+            key: update.dedup_key.clone(),
+            seq,
+            update,
+        };
+        if let Some(queue) = reg.get_mut(&chat_id) {
+            queue.push_back(work);
+            continue;
         }
-        let last_batch = (pending.len() as i64) < BATCH;
-        let n = pending.len();
-        for (i, row) in pending.into_iter().enumerate() {
-            let release = last_batch && i + 1 == n;
-            match handle_one(inner, jobs, chat_id, &row, state.as_deref(), release).await {
-                Step::Next(new_state) => {
-                    if new_state.is_some() {
-                        state = new_state;
-                    }
-                }
-                Step::Stop => return,
-            }
+        if !claimed.contains_key(&chat_id) || permits.is_empty() {
+            // Another task (or instance) has it, or no slot is free: it waits in the inbox.
+            leftover = true;
+            continue;
         }
-        if last_batch {
-            return;
+        let (Some((state, only_fresh)), Some(permit)) = (claimed.remove(&chat_id), permits.pop())
+        else {
+            continue;
+        };
+        let mut queue = VecDeque::new();
+        if only_fresh {
+            queue.push_back(work);
+        }
+        // Else the chat has older updates in the inbox: the task starts there (this one too).
+        reg.insert(chat_id.clone(), queue);
+        let from_inbox = !only_fresh;
+        if let Err(e) = spawn.send(ChatStart {
+            chat_id,
+            state: state.filter(|_| !from_inbox),
+            from_inbox,
+            permit,
+        }) {
+            // The workers stopped: the inbox keeps the updates.
+            reg.remove(&e.0.chat_id);
         }
     }
+    drop(reg);
+    if leftover || !claimed.is_empty() {
+        // A claimed chat that got no task keeps its lease until it runs out: give it back.
+        for (chat_id, _) in claimed {
+            let _ = jobs.try_send(Job::Finish(
+                Box::new(Finish {
+                    messenger: inner.kind.clone(),
+                    chat_id,
+                    owner: inner.config.instance.clone(),
+                    sent: Vec::new(),
+                    writes: Vec::new(),
+                    release_chat: true,
+                    release_delivery: None,
+                    postpone: None,
+                }),
+                false,
+                None,
+            ));
+        }
+        inner.leftover.store(true, Ordering::Relaxed);
+        inner.wake_handle.notify_one();
+    }
+}
+
+/// What a chat task keeps between the updates of its chat.
+struct ChatRun<S> {
+    /// The stored state (JSON) and, when known, the same decoded.
+    state: Option<String>,
+    typed: Option<S>,
+    /// The delivery lease this task holds for direct sends.
+    token: Option<String>,
+    /// Direct sends not marked yet (they ride with the next commit).
+    unmarked: Vec<(String, i64)>,
+    /// Writes of `on_delivered` for those.
+    writes: Vec<Write>,
+    /// When this task last sent to the chat (for `chat_interval`).
+    last_send: Option<Instant>,
+    /// Messages were left to the delivery scheduler.
+    handed_off: bool,
+}
+
+/// Handles a chat's pending updates in order (from the inbox first when `from_inbox`, then from
+/// its in-memory queue), then gives the chat up.
+async fn chat_task<H: Handler>(
+    inner: &Arc<Inner<H>>,
+    jobs: &mpsc::Sender<Job>,
+    chat_id: &str,
+    state: Option<String>,
+    from_inbox: bool,
+) {
+    const BATCH: i64 = 32;
+    let cfg = &inner.config;
+    let mut run: ChatRun<H::State> = ChatRun {
+        state,
+        typed: None,
+        token: None,
+        unmarked: Vec::new(),
+        writes: Vec::new(),
+        last_send: None,
+        handed_off: false,
+    };
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut lost = false;
+    if from_inbox {
+        let mut failures = 0;
+        'inbox: loop {
+            let (state, pending) = match inner.store.load_chat(&inner.kind, chat_id, BATCH).await {
+                Ok(x) => x,
+                Err(e) => {
+                    let wait = backoff_after(cfg.backoff, cfg.max_backoff, failures);
+                    failures += 1;
+                    tracing::warn!(error = %e, ?wait, "cannot load a chat; retrying");
+                    tokio::time::sleep(wait).await;
+                    if !renew(inner, chat_id).await {
+                        lost = true;
+                        break 'inbox;
+                    }
+                    continue;
+                }
+            };
+            if pending.is_empty() {
+                break;
+            }
+            if run.state != state {
+                run.state = state;
+                run.typed = None;
+            }
+            let full = pending.len() as i64 == BATCH;
+            for row in pending {
+                seen.insert(row.update_key.clone());
+                let update: Update = match serde_json::from_str(&row.payload) {
+                    Ok(u) => u,
+                    Err(e) => {
+                        tracing::error!(key = %row.update_key, error = %e, "a stored update cannot be read; quarantined");
+                        let c = completion(inner, chat_id, &row.update_key, row.seq, None);
+                        let job = Completion {
+                            quarantine: Some(format!("unreadable: {e}")),
+                            ..c
+                        };
+                        if commit(inner, jobs, job).await.is_none() {
+                            lost = true;
+                            break 'inbox;
+                        }
+                        continue;
+                    }
+                };
+                let attempts = u32::try_from(row.attempts.max(0)).unwrap_or(u32::MAX);
+                if let Step::Stop = handle_one(
+                    inner,
+                    jobs,
+                    chat_id,
+                    &row.update_key,
+                    row.seq,
+                    &update,
+                    attempts,
+                    &mut run,
+                )
+                .await
+                {
+                    lost = true;
+                    break 'inbox;
+                }
+            }
+            if !full {
+                break;
+            }
+        }
+    }
+    while !lost {
+        let next = {
+            let mut reg = inner.chats.lock().unwrap_or_else(|e| e.into_inner());
+            match reg.get_mut(chat_id).and_then(VecDeque::pop_front) {
+                Some(w) => Some(w),
+                None => {
+                    reg.remove(chat_id);
+                    None
+                }
+            }
+        };
+        let Some(work) = next else {
+            break;
+        };
+        if seen.contains(&work.key) {
+            continue;
+        }
+        if let Step::Stop = handle_one(
+            inner,
+            jobs,
+            chat_id,
+            &work.key,
+            work.seq,
+            &work.update,
+            0,
+            &mut run,
+        )
+        .await
+        {
+            lost = true;
+        }
+    }
+    if lost {
+        // Another instance has the chat: what was queued here stays in its inbox.
+        inner
+            .chats
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(chat_id);
+    }
+    let finish = Finish {
+        messenger: inner.kind.clone(),
+        chat_id: chat_id.to_owned(),
+        owner: cfg.instance.clone(),
+        sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
+        writes: std::mem::take(&mut run.writes),
+        release_chat: !lost,
+        release_delivery: run.token.take(),
+        postpone: None,
+    };
+    let _ = jobs
+        .send(Job::Finish(Box::new(finish), run.handed_off, None))
+        .await;
 }
 
 enum Step {
-    /// Go on with the chat's next update (with the new state, when it changed).
-    Next(Option<String>),
+    /// Go on with the chat's next update.
+    Next,
     /// The chat was lost to another instance: stop.
     Stop,
 }
 
+/// Whether a message may go out right now without waiting (the global limit has room, no
+/// platform-wide pause, the chat's interval has passed).
+fn may_send_now<H: Handler>(inner: &Inner<H>, last_send: Option<Instant>) -> bool {
+    let paused = *inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+    if paused.is_some_and(|until| until > Instant::now()) {
+        return false;
+    }
+    if let (Some(iv), Some(last)) = (inner.config.chat_interval, last_send)
+        && last + iv > Instant::now()
+    {
+        return false;
+    }
+    inner.limiter.as_ref().is_none_or(|l| l.check().is_ok())
+}
+
+/// Sends a completion's replies right after its commit (this task holds the chat's delivery
+/// lease). At the first one that cannot go out at once or fails, the rest is left to the
+/// delivery scheduler (which retries with its full error handling).
+async fn send_direct<H: Handler>(
+    inner: &Inner<H>,
+    jobs: &mpsc::Sender<Job>,
+    chat_id: &str,
+    key: &str,
+    chat: &messenger_core::ChatRef,
+    replies: &[Reply],
+    run: &mut ChatRun<H::State>,
+) {
+    for (idx, reply) in replies.iter().enumerate() {
+        let mut postpone = None;
+        let sent = if may_send_now(inner, run.last_send) {
+            let msg = outgoing(reply);
+            match send_long(inner.messenger.as_ref(), chat, &msg).await {
+                Ok(_) => true,
+                Err(e) => {
+                    if let Some(wait) = e.retry_after() {
+                        if e.rate_limit_scope() == Some(RateLimitScope::Chat) {
+                            tracing::warn!(
+                                chat = chat_id,
+                                ?wait,
+                                "rate limited in one chat; only that chat waits"
+                            );
+                            postpone = Some(now_ms() + ms(wait));
+                        } else {
+                            tracing::warn!(?wait, "rate limited by the platform; every chat waits");
+                            let until = Instant::now() + wait;
+                            let mut p =
+                                inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+                            if p.is_none_or(|t| t < until) {
+                                *p = Some(until);
+                            }
+                        }
+                    }
+                    false
+                }
+            }
+        } else {
+            false
+        };
+        if !sent {
+            // Hand the chat's delivery over.
+            run.handed_off = true;
+            let finish = Finish {
+                messenger: inner.kind.clone(),
+                chat_id: chat_id.to_owned(),
+                owner: inner.config.instance.clone(),
+                sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
+                writes: std::mem::take(&mut run.writes),
+                release_chat: false,
+                release_delivery: run.token.take(),
+                postpone,
+            };
+            let (tx, rx) = oneshot::channel();
+            if jobs
+                .send(Job::Finish(Box::new(finish), true, Some(tx)))
+                .await
+                .is_ok()
+            {
+                let _ = rx.await;
+            }
+            return;
+        }
+        run.last_send = Some(Instant::now());
+        run.unmarked.push((key.to_owned(), idx as i64));
+        if let Ok(w) = AssertUnwindSafe(inner.handler.on_delivered(chat, reply))
+            .catch_unwind()
+            .await
+        {
+            run.writes.extend(w);
+        }
+    }
+}
+
+fn outgoing(reply: &Reply) -> OutgoingMessage {
+    let mut msg = OutgoingMessage::new(reply.text.clone());
+    if let Some(kb) = reply.keyboard.clone() {
+        msg = msg.keyboard(kb);
+    }
+    if reply.silent {
+        msg = msg.silent();
+    }
+    msg
+}
+
+#[allow(clippy::too_many_arguments)]
 async fn handle_one<H: Handler>(
     inner: &Inner<H>,
     jobs: &mpsc::Sender<Job>,
     chat_id: &str,
-    row: &crate::store::PendingRow,
-    state: Option<&str>,
-    release: bool,
+    key: &str,
+    seq: i64,
+    update: &Update,
+    attempts: u32,
+    run: &mut ChatRun<H::State>,
 ) -> Step {
     let cfg = &inner.config;
-    let update: Update = match serde_json::from_str(&row.payload) {
-        Ok(u) => u,
-        Err(e) => {
-            tracing::error!(key = %row.update_key, error = %e, "a stored update cannot be read; quarantined");
-            let c = completion(inner, chat_id, &row.update_key, None, release);
-            let job = Completion {
-                quarantine: Some(format!("unreadable: {e}")),
-                ..c
-            };
-            return commit(inner, jobs, job)
-                .await
-                .map_or(Step::Stop, |_| Step::Next(None));
-        }
-    };
-    let mut attempts = u32::try_from(row.attempts.max(0)).unwrap_or(u32::MAX);
+    let mut attempts = attempts;
     let mut transient = 0u32;
     loop {
         if attempts >= cfg.max_attempts.max(1) {
             let reason = format!("failed {attempts} times");
-            tracing::error!(key = %row.update_key, messenger = %inner.kind, chat = chat_id, "an update is quarantined after {attempts} failed attempts");
-            let replies = AssertUnwindSafe(inner.handler.on_quarantine(&update, &reason))
+            tracing::error!(key = %key, messenger = %inner.kind, chat = chat_id, "an update is quarantined after {attempts} failed attempts");
+            let replies = AssertUnwindSafe(inner.handler.on_quarantine(update, &reason))
                 .catch_unwind()
                 .await
                 .unwrap_or_default();
-            let c = completion(
-                inner,
-                chat_id,
-                &row.update_key,
-                update.chat.clone(),
-                release,
-            );
+            let c = completion(inner, chat_id, key, seq, update.chat.clone());
             let job = Completion {
                 quarantine: Some(reason),
                 replies,
+                sent: std::mem::take(&mut run.unmarked),
                 ..c
             };
             return match commit(inner, jobs, job).await {
-                Some(()) => Step::Next(None),
+                Some(_) => Step::Next,
                 None => Step::Stop,
             };
         }
-        let decoded = state.and_then(|s| match serde_json::from_str::<H::State>(s) {
-            Ok(v) => Some(v),
-            Err(e) => {
-                tracing::warn!(chat = chat_id, error = %e, "a stored conversation state no longer decodes; starting afresh");
-                None
-            }
-        });
+        let decoded = match run.typed.take() {
+            Some(t) => Some(t),
+            None => run.state.as_deref().and_then(|s| match serde_json::from_str::<H::State>(s) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::warn!(chat = chat_id, error = %e, "a stored conversation state no longer decodes; starting afresh");
+                    None
+                }
+            }),
+        };
         let cx = Context {
             messenger: inner.messenger.clone(),
             attempt: attempts + 1,
         };
-        let result = AssertUnwindSafe(inner.handler.handle(&cx, &update, decoded))
+        let result = AssertUnwindSafe(inner.handler.handle(&cx, update, decoded))
             .catch_unwind()
             .await;
         let failure = match result {
@@ -809,29 +1257,73 @@ async fn handle_one<H: Handler>(
                     }
                     None => None,
                 };
-                let c = completion(
-                    inner,
-                    chat_id,
-                    &row.update_key,
-                    update.chat.clone(),
-                    release,
-                );
+                let c = completion(inner, chat_id, key, seq, update.chat.clone());
+                let direct = Direct {
+                    token: format!(
+                        "{}/d{}",
+                        cfg.instance,
+                        inner.tokens.fetch_add(1, Ordering::Relaxed)
+                    ),
+                    prev: run.token.clone(),
+                    until: now_ms() + ms(cfg.lease),
+                    now: now_ms(),
+                };
                 let job = Completion {
                     state: new_state.clone(),
                     replies: outcome.replies,
                     writes: outcome.writes,
+                    sent: std::mem::take(&mut run.unmarked),
+                    direct: Some(direct.clone()),
                     ..c
                 };
+                let marks_writes = std::mem::take(&mut run.writes);
                 let (ack_tx, ack_rx) = oneshot::channel();
-                if jobs.send(Job::Complete(Box::new(job), ack_tx)).await.is_err() {
+                // The marks' writes go first, in their own finish (same group).
+                if !marks_writes.is_empty() {
+                    let f = Finish {
+                        messenger: inner.kind.clone(),
+                        chat_id: chat_id.to_owned(),
+                        owner: cfg.instance.clone(),
+                        sent: Vec::new(),
+                        writes: marks_writes,
+                        release_chat: false,
+                        release_delivery: None,
+                        postpone: None,
+                    };
+                    if jobs
+                        .send(Job::Finish(Box::new(f), false, None))
+                        .await
+                        .is_err()
+                    {
+                        return Step::Stop;
+                    }
+                }
+                let replies = job.replies.clone();
+                if jobs
+                    .send(Job::Complete(Box::new(job), ack_tx))
+                    .await
+                    .is_err()
+                {
                     return Step::Stop;
                 }
                 match ack_rx.await {
-                    Ok(Ok(Completed::Done)) => {
+                    Ok(Ok(done @ (Completed::Done | Completed::Direct))) => {
                         inner.handled.fetch_add(1, Ordering::Relaxed);
                         inner.completed.notify_waiters();
-                        inner.wake_deliver.notify_one();
-                        return Step::Next(new_state);
+                        if new_state.is_some() {
+                            run.state = new_state;
+                            run.typed = outcome.state;
+                        }
+                        if done == Completed::Direct {
+                            run.token = Some(direct.token);
+                            if let Some(chat) = &update.chat {
+                                send_direct(inner, jobs, chat_id, key, chat, &replies, run).await;
+                            }
+                        } else if !replies.is_empty() {
+                            run.handed_off = true;
+                            inner.wake_deliver.notify_one();
+                        }
+                        return Step::Next;
                     }
                     Ok(Ok(Completed::LeaseLost)) | Err(_) => {
                         tracing::warn!(
@@ -846,7 +1338,7 @@ async fn handle_one<H: Handler>(
             Ok(Err(HandlerError::Transient(e))) => {
                 let wait = backoff_after(cfg.backoff, cfg.max_backoff, transient);
                 transient += 1;
-                tracing::warn!(key = %row.update_key, error = %e, ?wait, "a passing failure; the update is retried");
+                tracing::warn!(key = %key, error = %e, ?wait, "a passing failure; the update is retried");
                 tokio::time::sleep(wait).await;
                 if !renew(inner, chat_id).await {
                     return Step::Stop;
@@ -863,14 +1355,10 @@ async fn handle_one<H: Handler>(
                 format!("the handler panicked: {what}")
             }
         };
-        tracing::error!(key = %row.update_key, messenger = %inner.kind, chat = chat_id, error = %failure, "handling an update failed");
+        tracing::error!(key = %key, messenger = %inner.kind, chat = chat_id, error = %failure, "handling an update failed");
         let mut store_failures = 0;
         loop {
-            match inner
-                .store
-                .count_attempt(&inner.kind, &row.update_key, &failure)
-                .await
-            {
+            match inner.store.count_attempt(&inner.kind, key, &failure).await {
                 Ok(n) => {
                     attempts = u32::try_from(n.max(0)).unwrap_or(u32::MAX);
                     break;
@@ -921,21 +1409,23 @@ fn completion<H: Handler>(
     inner: &Inner<H>,
     chat_id: &str,
     update_key: &str,
+    seq: i64,
     chat: Option<messenger_core::ChatRef>,
-    release: bool,
 ) -> Completion {
     Completion {
         messenger: inner.kind.clone(),
         chat_id: chat_id.to_owned(),
         update_key: update_key.to_owned(),
+        seq,
         chat,
         owner: inner.config.instance.clone(),
         lease_until: now_ms() + ms(inner.config.lease),
-        release,
         state: None,
         replies: Vec::new(),
         writes: Vec::new(),
         quarantine: None,
+        sent: Vec::new(),
+        direct: None,
     }
 }
 
@@ -945,12 +1435,15 @@ async fn commit<H: Handler>(
     jobs: &mpsc::Sender<Job>,
     job: Completion,
 ) -> Option<()> {
+    let has_replies = !job.replies.is_empty();
     let (ack_tx, ack_rx) = oneshot::channel();
     jobs.send(Job::Complete(Box::new(job), ack_tx)).await.ok()?;
     match ack_rx.await {
-        Ok(Ok(Completed::Done)) => {
+        Ok(Ok(Completed::Done | Completed::Direct)) => {
             inner.completed.notify_waiters();
-            inner.wake_deliver.notify_one();
+            if has_replies {
+                inner.wake_deliver.notify_one();
+            }
             Some(())
         }
         _ => None,
@@ -1064,7 +1557,16 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                 Ok(q) => q,
                 Err(e) => {
                     tracing::error!(key = %row.update_key, idx = row.idx, error = %e, "a queued message cannot be read; dropped");
-                    mark(jobs, row.update_key.clone(), row.idx, Some(e.to_string())).await;
+                    mark(
+                        inner,
+                        jobs,
+                        chat_id,
+                        row.update_key.clone(),
+                        row.idx,
+                        Some(e.to_string()),
+                        Vec::new(),
+                    )
+                    .await;
                     continue;
                 }
             };
@@ -1073,13 +1575,7 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                 chat_ready = chat_ready
                     .max(Instant::now() + Duration::from_millis((row.not_before - now) as u64));
             }
-            let mut msg = OutgoingMessage::new(queued.reply.text.clone());
-            if let Some(kb) = queued.reply.keyboard.clone() {
-                msg = msg.keyboard(kb);
-            }
-            if queued.reply.silent {
-                msg = msg.silent();
-            }
+            let msg = outgoing(&queued.reply);
             let mut tries = u32::try_from(row.attempts.max(0)).unwrap_or(0);
             loop {
                 if chat_ready > Instant::now() {
@@ -1103,11 +1599,21 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                         if let Some(iv) = cfg.chat_interval {
                             chat_ready = Instant::now() + iv;
                         }
-                        mark(jobs, row.update_key.clone(), row.idx, None).await;
-                        let _ = AssertUnwindSafe(
+                        let writes = AssertUnwindSafe(
                             inner.handler.on_delivered(&queued.chat, &queued.reply),
                         )
                         .catch_unwind()
+                        .await
+                        .unwrap_or_default();
+                        mark(
+                            inner,
+                            jobs,
+                            chat_id,
+                            row.update_key.clone(),
+                            row.idx,
+                            None,
+                            writes,
+                        )
                         .await;
                         break;
                     }
@@ -1138,7 +1644,16 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                         let _ = AssertUnwindSafe(inner.handler.on_undeliverable(&queued.chat, &e))
                             .catch_unwind()
                             .await;
-                        mark(jobs, row.update_key.clone(), row.idx, Some(e.to_string())).await;
+                        mark(
+                            inner,
+                            jobs,
+                            chat_id,
+                            row.update_key.clone(),
+                            row.idx,
+                            Some(e.to_string()),
+                            Vec::new(),
+                        )
+                        .await;
                         break;
                     }
                     Err(e) => {
@@ -1190,9 +1705,31 @@ fn is_permanent(e: &MessengerError) -> bool {
         )
 }
 
-async fn mark(jobs: &mpsc::Sender<Job>, key: String, idx: i64, error: Option<String>) {
+async fn mark<H: Handler>(
+    inner: &Inner<H>,
+    jobs: &mpsc::Sender<Job>,
+    chat_id: &str,
+    key: String,
+    idx: i64,
+    error: Option<String>,
+    writes: Vec<Write>,
+) {
+    let finish = Finish {
+        messenger: inner.kind.clone(),
+        chat_id: chat_id.to_owned(),
+        owner: inner.config.instance.clone(),
+        sent: vec![(key, idx, error)],
+        writes,
+        release_chat: false,
+        release_delivery: None,
+        postpone: None,
+    };
     let (tx, rx) = oneshot::channel();
-    if jobs.send(Job::Sent(key, idx, error, tx)).await.is_ok() {
+    if jobs
+        .send(Job::Finish(Box::new(finish), false, Some(tx)))
+        .await
+        .is_ok()
+    {
         let _ = rx.await;
     }
 }

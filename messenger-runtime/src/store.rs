@@ -133,6 +133,7 @@ pub(crate) fn now_ms() -> i64 {
 #[derive(Debug, Clone)]
 pub(crate) struct PendingRow {
     pub update_key: String,
+    pub seq: i64,
     pub payload: String,
     pub attempts: i64,
 }
@@ -189,24 +190,92 @@ pub(crate) struct Completion {
     pub messenger: String,
     pub chat_id: String,
     pub update_key: String,
+    /// The update's place in its chat's order (its replies are queued at it).
+    pub seq: i64,
     pub chat: Option<ChatRef>,
     pub owner: String,
     pub lease_until: i64,
-    pub release: bool,
     pub state: Option<String>,
     pub replies: Vec<Reply>,
     pub writes: Vec<Write>,
     /// `Some(reason)`: quarantine instead of marking handled.
     pub quarantine: Option<String>,
+    /// Messages of this chat sent since its last commit, marked sent in the same transaction
+    /// (before the delivery lease is checked).
+    pub sent: Vec<(String, i64)>,
+    /// Ask for the chat's delivery lease, to send the replies right after the commit.
+    pub direct: Option<Direct>,
+}
+
+/// A request for a chat's delivery lease made with a completion: granted when the lease is free
+/// (or already held by `prev`, the same chat task) and the chat has no older unsent message.
+#[derive(Debug, Clone)]
+pub(crate) struct Direct {
+    /// The lease owner this completion writes (unique per completion).
+    pub token: String,
+    /// The token the chat task held before, if any.
+    pub prev: Option<String>,
+    pub until: i64,
+    pub now: i64,
 }
 
 /// What became of a completion.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Completed {
-    /// Committed.
+    /// Committed; the replies wait for the delivery scheduler.
     Done,
+    /// Committed, and the chat's delivery lease was granted to [`Completion::direct`]: the
+    /// committer's caller sends the replies itself.
+    Direct,
     /// Another instance holds the chat now (this one's lease expired): nothing was written.
     LeaseLost,
+}
+
+/// The end of a chat task's turn: messages it sent that are not marked yet, and the leases it
+/// gives up.
+#[derive(Debug)]
+pub(crate) struct Finish {
+    pub messenger: String,
+    pub chat_id: String,
+    pub owner: String,
+    /// Sent (`None`) or dropped (`Some(error)`) messages.
+    pub sent: Vec<(String, i64, Option<String>)>,
+    /// Writes committed with the marks (the handler's `on_delivered`).
+    pub writes: Vec<Write>,
+    /// Give up the handling lease.
+    pub release_chat: bool,
+    /// Give up the delivery lease held under this token.
+    pub release_delivery: Option<String>,
+    /// Postpone the chat's unsent messages until then (ms; a chat-scoped "too many requests").
+    pub postpone: Option<i64>,
+}
+
+/// What an [`Store::accept`] stored and claimed.
+#[derive(Debug, Default)]
+pub(crate) struct Accepted {
+    /// Updates that were new (not repeats), as (index in the batch, seq).
+    pub fresh: Vec<(usize, i64)>,
+    /// Chats claimed in the same transaction.
+    pub claimed: Vec<Claimed>,
+}
+
+/// A chat claimed while its updates were stored.
+#[derive(Debug)]
+pub(crate) struct Claimed {
+    pub chat_id: String,
+    pub state: Option<String>,
+    /// Its only pending updates are the ones of this batch (none older waits in the inbox).
+    pub only_fresh: bool,
+}
+
+/// Claim chats while storing a batch: for `owner` until `until` (ms), those whose lease expired
+/// before `now`, at most `max`, skipping `busy` ones (already handled in this process).
+pub(crate) struct ClaimArgs<'a> {
+    pub owner: &'a str,
+    pub now: i64,
+    pub until: i64,
+    pub max: usize,
+    pub busy: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
 fn seq_base() -> i64 {
@@ -221,6 +290,19 @@ fn bind_value<'q>(
         Value::Text(t) => q.bind(t.clone()),
         Value::Int(i) => q.bind(*i),
     }
+}
+
+/// `$from, $from+1, …` (`n` placeholders).
+fn list(from: usize, n: usize) -> String {
+    let mut s = String::new();
+    for i in 0..n {
+        if i > 0 {
+            s.push_str(", ");
+        }
+        s.push('$');
+        s.push_str(&(from + i).to_string());
+    }
+    s
 }
 
 /// `($1, $2, …), ($k, …)` for `rows` rows of `cols` placeholders.
@@ -488,8 +570,10 @@ impl Store {
 
     /// Stores received updates in one transaction (a repeat of a stored update is dropped) and,
     /// when `cursor` is given, saves the polling cursor in the same transaction, provided this
-    /// instance still holds the poller lease `fence` (`(lease name, owner)`). Returns how many
-    /// updates were new, or `None` when the lease was lost (nothing was stored).
+    /// instance still holds the poller lease `fence` (`(lease name, owner)`). With `claim`, the
+    /// chats of the new updates are claimed in the same transaction (see [`ClaimArgs`]), so the
+    /// caller can hand them to their handlers straight from memory. Returns what was stored, or
+    /// `None` when the lease was lost (nothing was stored).
     ///
     /// # Errors
     /// [`StoreError`]: nothing was stored; do not acknowledge the updates to the platform.
@@ -499,7 +583,8 @@ impl Store {
         updates: &[Update],
         cursor: Option<(&str, &str)>,
         fence: Option<(&str, &str, i64)>,
-    ) -> Result<Option<u64>, StoreError> {
+        claim: Option<ClaimArgs<'_>>,
+    ) -> Result<Option<Accepted>, StoreError> {
         let mut tx = self.writer.begin().await?;
         if let Some((name, owner, until)) = fence {
             let r =
@@ -516,29 +601,35 @@ impl Store {
         }
         let base = seq_base();
         let now = now_text(Utc::now());
-        let mut new = 0;
+        let mut out = Accepted::default();
+        let mut fresh_chats: Vec<(String, usize)> = Vec::new();
         for (chunk_no, chunk) in updates.chunks(100).enumerate() {
-            let mut chats: Vec<String> = Vec::with_capacity(chunk.len());
+            let mut chats: Vec<&str> = Vec::with_capacity(chunk.len());
             let mut rows = Vec::with_capacity(chunk.len());
+            let mut ids: Vec<String> = Vec::with_capacity(chunk.len());
+            for u in chunk {
+                ids.push(
+                    u.chat
+                        .as_ref()
+                        .map(|c| c.id.to_string())
+                        .unwrap_or_default(),
+                );
+            }
             for (i, u) in chunk.iter().enumerate() {
                 let payload = serde_json::to_string(u).map_err(|e| StoreError::Corrupt {
                     what: "update",
                     reason: e.to_string(),
                 })?;
-                let chat_id = u
-                    .chat
-                    .as_ref()
-                    .map(|c| c.id.to_string())
-                    .unwrap_or_default();
+                let chat_id = ids[i].as_str();
                 if !chats.contains(&chat_id) {
-                    chats.push(chat_id.clone());
+                    chats.push(chat_id);
                 }
                 let seq = base.saturating_add((chunk_no * 100 + i) as i64);
                 rows.push((u.dedup_key.as_str(), chat_id, seq, payload));
             }
             let sql = format!(
                 "INSERT INTO rt_inbox (messenger, update_key, chat_id, seq, payload, received_at) VALUES {}
-                 ON CONFLICT (messenger, update_key) DO NOTHING",
+                 ON CONFLICT (messenger, update_key) DO NOTHING RETURNING update_key",
                 placeholders(rows.len(), 6)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
@@ -551,7 +642,21 @@ impl Store {
                     .bind(payload)
                     .bind(now.clone());
             }
-            new += q.execute(&mut *tx).await?.rows_affected();
+            let inserted = q.fetch_all(&mut *tx).await?;
+            let mut keys: Vec<String> = Vec::with_capacity(inserted.len());
+            for r in &inserted {
+                keys.push(r.try_get::<String, _>(0)?);
+            }
+            for (i, u) in chunk.iter().enumerate() {
+                if keys.contains(&u.dedup_key) {
+                    let at = chunk_no * 100 + i;
+                    out.fresh.push((at, base.saturating_add(at as i64)));
+                    match fresh_chats.iter_mut().find(|(c, _)| *c == ids[i]) {
+                        Some((_, n)) => *n += 1,
+                        None => fresh_chats.push((ids[i].clone(), 1)),
+                    }
+                }
+            }
             let sql = format!(
                 "INSERT INTO rt_chats (messenger, chat_id) VALUES {} ON CONFLICT (messenger, chat_id) DO NOTHING",
                 placeholders(chats.len(), 2)
@@ -561,6 +666,69 @@ impl Store {
                 q = q.bind(messenger).bind(c);
             }
             q.execute(&mut *tx).await?;
+        }
+        if let Some(c) = claim {
+            let wanted: Vec<&(String, usize)> = fresh_chats
+                .iter()
+                .filter(|(id, _)| !(c.busy)(id))
+                .take(c.max)
+                .collect();
+            if !wanted.is_empty() {
+                let sql = format!(
+                    "UPDATE rt_chats SET owner = $1, lease_until = $2
+                     WHERE messenger = $3 AND lease_until < $4 AND chat_id IN ({})
+                     RETURNING chat_id, state",
+                    list(5, wanted.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(c.owner)
+                    .bind(c.until)
+                    .bind(messenger)
+                    .bind(c.now);
+                for (id, _) in &wanted {
+                    q = q.bind(id.as_str());
+                }
+                let rows = q.fetch_all(&mut *tx).await?;
+                let mut claimed = Vec::with_capacity(rows.len());
+                for r in &rows {
+                    claimed.push((
+                        r.try_get::<String, _>(0)?,
+                        r.try_get::<Option<String>, _>(1)?,
+                    ));
+                }
+                if !claimed.is_empty() {
+                    // Chats with older pending updates start from the inbox, in order.
+                    let sql = format!(
+                        "SELECT chat_id, COUNT(*) FROM rt_inbox WHERE messenger = $1 AND chat_id IN ({})
+                         AND handled_at IS NULL AND quarantined_at IS NULL GROUP BY chat_id",
+                        list(2, claimed.len())
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(messenger);
+                    for (id, _) in &claimed {
+                        q = q.bind(id.as_str());
+                    }
+                    let counts = q.fetch_all(&mut *tx).await?;
+                    let mut pending: Vec<(String, i64)> = Vec::with_capacity(counts.len());
+                    for r in &counts {
+                        pending.push((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?));
+                    }
+                    for (chat_id, state) in claimed {
+                        let fresh = wanted
+                            .iter()
+                            .find(|(id, _)| *id == chat_id)
+                            .map_or(0, |(_, n)| *n as i64);
+                        let stored = pending
+                            .iter()
+                            .find(|(id, _)| *id == chat_id)
+                            .map_or(0, |(_, n)| *n);
+                        out.claimed.push(Claimed {
+                            only_fresh: stored == fresh,
+                            chat_id,
+                            state,
+                        });
+                    }
+                }
+            }
         }
         if let Some((name, value)) = cursor {
             sqlx::query(
@@ -572,7 +740,7 @@ impl Store {
             .await?;
         }
         tx.commit().await?;
-        Ok(Some(new))
+        Ok(Some(out))
     }
 
     /// Reads a named cursor (a polling offset).
@@ -724,24 +892,6 @@ impl Store {
         Ok(r.rows_affected() == 1)
     }
 
-    /// Gives up `owner`'s handling lease of a chat.
-    pub(crate) async fn release_chat(
-        &self,
-        messenger: &str,
-        chat_id: &str,
-        owner: &str,
-    ) -> Result<(), StoreError> {
-        sqlx::query(
-            "UPDATE rt_chats SET owner = NULL, lease_until = 0 WHERE messenger = $1 AND chat_id = $2 AND owner = $3",
-        )
-        .bind(messenger)
-        .bind(chat_id)
-        .bind(owner)
-        .execute(&self.writer)
-        .await?;
-        Ok(())
-    }
-
     /// The chat's stored state and its first `limit` pending updates, oldest first.
     pub(crate) async fn load_chat(
         &self,
@@ -756,7 +906,7 @@ impl Store {
                 .fetch_optional(&self.reader)
                 .await?;
         let rows = sqlx::query(
-            "SELECT update_key, payload, attempts FROM rt_inbox
+            "SELECT update_key, seq, payload, attempts FROM rt_inbox
              WHERE messenger = $1 AND chat_id = $2 AND handled_at IS NULL AND quarantined_at IS NULL
              ORDER BY seq LIMIT $3",
         )
@@ -770,8 +920,9 @@ impl Store {
             .map(|r: &AnyRow| {
                 Ok(PendingRow {
                     update_key: r.try_get(0)?,
-                    payload: r.try_get(1)?,
-                    attempts: r.try_get(2)?,
+                    seq: r.try_get(1)?,
+                    payload: r.try_get(2)?,
+                    attempts: r.try_get(3)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()?;
@@ -803,107 +954,331 @@ impl Store {
         .unwrap_or(0))
     }
 
-    /// Commits completions in one transaction. `Err` when the transaction failed as a whole
-    /// (nothing of it was written).
+    /// Commits completions and chat tasks' ends in one transaction. `Err` when the transaction
+    /// failed as a whole (nothing of it was written).
+    ///
+    /// What the group shares is merged into few statements (the "sent" marks, the "handled"
+    /// marks, the outbox rows, the lease releases and [`Write::append`] rows), so a group of
+    /// completions costs a handful of statements plus one fence (and the writes) per update.
     pub(crate) async fn commit_completions(
         &self,
         jobs: &[Completion],
+        finishes: &[Finish],
     ) -> Result<Vec<Completed>, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let mut out = Vec::with_capacity(jobs.len());
         let now = now_text(Utc::now());
+        let mut appends: Vec<&Write> = Vec::new();
+        // 1. Messages sent since the chats' last commits (before any delivery lease is checked).
+        let mut sent: Vec<(&str, &str, i64)> = Vec::new();
+        for j in jobs {
+            sent.extend(
+                j.sent
+                    .iter()
+                    .map(|(k, i)| (j.messenger.as_str(), k.as_str(), *i)),
+            );
+        }
+        for f in finishes {
+            for (k, i, error) in &f.sent {
+                match error {
+                    None => sent.push((f.messenger.as_str(), k.as_str(), *i)),
+                    Some(e) => {
+                        Self::mark_sent_in(&mut tx, &f.messenger, k, *i, Some(e), &now).await?
+                    }
+                }
+            }
+        }
+        for chunk in sent.chunks(300) {
+            let mut sql = String::from(
+                "UPDATE rt_outbox SET sent_at = $1 WHERE (messenger, update_key, idx) IN (",
+            );
+            for r in 0..chunk.len() {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&list(2 + r * 3, 3));
+                sql.push(')');
+            }
+            sql.push(')');
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now);
+            for (m, k, i) in chunk {
+                q = q.bind(*m).bind(*k).bind(*i);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // 2. The fences (one per completion: each chat's state and delivery lease differ).
+        let mut out = Vec::with_capacity(jobs.len());
+        let mut granted = Vec::with_capacity(jobs.len());
         for job in jobs {
-            out.push(Self::complete_in(&mut tx, job, &now).await?);
+            match Self::fence_in(&mut tx, job, &now).await? {
+                None => {
+                    out.push(Completed::LeaseLost);
+                    granted.push(false);
+                }
+                Some(g) => {
+                    out.push(Completed::Done);
+                    granted.push(g);
+                }
+            }
+        }
+        // 3. "Handled" marks, merged; quarantines one by one. A repeat (already completed) writes
+        // nothing more.
+        let mut marked = vec![false; jobs.len()];
+        let handled: Vec<usize> = (0..jobs.len())
+            .filter(|&i| out[i] != Completed::LeaseLost && jobs[i].quarantine.is_none())
+            .collect();
+        for chunk in handled.chunks(300) {
+            let sql = format!(
+                "UPDATE rt_inbox SET handled_at = $1 WHERE (messenger, update_key) IN ({})
+                 AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
+                (0..chunk.len())
+                    .map(|r| format!("(${}, ${})", 2 + r * 2, 3 + r * 2))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now);
+            for &i in chunk {
+                q = q.bind(&jobs[i].messenger).bind(&jobs[i].update_key);
+            }
+            let rows = q.fetch_all(&mut *tx).await?;
+            for r in &rows {
+                let m: String = r.try_get(0)?;
+                let k: String = r.try_get(1)?;
+                if let Some(&i) = chunk
+                    .iter()
+                    .find(|&&i| jobs[i].messenger == m && jobs[i].update_key == k)
+                {
+                    marked[i] = true;
+                }
+            }
+        }
+        for (i, job) in jobs.iter().enumerate() {
+            if out[i] == Completed::LeaseLost {
+                continue;
+            }
+            if let Some(reason) = &job.quarantine {
+                let r = sqlx::query(
+                    "UPDATE rt_inbox SET quarantined_at = $3, last_error = $4 WHERE messenger = $1
+                     AND update_key = $2 AND handled_at IS NULL AND quarantined_at IS NULL",
+                )
+                .bind(&job.messenger)
+                .bind(&job.update_key)
+                .bind(&now)
+                .bind(reason)
+                .execute(&mut *tx)
+                .await?;
+                marked[i] = r.rows_affected() == 1;
+            }
+            if !marked[i] {
+                if granted[i]
+                    && let Some(d) = &job.direct
+                {
+                    sqlx::query(
+                        "UPDATE rt_chats SET dlv_owner = NULL, dlv_until = 0 WHERE messenger = $1 AND chat_id = $2 AND dlv_owner = $3",
+                    )
+                    .bind(&job.messenger)
+                    .bind(&job.chat_id)
+                    .bind(&d.token)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                continue;
+            }
+            // 4. The handler's writes, in order; `append` rows merged at the end.
+            for w in &job.writes {
+                if w.append {
+                    appends.push(w);
+                } else {
+                    exec_write(&mut tx, w).await?;
+                }
+            }
+            if granted[i] {
+                out[i] = Completed::Direct;
+            }
+        }
+        // 5. The replies, merged.
+        let mut rows: Vec<(&Completion, usize, String)> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            if !marked[i] {
+                continue;
+            }
+            if let Some(chat) = &job.chat {
+                for (idx, reply) in job.replies.iter().enumerate() {
+                    let payload =
+                        serde_json::to_string(&QueuedRef { chat, reply }).map_err(|e| {
+                            StoreError::Corrupt {
+                                what: "reply",
+                                reason: e.to_string(),
+                            }
+                        })?;
+                    rows.push((job, idx, payload));
+                }
+            }
+        }
+        for chunk in rows.chunks(200) {
+            let sql = format!(
+                "INSERT INTO rt_outbox (messenger, update_key, idx, chat_id, seq, payload, created_at) VALUES {}
+                 ON CONFLICT (messenger, update_key, idx) DO NOTHING",
+                placeholders(chunk.len(), 7)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (job, idx, payload) in chunk {
+                q = q
+                    .bind(&job.messenger)
+                    .bind(&job.update_key)
+                    .bind(*idx as i64)
+                    .bind(&job.chat_id)
+                    .bind(job.seq)
+                    .bind(payload.as_str())
+                    .bind(&now);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // 6. The chat tasks' ends: writes, postponements, lease releases (merged).
+        let mut releases: Vec<&Finish> = Vec::new();
+        let mut tokens: Vec<(&str, &str, &str)> = Vec::new();
+        for f in finishes {
+            for w in &f.writes {
+                if w.append {
+                    appends.push(w);
+                } else {
+                    exec_write(&mut tx, w).await?;
+                }
+            }
+            if let Some(until) = f.postpone {
+                sqlx::query(
+                    "UPDATE rt_outbox SET not_before = $3 WHERE messenger = $1 AND chat_id = $2 AND sent_at IS NULL",
+                )
+                .bind(&f.messenger)
+                .bind(&f.chat_id)
+                .bind(until)
+                .execute(&mut *tx)
+                .await?;
+            }
+            if f.release_chat {
+                releases.push(f);
+            }
+            if let Some(t) = &f.release_delivery {
+                tokens.push((f.messenger.as_str(), f.chat_id.as_str(), t.as_str()));
+            }
+        }
+        for chunk in releases.chunks(300) {
+            let sql = format!(
+                "UPDATE rt_chats SET owner = NULL, lease_until = 0 WHERE (messenger, chat_id, owner) IN ({})",
+                (0..chunk.len())
+                    .map(|r| format!("(${}, ${}, ${})", 1 + r * 3, 2 + r * 3, 3 + r * 3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for f in chunk {
+                q = q.bind(&f.messenger).bind(&f.chat_id).bind(&f.owner);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        for chunk in tokens.chunks(300) {
+            let sql = format!(
+                "UPDATE rt_chats SET dlv_owner = NULL, dlv_until = 0 WHERE (messenger, chat_id, dlv_owner) IN ({})",
+                (0..chunk.len())
+                    .map(|r| format!("(${}, ${}, ${})", 1 + r * 3, 2 + r * 3, 3 + r * 3))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for (m, c, t) in chunk {
+                q = q.bind(*m).bind(*c).bind(*t);
+            }
+            q.execute(&mut *tx).await?;
+        }
+        // 7. `append` rows: one statement per distinct statement.
+        let mut by_sql: Vec<(&'static str, Vec<&Write>)> = Vec::new();
+        for w in appends {
+            match by_sql
+                .iter_mut()
+                .find(|(s, _)| std::ptr::eq(*s, w.sql) || *s == w.sql)
+            {
+                Some((_, v)) => v.push(w),
+                None => by_sql.push((w.sql, vec![w])),
+            }
+        }
+        for (_, ws) in by_sql {
+            for chunk in ws.chunks(100) {
+                exec_appends(&mut tx, chunk).await?;
+            }
         }
         tx.commit().await?;
         Ok(out)
     }
 
-    async fn complete_in(
+    async fn mark_sent_in(
+        tx: &mut Transaction<'_, Any>,
+        messenger: &str,
+        key: &str,
+        idx: i64,
+        error: Option<&str>,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE rt_outbox SET sent_at = $4, error = $5 WHERE messenger = $1 AND update_key = $2 AND idx = $3",
+        )
+        .bind(messenger)
+        .bind(key)
+        .bind(idx)
+        .bind(now)
+        .bind(error)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// The fence of one completion: only the lease holder may complete (and this locks the
+    /// chat's row); it stores the new state. With `direct`, the delivery lease is taken too when
+    /// it is free (or this chat task's) and nothing older waits for delivery in the chat, so the
+    /// replies can go out at once in order. `None` when the lease was lost; else whether the
+    /// delivery lease was granted.
+    async fn fence_in(
         tx: &mut Transaction<'_, Any>,
         job: &Completion,
         now: &str,
-    ) -> Result<Completed, StoreError> {
-        // The fence: only the lease holder may complete (and this locks the chat's row).
-        let lease_until = if job.release { 0 } else { job.lease_until };
-        let owner = if job.release {
-            None
-        } else {
-            Some(job.owner.as_str())
+    ) -> Result<Option<bool>, StoreError> {
+        let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
+        let (token, prev, dlv_until, dlv_now) = match &job.direct {
+            Some(d) if wants => (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now),
+            _ => (None, None, 0, 0),
         };
-        let fenced = sqlx::query(
-            "UPDATE rt_chats SET lease_until = $4, owner = $5,
-               state = COALESCE($6, state), state_at = CASE WHEN $6 IS NULL THEN state_at ELSE $7 END
-             WHERE messenger = $1 AND chat_id = $2 AND owner = $3",
+        let row = sqlx::query(
+            "UPDATE rt_chats SET lease_until = $4, owner = $3,
+               state = COALESCE($5, state), state_at = CASE WHEN $5 IS NULL THEN state_at ELSE $6 END,
+               dlv_owner = CASE WHEN $7 IS NOT NULL AND (dlv_until < $10 OR dlv_owner = $8)
+                   AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = $1
+                                   AND o.chat_id = $2 AND o.sent_at IS NULL)
+                 THEN $7 ELSE dlv_owner END,
+               dlv_until = CASE WHEN $7 IS NOT NULL AND (dlv_until < $10 OR dlv_owner = $8)
+                   AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = $1
+                                   AND o.chat_id = $2 AND o.sent_at IS NULL)
+                 THEN $9 ELSE dlv_until END
+             WHERE messenger = $1 AND chat_id = $2 AND owner = $3
+             RETURNING dlv_owner",
         )
         .bind(&job.messenger)
         .bind(&job.chat_id)
         .bind(&job.owner)
-        .bind(lease_until)
-        .bind(owner)
+        .bind(job.lease_until)
         .bind(job.state.as_deref())
         .bind(now)
-        .execute(&mut **tx)
+        .bind(token)
+        .bind(prev)
+        .bind(dlv_until)
+        .bind(dlv_now)
+        .fetch_optional(&mut **tx)
         .await?;
-        if fenced.rows_affected() != 1 {
-            return Ok(Completed::LeaseLost);
-        }
-        let marked =
-            match &job.quarantine {
-                None => sqlx::query(
-                    "UPDATE rt_inbox SET handled_at = $3 WHERE messenger = $1 AND update_key = $2
-                 AND handled_at IS NULL AND quarantined_at IS NULL",
-                )
-                .bind(&job.messenger)
-                .bind(&job.update_key)
-                .bind(now)
-                .execute(&mut **tx)
-                .await?,
-                Some(reason) => sqlx::query(
-                    "UPDATE rt_inbox SET quarantined_at = $3, last_error = $4 WHERE messenger = $1
-                 AND update_key = $2 AND handled_at IS NULL AND quarantined_at IS NULL",
-                )
-                .bind(&job.messenger)
-                .bind(&job.update_key)
-                .bind(now)
-                .bind(reason)
-                .execute(&mut **tx)
-                .await?,
-            };
-        if marked.rows_affected() != 1 {
-            // Already completed (a repeat): nothing more to write.
-            return Ok(Completed::Done);
-        }
-        for w in &job.writes {
-            let mut q = sqlx::query(w.sql);
-            for v in &w.args {
-                q = bind_value(q, v);
-            }
-            q.execute(&mut **tx).await?;
-        }
-        if let Some(chat) = &job.chat
-            && !job.replies.is_empty()
-        {
-            let seq: i64 = sqlx::query_scalar(
-                "SELECT seq FROM rt_inbox WHERE messenger = $1 AND update_key = $2",
-            )
-            .bind(&job.messenger)
-            .bind(&job.update_key)
-            .fetch_one(&mut **tx)
-            .await?;
-            insert_outbox(
-                tx,
-                &job.messenger,
-                &job.update_key,
-                &job.chat_id,
-                chat,
-                seq,
-                &job.replies,
-                now,
-            )
-            .await?;
-        }
-        Ok(Completed::Done)
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        Ok(Some(match token {
+            Some(t) => row.try_get::<Option<String>, _>(0)?.as_deref() == Some(t),
+            None => false,
+        }))
     }
 
     /// Claims up to `limit` chats of `messenger` with due, unsent messages and no live delivery
@@ -979,30 +1354,6 @@ impl Store {
                 })
             })
             .collect()
-    }
-
-    /// Marks messages sent (or dropped, with an error) in one transaction.
-    pub(crate) async fn commit_sent(
-        &self,
-        messenger: &str,
-        marks: &[(String, i64, Option<String>)],
-    ) -> Result<(), StoreError> {
-        let now = now_text(Utc::now());
-        let mut tx = self.writer.begin().await?;
-        for (key, idx, error) in marks {
-            sqlx::query(
-                "UPDATE rt_outbox SET sent_at = $4, error = $5 WHERE messenger = $1 AND update_key = $2 AND idx = $3",
-            )
-            .bind(messenger)
-            .bind(key)
-            .bind(*idx)
-            .bind(&now)
-            .bind(error.as_deref())
-            .execute(&mut *tx)
-            .await?;
-        }
-        tx.commit().await?;
-        Ok(())
     }
 
     /// Postpones every unsent message of a chat until `not_before` (ms) and gives up the
@@ -1082,32 +1433,46 @@ impl Store {
     ) -> Result<bool, StoreError> {
         let now = now_text(Utc::now());
         let mut tx = self.writer.begin().await?;
-        let claimed = sqlx::query(
-            "INSERT INTO rt_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(event_id)
-        .bind(&now)
-        .execute(&mut *tx)
-        .await?;
-        if claimed.rows_affected() != 1 {
+        if !claim_event(&mut tx, event_id, &now).await? {
             tx.rollback().await?;
             return Ok(false);
         }
-        let messenger = chat.messenger.as_str();
-        let chat_id = chat.id.to_string();
-        ensure_chat(&mut tx, messenger, &chat_id).await?;
         let key = format!("event:{event_id}");
-        insert_outbox(
-            &mut tx,
-            messenger,
-            &key,
-            &chat_id,
-            chat,
-            seq_base(),
-            replies,
-            &now,
-        )
-        .await?;
+        queue_push(&mut tx, &key, chat, replies, &now).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Queues one event's pushes to several chats (a purchase of a customer linked to chats in
+    /// several messengers): claims `event_id`, queues every chat's messages and runs `writes`
+    /// (the caller's own bookkeeping, such as a "seen" cursor), all in one transaction. Returns
+    /// `false` (and queues and writes nothing) when the event was queued before.
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was claimed, queued or written; the caller may retry.
+    pub async fn enqueue_pushes(
+        &self,
+        event_id: &str,
+        pushes: &[(ChatRef, Vec<Reply>)],
+        writes: &[Write],
+    ) -> Result<bool, StoreError> {
+        let now = now_text(Utc::now());
+        let mut tx = self.writer.begin().await?;
+        if !claim_event(&mut tx, event_id, &now).await? {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        for (chat, replies) in pushes {
+            let key = format!("event:{event_id}:{}", chat.id);
+            queue_push(&mut tx, &key, chat, replies, &now).await?;
+        }
+        for w in writes {
+            let mut q = sqlx::query(w.sql);
+            for v in &w.args {
+                q = bind_value(q, v);
+            }
+            q.execute(&mut *tx).await?;
+        }
         tx.commit().await?;
         Ok(true)
     }
@@ -1286,6 +1651,11 @@ fn sqlite_pragmas(
         sqlx::query("PRAGMA synchronous = NORMAL")
             .execute(&mut *conn)
             .await?;
+        // Statement journals and sorts in memory, not in temporary files (a multi-row statement
+        // inside a group's transaction otherwise writes a statement journal file).
+        sqlx::query("PRAGMA temp_store = MEMORY")
+            .execute(&mut *conn)
+            .await?;
         Ok(())
     })
 }
@@ -1297,6 +1667,109 @@ async fn record_version(tx: &mut Transaction<'_, Any>, version: i64) -> Result<(
         .execute(&mut **tx)
         .await?;
     Ok(())
+}
+
+/// The outbox document, borrowed (the same JSON as [`Queued`]).
+#[derive(Serialize)]
+struct QueuedRef<'a> {
+    chat: &'a ChatRef,
+    reply: &'a Reply,
+}
+
+async fn exec_write(tx: &mut Transaction<'_, Any>, w: &Write) -> Result<(), StoreError> {
+    let mut q = sqlx::query(w.sql);
+    for v in &w.args {
+        q = bind_value(q, v);
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Runs `append` writes of one statement as one multi-row INSERT (`VALUES (…), (…)`, the
+/// placeholders renumbered per row); a statement of another shape runs row by row.
+async fn exec_appends(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<(), StoreError> {
+    let Some(first) = ws.first() else {
+        return Ok(());
+    };
+    let sql = first.sql;
+    let upper = sql.to_ascii_uppercase();
+    let tuple = upper
+        .rfind("VALUES")
+        .map(|at| sql[at + "VALUES".len()..].trim())
+        .filter(|t| t.starts_with('(') && t.ends_with(')') && !t.contains(';'));
+    let (Some(tuple), true) = (tuple, ws.len() > 1) else {
+        for w in ws {
+            exec_write(tx, w).await?;
+        }
+        return Ok(());
+    };
+    let head = &sql[..sql.len() - tuple.len()];
+    let n = first.args.len();
+    let mut text = String::from(head);
+    for (r, _) in ws.iter().enumerate() {
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&renumber(tuple, r * n));
+    }
+    let mut q = sqlx::query(AssertSqlSafe(text));
+    for w in ws {
+        for v in &w.args {
+            q = bind_value(q, v);
+        }
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// `($1, $2)` with `offset` 2 → `($3, $4)`.
+fn renumber(tuple: &str, offset: usize) -> String {
+    let mut out = String::with_capacity(tuple.len() + 8);
+    let mut chars = tuple.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '$' && chars.peek().is_some_and(char::is_ascii_digit) {
+            let mut num = String::new();
+            while let Some(d) = chars.peek().copied().filter(char::is_ascii_digit) {
+                num.push(d);
+                chars.next();
+            }
+            let k: usize = num.parse().unwrap_or(0);
+            out.push('$');
+            out.push_str(&(k + offset).to_string());
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Claims a push's event id: `false` when it was claimed before.
+async fn claim_event(
+    tx: &mut Transaction<'_, Any>,
+    event_id: &str,
+    now: &str,
+) -> Result<bool, StoreError> {
+    let claimed = sqlx::query(
+        "INSERT INTO rt_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
+    )
+    .bind(event_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(claimed.rows_affected() == 1)
+}
+
+async fn queue_push(
+    tx: &mut Transaction<'_, Any>,
+    key: &str,
+    chat: &ChatRef,
+    replies: &[Reply],
+    now: &str,
+) -> Result<(), StoreError> {
+    let messenger = chat.messenger.as_str();
+    let chat_id = chat.id.to_string();
+    ensure_chat(tx, messenger, &chat_id).await?;
+    insert_outbox(tx, messenger, key, &chat_id, chat, seq_base(), replies, now).await
 }
 
 async fn ensure_chat(
@@ -1386,6 +1859,12 @@ mod tests {
     fn placeholders_number_rows_then_columns() {
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(1, 1), "($1)");
+    }
+
+    #[test]
+    fn append_rows_renumber_their_placeholders() {
+        assert_eq!(renumber("($1, $2, 'a$', 1)", 2), "($3, $4, 'a$', 1)");
+        assert_eq!(renumber("($10, $9)", 10), "($20, $19)");
     }
 
     #[test]

@@ -198,6 +198,8 @@ pub struct Outcome {
     pub replies: Vec<Reply>,
     /// The new state (`None`: unchanged).
     pub conversation: Option<Conversation>,
+    /// User-visible writes (the language choice) committed with the update's completion.
+    pub writes: Vec<messenger_runtime::Write>,
 }
 
 /// A failure the engine cannot turn into a reply.
@@ -453,9 +455,10 @@ impl Engine {
         ))
     }
 
-    /// Handles one update of `messenger`: reads and writes the chat's user record, runs the
-    /// dialogue and returns the replies with the new state (the caller persists the state with
-    /// the replies, then sends them).
+    /// Handles one update of `messenger` in the chat's conversation `state` (the runtime stores
+    /// it): reads and writes the chat's user record, runs the dialogue and returns the replies,
+    /// the new state and the writes to commit with them (the runtime persists all three in one
+    /// transaction, then sends the replies).
     ///
     /// # Errors
     /// [`EngineError::Storage`] when the database fails (the update is then retried).
@@ -463,6 +466,7 @@ impl Engine {
         &self,
         messenger: &dyn Messenger,
         update: &Update,
+        state: Option<Conversation>,
     ) -> Result<Outcome, EngineError> {
         let Some(chat) = &update.chat else {
             return Ok(Outcome::default());
@@ -489,23 +493,25 @@ impl Engine {
             from.language.as_deref(),
             self.bot_lang,
         );
-        let user = self
-            .storage
-            .touch_user(
-                &key,
-                &profile,
-                first_lang.code(),
-                update.date.unwrap_or_else(Utc::now),
-            )
-            .await?;
-        let lang = Lang::parse(&user.language).unwrap_or(first_lang);
-        let mut conv: Conversation = self
-            .storage
-            .conversation(&key)
-            .await?
-            .and_then(|s| serde_json::from_str(&s).ok())
-            .unwrap_or_default();
-        let session = match user.session.as_ref().map(|s| s.decode()) {
+        // The user's record is read here and refreshed (or created) by a write committed with
+        // the update's completion, first of its writes.
+        let user = self.storage.user(&key).await?;
+        let touch = Storage::touch_write(
+            &key,
+            &profile,
+            first_lang.code(),
+            update.date.unwrap_or_else(Utc::now),
+        );
+        let lang = user
+            .as_ref()
+            .and_then(|u| Lang::parse(&u.language))
+            .unwrap_or(first_lang);
+        let mut conv: Conversation = state.unwrap_or_default();
+        let session = match user
+            .as_ref()
+            .and_then(|u| u.session.as_ref())
+            .map(|s| s.decode())
+        {
             Some(Ok(s)) if s.provider() == self.programme.name() => Some(s),
             _ => None,
         };
@@ -517,6 +523,7 @@ impl Engine {
             lang,
             session,
             replies: Vec::new(),
+            writes: vec![touch],
         };
         if let UpdateKind::ButtonPress(p) = &update.kind
             && let Some(cb) = &p.callback
@@ -530,6 +537,7 @@ impl Engine {
         Ok(Outcome {
             replies: ctx.replies,
             conversation: Some(conv),
+            writes: ctx.writes,
         })
     }
 }
@@ -542,6 +550,8 @@ struct Ctx<'a> {
     lang: Lang,
     session: Option<Session>,
     replies: Vec<Reply>,
+    /// Writes committed with the update's completion.
+    writes: Vec<messenger_runtime::Write>,
 }
 
 impl Ctx<'_> {
@@ -583,10 +593,11 @@ impl Ctx<'_> {
                     } else {
                         Lang::Uk
                     };
-                    self.engine
-                        .storage
-                        .set_language(self.key, next.code())
-                        .await?;
+                    // Committed with the update's completion, not before it.
+                    self.writes.push(crate::storage::Storage::language_write(
+                        self.key,
+                        next.code(),
+                    ));
                     self.lang = next;
                     if self.session.is_some() {
                         self.menu(conv);
@@ -866,16 +877,14 @@ impl Ctx<'_> {
     ) -> Result<(), EngineError> {
         match v {
             Verification::LoggedIn(session) => {
-                self.engine
-                    .storage
-                    .set_authorized(
-                        self.key,
-                        phone.e164(),
-                        self.engine.programme.name(),
-                        &session,
-                        Utc::now(),
-                    )
-                    .await?;
+                // Committed with the update's completion (after the user's record is made).
+                self.writes.extend(Storage::authorized_writes(
+                    self.key,
+                    phone.e164(),
+                    self.engine.programme.name(),
+                    &session,
+                    Utc::now(),
+                )?);
                 self.session = Some(session);
                 self.say("auth_ok", &[]);
                 self.menu(conv);

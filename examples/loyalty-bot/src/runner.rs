@@ -12,10 +12,11 @@ use async_trait::async_trait;
 use messenger_core::{ChatRef, Messenger, MessengerError, Update};
 use messenger_runtime::{
     Context, Handler, HandlerError, Outcome, RateLimit, Reply as RtReply, Runtime, RuntimeConfig,
+    Write,
 };
 
 use crate::engine::{Conversation, Engine, EngineError, Reply};
-use crate::storage::{ChatKey, Direction, StorageError};
+use crate::storage::{ChatKey, Direction, Storage, StorageError};
 
 /// Days handled updates and delivered replies are kept (for audits of recent conversations).
 pub const RETENTION_DAYS: u64 = 7;
@@ -80,28 +81,22 @@ impl Handler for BotHandler {
             .map_err(|e| match e {
                 EngineError::Storage(s) => HandlerError::Transient(s.to_string()),
             })?;
+        let mut writes = outcome.writes;
         if let Some(chat) = &update.chat {
+            // Logged in the completion's transaction: once per update, however often handled.
             let key = ChatKey::new(update.messenger.as_str(), chat.id.to_string());
-            let body = update.text().map(str::to_owned);
-            let logged = self
-                .engine
-                .storage()
-                .log_message(
-                    &key,
-                    Direction::Incoming,
-                    update_kind_name(update),
-                    body.as_deref(),
-                    chrono::Utc::now(),
-                )
-                .await;
-            if let Err(e) = logged {
-                tracing::warn!(error = %e, "cannot log a message");
-            }
+            writes.push(Storage::log_write(
+                &key,
+                Direction::Incoming,
+                update_kind_name(update),
+                update.text(),
+                chrono::Utc::now(),
+            ));
         }
         Ok(Outcome {
             replies: outcome.replies.into_iter().map(to_rt).collect(),
             state: outcome.conversation,
-            writes: outcome.writes,
+            writes,
         })
     }
 
@@ -111,22 +106,16 @@ impl Handler for BotHandler {
         vec![RtReply::new(self.engine.text(lang, "try_later", &[]))]
     }
 
-    async fn on_delivered(&self, chat: &ChatRef, reply: &RtReply) {
+    async fn on_delivered(&self, chat: &ChatRef, reply: &RtReply) -> Vec<Write> {
+        // Committed with the "sent" mark.
         let key = ChatKey::new(chat.messenger.as_str(), chat.id.to_string());
-        let logged = self
-            .engine
-            .storage()
-            .log_message(
-                &key,
-                Direction::Outgoing,
-                "text",
-                Some(&reply.text.plain_text()),
-                chrono::Utc::now(),
-            )
-            .await;
-        if let Err(e) = logged {
-            tracing::warn!(error = %e, "cannot log a message");
-        }
+        vec![Storage::log_write(
+            &key,
+            Direction::Outgoing,
+            "text",
+            Some(&reply.text.plain_text()),
+            chrono::Utc::now(),
+        )]
     }
 
     async fn on_undeliverable(&self, chat: &ChatRef, error: &MessengerError) {

@@ -355,31 +355,59 @@ impl Storage {
         at: DateTime<Utc>,
     ) -> Result<BotUser, StorageError> {
         let now = now_text(at);
-        sqlx::query(
-            "INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language, segment, active, created_at, last_activity)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', 1, $8, $8)
-             ON CONFLICT (messenger, chat_id) DO UPDATE SET
-               user_id = COALESCE(excluded.user_id, bot_users.user_id),
-               first_name = COALESCE(excluded.first_name, bot_users.first_name),
-               last_name = COALESCE(excluded.last_name, bot_users.last_name),
-               username = COALESCE(excluded.username, bot_users.username),
-               active = 1,
-               last_activity = excluded.last_activity",
-        )
-        .bind(&key.messenger)
-        .bind(&key.chat_id)
-        .bind(profile.user_id.as_deref())
-        .bind(profile.first_name.as_deref())
-        .bind(profile.last_name.as_deref())
-        .bind(profile.username.as_deref())
-        .bind(default_language)
-        .bind(&now)
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(TOUCH_USER)
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(profile.user_id.as_deref())
+            .bind(profile.first_name.as_deref())
+            .bind(profile.last_name.as_deref())
+            .bind(profile.username.as_deref())
+            .bind(default_language)
+            .bind(&now)
+            .execute(&self.pool)
+            .await?;
         self.user(key).await?.ok_or_else(|| StorageError::Corrupt {
             what: "user",
             reason: "not found right after upsert".into(),
         })
+    }
+
+    /// The write of [`Storage::touch_user`] (creates the user on first contact, refreshes the
+    /// profile and the last activity, marks them active again), for the runtime to commit with
+    /// the update's completion.
+    pub fn touch_write(
+        key: &ChatKey,
+        profile: &Profile,
+        default_language: &str,
+        at: DateTime<Utc>,
+    ) -> messenger_runtime::Write {
+        messenger_runtime::Write::new(TOUCH_USER)
+            .bind(key.messenger.clone())
+            .bind(key.chat_id.clone())
+            .bind(profile.user_id.clone())
+            .bind(profile.first_name.clone())
+            .bind(profile.last_name.clone())
+            .bind(profile.username.clone())
+            .bind(default_language)
+            .bind(now_text(at))
+    }
+
+    /// The write of [`Storage::log_message`], for the runtime to commit with the update's
+    /// completion (incoming) or the message's "sent" mark (outgoing).
+    pub fn log_write(
+        key: &ChatKey,
+        direction: Direction,
+        kind: &str,
+        body: Option<&str>,
+        at: DateTime<Utc>,
+    ) -> messenger_runtime::Write {
+        messenger_runtime::Write::append(LOG_MESSAGE)
+            .bind(key.messenger.clone())
+            .bind(key.chat_id.clone())
+            .bind(direction.as_str())
+            .bind(kind)
+            .bind(body.map(str::to_owned))
+            .bind(now_text(at))
     }
 
     /// Reads a user.
@@ -436,6 +464,43 @@ impl Storage {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// The writes of [`Storage::set_authorized`], for the runtime to commit with the update's
+    /// completion (after the write of [`Storage::touch_write`], which makes a new user's record).
+    ///
+    /// # Errors
+    /// [`StorageError::Corrupt`] if the session cannot be serialized (it always can).
+    pub fn authorized_writes(
+        key: &ChatKey,
+        phone: &str,
+        provider: &str,
+        session: &Session,
+        at: DateTime<Utc>,
+    ) -> Result<Vec<messenger_runtime::Write>, StorageError> {
+        let session_json = SessionJson::encode(session)?;
+        let now = now_text(at);
+        Ok(vec![
+            messenger_runtime::Write::new(
+                "UPDATE bot_users SET phone = $3, provider = $4, customer_id = $5, session = $6, last_activity = $7
+                 WHERE messenger = $1 AND chat_id = $2",
+            )
+            .bind(key.messenger.clone())
+            .bind(key.chat_id.clone())
+            .bind(phone)
+            .bind(provider)
+            .bind(session.customer_id().map(str::to_owned))
+            .bind(session_json.0)
+            .bind(now.clone()),
+            messenger_runtime::Write::new(
+                "INSERT INTO bot_auth_phones (messenger, chat_id, phone, used_at) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (messenger, chat_id, phone) DO UPDATE SET used_at = excluded.used_at",
+            )
+            .bind(key.messenger.clone())
+            .bind(key.chat_id.clone())
+            .bind(phone)
+            .bind(now),
+        ])
     }
 
     /// Forgets the session (expired or logged out); the phone stays.
@@ -671,17 +736,15 @@ impl Storage {
         body: Option<&str>,
         at: DateTime<Utc>,
     ) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)",
-        )
-        .bind(&key.messenger)
-        .bind(&key.chat_id)
-        .bind(direction.as_str())
-        .bind(kind)
-        .bind(body)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
+        sqlx::query(LOG_MESSAGE)
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(direction.as_str())
+            .bind(kind)
+            .bind(body)
+            .bind(now_text(at))
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 
@@ -701,6 +764,18 @@ impl Storage {
         Ok((count("in").await?, count("out").await?))
     }
 }
+
+const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language, segment, active, created_at, last_activity)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', 1, $8, $8)
+     ON CONFLICT (messenger, chat_id) DO UPDATE SET
+       user_id = COALESCE(excluded.user_id, bot_users.user_id),
+       first_name = COALESCE(excluded.first_name, bot_users.first_name),
+       last_name = COALESCE(excluded.last_name, bot_users.last_name),
+       username = COALESCE(excluded.username, bot_users.username),
+       active = 1,
+       last_activity = excluded.last_activity";
+
+const LOG_MESSAGE: &str = "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)";
 
 const USER_SELECT_BY_KEY: &str =
     "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
