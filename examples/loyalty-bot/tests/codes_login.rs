@@ -541,9 +541,12 @@ async fn code_requests_share_the_bots_one_budget() {
     assert_eq!(sms.messages().len(), 2);
     // The third request within the hour: no SMS, the bot's usual answer.
     bot.say("+7 920 123 45 67").await;
-    assert_eq!(
-        bot.last(),
-        "Забагато запитів коду підтвердження. Спробуйте ще раз через 60 хв."
+    // 60 minutes, or 59 on a slow machine (the window started at the first request).
+    let last = bot.last();
+    assert!(
+        [60, 59].iter().any(|m| last
+            == format!("Забагато запитів коду підтвердження. Спробуйте ще раз через {m} хв.")),
+        "{last}"
     );
     assert_eq!(sms.messages().len(), 2);
 }
