@@ -503,3 +503,43 @@ async fn bad_input_gets_an_error_answer_and_the_server_survives() {
     let s = e.login(TEST).await;
     assert!(e.client.get_profile(&s).await.is_ok());
 }
+
+#[tokio::test]
+async fn latency_delays_api_calls_but_not_the_admin_surface() {
+    let sandbox = ErgoSandbox::start_with(SandboxConfig::new().latency(Duration::from_millis(300)))
+        .await
+        .unwrap();
+    let client = sandbox.client().unwrap();
+    loyalty_core::http::ensure_crypto_provider();
+    let started = std::time::Instant::now();
+    client.get_auth_code(&phone(TEST)).await.unwrap();
+    let api = started.elapsed();
+    assert!(api >= Duration::from_millis(300), "answered after {api:?}");
+
+    let started = std::time::Instant::now();
+    let resp = reqwest::Client::new()
+        .get(format!("{}codes/{TEST}", sandbox.admin_url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status().as_u16(), 200);
+    let admin = started.elapsed();
+    assert!(
+        admin < Duration::from_millis(300),
+        "admin answered after {admin:?}"
+    );
+
+    // Concurrent calls wait side by side, not one after another.
+    let started = std::time::Instant::now();
+    let mut calls = tokio::task::JoinSet::new();
+    for _ in 0..8 {
+        let c = client.clone();
+        calls.spawn(async move { c.get_auth_code(&phone(OLENA)).await });
+    }
+    while calls.join_next().await.is_some() {}
+    let eight = started.elapsed();
+    assert!(
+        eight < Duration::from_millis(900),
+        "8 concurrent calls took {eight:?}"
+    );
+}

@@ -20,20 +20,21 @@ use loyalty_ergo::{ActionsCache, ErgoClient};
 use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
 use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
 use messenger_core::{
-    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId, Throttled,
+    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId,
 };
 use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
 use tokio::sync::{Notify, mpsc};
 
-use crate::config::{Config, LoyaltyTarget, ProviderKind};
+use crate::config::{Config, LoyaltyTarget, ProviderKind, SendLimit};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
 use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};
 use crate::storage::{Storage, StorageError};
 use crate::texts::{Lang, Texts, TextsError};
+use messenger_runtime::RateLimit;
 
 /// A start-up or run failure, said in one line.
 #[derive(Debug, thiserror::Error)]
@@ -108,7 +109,9 @@ pub async fn programme(config: &Config) -> Result<Built, AppError> {
                     None,
                 )
             } else {
-                let sb = Arc::new(ErgoSandbox::start().await.map_err(|e| {
+                let sandbox_config =
+                    loyalty_ergo::sandbox::SandboxConfig::new().latency(config.sandbox_latency);
+                let sb = Arc::new(ErgoSandbox::start_with(sandbox_config).await.map_err(|e| {
                     AppError::Loyalty(format!("cannot start the ERGO sandbox: {e}"))
                 })?);
                 let s2 = sb.clone();
@@ -258,9 +261,15 @@ async fn channels(
 ) -> Result<(Vec<Channel>, Option<ViberBot>), AppError> {
     let mut viber = None;
     let mut out = Vec::new();
-    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>| {
+    let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>, limit: SendLimit| {
+        // The runtime paces sends (a global limit, chat-scoped 429s delay only their chat).
+        let rate = match limit {
+            SendLimit::Platform => Some(RateLimit::of(m.as_ref())),
+            SendLimit::Off => None,
+            SendLimit::PerSecond(n) => Some(RateLimit::per_second(n)),
+        };
         out.push(Channel {
-            runner: Runner::new(engine.clone(), m),
+            runner: Runner::with_rate(engine.clone(), m, rate),
             webhook_path,
             wake: Arc::new(Notify::new()),
         });
@@ -291,7 +300,7 @@ async fn channels(
                 None
             }
         };
-        add(Arc::new(Throttled::new(bot)), path);
+        add(Arc::new(bot), path, config.telegram_rate);
     }
     if let Some(mx) = &config.max {
         let mut b = MaxBot::builder(mx.token.clone());
@@ -311,7 +320,7 @@ async fn channels(
             }
             None => None,
         };
-        add(Arc::new(Throttled::new(bot)), path);
+        add(Arc::new(bot), path, config.max_rate);
     }
     if let Some(vb) = &config.viber {
         let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone());
@@ -321,12 +330,13 @@ async fn channels(
         let bot = b.build().map_err(merr("VIBER_AUTH_TOKEN"))?;
         viber = Some(bot.clone());
         add(
-            Arc::new(Throttled::new(bot)),
+            Arc::new(bot),
             Some(crate::config::webhook_path(&vb.webhook_url, "viber")),
+            config.viber_rate,
         );
     }
     if !config.has_messenger() {
-        add(Arc::new(ConsoleMessenger::stdio()), None);
+        add(Arc::new(ConsoleMessenger::stdio()), None, SendLimit::Off);
     }
     Ok((out, viber))
 }
@@ -336,7 +346,11 @@ async fn channels(
 /// request gets 401 and a malformed one 400, with nothing stored; a storage failure gets 503 so
 /// the platform retries.
 pub fn webhook_route(path: &str, runner: Runner, wake: Arc<Notify>) -> Router {
-    Router::new().route(path, post(webhook).with_state(HookState { runner, wake }))
+    Router::new()
+        .route(path, post(webhook).with_state(HookState { runner, wake }))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::listener::WEBHOOK_BODY_LIMIT,
+        ))
 }
 
 #[derive(Clone)]
@@ -414,12 +428,14 @@ async fn welcome_answer(
     }
 }
 
-async fn drain_loop(runner: Runner, wake: Arc<Notify>) -> Result<(), RunError> {
-    loop {
-        runner.drain().await?;
-        // Wake on new updates, and retry undelivered replies now and then.
-        let _ = tokio::time::timeout(Duration::from_secs(30), wake.notified()).await;
-    }
+async fn drain_loop(runner: Runner, _wake: Arc<Notify>) -> Result<(), RunError> {
+    // The runtime wakes itself on accepted updates and retries undelivered replies.
+    runner
+        .run_webhooks(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await;
+    Ok(())
 }
 
 /// Runs the bot until Ctrl-C (or the console's end of input).
@@ -500,7 +516,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             .await
             .map_err(|e| AppError::Listen(format!("{}: {e}", config.listen_addr)))?;
         tokio::spawn(async move {
-            if let Err(e) = axum::serve(listener, app).await {
+            if let Err(e) =
+                crate::listener::serve(listener, app, crate::listener::Limits::default()).await
+            {
                 tracing::error!(error = %e, "the HTTP listener stopped");
             }
         });
@@ -541,7 +559,14 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         }
     }
     let result = tokio::select! {
-        _ = tokio::signal::ctrl_c() => Ok(()),
+        _ = tokio::signal::ctrl_c() => {
+            // The runners stop taking updates and finish what is in flight (bounded).
+            let _ = tokio::time::timeout(Duration::from_secs(10), async {
+                while tasks.join_next().await.is_some() {}
+            })
+            .await;
+            Ok(())
+        }
         // The console ends with its input; a failing runner ends the bot.
         Some(r) = tasks.join_next() => match r {
             Ok(Ok(())) => Ok(()),

@@ -202,8 +202,45 @@ pub struct Config {
     /// Shared secret of the purchase-notification endpoint (`NOTIFY_SECRET`); the endpoint is off
     /// without it unless the sandbox runs in process (then a random one is made).
     pub notify_secret: Option<SecretString>,
+    /// Telegram's global send limit (`TELEGRAM_RATE_LIMIT`).
+    pub telegram_rate: SendLimit,
+    /// MAX's global send limit (`MAX_RATE_LIMIT`).
+    pub max_rate: SendLimit,
+    /// Viber's global send limit (`VIBER_RATE_LIMIT`).
+    pub viber_rate: SendLimit,
+    /// `SANDBOX_LATENCY_MS`: how long the in-process ERGO sandbox waits before it answers each
+    /// call (a slow vendor, for load tests; default none).
+    pub sandbox_latency: std::time::Duration,
     /// The bot's own verification codes (`CODES_*`, `SMSRU_*`, `SMTP_*`; LoyalClient log-in).
     pub codes: crate::codes::CodesConfig,
+}
+
+/// A messenger's global send limit, from `<MESSENGER>_RATE_LIMIT`: messages per second, or `off`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SendLimit {
+    /// The platform's documented limit (Telegram: 30 messages per second).
+    #[default]
+    Platform,
+    /// No limit of the bot's own (the platform's 429s are still honoured).
+    Off,
+    /// This many messages per second.
+    PerSecond(std::num::NonZeroU32),
+}
+
+fn send_limit(var: &'static str, value: Option<String>) -> Result<SendLimit, ConfigError> {
+    match value.as_deref().map(str::trim) {
+        None => Ok(SendLimit::Platform),
+        Some(v) if v.eq_ignore_ascii_case("off") => Ok(SendLimit::Off),
+        Some(v) => v
+            .parse::<std::num::NonZeroU32>()
+            .map(SendLimit::PerSecond)
+            .map_err(|_| {
+                err(
+                    var,
+                    format!("{v:?} is not a number of messages per second or off"),
+                )
+            }),
+    }
 }
 
 /// A configuration error: names the variable and says what is wrong.
@@ -335,8 +372,24 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
     ),
     (
+        "TELEGRAM_RATE_LIMIT",
+        "Telegram messages per second over all chats, or off (default 30, the platform's limit)",
+    ),
+    (
+        "MAX_RATE_LIMIT",
+        "MAX messages per second over all chats, or off (default: the platform's limit)",
+    ),
+    (
+        "VIBER_RATE_LIMIT",
+        "Viber messages per second over all chats, or off (default: the platform's limit)",
+    ),
+    (
         "DATABASE_URL",
         "sqlite:loyalty-bot.db (default) or postgres://user:pass@host/db",
+    ),
+    (
+        "SANDBOX_LATENCY_MS",
+        "the in-process ERGO sandbox answers each call after this many milliseconds (load tests; default 0)",
     ),
     (
         "BOT_LANG",
@@ -759,6 +812,18 @@ impl Config {
             currency,
             texts_file: get("BOT_TEXTS_FILE"),
             notify_secret,
+            telegram_rate: send_limit("TELEGRAM_RATE_LIMIT", get("TELEGRAM_RATE_LIMIT"))?,
+            max_rate: send_limit("MAX_RATE_LIMIT", get("MAX_RATE_LIMIT"))?,
+            viber_rate: send_limit("VIBER_RATE_LIMIT", get("VIBER_RATE_LIMIT"))?,
+            sandbox_latency: match get("SANDBOX_LATENCY_MS") {
+                None => std::time::Duration::ZERO,
+                Some(v) => std::time::Duration::from_millis(v.trim().parse().map_err(|_| {
+                    err(
+                        "SANDBOX_LATENCY_MS",
+                        format!("not a number of milliseconds: {v:?}"),
+                    )
+                })?),
+            },
         };
         config.check_paths()?;
         Ok(config)
@@ -776,6 +841,15 @@ mod tests {
             .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect();
         Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn sandbox_latency_is_read_in_milliseconds() {
+        assert_eq!(cfg(&[]).unwrap().sandbox_latency, std::time::Duration::ZERO);
+        let c = cfg(&[("SANDBOX_LATENCY_MS", "200")]).unwrap();
+        assert_eq!(c.sandbox_latency, std::time::Duration::from_millis(200));
+        let e = cfg(&[("SANDBOX_LATENCY_MS", "fast")]).unwrap_err();
+        assert_eq!(e.var, "SANDBOX_LATENCY_MS");
     }
 
     #[test]
@@ -1030,5 +1104,19 @@ mod tests {
             err.to_string().contains("already used by NOTIFY_SECRET"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn rate_limits_per_messenger() {
+        let c = cfg(&[("TELEGRAM_RATE_LIMIT", "off"), ("MAX_RATE_LIMIT", "5")]).unwrap();
+        assert_eq!(c.telegram_rate, SendLimit::Off);
+        assert_eq!(
+            c.max_rate,
+            SendLimit::PerSecond(std::num::NonZeroU32::new(5).unwrap())
+        );
+        assert_eq!(c.viber_rate, SendLimit::Platform);
+        let e = cfg(&[("VIBER_RATE_LIMIT", "fast")]).unwrap_err();
+        assert_eq!(e.var, "VIBER_RATE_LIMIT");
+        assert!(cfg(&[("TELEGRAM_RATE_LIMIT", "0")]).is_err());
     }
 }

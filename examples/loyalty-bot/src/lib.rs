@@ -12,6 +12,7 @@ pub mod codes;
 pub mod config;
 pub mod engine;
 pub mod format;
+pub mod listener;
 pub mod notify;
 pub mod panel;
 pub mod purchases;

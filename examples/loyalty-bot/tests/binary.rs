@@ -124,3 +124,47 @@ fn help_lists_the_variables() {
         assert!(text.contains(var), "{var} missing from --help");
     }
 }
+
+/// Runs the binary in `dir` with the console, types `lines` one by one, each after the previous
+/// one's answer (`until` matches a line of it), then ends the input; returns the output.
+fn console_run(dir: &std::path::Path, lines: &[(&str, &str)]) -> Vec<String> {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-bot"))
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    let mut seen = Vec::new();
+    for (line, until) in lines {
+        writeln!(stdin, "{line}").unwrap();
+        read_until(&rx, &mut seen, |l| l.contains(until));
+    }
+    drop(stdin);
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}\n{}", seen.join("\n"));
+    seen
+}
+
+#[test]
+fn the_console_answers_the_first_line_after_a_restart() {
+    // Two runs on one database: the second run's first line must not be taken for a repeat of
+    // the first run's (the console's update ids are unique per run).
+    let dir = tempfile::tempdir().unwrap();
+    let first = console_run(dir.path(), &[("/start", "Надіслати номер")]);
+    assert!(first.iter().any(|l| l.contains("Вітаємо")), "{first:?}");
+    let second = console_run(dir.path(), &[("/start", "Надіслати номер")]);
+    assert!(second.iter().any(|l| l.contains("Вітаємо")), "{second:?}");
+}

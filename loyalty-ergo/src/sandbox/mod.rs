@@ -71,6 +71,9 @@ pub struct SandboxConfig {
     pub clock: Arc<dyn Clock>,
     /// Always send this code instead of a random 4-digit one (for demos).
     pub fixed_code: Option<String>,
+    /// How long each API call waits before it is answered (default none): a slow vendor, for
+    /// load tests of a bot's concurrency. The admin surface is never delayed.
+    pub latency: Duration,
 }
 
 impl Default for SandboxConfig {
@@ -80,6 +83,7 @@ impl Default for SandboxConfig {
             code_cooldown: Duration::from_secs(60),
             clock: Arc::new(SystemClock),
             fixed_code: None,
+            latency: Duration::ZERO,
         }
     }
 }
@@ -109,11 +113,17 @@ impl SandboxConfig {
         self.fixed_code = Some(code.into());
         self
     }
+    /// Answers every API call after `latency` (a slow vendor; the admin surface is not delayed).
+    pub fn latency(mut self, latency: Duration) -> Self {
+        self.latency = latency;
+        self
+    }
 }
 
 struct Shared {
     world: Mutex<World>,
     clock: Arc<dyn Clock>,
+    latency: Duration,
 }
 
 impl Shared {
@@ -159,6 +169,7 @@ impl ErgoSandbox {
         let shared = Arc::new(Shared {
             world: Mutex::new(World::seeded(settings, config.clock.now())),
             clock: config.clock,
+            latency: config.latency,
         });
         let server = LocalServer::start(router(shared.clone()), "ERGO sandbox").await?;
         tracing::info!(addr = %server.addr(), "ERGO sandbox listening");
@@ -374,6 +385,9 @@ async fn read_input(req: Request) -> Result<Input, String> {
 }
 
 async fn api(State(shared): State<Arc<Shared>>, req: Request) -> Response {
+    if !shared.latency.is_zero() {
+        tokio::time::sleep(shared.latency).await;
+    }
     let input = match read_input(req).await {
         Ok(i) => i,
         Err(reason) => return bad_request(None, reason),
