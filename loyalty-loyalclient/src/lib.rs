@@ -42,6 +42,8 @@ mod client;
 #[cfg(test)]
 mod decode_props;
 pub mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod provider;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;

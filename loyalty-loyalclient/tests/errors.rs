@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use common::*;
 use loyalty_core::{ErrorKind, FieldError, LoyaltyError};
+use loyalty_loyalclient::mock::{Fault, LcOp, LoyalClientMock};
 use loyalty_loyalclient::{
     ClientProfile, ClientSearch, HoldRequest, LoyaltyType, RecalcRequest, RetailRequest,
 };
@@ -74,7 +75,15 @@ async fn client_not_found_is_not_found_with_the_message() {
 
 #[tokio::test]
 async fn client_not_found_in_russian_is_not_found_too() {
-    let err = find_error(422, r#"{"client": "Клиент не найден"}"#).await;
+    let server = MockServer::start().await;
+    let lc = LoyalClientMock::new(&server);
+    lc.field_errors(LcOp::Client, &[("client", "Клиент не найден")])
+        .await;
+    let err = lc
+        .client()
+        .find_client(&ClientSearch::new("79201234567", "1"))
+        .await
+        .unwrap_err();
     assert!(matches!(err, LoyaltyError::NotFound { .. }), "{err:?}");
 }
 
@@ -183,10 +192,8 @@ async fn a_wrong_api_key_is_unauthorized() {
 #[tokio::test]
 async fn rate_limit_keeps_retry_after() {
     let server = MockServer::start().await;
-    Mock::given(path("/integration/general/client"))
-        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "7"))
-        .expect(1)
-        .mount(&server)
+    LoyalClientMock::new(&server)
+        .fault(LcOp::Client, Fault::RateLimited { retry_after: 7 })
         .await;
     let err = client(&server.uri())
         .find_client(&ClientSearch::new("79201234567", "1"))
@@ -274,13 +281,12 @@ async fn malformed_json_and_missing_payload_are_decode_errors() {
 #[tokio::test]
 async fn a_slow_answer_to_a_read_is_a_timeout() {
     let server = MockServer::start().await;
-    Mock::given(path("/integration/general/client"))
-        .respond_with(json_response(fixture("client")).set_delay(Duration::from_millis(500)))
-        .mount(&server)
+    let lc = LoyalClientMock::new(&server);
+    lc.fault(LcOp::Client, Fault::Delay(Duration::from_millis(500)))
         .await;
-    let c = loyalty_loyalclient::LoyalClient::builder(server.uri(), KEY)
+    let c = lc
+        .client_builder()
         .timeout(Duration::from_millis(100))
-        .retry(loyalty_core::RetryPolicy::none())
         .build()
         .unwrap();
     let err = c
