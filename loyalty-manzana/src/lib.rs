@@ -36,6 +36,8 @@ mod client;
 #[cfg(test)]
 mod decode_props;
 mod error;
+#[cfg(feature = "mock")]
+pub mod mock;
 pub mod models;
 pub mod pos;
 pub mod provider;

@@ -7,6 +7,7 @@ mod common;
 
 use common::*;
 use loyalty_core::{ErrorKind, LoyaltyError, SecretString};
+use loyalty_manzana::mock::{ManzanaMock, MzOp};
 use loyalty_manzana::{SessionRules, codes};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -23,12 +24,13 @@ fn odata(status: u16, code: &str, message: &str) -> ResponseTemplate {
 #[tokio::test]
 async fn odata_error_400_keeps_code_and_message() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(
-            "/CustomerOfficeService/Identity/AdvancedConfirmSMSLogin",
-        ))
-        .respond_with(odata(400, "100500", "Неверный код подтверждения"))
-        .mount(&server)
+    ManzanaMock::new(&server)
+        .odata_error(
+            MzOp::ConfirmSmsLogin,
+            400,
+            "100500",
+            "Неверный код подтверждения",
+        )
         .await;
     let err = client(&server)
         .confirm_sms_login(&SecretString::from("t"), "0000")
@@ -63,10 +65,8 @@ async fn known_codes_are_named() {
 #[tokio::test]
 async fn odata_error_500_on_a_read_is_a_server_error_with_the_code() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/CustomerOfficeService/Cheque/GetAllByContact"))
-        .respond_with(odata(500, "1", "Внутренняя ошибка"))
-        .mount(&server)
+    ManzanaMock::new(&server)
+        .odata_error(MzOp::Cheques, 500, "1", "Внутренняя ошибка")
         .await;
     let err = client(&server).cheques(&session()).await.unwrap_err();
     let LoyaltyError::Server { detail } = &err else {
