@@ -21,8 +21,13 @@ use crate::requests::{
     VerifyByCallRequest, VerifyBySmsRequest,
 };
 
-/// The provider name stored in sessions.
-pub const PROVIDER_NAME: &str = "bonusmoney";
+/// The provider name stored in sessions (`"bonusmoney"`); the same constant name as every
+/// loyalty crate's.
+pub const PROVIDER: &str = "bonusmoney";
+
+/// The former name of [`PROVIDER`].
+#[deprecated(note = "use PROVIDER, the name every loyalty crate uses")]
+pub const PROVIDER_NAME: &str = PROVIDER;
 
 /// Where the flow stands after `getOptions`.
 #[derive(Debug, Clone)]
@@ -268,7 +273,7 @@ impl LoggedIn {
 }
 
 pub(crate) fn session_for(customer: &Customer, token: SecretString) -> Session {
-    let s = Session::new(PROVIDER_NAME, token);
+    let s = Session::new(PROVIDER, token);
     match &customer.qr_code {
         Some(qr) => s.with_customer_id(qr.clone()),
         None => s,

@@ -5,7 +5,7 @@
 //! `detail`, `msg`), a code (`code`, `errorCode`) and field errors (`errors` as an object
 //! `{field: message}` or a list of `{field, message}`), and otherwise kept as a bounded snippet.
 
-use loyalty_core::http::{Response, SNIPPET_LIMIT};
+use loyalty_core::http::{Response, bounded};
 use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
 use serde_json::Value;
 
@@ -28,18 +28,6 @@ fn text(v: &Value) -> Option<String> {
             .find_map(|k| m.get(*k).and_then(text)),
         _ => None,
     }
-}
-
-fn bounded(mut s: String) -> String {
-    if s.len() > SNIPPET_LIMIT {
-        let mut cut = SNIPPET_LIMIT;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
 }
 
 fn read_body(raw: &[u8]) -> Body {

@@ -53,6 +53,7 @@ pub mod requests;
 #[cfg(feature = "sandbox")]
 pub mod sandbox;
 
+pub use auth::PROVIDER;
 pub use client::{
     API_KEY_HEADER, BonusMoneyClient, BonusMoneyClientBuilder, DEFAULT_BASE_URL, TOKEN_HEADER,
 };

@@ -12,7 +12,7 @@ use loyalty_core::{
 use rust_decimal::Decimal;
 
 use crate::auth::AuthOutcome;
-use crate::auth::{PROVIDER_NAME, after_sign_up, call_to_in, outcome_from, profile_from_customer};
+use crate::auth::{PROVIDER, after_sign_up, call_to_in, outcome_from, profile_from_customer};
 use crate::client::BonusMoneyClient;
 use crate::models::{AuthType, Customer, MarkEvent, Notification, Stock, TransactionWithReview};
 use crate::requests::{
@@ -156,7 +156,7 @@ fn looks_like_phone(code: &str) -> bool {
 #[async_trait]
 impl LoyaltyProvider for BonusMoneyClient {
     fn name(&self) -> &'static str {
-        PROVIDER_NAME
+        PROVIDER
     }
 
     fn capabilities(&self) -> Capabilities {

@@ -283,6 +283,13 @@ fn fmt_after(after: Option<Duration>) -> String {
     }
 }
 
+/// A phone that could not be parsed is invalid input in the field `phone`, with the reason.
+impl From<crate::phone::PhoneError> for LoyaltyError {
+    fn from(e: crate::phone::PhoneError) -> Self {
+        Self::invalid("phone", e.to_string())
+    }
+}
+
 impl LoyaltyError {
     /// An [`LoyaltyError::InvalidInput`] with one field.
     pub fn invalid(field: impl Into<String>, message: impl Into<String>) -> Self {
@@ -376,6 +383,24 @@ impl LoyaltyError {
     /// The vendor's own error code, when it sent one.
     pub fn provider_code(&self) -> Option<&str> {
         self.provider_detail().and_then(|d| d.code.as_deref())
+    }
+}
+
+#[cfg(test)]
+mod phone_error_tests {
+    use super::*;
+
+    #[test]
+    fn a_phone_error_is_invalid_input_on_the_phone_field() {
+        let e: LoyaltyError = crate::Phone::parse("12ab", crate::Region::UA)
+            .unwrap_err()
+            .into();
+        let LoyaltyError::InvalidInput { fields, .. } = e else {
+            panic!("invalid input expected")
+        };
+        assert_eq!(fields.len(), 1);
+        assert_eq!(fields[0].field, "phone");
+        assert!(!fields[0].message.is_empty());
     }
 }
 

@@ -692,6 +692,20 @@ pub fn redact_quoted(reason: &str) -> String {
     out
 }
 
+/// `text` cut to [`SNIPPET_LIMIT`] bytes at a character boundary, with `…` when it was cut: for
+/// messages read out of vendor error bodies.
+pub fn bounded(mut text: String) -> String {
+    if text.len() > SNIPPET_LIMIT {
+        let mut cut = SNIPPET_LIMIT;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+        text.push('…');
+    }
+    text
+}
+
 /// The first [`SNIPPET_LIMIT`] bytes of `body`, lossily decoded, cut at a character boundary.
 pub fn snippet(body: &[u8]) -> String {
     let cut = &body[..body.len().min(SNIPPET_LIMIT)];

@@ -120,7 +120,7 @@ where
     use futures_util::{TryStreamExt, stream};
     stream::try_unfold((Some(first), fetch), |(req, mut fetch)| async move {
         let Some(req) = req else {
-            return Ok(None);
+            return Ok::<_, LoyaltyError>(None);
         };
         let page = fetch(req).await?;
         let next = if page.items.is_empty() {

@@ -22,7 +22,7 @@
 
 use std::fmt;
 
-use loyalty_core::http::{Response, SNIPPET_LIMIT, snippet};
+use loyalty_core::http::{Response, bounded, snippet};
 use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
 use serde::de::{self, Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde_json::Value;
@@ -33,18 +33,6 @@ const NESTED_KEYS: &[&str] = &["errors", "error", "fields", "data"];
 const ENVELOPE_KEYS: &[&str] = &["success", "message", "code", "status"];
 /// Fields that name the API key.
 const KEY_FIELDS: &[&str] = &["apikey", "api_key", "key", "token"];
-
-fn bounded(mut s: String) -> String {
-    if s.len() > SNIPPET_LIMIT {
-        let mut cut = SNIPPET_LIMIT;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
-}
 
 /// A JSON value whose objects keep the order of the body (serde_json's `Map` sorts keys unless
 /// the workspace-wide `preserve_order` feature is on).

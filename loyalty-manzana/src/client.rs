@@ -1069,10 +1069,7 @@ impl ManzanaClient {
         phone: Option<&Phone>,
     ) -> Result<PosBalance, LoyaltyError> {
         let Some((http, file, cfg)) = &self.inner.pos else {
-            return Err(LoyaltyError::unsupported(
-                crate::PROVIDER_NAME,
-                "pos_balance",
-            ));
+            return Err(LoyaltyError::unsupported(crate::PROVIDER, "pos_balance"));
         };
         let now = http.clock().now().naive_utc();
         crate::pos::balance(http, file, cfg, card_number, phone, now).await
@@ -1251,10 +1248,7 @@ impl ManzanaClient {
     /// [`LoyaltyError::Unsupported`] without a configured endpoint; provider errors.
     pub async fn delete_contact(&self, contact_id: &str) -> Result<(), LoyaltyError> {
         let Some(ep) = self.inner.delete_endpoint.clone() else {
-            return Err(LoyaltyError::unsupported(
-                crate::PROVIDER_NAME,
-                "delete_contact",
-            ));
+            return Err(LoyaltyError::unsupported(crate::PROVIDER, "delete_contact"));
         };
         let op = op(
             "Contact/Delete (configured)",
@@ -1293,7 +1287,7 @@ impl ManzanaClient {
     /// [`LoyaltyError::Unsupported`] without a configured endpoint; provider errors.
     pub async fn burns(&self, s: &CustomerSession) -> Result<Vec<BonusBurn>, LoyaltyError> {
         let Some(ep) = self.inner.burns_endpoint.clone() else {
-            return Err(LoyaltyError::unsupported(crate::PROVIDER_NAME, "burns"));
+            return Err(LoyaltyError::unsupported(crate::PROVIDER, "burns"));
         };
         let op = op(
             "burns (configured)",

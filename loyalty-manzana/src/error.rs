@@ -4,7 +4,7 @@
 //! any 4xx/5xx status (confirmed shape; the status per error is not public). The code and message
 //! are kept in [`ProviderDetail`]. A server crash is an HTML page with "Server Error".
 
-use loyalty_core::http::{Idempotency, Response, SNIPPET_LIMIT};
+use loyalty_core::http::{Idempotency, Response, bounded};
 use loyalty_core::{FieldError, LoyaltyError, ProviderDetail};
 use serde_json::Value;
 
@@ -70,18 +70,6 @@ pub(crate) enum OpKind {
     Login,
     /// Anything else.
     Plain,
-}
-
-fn bounded(mut s: String) -> String {
-    if s.len() > SNIPPET_LIMIT {
-        let mut cut = SNIPPET_LIMIT;
-        while !s.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        s.truncate(cut);
-        s.push('…');
-    }
-    s
 }
 
 /// `(code, message)` of an `odata.error` body.

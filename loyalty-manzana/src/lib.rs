@@ -56,5 +56,10 @@ pub use pos::{PosBalance, PosConfig};
 pub use sandbox::ManzanaSandbox;
 pub use watcher::{ChequeSource, ChequeWatcher, MemorySeenStore, PurchaseEvent, SeenStore};
 
-/// The provider name (`"manzana"`), also stored in [`loyalty_core::Session::provider`].
-pub const PROVIDER_NAME: &str = "manzana";
+/// The provider name (`"manzana"`), also stored in [`loyalty_core::Session::provider`]; the
+/// same constant name as every loyalty crate's.
+pub const PROVIDER: &str = "manzana";
+
+/// The former name of [`PROVIDER`].
+#[deprecated(note = "use PROVIDER, the name every loyalty crate uses")]
+pub const PROVIDER_NAME: &str = PROVIDER;

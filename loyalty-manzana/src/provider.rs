@@ -18,7 +18,7 @@ use loyalty_core::{
 };
 use secrecy::ExposeSecret;
 
-use crate::PROVIDER_NAME;
+use crate::PROVIDER;
 use crate::client::{ManzanaClient, Pending};
 use crate::models::{
     BonusRecord, Cheque, ChequeItem, Contact, CustomerSession, Registration, midnight,
@@ -120,7 +120,7 @@ pub fn to_bonus_event(r: &BonusRecord) -> BonusEvent {
 
 /// The core session of a customer session.
 pub fn to_session(s: &CustomerSession) -> Session {
-    Session::new(PROVIDER_NAME, s.session_id.clone()).with_customer_id(s.contact_id.clone())
+    Session::new(PROVIDER, s.session_id.clone()).with_customer_id(s.contact_id.clone())
 }
 
 /// The customer session of a core session.
@@ -129,9 +129,7 @@ pub fn to_session(s: &CustomerSession) -> Session {
 /// [`LoyaltyError::SessionExpired`] for a session of another provider or without a contact id.
 pub fn from_session(s: &Session) -> Result<CustomerSession, LoyaltyError> {
     match s.customer_id() {
-        Some(id) if s.provider() == PROVIDER_NAME => {
-            Ok(CustomerSession::new(id, s.token().clone()))
-        }
+        Some(id) if s.provider() == PROVIDER => Ok(CustomerSession::new(id, s.token().clone())),
         _ => Err(LoyaltyError::SessionExpired {
             detail: ProviderDetail::message("not a Manzana session with a contact id"),
         }),
@@ -145,7 +143,7 @@ fn no_pending() -> LoyaltyError {
 #[async_trait]
 impl LoyaltyProvider for ManzanaClient {
     fn name(&self) -> &'static str {
-        PROVIDER_NAME
+        PROVIDER
     }
 
     fn capabilities(&self) -> Capabilities {
