@@ -104,3 +104,27 @@ mod tests {
         assert!(tokio::net::TcpStream::connect(addr).await.is_err());
     }
 }
+
+/// Whether the API key a sandbox received (`given`, surrounding spaces ignored) is `expected`,
+/// compared in constant time; `false` when none was sent. Every sandbox checks its key with it.
+pub fn key_matches(given: Option<&str>, expected: &str) -> bool {
+    let Some(given) = given else { return false };
+    let (a, b) = (given.trim().as_bytes(), expected.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod key_tests {
+    use super::key_matches;
+
+    #[test]
+    fn keys_match_exactly_after_trimming() {
+        assert!(key_matches(Some(" k-1 "), "k-1"));
+        assert!(!key_matches(Some("k-2"), "k-1"));
+        assert!(!key_matches(Some("k-1x"), "k-1"));
+        assert!(!key_matches(None, "k-1"));
+    }
+}

@@ -33,7 +33,7 @@ use axum::extract::{ConnectInfo, State as AxState};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use loyalty_core::server::LocalServer;
+use loyalty_core::server::{LocalServer, key_matches};
 use loyalty_core::{Clock, LoyaltyError, ProviderDetail, SystemClock};
 use rust_decimal::Decimal;
 use secrecy::SecretString;
@@ -308,16 +308,6 @@ fn reply<T: Serialize>(key: Option<&str>, r: Result<T, ApiError>) -> Response {
         }
         Err(e) => error(&e),
     }
-}
-
-/// Constant-time comparison of the API key.
-fn key_matches(given: Option<&str>, expected: &str) -> bool {
-    let Some(given) = given else { return false };
-    let (a, b) = (given.trim().as_bytes(), expected.as_bytes());
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 fn authorized(app: &App, headers: &HeaderMap) -> Option<Response> {
