@@ -110,6 +110,9 @@ pub enum Incoming {
         user_id: i64,
         /// The image token (the core `FileRef::id`).
         token: String,
+        /// The image URL (default `https://i.oneme.ru/i?r=<token>`; use
+        /// [`MaxMock::serve_file`] for one the bot can download).
+        url: Option<String>,
     },
     /// A `message_callback` (inline button press).
     Button {
@@ -145,6 +148,16 @@ impl Incoming {
         Self::Photo {
             user_id,
             token: token.into(),
+            url: None,
+        }
+    }
+
+    /// An image with this token at `url` (e.g. from [`MaxMock::serve_file`]).
+    pub fn photo_at(user_id: i64, token: impl Into<String>, url: impl Into<String>) -> Self {
+        Self::Photo {
+            user_id,
+            token: token.into(),
+            url: Some(url.into()),
         }
     }
 
@@ -193,11 +206,18 @@ impl Incoming {
                 let attachment = json!({"type": "contact", "payload": payload});
                 created(message(*user_id, None, Some(vec![attachment])))
             }
-            Self::Photo { user_id, token } => {
+            Self::Photo {
+                user_id,
+                token,
+                url,
+            } => {
                 let payload = PhotoPayload {
                     photo_id: Some(seq),
                     token: Some(token.clone()),
-                    url: Some(format!("https://i.oneme.ru/i?r={token}")),
+                    url: Some(
+                        url.clone()
+                            .unwrap_or_else(|| format!("https://i.oneme.ru/i?r={token}")),
+                    ),
                 };
                 let attachment = json!({"type": "image", "payload": payload});
                 created(message(
@@ -546,6 +566,27 @@ impl<'a> MaxMock<'a> {
             headers,
             body: incoming.to_update(seq).to_string().into_bytes(),
         }
+    }
+
+    /// Serves `bytes` at `GET /files/<name>` of the mock server and returns that URL (put it in
+    /// [`Incoming::photo_at`]; the mock server is the API host, so the bot downloads it).
+    pub async fn serve_file(&self, name: &str, bytes: Vec<u8>) -> String {
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Mock::given(method("GET"))
+            .and(path(format!("/files/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "image/jpeg"))
+            .mount(self.server)
+            .await;
+        format!("{}/files/{name}", self.server.uri())
     }
 
     /// Answers `op` with `fault` (always). A [`Fault::RateLimited`] is MAX's 429

@@ -190,3 +190,21 @@ async fn matchers_check_what_the_client_sends() {
         .unwrap_err();
     assert!(matches!(e, MessengerError::Server { .. }), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_queued_photo_downloads_from_the_served_file() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let url = max.serve_file("img-token", b"\xff\xd8jpeg".to_vec()).await;
+    max.queue(Incoming::photo_at(42, "img-token", url));
+    let bot = max.bot();
+    let mut batch = bot
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap();
+    let UpdateKind::Photo(photo) = batch.updates.remove(0).kind else {
+        panic!("a photo expected")
+    };
+    let bytes = bot.download(&photo.file).await.unwrap();
+    assert_eq!(&bytes[..], b"\xff\xd8jpeg");
+}

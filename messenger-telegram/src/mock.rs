@@ -41,7 +41,7 @@ use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
 use crate::TelegramBot;
 use crate::client::SECRET_HEADER;
 use crate::types::{
-    CallbackQuery, Chat, Contact, Message, PhotoSize, ReplyMarkup, User, WebhookInfo,
+    CallbackQuery, Chat, Contact, File, Message, PhotoSize, ReplyMarkup, User, WebhookInfo,
 };
 
 /// The bot token the kit answers to (any token of Telegram's shape works with
@@ -554,6 +554,40 @@ impl<'a> TelegramMock<'a> {
             headers,
             body: incoming.to_update(id).to_string().into_bytes(),
         }
+    }
+
+    /// Serves a file: `getFile` for `file_id` answers a `file_path`, and
+    /// `GET /file/bot<token>/<file_path>` answers `bytes` (what `Messenger::download` of a
+    /// queued [`Incoming::photo`] fetches).
+    pub async fn serve_file(&self, file_id: &str, bytes: Vec<u8>) {
+        let file_path = format!("photos/{}.jpg", file_id.replace(['/', '.'], "_"));
+        let file = File {
+            file_id: file_id.to_owned(),
+            file_unique_id: format!("u-{file_id}"),
+            file_size: u64::try_from(bytes.len()).ok(),
+            file_path: Some(file_path.clone()),
+        };
+        let wanted = file_id.to_owned();
+        Mock::given(method("POST"))
+            .and(path_regex(self.path_pattern("getFile")))
+            .and(move |r: &Request| {
+                serde_json::from_slice::<Value>(&r.body)
+                    .ok()
+                    .is_some_and(|b| b["file_id"] == wanted.as_str())
+            })
+            .respond_with(ok(&file))
+            .with_priority(10)
+            .mount(self.server)
+            .await;
+        Mock::given(method("GET"))
+            .and(path_regex(format!(
+                "^/file/bot{}/{}$",
+                regex_escape(&self.token),
+                regex_escape(&file_path)
+            )))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "image/jpeg"))
+            .mount(self.server)
+            .await;
     }
 
     /// Answers `method` with `fault` (always, until the server is reset). A

@@ -201,3 +201,16 @@ async fn matchers_check_what_the_client_sends() {
         !matchers::body_has_keys(&["nope"]).matches(&server.received_requests().await.unwrap()[0])
     );
 }
+
+#[tokio::test]
+async fn a_queued_photo_downloads_from_the_served_file() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    tg.queue(Incoming::photo(42, "AgAD-large"));
+    tg.serve_file("AgAD-large", b"\xff\xd8jpeg".to_vec()).await;
+    let UpdateKind::Photo(photo) = poll_one(&tg).await.kind else {
+        panic!("a photo expected")
+    };
+    let bytes = tg.bot().download(&photo.file).await.unwrap();
+    assert_eq!(&bytes[..], b"\xff\xd8jpeg");
+}

@@ -357,6 +357,27 @@ impl<'a> ViberMock<'a> {
         WebhookRequest { headers, body }
     }
 
+    /// Serves `bytes` at `GET /media/<name>` of the mock server and returns that URL (put it in
+    /// [`Incoming::photo`] so the bot can download it).
+    pub async fn serve_file(&self, name: &str, bytes: Vec<u8>) -> String {
+        let name: String = name
+            .chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .collect();
+        Mock::given(method("GET"))
+            .and(path(format!("/media/{name}")))
+            .respond_with(ResponseTemplate::new(200).set_body_raw(bytes, "image/jpeg"))
+            .mount(self.server)
+            .await;
+        format!("{}/media/{name}", self.server.uri())
+    }
+
     /// Answers `method` (`send_message`, …) with `fault` (always).
     pub async fn fail(&self, method_name: &str, fault: Fault) {
         self.fail_times(method_name, fault, u64::MAX).await;

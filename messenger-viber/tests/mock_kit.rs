@@ -182,3 +182,24 @@ async fn matchers_check_what_the_client_sends() {
         .unwrap_err();
     assert!(matches!(e, MessengerError::Server { .. }), "{e:?}");
 }
+
+#[tokio::test]
+async fn a_picture_downloads_from_the_served_file() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let url = viber
+        .serve_file("image.jpg", b"\xff\xd8jpeg".to_vec())
+        .await;
+    let bot = viber.bot();
+    let req = viber.webhook_request(&Incoming::photo(USER, url));
+    let UpdateKind::Photo(photo) = bot
+        .parse_webhook(&req.headers, &req.body)
+        .unwrap()
+        .remove(0)
+        .kind
+    else {
+        panic!("a photo expected")
+    };
+    let bytes = bot.download(&photo.file).await.unwrap();
+    assert_eq!(&bytes[..], b"\xff\xd8jpeg");
+}
