@@ -404,6 +404,7 @@ impl<H: Handler> Runtime<H> {
         let mut tasks = self.spawn_workers();
         shutdown.await;
         self.settle().await;
+        self.forget_workers();
         tasks.abort_all();
     }
 
@@ -426,6 +427,7 @@ impl<H: Handler> Runtime<H> {
         if result.is_ok() {
             self.settle().await;
         }
+        self.forget_workers();
         drop(guard);
         result
     }
@@ -436,7 +438,15 @@ impl<H: Handler> Runtime<H> {
     pub async fn drain(&self) {
         let tasks = AbortOnDrop(self.spawn_workers());
         self.wait_idle().await;
+        self.forget_workers();
         drop(tasks);
+    }
+
+    /// Before the workers stop: later accepts only store their updates. Aborting a task does not
+    /// close its channels at once, so without this an accept right after a stop could claim a
+    /// chat for workers that are gone and leave it leased, unhandled, until the lease ran out.
+    fn forget_workers(&self) {
+        *self.inner.workers.lock().unwrap_or_else(|e| e.into_inner()) = None;
     }
 
     /// After a stop was asked: lets the work in flight (handlers running, sends waiting for the
