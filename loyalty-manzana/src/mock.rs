@@ -28,6 +28,7 @@ use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 pub use loyalty_core::mock::{Fault, body_has_keys};
+use wiremock::{Match, Request};
 
 use crate::{Contact, ManzanaClient, ManzanaClientBuilder};
 
@@ -35,6 +36,12 @@ use crate::{Contact, ManzanaClient, ManzanaClientBuilder};
 pub const PARTNER_ID: &str = "partner-0000-4000-8000-00000000mock";
 /// The customer service's path on the mock server.
 pub const CUSTOMER_SERVICE: &str = "/CustomerOfficeService";
+/// The manager service's path on the mock server.
+pub const MANAGER_SERVICE: &str = "/ManagerOfficeService";
+/// The manager login the kit's client uses.
+pub const MANAGER_LOGIN: &str = "bot";
+/// The manager password the kit's client uses.
+pub const MANAGER_PASSWORD: &str = "mock-manager-password";
 
 /// A customer-service operation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,6 +63,10 @@ pub enum MzOp {
     Coupons,
     /// `POST Identity/Logout`.
     Logout,
+    /// Manager service: `POST Identity/Login`.
+    ManagerLogin,
+    /// Manager service: `GET Contact/FilterByPhoneAndEmail`.
+    FindByPhone,
 }
 
 impl MzOp {
@@ -70,6 +81,13 @@ impl MzOp {
             Self::Cheques => ("GET", "Cheque/GetAllByContact"),
             Self::Coupons => ("GET", "Coupon/GetAllByContact"),
             Self::Logout => ("POST", "Identity/Logout"),
+            Self::ManagerLogin => return ("POST", format!("{MANAGER_SERVICE}/Identity/Login")),
+            Self::FindByPhone => {
+                return (
+                    "GET",
+                    format!("{MANAGER_SERVICE}/Contact/FilterByPhoneAndEmail"),
+                );
+            }
         };
         (m, format!("{CUSTOMER_SERVICE}/{p}"))
     }
@@ -87,15 +105,16 @@ impl<'a> ManzanaMock<'a> {
     }
 
     /// A client builder for [`PARTNER_ID`] with the customer service at
-    /// `{server}/CustomerOfficeService`: 1 s timeout, one attempt. Add `manager_url` and
-    /// credentials for manager calls.
+    /// `{server}/CustomerOfficeService` and the manager service at
+    /// `{server}/ManagerOfficeService` ([`MANAGER_LOGIN`], [`MANAGER_PASSWORD`]): 1 s timeout,
+    /// one attempt.
     pub fn client_builder(&self) -> ManzanaClientBuilder {
-        ManzanaClient::builder(
-            format!("{}{CUSTOMER_SERVICE}", self.server.uri()),
-            PARTNER_ID,
-        )
-        .timeout(Duration::from_secs(1))
-        .retry(RetryPolicy::none())
+        let base = self.server.uri();
+        ManzanaClient::builder(format!("{base}{CUSTOMER_SERVICE}"), PARTNER_ID)
+            .manager_url(format!("{base}{MANAGER_SERVICE}"))
+            .manager_credentials(MANAGER_LOGIN, MANAGER_PASSWORD)
+            .timeout(Duration::from_secs(1))
+            .retry(RetryPolicy::none())
     }
 
     /// A client pointed at the fake.
@@ -159,6 +178,24 @@ impl<'a> ManzanaMock<'a> {
         self.contact(&c).await;
     }
 
+    /// The manager login succeeds with `session` (`{"Id", "SessionId"}`).
+    pub async fn manager_login_ok(&self, session: &str) {
+        self.answer(
+            MzOp::ManagerLogin,
+            &json!({"Id": "manager-1", "SessionId": session}),
+        )
+        .await;
+    }
+
+    /// `Contact/FilterByPhoneAndEmail` (manager service) finds `contact` (`{"value": [..]}`), or
+    /// nobody with `None`; mounts the manager login too.
+    pub async fn found_by_phone(&self, contact: Option<&Contact>) {
+        self.manager_login_ok("mock-manager-session").await;
+        let list: Vec<&Contact> = contact.into_iter().collect();
+        self.answer(MzOp::FindByPhone, &json!({ "value": list }))
+            .await;
+    }
+
     /// `op` fails with HTTP `status` and `{"odata.error": {"code", "message": {"lang":
     /// "ru-RU", "value": message}}}`.
     pub async fn odata_error(&self, op: MzOp, status: u16, code: &str, message: &str) {
@@ -215,5 +252,18 @@ fn unwrap_form_a(v: Value) -> Value {
             serde_json::from_str(inner).unwrap_or(v)
         }
         _ => v,
+    }
+}
+
+/// Matches a POST whose entity has every one of `keys`, in either body form (form A:
+/// `{"parameter": "<json>"}`; form B: the entity itself), e.g. `["Phone", "PartnerId"]`.
+pub fn entity_has_keys(keys: &[&str]) -> impl Match + use<> {
+    let keys: Vec<String> = keys.iter().map(|k| (*k).to_owned()).collect();
+    move |r: &Request| {
+        serde_json::from_slice::<Value>(&r.body)
+            .ok()
+            .map(unwrap_form_a)
+            .and_then(|v| v.as_object().cloned())
+            .is_some_and(|o| keys.iter().all(|k| o.contains_key(k)))
     }
 }

@@ -110,3 +110,49 @@ async fn faults_map_to_the_clients_errors() {
         assert!(expected(&e), "{label}: {e:?}");
     }
 }
+
+#[tokio::test]
+async fn the_manager_finds_a_contact_by_phone() {
+    let server = MockServer::start().await;
+    let mz = ManzanaMock::new(&server);
+    let mut c = Contact::new("contact-1");
+    c.mobile_phone = Some("+79200000001".into());
+    mz.found_by_phone(Some(&c)).await;
+    let got = mz.client().find_contact_by_phone(&phone()).await.unwrap();
+    assert_eq!(got.map(|c| c.id), Some("contact-1".to_owned()));
+    let login = mz.requests(MzOp::ManagerLogin).await;
+    assert_eq!(login[0]["Login"], loyalty_manzana::mock::MANAGER_LOGIN);
+    let sent = mz.requests(MzOp::FindByPhone).await;
+    assert_eq!(sent[0]["sessionId"], "'mock-manager-session'");
+
+    let server = MockServer::start().await;
+    let mz = ManzanaMock::new(&server);
+    mz.found_by_phone(None).await;
+    assert!(
+        mz.client()
+            .find_contact_by_phone(&phone())
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn the_entity_matcher_reads_both_body_forms() {
+    use loyalty_manzana::BodyForm;
+    use loyalty_manzana::mock::entity_has_keys;
+    for form in [BodyForm::Parameter, BodyForm::Direct] {
+        let server = MockServer::start().await;
+        let mz = ManzanaMock::new(&server);
+        wiremock::Mock::given(entity_has_keys(&["Phone", "PartnerId"]))
+            .respond_with(
+                wiremock::ResponseTemplate::new(200)
+                    .set_body_json(serde_json::json!({"value": "t"})),
+            )
+            .expect(1)
+            .mount(&server)
+            .await;
+        let client = mz.client_builder().body_form(form).build().unwrap();
+        client.request_sms_login(&phone()).await.unwrap();
+    }
+}
