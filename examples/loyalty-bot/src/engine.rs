@@ -676,10 +676,10 @@ impl Ctx<'_> {
         Ok(())
     }
 
-    /// Whether this messenger marks a shared contact as the sender's own number (Telegram and
-    /// MAX do; Viber's contact message carries nothing that ties it to the sender).
+    /// Whether this messenger ties a shared contact to its sender (Telegram and MAX do; Viber's
+    /// contact message carries nothing that ties it to the sender).
     fn vouches_for_contacts(&self) -> bool {
-        self.messenger.kind() != messenger_core::MessengerKind::Viber
+        self.messenger.capabilities().verified_contacts
     }
 
     /// Refuses to log `phone` in on a number that was only typed: the programme does not prove

@@ -130,7 +130,15 @@ impl Playing {
 #[async_trait]
 impl Messenger for Playing {
     fn kind(&self) -> MessengerKind {
-        self.kind.clone()
+        self.kind
+    }
+    fn capabilities(&self) -> messenger_core::Capabilities {
+        if self.kind == MessengerKind::Viber {
+            // What the Viber adapter reports: no contact is tied to its sender.
+            messenger_core::Capabilities::new().with_welcome_only_before_subscribe(true)
+        } else {
+            self.inner.capabilities()
+        }
     }
     fn limits(&self) -> &Limits {
         self.inner.limits()
@@ -287,20 +295,30 @@ async fn code_requests_are_budgeted_per_phone_and_per_chat() {
         |m| m,
     )
     .await;
-    let spent = "Забагато запитів коду підтвердження. Спробуйте ще раз через 60 хв.";
+    // "Try again in N minutes": N counts down from 60 as the oldest request ages.
+    let spent = |text: String| {
+        let Some(rest) =
+            text.strip_prefix("Забагато запитів коду підтвердження. Спробуйте ще раз через ")
+        else {
+            return false;
+        };
+        let minutes: u32 = rest.trim_end_matches(" хв.").parse().unwrap();
+        assert!((55..=60).contains(&minutes), "{text}");
+        true
+    };
     bot.say("/start").await;
     bot.say("+380 88 999 33 66").await;
-    assert_ne!(bot.last(), spent);
+    assert!(!spent(bot.last()), "{}", bot.last());
     bot.say("+380 88 999 33 66").await;
-    assert_ne!(bot.last(), spent);
+    assert!(!spent(bot.last()), "{}", bot.last());
     // The third request for the same phone within the hour is refused before the provider.
     bot.say("+380 88 999 33 66").await;
-    assert_eq!(bot.last(), spent);
+    assert!(spent(bot.last()), "{}", bot.last());
     // Another number from the same chat: the chat has one request left, then none.
     bot.say("+380 88 111 22 33").await;
-    assert_ne!(bot.last(), spent);
+    assert!(!spent(bot.last()), "{}", bot.last());
     bot.say("+380 88 444 55 66").await;
-    assert_eq!(bot.last(), spent);
+    assert!(spent(bot.last()), "{}", bot.last());
 }
 
 #[tokio::test]
