@@ -206,6 +206,9 @@ pub async fn programme(config: &Config) -> Result<Built, AppError> {
                 if let Some(a) = admin_url {
                     b = b.admin_url(a.as_str());
                 }
+                if let Some(s) = admin_session {
+                    b = b.admin_session(s.clone());
+                }
                 (b.build().map_err(lerr)?, None, None)
             } else {
                 let sb = Arc::new(ManzanaSandbox::start().await.map_err(lerr)?);
