@@ -6,39 +6,14 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use loyalty_bonusmoney::BonusMoneyClient;
 use loyalty_bonusmoney::requests::{VerifyByCallRequest, VerifyBySmsRequest};
 use loyalty_core::{LoyaltyError, SecretString};
+use test_support::logs::LogCapture;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "bmtok-SECRET-5e21c0ffee";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Answers that carry a token but cannot be read.
 fn malformed() -> Vec<(u16, String)> {
@@ -80,7 +55,7 @@ async fn calls(c: &BonusMoneyClient) -> Vec<Option<LoyaltyError>> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn malformed_token_answers_keep_the_token_out_of_errors_and_logs() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
@@ -106,7 +81,7 @@ async fn malformed_token_answers_keep_the_token_out_of_errors_and_logs() {
             assert!(!format!("{err:?}").contains(SECRET), "{body}: {err:?}");
         }
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("login failed"), "{logs}");
     assert!(!logs.contains(SECRET), "token in logs: {logs}");
 }

@@ -6,14 +6,14 @@
 mod common;
 
 use std::time::Duration;
+use test_support::secrets::{debug_text as both, error_text as err_text};
 
 use loyalty_bonusmoney::auth::{AuthOutcome, AuthStep};
 use loyalty_bonusmoney::models::{AuthSet, Customer};
 use loyalty_bonusmoney::requests::{ProfileData, SignUpRequest};
 use loyalty_bonusmoney::{BonusMoneyClient, BonusMoneySandbox};
 use loyalty_core::{
-    CodeRequest, LoyaltyError, LoyaltyProvider, Phone, Region, RetryPolicy, SecretString,
-    Verification,
+    CodeRequest, LoyaltyProvider, Phone, Region, RetryPolicy, SecretString, Verification,
 };
 
 const API_KEY: &str = "KEY-5ecr3t-4p1-k3y";
@@ -23,14 +23,6 @@ fn assert_clean(what: &str, text: &str, secrets: &[&str]) {
     for s in secrets {
         assert!(!text.contains(s), "{what} leaks a secret: {text}");
     }
-}
-
-fn both<T: std::fmt::Debug>(v: &T) -> String {
-    format!("{v:?} {v:#?}")
-}
-
-fn err_text(e: &LoyaltyError) -> String {
-    format!("{e} {e:?} {e:#?}")
 }
 
 #[tokio::test]

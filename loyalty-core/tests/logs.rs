@@ -2,9 +2,8 @@
 //! interest per process, and tests without a subscriber running in parallel would race with it.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
+use test_support::logs::LogCapture;
 
 use loyalty_core::http::{HttpConfig, Idempotency, RetryPolicy};
 use loyalty_core::{ExposeSecret, SecretString};
@@ -14,32 +13,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "tok-7f3a-SUPER-SECRET";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn tokens_stay_out_of_logs_and_errors() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
@@ -82,7 +58,7 @@ async fn tokens_stay_out_of_logs_and_errors() {
     // ...but not the error, nor the logs.
     let err = resp.error_for_status().unwrap_err();
     assert!(!format!("{err} {err:?}").contains(SECRET));
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("get_balance"), "the capture works: {logs}");
     assert!(logs.contains("retrying"), "{logs}");
     assert!(!logs.contains(SECRET), "{logs}");

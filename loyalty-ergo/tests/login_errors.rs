@@ -5,37 +5,12 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use loyalty_core::{LoyaltyError, Phone, Region};
+use test_support::logs::LogCapture;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SESSION: &str = "0ce330a1b1a02fa4592532b2aa12e5de";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Answers that carry the session but cannot be read as a `Token`.
 fn malformed() -> Vec<(u16, String)> {
@@ -74,7 +49,7 @@ fn malformed() -> Vec<(u16, String)> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn malformed_get_token_answers_keep_the_session_out_of_errors_and_logs() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
@@ -105,7 +80,7 @@ async fn malformed_get_token_answers_keep_the_session_out_of_errors_and_logs() {
         assert!(!err.to_string().contains(SESSION), "{err}");
         assert!(!format!("{err:?}").contains(SESSION), "{err:?}");
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("login failed"), "{logs}");
     assert!(!logs.contains(SESSION), "session in logs: {logs}");
 }

@@ -2,38 +2,13 @@
 //! masked. Alone in its own test binary (tracing caches callsite interest per process).
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use loyalty_core::{ExposeSecret, Phone, Region};
 use loyalty_ergo::{ErgoSandbox, SandboxConfig};
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
+use test_support::logs::LogCapture;
 
 #[tokio::test(flavor = "current_thread")]
 async fn trace_logs_hide_token_and_code_and_mask_the_phone() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
@@ -55,7 +30,7 @@ async fn trace_logs_hide_token_and_code_and_mask_the_phone() {
     let secret = session.token().expose_secret().to_owned();
     sandbox.shutdown().await;
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("ERGO request"), "no request trace: {logs}");
     assert!(logs.contains("PostSN"), "{logs}");
     assert!(!logs.contains(&secret), "token in logs: {logs}");

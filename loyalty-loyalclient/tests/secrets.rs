@@ -9,19 +9,12 @@ use loyalty_core::{Decimal, LoyaltyError, RetryPolicy};
 use loyalty_loyalclient::provider::session_for;
 use loyalty_loyalclient::sandbox::{CASHBACK_PHONE, DEMO_POINT};
 use loyalty_loyalclient::{ClientSearch, LoyalClient, LoyalClientSandbox, RetailRequest};
+use test_support::secrets::{debug_text as both, error_text as err_text};
 
 const KEY: &str = "KEY-5ecr3t-l0yalcl1ent";
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(KEY), "{what} leaks the API key: {text}");
-}
-
-fn both<T: std::fmt::Debug>(v: &T) -> String {
-    format!("{v:?} {v:#?}")
-}
-
-fn err_text(e: &LoyaltyError) -> String {
-    format!("{e} {e:?} {e:#?}")
 }
 
 #[tokio::test]

@@ -6,38 +6,13 @@
 
 mod common;
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
-
 use loyalty_core::{LoyaltyError, SecretString};
 use loyalty_manzana::{ManzanaClient, Registration};
+use test_support::logs::LogCapture;
 use wiremock::matchers::any;
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const SECRET: &str = "sess-SECRET-0b5e7d1c";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 /// Answers that carry a session or token but cannot be read.
 fn malformed() -> Vec<(u16, String)> {
@@ -83,7 +58,7 @@ async fn calls(c: &ManzanaClient) -> Vec<Option<LoyaltyError>> {
 
 #[tokio::test(flavor = "current_thread")]
 async fn malformed_login_answers_keep_the_session_out_of_errors_and_logs() {
-    let capture = Capture::default();
+    let capture = LogCapture::default();
     let subscriber = tracing_subscriber::fmt()
         .with_max_level(tracing::Level::TRACE)
         .with_writer(capture.clone())
@@ -109,7 +84,7 @@ async fn malformed_login_answers_keep_the_session_out_of_errors_and_logs() {
             assert!(!format!("{err:?}").contains(SECRET), "{body}: {err:?}");
         }
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     assert!(logs.contains("login failed"), "{logs}");
     assert!(!logs.contains(SECRET), "session in logs: {logs}");
 }
