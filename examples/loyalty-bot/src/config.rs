@@ -420,10 +420,7 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "SMS.ru api_id for the sms channel (required with CODES_PEPPER and sms; unset offline: an SMS.ru sandbox in process)",
     ),
     ("SMSRU_SENDER", "SMS.ru approved sender name (optional)"),
-    (
-        "SMSRU_BASE_URL",
-        "SMS.ru base URL (default https://sms.ru)",
-    ),
+    ("SMSRU_BASE_URL", "SMS.ru base URL (default https://sms.ru)"),
     (
         "SMTP_HOST",
         "SMTP server of the email channel (required when CODES_CHANNELS has email)",
@@ -797,8 +794,10 @@ impl Config {
         let notify_secret = get("NOTIFY_SECRET")
             .map(|s| strong_secret("NOTIFY_SECRET", s))
             .transpose()?;
-        let codes =
-            crate::codes::CodesConfig::from_lookup(&get, matches!(loyalty, LoyaltyTarget::Sandbox))?;
+        let codes = crate::codes::CodesConfig::from_lookup(
+            &get,
+            matches!(loyalty, LoyaltyTarget::Sandbox),
+        )?;
         let config = Self {
             codes,
             provider,
