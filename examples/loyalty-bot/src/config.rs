@@ -26,6 +26,10 @@ pub enum ProviderKind {
 
 /// Where the loyalty API is.
 #[derive(Clone)]
+#[allow(
+    clippy::large_enum_variant,
+    reason = "read once at start and kept in one Config: boxing the Manzana variant buys nothing"
+)]
 pub enum LoyaltyTarget {
     /// Start the provider's sandbox in process (no `*_BASE_URL` set).
     Sandbox,
