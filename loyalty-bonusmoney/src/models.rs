@@ -19,113 +19,114 @@ use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::wire::{self, vendor_enum};
+use crate::wire;
+use loyalty_core::wire_enum;
 
-vendor_enum! {
+wire_enum! {
     /// How a phone is verified ("Тип аутентификации").
     AuthType {
         /// The user calls the number in `callTo`.
-        CallPass => "CALL_PASS",
+        CallPass = "CALL_PASS",
         /// A 4-digit code by SMS.
-        Sms => "SMS",
+        Sms = "SMS",
         /// No verification of the number.
-        No => "NO",
+        No = "NO",
     }
 }
 
-vendor_enum! {
+wire_enum! {
     /// A module of the app or the Telegram bot ("Тип модуля").
     ModuleType {
         /// Main screen.
-        Main => "MAIN",
+        Main = "MAIN",
         /// QR code (the card).
-        MyCard => "MY_CARD",
+        MyCard = "MY_CARD",
         /// Profile.
-        Profile => "PROFILE",
+        Profile = "PROFILE",
         /// Promotions.
-        Stock => "STOCK",
+        Stock = "STOCK",
         /// Stores.
-        Stores => "STORES",
+        Stores = "STORES",
         /// Points.
-        Marks => "MARKS",
+        Marks = "MARKS",
         /// Purchase history.
-        TransactionsHistory => "TRANSACTIONS_HISTORY",
+        TransactionsHistory = "TRANSACTIONS_HISTORY",
         /// Level.
-        Level => "LEVEL",
+        Level = "LEVEL",
         /// Reviews.
-        Comments => "COMMENTS",
+        Comments = "COMMENTS",
         /// About the company.
-        AboutCompany => "ABOUT_COMPANY",
+        AboutCompany = "ABOUT_COMPANY",
         /// "More".
-        More => "MORE",
+        More = "MORE",
         /// Settings.
-        Settings => "SETTINGS",
+        Settings = "SETTINGS",
     }
 }
 
-vendor_enum! {
+wire_enum! {
     /// A transaction's type ("Тип транзакции").
     TransactionType {
         /// A sale.
-        Sell => "SELL",
+        Sell = "SELL",
         /// A return.
-        Payback => "PAYBACK",
+        Payback = "PAYBACK",
     }
 }
 
-vendor_enum! {
+wire_enum! {
     /// The kind of cash register a store uses ("Тип магазина").
     StoreType {
         /// Evotor.
-        Evotor => "EVOTOR_STORE",
+        Evotor = "EVOTOR_STORE",
         /// MoySklad.
-        MoySklad => "MOY_SKLAD_STORE",
+        MoySklad = "MOY_SKLAD_STORE",
         /// 1C.
-        OneC => "ONE_C_STORE",
+        OneC = "ONE_C_STORE",
         /// API.
-        Api => "API_STORE",
+        Api = "API_STORE",
         /// ModulKassa.
-        ModulKassa => "MODUL_KASSA_STORE",
+        ModulKassa = "MODUL_KASSA_STORE",
         /// iiko.
-        Iiko => "IIKO_STORE",
+        Iiko = "IIKO_STORE",
         /// Frontol.
-        Frontol => "FRONTOL_STORE",
+        Frontol = "FRONTOL_STORE",
         /// Set Retail.
-        SetRetail => "SET_RETAIL_STORE",
+        SetRetail = "SET_RETAIL_STORE",
         /// BonusMoney itself.
-        Bm => "BM_STORE",
+        Bm = "BM_STORE",
     }
 }
 
-vendor_enum! {
+wire_enum! {
     /// The kind of a promotion or message ("Тип сообщения").
     MessageType {
         /// A "buy N, get one" promotion with a visits counter.
-        StockNVisit => "AppStockNVisitStylization",
+        StockNVisit = "AppStockNVisitStylization",
         /// A header and a text.
-        Simple => "AppSimpleMessage",
+        Simple = "AppSimpleMessage",
         /// With an image.
-        Image => "AppImageMessage",
+        Image = "AppImageMessage",
         /// With several images.
-        MultipleImage => "AppMultipleImageMessage",
+        MultipleImage = "AppMultipleImageMessage",
         /// With a coupon (promo code).
-        Coupon => "AppCouponMessage",
+        Coupon = "AppCouponMessage",
     }
 }
 
-vendor_enum! {
+wire_enum! {
     /// Why the points changed ("Тип события с баллами").
     MarkEventType {
         /// Spent/earned on a purchase.
-        Transaction => "TRANSACTION",
+        Transaction = "TRANSACTION",
         /// Earned for a review.
-        Comment => "COMMENT",
+        Comment = "COMMENT",
         /// Earned for a promotion or with a message.
-        Message => "MESSAGE",
+        Message = "MESSAGE",
         /// Another event with points.
-        Event => "EVENT",
+        Event = "EVENT",
         /// Anything else.
-        Other => "OTHER",
+        Other = "OTHER",
     }
 }
 

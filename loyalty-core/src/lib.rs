@@ -47,6 +47,11 @@ pub mod ser;
 #[cfg(feature = "server")]
 pub mod server;
 pub mod session;
+pub mod wire_enum;
+
+/// serde, for the code [`wire_enum!`] generates (not part of the API).
+#[doc(hidden)]
+pub use serde as __serde;
 
 pub use clock::{Clock, ManualClock, SystemClock};
 pub use endpoint::{Endpoint, EndpointMethod};

@@ -12,7 +12,7 @@ use loyalty_core::de;
 use rust_decimal::Decimal;
 use secrecy::SecretString;
 use serde::de::Deserializer;
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 
 /// The date-time format ERGO uses on the wire: `2018-08-22 12:12:12`.
 pub const DATETIME_FORMAT: &str = "%Y-%m-%d %H:%M:%S";
@@ -33,57 +33,7 @@ fn secret<'de, D: Deserializer<'de>>(d: D) -> Result<SecretString, D::Error> {
 // ---------------------------------------------------------------------------------------------
 // Enums with an `Unknown` fallback.
 
-macro_rules! wire_enum {
-    (
-        $(#[$meta:meta])*
-        $name:ident { $( $(#[$vmeta:meta])* $variant:ident = $wire:literal ),+ $(,)? }
-    ) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-        #[non_exhaustive]
-        pub enum $name {
-            $( $(#[$vmeta])* $variant, )+
-            /// A value this SDK does not know, kept as ERGO sent it.
-            Unknown(String),
-        }
-
-        impl $name {
-            /// The value as sent on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $( Self::$variant => $wire, )+
-                    Self::Unknown(s) => s,
-                }
-            }
-
-            /// Reads a wire value (surrounding spaces ignored); unknown values are kept.
-            pub fn parse(s: &str) -> Self {
-                match s.trim() {
-                    $( $wire => Self::$variant, )+
-                    other => Self::Unknown(other.to_owned()),
-                }
-            }
-        }
-
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for $name {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for $name {
-            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-                de::string_or_number(d).map(|s| Self::parse(&s))
-            }
-        }
-    };
-}
+use loyalty_core::wire_enum;
 
 wire_enum! {
     /// The type of registrations `GetRegistrations` lists (`type_registration`).
