@@ -164,3 +164,18 @@ async fn the_dashboard_and_reviews_use_the_seed_spellings() {
     assert!(reviewed.get("star").is_none(), "{reviewed}");
     assert!(reviewed.get("text").is_none(), "{reviewed}");
 }
+
+#[tokio::test]
+async fn last_code_takes_a_parsed_phone_or_its_text() {
+    let sb = start().await;
+    let phone = loyalty_core::Phone::parse(DEMO_PHONE, loyalty_core::Region::RU).unwrap();
+    post(
+        &sb,
+        "auth/getOptions",
+        None,
+        json!({"countryCode": "RU", "phone": DEMO_PHONE}),
+    )
+    .await;
+    let by_phone = sb.last_code(&phone).unwrap();
+    assert_eq!(sb.last_code(DEMO_PHONE), Some(by_phone));
+}

@@ -58,7 +58,7 @@ pub use endpoint::{Endpoint, EndpointMethod};
 pub use error::{ErrorKind, FieldError, LoyaltyError, ProviderDetail};
 pub use model::*;
 pub use pagination::{Page, PageRequest, paginate};
-pub use phone::{Phone, PhoneError, Region};
+pub use phone::{Phone, PhoneArg, PhoneError, Region};
 pub use provider::{
     Capabilities, Capability, Captcha, CaptchaAnswer, CodeChannel, CodeOutcome, CodeRequest,
     LoyaltyProvider, SignUpTicket, Verification,

@@ -358,3 +358,42 @@ impl<'de> Deserialize<'de> for Phone {
         Self::parse_international(&text).map_err(serde::de::Error::custom)
     }
 }
+
+/// A phone as the sandboxes' admin look-ups take it (`last_code`, …): a parsed [`Phone`], which
+/// each sandbox formats its own way, or text already in the sandbox's form. Every sandbox's
+/// `last_code` takes `impl Into<PhoneArg>`, so the same `&Phone` works with all of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PhoneArg<'a> {
+    /// A parsed phone.
+    Parsed(&'a Phone),
+    /// Text in the sandbox's own form (ERGO: 12 digits; Manzana: E.164).
+    Text(&'a str),
+}
+
+impl PhoneArg<'_> {
+    /// The phone as `format` writes it, or the text as it is (trimmed).
+    pub fn key(&self, format: impl Fn(&Phone) -> String) -> String {
+        match self {
+            Self::Parsed(p) => format(p),
+            Self::Text(t) => t.trim().to_owned(),
+        }
+    }
+}
+
+impl<'a> From<&'a Phone> for PhoneArg<'a> {
+    fn from(p: &'a Phone) -> Self {
+        Self::Parsed(p)
+    }
+}
+
+impl<'a> From<&'a str> for PhoneArg<'a> {
+    fn from(t: &'a str) -> Self {
+        Self::Text(t)
+    }
+}
+
+impl<'a> From<&'a String> for PhoneArg<'a> {
+    fn from(t: &'a String) -> Self {
+        Self::Text(t)
+    }
+}

@@ -147,3 +147,13 @@ async fn errors_carry_only_documented_codes() {
         "{err:?}"
     );
 }
+
+#[tokio::test]
+async fn last_code_takes_a_parsed_phone_or_its_digits() {
+    let sb = ErgoSandbox::start().await.unwrap();
+    let c = sb.client().unwrap();
+    let p = Phone::parse(&format!("+{TEST}"), Region::UA).unwrap();
+    c.get_auth_code(&p).await.unwrap();
+    let by_phone = sb.last_code(&p).unwrap();
+    assert_eq!(sb.last_code(TEST), Some(by_phone));
+}

@@ -68,3 +68,13 @@ async fn the_cabinet_lists_contacts_and_pending_registrations() {
     assert!(!pending[0].verified);
     assert_eq!(pending[0].first_name.as_deref(), Some("Вера"));
 }
+
+#[tokio::test]
+async fn last_code_takes_a_parsed_phone_or_its_text() {
+    let sb = ManzanaSandbox::start().await.unwrap();
+    let c = sb.client().unwrap();
+    let phone = loyalty_core::Phone::parse(DEMO_PHONE, loyalty_core::Region::RU).unwrap();
+    c.request_sms_login(&phone).await.unwrap();
+    let by_phone = sb.last_code(&phone).unwrap();
+    assert_eq!(sb.last_code(DEMO_PHONE), Some(by_phone));
+}

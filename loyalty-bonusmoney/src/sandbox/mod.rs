@@ -292,9 +292,14 @@ impl BonusMoneySandbox {
         self.shared.lock().pending_codes(phone.e164()).ok()
     }
 
-    /// The last SMS code sent to a phone.
-    pub fn last_code(&self, phone: &Phone) -> Option<String> {
-        self.pending_codes(phone).and_then(|p| p.code)
+    /// The last SMS code sent to a phone (a [`Phone`], or text in any form the API accepts).
+    pub fn last_code<'a>(&self, phone: impl Into<loyalty_core::PhoneArg<'a>>) -> Option<String> {
+        let key = phone.into().key(|p| p.e164().to_owned());
+        self.shared
+            .lock()
+            .pending_codes(&key)
+            .ok()
+            .and_then(|p| p.code)
     }
 
     /// Adds (or, negative, removes) points with an `EVENT` points event; returns the balance.

@@ -204,9 +204,11 @@ impl ErgoSandbox {
         self.server.shutdown().await;
     }
 
-    /// The last code sent to `phone` (12 digits), as the admin surface gives it.
-    pub fn last_code(&self, phone: &str) -> Option<String> {
-        self.shared.world().last_codes.get(phone).cloned()
+    /// The last code sent to `phone` (a [`loyalty_core::Phone`], or its 12 digits), as the
+    /// admin surface gives it.
+    pub fn last_code<'a>(&self, phone: impl Into<loyalty_core::PhoneArg<'a>>) -> Option<String> {
+        let key = phone.into().key(|p| p.digits().to_owned());
+        self.shared.world().last_codes.get(&key).cloned()
     }
 
     /// Blocks (`active = false`) or unblocks a seller; `false` for an unknown phone.

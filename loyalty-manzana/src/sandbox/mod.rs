@@ -198,9 +198,10 @@ impl ManzanaSandbox {
         self.client_builder().build()
     }
 
-    /// The last SMS code sent to a phone (E.164).
-    pub fn last_code(&self, phone: &str) -> Option<String> {
-        self.shared.lock().last_code(phone)
+    /// The last SMS code sent to a phone (a [`loyalty_core::Phone`], or its E.164 text).
+    pub fn last_code<'a>(&self, phone: impl Into<loyalty_core::PhoneArg<'a>>) -> Option<String> {
+        let key = phone.into().key(|p| p.e164().to_owned());
+        self.shared.lock().last_code(&key)
     }
 
     /// The contact id of a phone (E.164).
