@@ -1,4 +1,4 @@
-//! [`wire_enum!`](crate::wire_enum): a vendor enum with an `Unknown(String)` fallback, the one
+//! [`wire_enum!`](macro@crate::wire_enum): a vendor enum with an `Unknown(String)` fallback, the one
 //! macro every loyalty crate declares its wire enums with.
 
 /// Declares a vendor enum: the listed variants with their wire values, plus `Unknown(String)`
