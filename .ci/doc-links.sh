@@ -23,7 +23,13 @@ if [ "${#crates[@]}" -lt 10 ]; then
     exit 1
 fi
 
-RUSTDOCFLAGS="-D warnings" cargo doc --workspace --no-deps --quiet
+# One crate at a time: cargo removes a crate's doc directory just before documenting it, so in a
+# parallel `cargo doc --workspace` a crate documented at that moment is missing for the others and
+# their links to it are rendered as text (it failed CI once on a clean machine). Sequentially, every
+# other crate's directory exists whenever rustdoc starts, in any order.
+for c in "${crates[@]}"; do
+    RUSTDOCFLAGS="-D warnings" cargo doc -p "${c//_/-}" --no-deps --quiet
+done
 
 # The rendered prose of our crates' pages, without code, scripts and the docs of blanket
 # implementations of other crates' traits (their links point into crates not documented here).

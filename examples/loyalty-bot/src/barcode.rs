@@ -6,7 +6,7 @@
 //! A small file can claim an enormous picture (a 0.5 MB PNG can decode to gigabytes), so the
 //! header is read first and a picture over [`MAX_PIXELS`] (or wider or taller than
 //! [`MAX_DIMENSION`]) is refused with [`BarcodeError::TooManyPixels`] before anything is
-//! allocated; the decoder then runs under [`image::Limits`] as a second guard. Decoding and the
+//! allocated; the decoder then runs under [`image::Limits`](https://docs.rs/image/0.25/image/struct.Limits.html) as a second guard. Decoding and the
 //! barcode search are CPU-bound: async code calls [`scan_async`], which runs them on a blocking
 //! thread, never on the async runtime.
 
