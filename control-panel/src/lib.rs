@@ -34,6 +34,8 @@ pub mod i18n;
 pub mod stats;
 pub mod store;
 pub mod web;
+#[cfg(feature = "webdriver")]
+pub mod webdriver;
 
 pub use backend::{
     BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, RawStats,

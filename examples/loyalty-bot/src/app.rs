@@ -54,6 +54,9 @@ pub enum AppError {
     /// The HTTP listener.
     #[error("BOT_LISTEN_ADDR: {0}")]
     Listen(String),
+    /// The control panel.
+    #[error("{0}")]
+    Panel(String),
     /// The bot loop.
     #[error(transparent)]
     Run(#[from] RunError),
@@ -455,6 +458,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         manzana,
     } = programme(&config).await?;
     let provider_name = programme_name(&programme);
+    // The panel asks the provider for a user's live balance and level.
+    let live_provider: Arc<dyn LoyaltyProvider> = match &programme {
+        Programme::Ergo { client, .. } => Arc::new(client.clone()),
+        Programme::BonusMoney { client } => Arc::new(client.clone()),
+        Programme::Generic { provider, .. } => provider.clone(),
+    };
     let codes = crate::codes::for_config(&config, &storage, &texts)
         .await
         .map_err(|e| AppError::Loyalty(e.to_string()))?;
@@ -543,6 +552,21 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             .map_err(merr("VIBER_WEBHOOK_URL"))?;
     }
 
+    // The control panel, next to the bot on the same storage and the engine's live texts.
+    let messengers = channels
+        .iter()
+        .map(|c| c.runner.messenger().kind().as_str().to_owned());
+    let panel = crate::panel::start(
+        &config.panel,
+        &storage,
+        engine.texts(),
+        crate::panel::bot_info(provider_name, messengers),
+        Some(live_provider),
+        matches!(config.loyalty, LoyaltyTarget::Sandbox),
+    )
+    .await
+    .map_err(AppError::Panel)?;
+
     let mut tasks = tokio::task::JoinSet::new();
     for ch in channels {
         match ch.webhook_path {
@@ -578,6 +602,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         },
     };
     tasks.abort_all();
+    if let Some((_, task)) = panel {
+        task.abort();
+    }
     drop(sandbox);
     result
 }

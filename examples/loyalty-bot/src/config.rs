@@ -217,6 +217,8 @@ pub struct Config {
     pub sandbox_latency: std::time::Duration,
     /// The bot's own verification codes (`CODES_*`, `SMSRU_*`, `SMTP_*`; LoyalClient log-in).
     pub codes: crate::codes::CodesConfig,
+    /// The control panel (`PANEL_*`).
+    pub panel: crate::panel::PanelSettings,
 }
 
 /// A messenger's global send limit, from `<MESSENGER>_RATE_LIMIT`: messages per second, or `off`.
@@ -257,7 +259,7 @@ pub struct ConfigError {
     pub problem: String,
 }
 
-fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
+pub(crate) fn err(var: &'static str, problem: impl Into<String>) -> ConfigError {
     ConfigError {
         var,
         problem: problem.into(),
@@ -804,6 +806,7 @@ impl Config {
         )?;
         let config = Self {
             codes,
+            panel: crate::panel::PanelSettings::from_vars(get)?,
             provider,
             loyalty,
             telegram,

@@ -315,6 +315,12 @@ impl Engine {
         }
     }
 
+    /// The engine's text catalogue, shared: live edits ([`Texts::set_live`], the control
+    /// panel's text editor) take effect on the engine's next message.
+    pub fn texts(&self) -> Arc<Texts> {
+        self.texts.clone()
+    }
+
     /// Shows money in `currency` (`BOT_CURRENCY`) instead of the programme's.
     pub fn with_currency(mut self, currency: Currency) -> Self {
         self.currency = currency;

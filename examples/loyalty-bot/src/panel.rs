@@ -20,6 +20,9 @@ use control_panel::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+use loyalty_core::{LoyaltyError, LoyaltyProvider};
+
+use crate::config::{ConfigError, err as config_err};
 use crate::texts::{Lang, Texts};
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
@@ -37,7 +40,12 @@ pub struct BotPanel {
     texts: Arc<Texts>,
     store: PanelStore,
     bot: BotInfo,
+    /// Asks the loyalty provider for a user's live programme data (balance, level).
+    provider: Option<Arc<dyn LoyaltyProvider>>,
 }
+
+/// How long a profile page waits for the provider's live figures.
+pub const PROVIDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl std::fmt::Debug for BotPanel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -118,6 +126,62 @@ impl BotPanel {
             texts,
             store,
             bot,
+            provider: None,
+        }
+    }
+
+    /// Shows each user's live programme data on the profile page: with the session the user
+    /// logged in with, the provider's balance (available, pending), level and next burn. A user
+    /// without a session, a provider error or a timeout ([`PROVIDER_TIMEOUT`]) is shown as such,
+    /// never as an error of the page.
+    pub fn with_provider(mut self, provider: Arc<dyn LoyaltyProvider>) -> Self {
+        self.provider = Some(provider);
+        self
+    }
+
+    /// The provider's live figures for a user with stored `session` (a `SessionJson`), as
+    /// label-value pairs for the profile page.
+    async fn live_programme(&self, session: Option<String>) -> Vec<(String, String)> {
+        let Some(provider) = &self.provider else {
+            return Vec::new();
+        };
+        let Some(session) = session
+            .map(|json| crate::storage::SessionJson::from_stored(json).decode())
+            .transpose()
+            .ok()
+            .flatten()
+        else {
+            return vec![("balance".to_owned(), "not logged in".to_owned())];
+        };
+        match tokio::time::timeout(PROVIDER_TIMEOUT, provider.balance(&session)).await {
+            Ok(Ok(b)) => {
+                let mut out = vec![
+                    ("balance".to_owned(), b.available.normalize().to_string()),
+                    ("pending".to_owned(), b.pending.normalize().to_string()),
+                ];
+                if let Some(level) = b.level {
+                    out.push(("level".to_owned(), level.name));
+                }
+                if let Some(burn) = b.burns.first() {
+                    out.push((
+                        "next_burn".to_owned(),
+                        format!("{} on {}", burn.amount.normalize(), burn.at.date()),
+                    ));
+                }
+                out
+            }
+            Ok(Err(LoyaltyError::SessionExpired { .. })) => {
+                vec![("balance".to_owned(), "session expired".to_owned())]
+            }
+            Ok(Err(e)) => {
+                // The provider's code when it gave one, else the kind: never its message,
+                // which may quote the request.
+                let why = e
+                    .provider_code()
+                    .map_or_else(|| format!("{:?}", e.kind()), |c| format!("code {c}"));
+                vec![("balance".to_owned(), format!("unavailable ({why})"))]
+            }
+            Err(_) => vec![("balance".to_owned(), "unavailable (timeout)".to_owned())],
         }
     }
 
@@ -308,7 +372,7 @@ impl PanelBackend for BotPanel {
     async fn user(&self, bot: &str, key: &UserKey) -> Result<Option<UserProfile>, BackendError> {
         self.check_bot(bot)?;
         let sql = format!(
-            "SELECT {USER_COLUMNS}, provider, customer_id, segment FROM bot_users WHERE messenger = $1 AND chat_id = $2"
+            "SELECT {USER_COLUMNS}, provider, customer_id, segment, session FROM bot_users WHERE messenger = $1 AND chat_id = $2"
         );
         let Some(row) = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&key.messenger)
@@ -333,6 +397,8 @@ impl PanelBackend for BotPanel {
         {
             programme.push(("customer_id".to_owned(), c));
         }
+        let session: Option<String> = row.try_get("session").map_err(failed)?;
+        programme.extend(self.live_programme(session).await);
         let segment_doc: String = row.try_get("segment").map_err(failed)?;
         let segment = match serde_json::from_str::<serde_json::Value>(&segment_doc) {
             Ok(serde_json::Value::Object(m)) => m
@@ -519,29 +585,52 @@ pub const PANEL_VARIABLES: &[(&str, &str)] = &[
 ];
 
 impl PanelSettings {
-    /// Reads the settings through `get` (the environment in the binary).
+    /// Reads the settings through `get` (the environment in the binary; empty values count as
+    /// unset).
     ///
     /// # Errors
-    /// A message naming the variable that is wrong.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, String> {
+    /// A [`ConfigError`] naming the variable that is wrong.
+    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
         let listen_addr = match get("PANEL_LISTEN_ADDR").as_deref().map(str::trim) {
             Some("off") => None,
-            None | Some("") => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8090))),
-            Some(v) => Some(
-                v.parse()
-                    .map_err(|_| format!("PANEL_LISTEN_ADDR: {v:?} is not host:port or off"))?,
-            ),
+            None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8090))),
+            Some(v) => Some(v.parse().map_err(|_| {
+                config_err(
+                    "PANEL_LISTEN_ADDR",
+                    format!("{v:?} is not host:port (such as 127.0.0.1:8090) or off"),
+                )
+            })?),
         };
         let admin = match (get("PANEL_ADMIN_LOGIN"), get("PANEL_ADMIN_PASSWORD")) {
             (Some(l), Some(p)) => Some((l, loyalty_core::SecretString::from(p))),
             (None, None) => None,
-            _ => {
-                return Err("PANEL_ADMIN_LOGIN and PANEL_ADMIN_PASSWORD go together".to_owned());
+            (Some(_), None) => {
+                return Err(config_err(
+                    "PANEL_ADMIN_PASSWORD",
+                    "required with PANEL_ADMIN_LOGIN",
+                ));
+            }
+            (None, Some(_)) => {
+                return Err(config_err(
+                    "PANEL_ADMIN_LOGIN",
+                    "required with PANEL_ADMIN_PASSWORD",
+                ));
+            }
+        };
+        let secure_cookies = match get("PANEL_SECURE_COOKIES").as_deref().map(str::trim) {
+            None | Some("0" | "false") => false,
+            Some("1" | "true") => true,
+            Some(v) => {
+                return Err(config_err(
+                    "PANEL_SECURE_COOKIES",
+                    format!("{v:?} is not 1 or 0"),
+                ));
             }
         };
         Ok(Self {
             listen_addr,
-            secure_cookies: matches!(get("PANEL_SECURE_COOKIES").as_deref(), Some("1" | "true")),
+            secure_cookies,
             admin,
         })
     }
@@ -549,7 +638,7 @@ impl PanelSettings {
 
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
-/// stderr), saved text edits re-applied. Returns the address it listens on and the serving task,
+/// stderr), saved text edits re-applied, profiles with the `provider`'s live figures. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
@@ -559,6 +648,7 @@ pub async fn start(
     storage: &crate::storage::Storage,
     texts: Arc<Texts>,
     bot: BotInfo,
+    provider: Option<Arc<dyn LoyaltyProvider>>,
     offline_demo: bool,
 ) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = settings.listen_addr else {
@@ -590,7 +680,10 @@ pub async fn start(
             demo_password = Some(password);
         }
     }
-    let backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    if let Some(p) = provider {
+        backend = backend.with_provider(p);
+    }
     let n = backend
         .apply_saved_texts()
         .await

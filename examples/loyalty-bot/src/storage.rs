@@ -133,6 +133,11 @@ impl SessionJson {
             })
     }
 
+    /// The JSON as read from the `session` column (decoded by [`SessionJson::decode`]).
+    pub fn from_stored(json: String) -> Self {
+        Self(json)
+    }
+
     /// Decodes the session.
     ///
     /// # Errors

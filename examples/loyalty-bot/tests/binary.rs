@@ -1,61 +1,20 @@
 //! The compiled binary with no configuration: the offline demo over the console.
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod common;
 
-/// Reads stdout lines until one matches `pred`; returns everything read.
-fn read_until(
-    rx: &mpsc::Receiver<String>,
-    seen: &mut Vec<String>,
-    pred: impl Fn(&str) -> bool,
-) -> String {
-    loop {
-        match rx.recv_timeout(Duration::from_secs(30)) {
-            Ok(line) => {
-                let hit = pred(&line);
-                seen.push(line.clone());
-                if hit {
-                    return line;
-                }
-            }
-            Err(_) => panic!("timed out; output so far:\n{}", seen.join("\n")),
-        }
-    }
-}
+use std::process::Command;
+
+use common::console::ConsoleBot;
 
 #[test]
 fn offline_demo_logs_in_and_shows_the_balance() {
     let dir = tempfile::tempdir().unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-bot"))
-        .current_dir(dir.path())
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
-
-    writeln!(stdin, "/start").unwrap();
-    read_until(&rx, &mut seen, |l| l.contains("Надіслати номер"));
-    writeln!(stdin, "+380 88 999 33 66").unwrap();
-    let sms = read_until(&rx, &mut seen, |l| {
-        l.starts_with("[sandbox SMS to +380889993366: ")
-    });
+    let mut bot = ConsoleBot::start(dir.path(), &[]);
+    bot.send("/start");
+    bot.wait_out(|l| l.contains("Надіслати номер"));
+    bot.send("+380 88 999 33 66");
+    let sms = bot.wait_out(|l| l.starts_with("[sandbox SMS to +380889993366: "));
     let code = sms
         .trim_end_matches(']')
         .rsplit(' ')
@@ -63,8 +22,8 @@ fn offline_demo_logs_in_and_shows_the_balance() {
         .unwrap()
         .to_owned();
     assert_eq!(code.len(), 4, "{sms}");
-    writeln!(stdin, "{code}").unwrap();
-    let balance_button = read_until(&rx, &mut seen, |l| l.contains("Баланс"));
+    bot.send(&code);
+    let balance_button = bot.wait_out(|l| l.contains("Баланс"));
     let number = balance_button
         .trim()
         .trim_start_matches('[')
@@ -72,13 +31,9 @@ fn offline_demo_logs_in_and_shows_the_balance() {
         .next()
         .unwrap()
         .to_owned();
-    writeln!(stdin, "{number}").unwrap();
-    read_until(&rx, &mut seen, |l| {
-        l.starts_with("Ваш баланс: 1\u{a0}250\u{a0}балів.")
-    });
-    drop(stdin); // end of input ends the bot
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}\n{}", seen.join("\n"));
+    bot.send(&number);
+    bot.wait_out(|l| l.starts_with("Ваш баланс: 1\u{a0}250\u{a0}балів."));
+    let seen = bot.finish();
     assert!(
         seen.iter().any(|l| l.contains("Вітаємо")),
         "{}",
@@ -128,34 +83,12 @@ fn help_lists_the_variables() {
 /// Runs the binary in `dir` with the console, types `lines` one by one, each after the previous
 /// one's answer (`until` matches a line of it), then ends the input; returns the output.
 fn console_run(dir: &std::path::Path, lines: &[(&str, &str)]) -> Vec<String> {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_loyalty-bot"))
-        .current_dir(dir)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut stdin = child.stdin.take().unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if tx.send(line).is_err() {
-                break;
-            }
-        }
-    });
-    let mut seen = Vec::new();
+    let mut bot = ConsoleBot::start(dir, &[]);
     for (line, until) in lines {
-        writeln!(stdin, "{line}").unwrap();
-        read_until(&rx, &mut seen, |l| l.contains(until));
+        bot.send(line);
+        bot.wait_out(|l| l.contains(until));
     }
-    drop(stdin);
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status:?}\n{}", seen.join("\n"));
-    seen
+    bot.finish()
 }
 
 #[test]

@@ -210,6 +210,7 @@ impl BotProcess {
             .current_dir(dir)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("PANEL_LISTEN_ADDR", "off")
             .env("TELEGRAM_BOT_TOKEN", TOKEN)
             .env("TELEGRAM_API_URL", api)
             .env(

@@ -366,10 +366,11 @@ async fn start_serves_the_panel_with_the_first_administrator() {
     .unwrap();
     let texts = Arc::new(Texts::built_in());
     let info = loyalty_bot::panel::bot_info("ergo", ["console".to_string()]);
-    let (addr, task) = loyalty_bot::panel::start(&settings, &storage, texts.clone(), info, true)
-        .await
-        .unwrap()
-        .unwrap();
+    let (addr, task) =
+        loyalty_bot::panel::start(&settings, &storage, texts.clone(), info, None, true)
+            .await
+            .unwrap()
+            .unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -464,4 +465,100 @@ async fn start_serves_the_panel_with_the_first_administrator() {
     assert_eq!(res.status(), 303);
     assert_eq!(texts.get(Lang::Uk, "balance"), value);
     task.abort();
+}
+
+/// A provider whose balance depends on the session's token: `live` answers, `old` has expired.
+struct LiveProvider;
+
+#[async_trait::async_trait]
+impl loyalty_core::LoyaltyProvider for LiveProvider {
+    fn name(&self) -> &'static str {
+        "ergo"
+    }
+
+    fn capabilities(&self) -> loyalty_core::Capabilities {
+        loyalty_core::Capabilities::of(&[loyalty_core::Capability::Balance])
+    }
+
+    async fn balance(
+        &self,
+        session: &Session,
+    ) -> Result<loyalty_core::Balance, loyalty_core::LoyaltyError> {
+        use loyalty_core::ExposeSecret;
+        match session.token().expose_secret() {
+            "live-SECRET" => {
+                let mut b = loyalty_core::Balance::new("1250.50".parse().unwrap());
+                b.pending = "20".parse().unwrap();
+                b.level = Some(loyalty_core::Level::new("Gold"));
+                Ok(b)
+            }
+            _ => Err(loyalty_core::LoyaltyError::SessionExpired {
+                detail: loyalty_core::ProviderDetail::message("token expired"),
+            }),
+        }
+    }
+}
+
+/// A profile shows the provider's live figures for the session the user logged in with, says
+/// so when there is none or it expired, and never shows the session itself.
+#[tokio::test]
+async fn a_profile_shows_the_providers_live_balance() {
+    let storage = Storage::connect("sqlite::memory:").await.unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    for (id, token) in [
+        ("1", Some("live-SECRET")),
+        ("2", Some("old-SECRET")),
+        ("3", None),
+    ] {
+        let key = ChatKey::new("telegram", id);
+        storage
+            .touch_user(&key, &Profile::default(), "uk", at)
+            .await
+            .unwrap();
+        if let Some(t) = token {
+            let session = Session::new("ergo", SecretString::from(t));
+            storage
+                .set_authorized(&key, "+380671112233", "ergo", &session, at)
+                .await
+                .unwrap();
+        }
+    }
+    let store = PanelStore::from_pool(storage.pool().clone()).await.unwrap();
+    let panel = BotPanel::new(
+        storage.pool().clone(),
+        Arc::new(Texts::built_in()),
+        store,
+        bot_info("ergo"),
+    )
+    .with_provider(Arc::new(LiveProvider));
+    let programme = |id: &str| {
+        let panel = panel.clone();
+        let key = UserKey {
+            messenger: "telegram".into(),
+            user_id: id.into(),
+        };
+        async move {
+            let p = panel.user("ergo", &key).await.unwrap().unwrap();
+            assert!(
+                !format!("{p:?}").contains("SECRET"),
+                "the session leaked into the profile"
+            );
+            p.programme
+                .into_iter()
+                .filter(|(k, _)| k != "provider")
+                .collect::<Vec<_>>()
+        }
+    };
+    let kv = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    };
+    assert_eq!(
+        programme("1").await,
+        kv(&[("balance", "1250.5"), ("pending", "20"), ("level", "Gold")])
+    );
+    assert_eq!(programme("2").await, kv(&[("balance", "session expired")]));
+    assert_eq!(programme("3").await, kv(&[("balance", "not logged in")]));
 }

@@ -13,6 +13,8 @@ use loyalty_ergo::ActionsCache;
 use loyalty_ergo::sandbox::{ErgoSandbox, SandboxConfig};
 use messenger_core::{InMemoryMessenger, Update};
 
+pub mod console;
+
 pub const USER: i64 = 7;
 pub const SELLER: &str = "380889993366";
 
