@@ -13,6 +13,8 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use crate::handler::{Reply, Value, Write};
 
+
+const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -784,14 +786,20 @@ impl Store {
     /// # Errors
     /// [`StoreError`] on database failure.
     pub async fn set_cursor(&self, name: &str, value: &str) -> Result<(), StoreError> {
-        sqlx::query(
-            "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
-        )
-        .bind(name)
-        .bind(value)
-        .execute(&self.writer)
-        .await?;
+        sqlx::query(SET_CURSOR)
+            .bind(name)
+            .bind(value)
+            .execute(&self.writer)
+            .await?;
         Ok(())
+    }
+
+    /// The write of [`Store::set_cursor`], to commit a cursor with other work in one
+    /// transaction (the "seen" mark of an event with its pushes, [`Store::enqueue_pushes`]).
+    pub fn cursor_write(name: &str, value: &str) -> Write {
+        Write::new(SET_CURSOR)
+            .bind(name.to_owned())
+            .bind(value.to_owned())
     }
 
     /// Takes or renews the named lease for `owner` until `until` (ms) when it is free, expired

@@ -3,7 +3,6 @@
 //! HTTP listener for webhooks and purchase notifications.
 
 use std::any::Any;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,21 +18,19 @@ use loyalty_ergo::sandbox::ErgoSandbox;
 use loyalty_ergo::{ActionsCache, ErgoClient};
 use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
 use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
-use messenger_core::{
-    ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId,
-};
+use messenger_core::{ConsoleMessenger, Messenger, MessengerError};
 use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::Notify;
 
 use crate::config::{Config, LoyaltyTarget, ProviderKind, SendLimit};
 use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
-use crate::notify::{self, Delivery, NotifyState};
+use crate::notify::{self, NotifyState, Pusher};
 use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};
 use crate::storage::{Storage, StorageError};
-use crate::texts::{Lang, Texts, TextsError};
+use crate::texts::{Texts, TextsError};
 use messenger_runtime::RateLimit;
 
 /// A start-up or run failure, said in one line.
@@ -495,34 +492,23 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             needs_listener = true;
         }
     }
-    let by_kind: HashMap<&'static str, Arc<dyn Messenger>> = channels
-        .iter()
-        .map(|c| (c.runner.messenger().kind().as_str(), c.runner.messenger()))
-        .collect();
     // Purchase notifications: from the HTTP endpoint (any provider) and, for Manzana, from
-    // the cheque watcher; both end in the same push.
-    let (deliveries, rx) = mpsc::channel(64);
-    tokio::spawn(push_notifications(
-        engine.clone(),
-        by_kind.clone(),
-        engine.default_lang(),
-        rx,
-    ));
+    // the cheque watcher; both queue durable pushes that each messenger's runtime delivers.
+    let pusher = Pusher::new(engine.clone());
     if let Some(secret) = &config.notify_secret {
         let state = NotifyState::new(
             storage.clone(),
             provider_name,
             secret.clone(),
-            deliveries.clone(),
+            pusher.clone(),
         );
         app = app.merge(notify::router(state));
         needs_listener = true;
     }
     if let Some(client) = manzana {
-        let watcher = ManzanaPurchases::new(client, storage.clone(), Duration::from_secs(60));
-        tokio::spawn(watcher.run(deliveries.clone()));
+        let watcher = ManzanaPurchases::new(client, pusher, Duration::from_secs(60));
+        tokio::spawn(watcher.run());
     }
-    drop(deliveries);
     if needs_listener {
         let listener = tokio::net::TcpListener::bind(config.listen_addr)
             .await
@@ -614,46 +600,5 @@ fn programme_name(p: &Programme) -> &'static str {
         Programme::Ergo { .. } => loyalty_ergo::PROVIDER,
         Programme::BonusMoney { .. } => "bonusmoney",
         Programme::Generic { provider, .. } => provider.name(),
-    }
-}
-
-/// Sends each purchase notification through the messenger of its chat (keyed by the
-/// messenger's name), in the chat's language (`lang` for a chat the bot has not stored).
-pub async fn push_notifications(
-    engine: Engine,
-    messengers: HashMap<&'static str, Arc<dyn Messenger>>,
-    lang: Lang,
-    mut rx: mpsc::Receiver<Delivery>,
-) {
-    while let Some(d) = rx.recv().await {
-        let Some(messenger) = messengers.get(d.chat.messenger.as_str()) else {
-            tracing::warn!(messenger = %d.chat.messenger, "a notification for a messenger that is not running");
-            continue;
-        };
-        let id = d.chat.chat_id.parse::<i64>().map_or_else(
-            |_| PlatformId::from(d.chat.chat_id.clone()),
-            PlatformId::from,
-        );
-        let chat = ChatRef::private(messenger.kind(), id);
-        let p = &d.event.purchase;
-        let lang = match engine.storage().user(&d.chat).await {
-            Ok(Some(user)) => Lang::parse(&user.language).unwrap_or(lang),
-            _ => lang,
-        };
-        let text = engine.text(
-            lang,
-            "purchase_notification",
-            &[
-                ("sum", &engine.money(lang, p.sum)),
-                ("store", p.store.as_deref().unwrap_or("")),
-                ("earned", &crate::format::number(lang, p.bonuses_earned)),
-            ],
-        );
-        if let Err(e) = messenger.send(&chat, &OutgoingMessage::new(text)).await {
-            tracing::warn!(error = %e, "a purchase notification was not delivered");
-            if e.is_recipient_gone() {
-                let _ = engine.storage().set_inactive(&d.chat).await;
-            }
-        }
     }
 }

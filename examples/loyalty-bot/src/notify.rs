@@ -10,8 +10,15 @@
 //!  "sum": "120.50", "bonuses_earned": "6", "bonuses_spent": "0", "at": "2026-11-23 10:00:00"}}
 //! ```
 //!
-//! Answers: `202 {"delivered_to": n}`, `200 {"duplicate": true}` for an event id seen before,
-//! `401` for a missing or wrong secret, `400` for a malformed body, `413` for an oversized one.
+//! Answers: `202 {"delivered_to": n}` once the push to each of the `n` linked chats is queued
+//! durably, `200 {"duplicate": true}` for an event id seen before, `401` for a missing or wrong
+//! secret, `400` for a malformed body, `413` for an oversized one, `503` when the database
+//! failed (nothing was recorded: send the event again).
+//!
+//! Exactly once: the event id is claimed and every chat's message queued in one transaction of
+//! the runtime's store ([`Pusher`]), so a failure before the answer records nothing (the sender's
+//! retry pushes once), and a crash after the 202 loses nothing (the runtime of whichever instance
+//! runs next delivers the queued messages).
 
 use std::sync::Arc;
 
@@ -20,13 +27,15 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Json, Router};
-use chrono::Utc;
 use loyalty_core::{Decimal, ExposeSecret, SecretString};
+use messenger_core::{ChatRef, MessengerKind, PlatformId};
+use messenger_runtime::{Reply, Write};
 use serde::Deserialize;
 use subtle::ConstantTimeEq;
-use tokio::sync::mpsc;
 
-use crate::storage::{ChatKey, Storage};
+use crate::engine::Engine;
+use crate::storage::{ChatKey, Storage, StorageError};
+use crate::texts::Lang;
 
 /// The largest body accepted.
 pub const MAX_BODY_BYTES: usize = 16 * 1024;
@@ -64,13 +73,103 @@ pub struct PurchaseSummary {
     pub at: Option<String>,
 }
 
-/// A notification to deliver to one chat.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Delivery {
-    /// The chat.
-    pub chat: ChatKey,
-    /// The event.
-    pub event: PurchaseEvent,
+/// Queues purchase notifications in the runtime's store, each chat's message in the chat's own
+/// language; the runtime of the chat's messenger delivers it (paced, retried, on any instance).
+#[derive(Clone)]
+pub struct Pusher {
+    engine: Engine,
+}
+
+/// The chat of a stored [`ChatKey`] on its messenger (numeric ids stay numbers).
+fn chat_ref(key: &ChatKey) -> Option<ChatRef> {
+    let kind = [
+        MessengerKind::Telegram,
+        MessengerKind::Viber,
+        MessengerKind::Max,
+        MessengerKind::Console,
+        MessengerKind::InMemory,
+    ]
+    .into_iter()
+    .find(|k| k.as_str() == key.messenger)?;
+    let id = key
+        .chat_id
+        .parse::<i64>()
+        .map_or_else(|_| PlatformId::from(key.chat_id.clone()), PlatformId::from);
+    Some(ChatRef::private(kind, id))
+}
+
+impl Pusher {
+    /// Pushes with `engine`'s texts, money format and storage.
+    pub fn new(engine: Engine) -> Self {
+        Self { engine }
+    }
+
+    /// The bot's storage (the runtime's store is in it).
+    pub fn storage(&self) -> &Storage {
+        self.engine.storage()
+    }
+
+    /// The message about `purchase` for `chat`, in its language (the bot's default for a chat
+    /// it has not stored).
+    ///
+    /// # Errors
+    /// [`StorageError`] when the chat's language cannot be read.
+    pub async fn message(
+        &self,
+        chat: &ChatKey,
+        purchase: &PurchaseSummary,
+    ) -> Result<Reply, StorageError> {
+        let lang = self
+            .engine
+            .storage()
+            .user(chat)
+            .await?
+            .and_then(|u| Lang::parse(&u.language))
+            .unwrap_or_else(|| self.engine.default_lang());
+        let text = self.engine.text(
+            lang,
+            "purchase_notification",
+            &[
+                ("sum", &self.engine.money(lang, purchase.sum)),
+                ("store", purchase.store.as_deref().unwrap_or("")),
+                (
+                    "earned",
+                    &crate::format::number(lang, purchase.bonuses_earned),
+                ),
+            ],
+        );
+        Ok(Reply::new(text))
+    }
+
+    /// Claims `event` and queues its message to each of `chats`, with `writes` (the caller's
+    /// bookkeeping, such as a "seen" cursor), in one transaction. Returns how many chats the
+    /// message was queued for, or `None` when the event was claimed before (nothing queued or
+    /// written). A chat of a messenger this bot does not know is skipped with a warning.
+    ///
+    /// # Errors
+    /// [`StorageError`]: nothing was claimed, queued or written; pushing again is safe.
+    pub async fn push(
+        &self,
+        event: &PurchaseEvent,
+        chats: &[ChatKey],
+        writes: &[Write],
+    ) -> Result<Option<usize>, StorageError> {
+        let mut pushes = Vec::with_capacity(chats.len());
+        for key in chats {
+            let Some(chat) = chat_ref(key) else {
+                tracing::warn!(messenger = %key.messenger, "a notification for an unknown messenger");
+                continue;
+            };
+            pushes.push((chat, vec![self.message(key, &event.purchase).await?]));
+        }
+        let queued = self
+            .engine
+            .storage()
+            .runtime_store()
+            .enqueue_pushes(&event.event_id, &pushes, writes)
+            .await?;
+        Ok(queued.then_some(pushes.len()))
+    }
 }
 
 /// Shared state of the endpoint.
@@ -79,22 +178,22 @@ pub struct NotifyState {
     storage: Storage,
     provider: String,
     secret: Arc<SecretString>,
-    deliveries: mpsc::Sender<Delivery>,
+    pusher: Pusher,
 }
 
 impl NotifyState {
-    /// State for `provider`'s customers; deliveries go to `deliveries`.
+    /// State for `provider`'s customers; notifications are queued by `pusher`.
     pub fn new(
         storage: Storage,
         provider: impl Into<String>,
         secret: SecretString,
-        deliveries: mpsc::Sender<Delivery>,
+        pusher: Pusher,
     ) -> Self {
         Self {
             storage,
             provider: provider.into(),
             secret: Arc::new(secret),
-            deliveries,
+            pusher,
         }
     }
 }
@@ -140,20 +239,6 @@ async fn purchase(
             "event_id and customer_id must not be empty",
         );
     }
-    match state.storage.claim_event(&event.event_id, Utc::now()).await {
-        Ok(true) => {}
-        Ok(false) => {
-            return (
-                StatusCode::OK,
-                Json(serde_json::json!({ "duplicate": true })),
-            )
-                .into_response();
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "cannot record a notification event");
-            return problem(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
-        }
-    }
     let chats = match state
         .storage
         .chats_of_customer(&state.provider, &event.customer_id)
@@ -165,23 +250,20 @@ async fn purchase(
             return problem(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable");
         }
     };
-    let mut delivered = 0usize;
-    for chat in chats {
-        if state
-            .deliveries
-            .send(Delivery {
-                chat,
-                event: event.clone(),
-            })
-            .await
-            .is_ok()
-        {
-            delivered += 1;
+    match state.pusher.push(&event, &chats, &[]).await {
+        Ok(Some(n)) => (
+            StatusCode::ACCEPTED,
+            Json(serde_json::json!({ "delivered_to": n })),
+        )
+            .into_response(),
+        Ok(None) => (
+            StatusCode::OK,
+            Json(serde_json::json!({ "duplicate": true })),
+        )
+            .into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "cannot queue a notification; the sender may retry");
+            problem(StatusCode::SERVICE_UNAVAILABLE, "storage unavailable")
         }
     }
-    (
-        StatusCode::ACCEPTED,
-        Json(serde_json::json!({ "delivered_to": delivered })),
-    )
-        .into_response()
 }

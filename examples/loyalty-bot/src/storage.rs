@@ -710,25 +710,6 @@ impl Storage {
         Ok(None)
     }
 
-    /// Claims a notification event id: `true` the first time, `false` for a repeat.
-    ///
-    /// # Errors
-    /// [`StorageError`] on database failure.
-    pub async fn claim_event(
-        &self,
-        event_id: &str,
-        at: DateTime<Utc>,
-    ) -> Result<bool, StorageError> {
-        let r = sqlx::query(
-            "INSERT INTO bot_events (event_id, received_at) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING",
-        )
-        .bind(event_id)
-        .bind(now_text(at))
-        .execute(&self.pool)
-        .await?;
-        Ok(r.rows_affected() == 1)
-    }
-
     /// Logs a message for statistics.
     ///
     /// # Errors

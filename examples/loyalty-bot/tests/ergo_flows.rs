@@ -304,39 +304,26 @@ fn barcode_png(text: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_purchase_notification_reaches_the_linked_chat() {
-    use loyalty_bot::notify::{Delivery, PurchaseEvent};
+    use loyalty_bot::notify::{PurchaseEvent, Pusher};
     use loyalty_bot::storage::ChatKey;
     let e = ergo_bot().await;
     log_in(&e).await;
-    let engine_messengers: std::collections::HashMap<
-        &'static str,
-        std::sync::Arc<dyn messenger_core::Messenger>,
-    > = [(
-        "in_memory",
-        e.bot.m.clone() as std::sync::Arc<dyn messenger_core::Messenger>,
-    )]
-    .into();
-    let (tx, rx) = tokio::sync::mpsc::channel(4);
-    let engine = e.bot.runner.engine().clone();
-    let task = tokio::spawn(loyalty_bot::app::push_notifications(
-        engine,
-        engine_messengers,
-        loyalty_bot::texts::Lang::Uk,
-        rx,
-    ));
+    let pusher = Pusher::new(e.bot.runner.engine().clone());
     let event: PurchaseEvent = serde_json::from_value(serde_json::json!({
         "event_id": "ev-1", "customer_id": SELLER,
         "purchase": {"id": "p-1", "store": "Магазин <b>&", "sum": "120.50", "bonuses_earned": 6}
     }))
     .unwrap();
-    tx.send(Delivery {
-        chat: ChatKey::new("in_memory", USER.to_string()),
-        event,
-    })
-    .await
-    .unwrap();
-    drop(tx);
-    task.await.unwrap();
+    let chat = ChatKey::new("in_memory", USER.to_string());
+    assert_eq!(
+        pusher
+            .push(&event, std::slice::from_ref(&chat), &[])
+            .await
+            .unwrap(),
+        Some(1)
+    );
+    assert_eq!(pusher.push(&event, &[chat], &[]).await.unwrap(), None);
+    e.bot.runner.drain().await.unwrap();
     assert_eq!(
         e.bot.last(),
         "🛍 Нова покупка: 120,50\u{a0}₴ у Магазин <b>&. Нараховано бонусів: 6."

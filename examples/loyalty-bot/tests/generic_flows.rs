@@ -147,9 +147,10 @@ async fn a_new_manzana_cheque_is_pushed_once_to_the_linked_chat() {
         .to_owned();
     bot.say(&code).await;
 
+    let pusher = loyalty_bot::notify::Pusher::new(bot.runner.engine().clone());
     let watcher = ManzanaPurchases::new(
         client.clone(),
-        bot.storage.clone(),
+        pusher.clone(),
         std::time::Duration::from_secs(60),
     );
     // The first round records the cheques already there: nothing to push.
@@ -165,20 +166,36 @@ async fn a_new_manzana_cheque_is_pushed_once_to_the_linked_chat() {
             ),
         )
         .unwrap();
-    let deliveries = watcher.poll_once().await.unwrap();
-    assert_eq!(deliveries.len(), 1, "{deliveries:?}");
-    assert_eq!(deliveries[0].chat.chat_id, USER.to_string());
+    // The queue fails: nothing is queued and the cheque stays unseen for the next round.
+    let pool = bot.storage.pool();
+    sqlx::query(
+        "CREATE TRIGGER injected_fault BEFORE INSERT ON rt_outbox BEGIN SELECT RAISE(FAIL, 'injected fault'); END",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    assert!(watcher.poll_once().await.unwrap().is_empty());
+    sqlx::query("DROP TRIGGER injected_fault")
+        .execute(pool)
+        .await
+        .unwrap();
+    let queued = watcher.poll_once().await.unwrap();
+    assert_eq!(queued.len(), 1, "{queued:?}");
+    assert_eq!(queued[0].chats.len(), 1);
+    assert_eq!(queued[0].chats[0].chat_id, USER.to_string());
     assert_eq!(
-        deliveries[0].event.purchase.sum,
+        queued[0].event.purchase.sum,
         loyalty_core::Decimal::from(300)
     );
     assert!(watcher.poll_once().await.unwrap().is_empty(), "pushed once");
-    // A restarted watcher on the same storage remembers what was seen.
-    let again = ManzanaPurchases::new(
-        client,
-        bot.storage.clone(),
-        std::time::Duration::from_secs(60),
+    bot.runner.drain().await.unwrap();
+    assert!(
+        bot.last().starts_with("🛍 Нова покупка: 300"),
+        "{}",
+        bot.last()
     );
+    // A restarted watcher on the same storage remembers what was seen.
+    let again = ManzanaPurchases::new(client, pusher, std::time::Duration::from_secs(60));
     assert!(again.poll_once().await.unwrap().is_empty());
 }
 

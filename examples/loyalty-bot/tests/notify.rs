@@ -1,21 +1,27 @@
-//! The purchase-notification endpoint over real HTTP.
+//! The purchase-notification endpoint over real HTTP, with the durable push queue behind it:
+//! each linked chat gets exactly one message, a repeat gets none, a database failure before
+//! the answer records nothing (the sender's retry pushes once), and a restart after the 202
+//! still delivers.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+mod common;
+
 use chrono::Utc;
-use loyalty_bot::notify::{Delivery, NotifyState, router};
-use loyalty_bot::storage::{ChatKey, Profile, Storage};
+use common::{Ergo, ergo_bot, ergo_bot_on};
+use loyalty_bot::notify::{NotifyState, Pusher, router};
+use loyalty_bot::storage::{ChatKey, Profile};
 use loyalty_core::{SecretString, Session};
-use tokio::sync::mpsc;
 
 const SECRET: &str = "notify-SECRET-42";
+const NOTICE: &str = "🛍 Нова покупка: 120,50\u{a0}₴ у Магазин №1. Нараховано бонусів: 6.";
 
-async fn setup() -> (String, mpsc::Receiver<Delivery>, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let storage = Storage::connect(&format!("sqlite:{}", dir.path().join("b.db").display()))
-        .await
-        .unwrap();
+/// A bot whose chats 1 and 2 (customer `c-1`) and 3 (`c-2`) are logged in, and the endpoint
+/// serving its pushes.
+async fn setup() -> (String, Ergo) {
+    let e = ergo_bot().await;
+    let storage = &e.bot.storage;
     for (chat, customer) in [("1", "c-1"), ("2", "c-1"), ("3", "c-2")] {
-        let key = ChatKey::new("telegram", chat);
+        let key = ChatKey::new("in_memory", chat);
         storage
             .touch_user(&key, &Profile::default(), "uk", Utc::now())
             .await
@@ -26,17 +32,16 @@ async fn setup() -> (String, mpsc::Receiver<Delivery>, tempfile::TempDir) {
             .await
             .unwrap();
     }
-    let (tx, rx) = mpsc::channel(16);
     let app = router(NotifyState::new(
-        storage,
+        storage.clone(),
         "ergo",
         SecretString::from(SECRET),
-        tx,
+        Pusher::new(e.bot.runner.engine().clone()),
     ));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    (base, rx, dir)
+    (base, e)
 }
 
 fn event(id: &str) -> serde_json::Value {
@@ -61,36 +66,126 @@ async fn post(base: &str, auth: Option<&str>, body: String) -> (u16, serde_json:
     (status, json)
 }
 
+/// What chats 1, 2 and 3 were sent.
+fn sent(e: &Ergo) -> [Vec<String>; 3] {
+    [1, 2, 3].map(|chat| e.bot.m.sent_texts(chat))
+}
+
 #[tokio::test]
 async fn delivers_once_per_linked_chat_and_ignores_repeats() {
-    let (base, mut rx, _dir) = setup().await;
+    let (base, e) = setup().await;
     let bearer = format!("Bearer {SECRET}");
     let (status, body) = post(&base, Some(&bearer), event("ev-1").to_string()).await;
     assert_eq!(
         (status, body),
         (202, serde_json::json!({"delivered_to": 2}))
     );
-    let mut chats = [rx.recv().await.unwrap(), rx.recv().await.unwrap()];
-    chats.sort_by(|a, b| a.chat.chat_id.cmp(&b.chat.chat_id));
-    assert_eq!(chats[0].chat, ChatKey::new("telegram", "1"));
-    assert_eq!(chats[1].chat, ChatKey::new("telegram", "2"));
-    assert_eq!(chats[0].event.purchase.sum.to_string(), "120.50");
-    assert_eq!(chats[0].event.purchase.store.as_deref(), Some("Магазин №1"));
+    e.bot.runner.drain().await.unwrap();
+    assert_eq!(
+        sent(&e),
+        [vec![NOTICE.to_owned()], vec![NOTICE.to_owned()], vec![]]
+    );
 
     let (status, body) = post(&base, Some(&bearer), event("ev-1").to_string()).await;
     assert_eq!(
         (status, body),
         (200, serde_json::json!({"duplicate": true}))
     );
-    assert!(
-        rx.try_recv().is_err(),
-        "a repeated event was delivered again"
+    e.bot.runner.drain().await.unwrap();
+    assert_eq!(sent(&e)[0].len(), 1, "a repeated event was delivered again");
+}
+
+/// The chat's own language, not the bot's default.
+#[tokio::test]
+async fn each_chat_hears_it_in_its_language() {
+    let (base, e) = setup().await;
+    e.bot
+        .storage
+        .set_language(&ChatKey::new("in_memory", "2"), "ru")
+        .await
+        .unwrap();
+    let bearer = format!("Bearer {SECRET}");
+    assert_eq!(
+        post(&base, Some(&bearer), event("ev-ru").to_string())
+            .await
+            .0,
+        202
     );
+    e.bot.runner.drain().await.unwrap();
+    let [uk, ru, _] = sent(&e);
+    assert_eq!(uk, [NOTICE]);
+    assert_eq!(ru.len(), 1);
+    assert!(ru[0].starts_with("🛍 Новая покупка"), "{ru:?}");
+}
+
+/// A database failure while queueing: 503, nothing claimed, nothing queued; the sender's retry
+/// is then pushed exactly once.
+#[tokio::test]
+async fn a_failed_queue_records_nothing_and_the_retry_pushes_once() {
+    let (base, e) = setup().await;
+    let pool = e.bot.storage.pool();
+    sqlx::query(
+        "CREATE TRIGGER injected_fault BEFORE INSERT ON rt_outbox BEGIN SELECT RAISE(FAIL, 'injected fault'); END",
+    )
+    .execute(pool)
+    .await
+    .unwrap();
+    let bearer = format!("Bearer {SECRET}");
+    let (status, body) = post(&base, Some(&bearer), event("ev-f").to_string()).await;
+    assert_eq!(
+        (status, body),
+        (503, serde_json::json!({"error": "storage unavailable"}))
+    );
+    e.bot.runner.drain().await.unwrap();
+    assert_eq!(sent(&e), [Vec::<String>::new(), vec![], vec![]], "nothing was queued");
+
+    sqlx::query("DROP TRIGGER injected_fault")
+        .execute(pool)
+        .await
+        .unwrap();
+    let (status, _) = post(&base, Some(&bearer), event("ev-f").to_string()).await;
+    assert_eq!(status, 202, "the failed attempt did not claim the event");
+    e.bot.runner.drain().await.unwrap();
+    assert_eq!(
+        sent(&e),
+        [vec![NOTICE.to_owned()], vec![NOTICE.to_owned()], vec![]]
+    );
+}
+
+/// The bot stops right after answering 202 (nothing delivered yet): the next start on the same
+/// database delivers each message once.
+#[tokio::test]
+async fn a_restart_after_the_202_still_delivers_once() {
+    let (base, e) = setup().await;
+    let bearer = format!("Bearer {SECRET}");
+    assert_eq!(
+        post(&base, Some(&bearer), event("ev-k").to_string())
+            .await
+            .0,
+        202
+    );
+    let Ergo {
+        bot,
+        sandbox,
+        clock,
+    } = e;
+    let db = bot.db_url.clone();
+    assert!(
+        bot.m.sent_texts(1).is_empty(),
+        "not delivered before the stop"
+    );
+    let common::Bot { dir, .. } = bot; // the process "dies": runner and messenger dropped
+    let restarted = ergo_bot_on(&sandbox, &db, clock, dir).await;
+    restarted.runner.drain().await.unwrap();
+    restarted.runner.drain().await.unwrap();
+    assert_eq!(restarted.m.sent_texts(1), [NOTICE]);
+    assert_eq!(restarted.m.sent_texts(2), [NOTICE]);
+    assert!(restarted.m.sent_texts(3).is_empty());
 }
 
 #[tokio::test]
 async fn refuses_bad_secrets_and_bad_bodies() {
-    let (base, mut rx, _dir) = setup().await;
+    let (base, e) = setup().await;
     let bearer = format!("Bearer {SECRET}");
     assert_eq!(post(&base, None, event("e").to_string()).await.0, 401);
     assert_eq!(
@@ -124,7 +219,8 @@ async fn refuses_bad_secrets_and_bad_bodies() {
     let mut big = event("e3");
     big["padding"] = serde_json::json!("x".repeat(64 * 1024));
     assert_eq!(post(&base, Some(&bearer), big.to_string()).await.0, 413);
-    assert!(rx.try_recv().is_err());
+    e.bot.runner.drain().await.unwrap();
+    assert_eq!(sent(&e), [Vec::<String>::new(), vec![], vec![]]);
     // None of the refused events was recorded: the same id still delivers.
     assert_eq!(
         post(&base, Some(&bearer), event("e3").to_string()).await.0,
