@@ -266,7 +266,7 @@ impl HttpConfig {
                     .redirect(reqwest::redirect::Policy::none())
                     .user_agent(self.user_agent.clone())
                     .build()
-                    .map_err(|e| LoyaltyError::Config(error_chain(&e.without_url())))?
+                    .map_err(|e| LoyaltyError::Config(http_support::error_text(&e.without_url())))?
             }
         };
         Ok(HttpClient {
@@ -462,23 +462,8 @@ fn parse_base_url(s: &str) -> Result<Url, LoyaltyError> {
 }
 
 /// Makes sure rustls has a process-default crypto provider before a `reqwest::Client` is built
-/// (reqwest is built without a provider of its own, to keep aws-lc out of the build).
-///
-/// A provider the host application installed is kept. Otherwise this takes the path rustls
-/// documents for libraries: `rustls::ClientConfig::builder()` installs the provider that rustls'
-/// crate features name, *ring* in this workspace, as the process default. No deprecated
-/// provider constructor is called (rustls 0.23.48 deprecates the *ring* `default_provider`).
-///
-/// # Panics
-/// When no provider is installed and the final build enables more than one rustls provider (for
-/// example *ring* and aws-lc-rs), rustls cannot choose and panics: such an application installs
-/// one with `rustls::crypto::CryptoProvider::install_default` at start-up.
-pub fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Installs the crate-features provider; losing a race to another thread is fine.
-        drop(rustls::ClientConfig::builder());
-    }
-}
+/// (shared with the messenger adapters; see [`http_support::ensure_crypto_provider`]).
+pub use http_support::ensure_crypto_provider;
 
 /// An HTTP client with the retry rule. Cheap to clone. Holds no secrets.
 #[derive(Clone)]
@@ -741,18 +726,6 @@ pub fn parse_retry_after(headers: &HeaderMap, clock: &dyn Clock) -> Option<Durat
     Some(at.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
-/// A `reqwest` error as text with its causes, URL removed (a URL may carry a token).
-fn error_chain(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
-    }
-    s
-}
-
 enum Failure {
     /// Nothing was sent (connect, DNS, TLS handshake).
     NotSent(String),
@@ -884,7 +857,7 @@ impl HttpClient {
                     .timeout(self.timeout),
             )
             .build()
-            .map_err(|e| LoyaltyError::Config(error_chain(&e.without_url())))?;
+            .map_err(|e| LoyaltyError::Config(http_support::error_text(&e.without_url())))?;
             let outcome = self.attempt(op, idempotency, request).await;
             span.record("elapsed_ms", started.elapsed().as_millis() as u64);
             let can_retry_more = attempt < self.retry.max_attempts;
@@ -981,7 +954,7 @@ impl HttpClient {
     ) -> Result<Response, Failure> {
         let classify = |e: reqwest::Error| {
             let (connect, timeout) = (e.is_connect(), e.is_timeout());
-            let message = error_chain(&e.without_url());
+            let message = http_support::error_text(&e.without_url());
             if connect {
                 Failure::NotSent(message)
             } else if timeout {

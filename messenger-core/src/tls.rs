@@ -1,24 +1,13 @@
 //! TLS set-up and `reqwest` error mapping shared by the HTTP adapters.
 
-/// Makes sure rustls has a process-default crypto provider. The workspace builds reqwest without a
-/// provider of its own (to keep aws-lc out of the build), so adapters call this before building a
-/// `reqwest::Client`.
-///
-/// A provider the host application installed is kept. Otherwise this takes the path rustls
-/// documents for libraries: `rustls::ClientConfig::builder()` installs the provider that rustls'
-/// crate features name, *ring* in this workspace, as the process default. No deprecated
-/// provider constructor is called (rustls 0.23.48 deprecates the *ring* `default_provider`).
-///
-/// # Panics
-/// When no provider is installed and the final build enables more than one rustls provider (for
-/// example *ring* and aws-lc-rs), rustls cannot choose and panics: such an application installs
-/// one with `rustls::crypto::CryptoProvider::install_default` at start-up.
-pub fn ensure_crypto_provider() {
-    if rustls::crypto::CryptoProvider::get_default().is_none() {
-        // Installs the crate-features provider; losing a race to another thread is fine.
-        drop(rustls::ClientConfig::builder());
-    }
-}
+/// Makes sure rustls has a process-default crypto provider before a `reqwest::Client` is built
+/// (shared with the loyalty clients; see [`http_support::ensure_crypto_provider`]).
+pub use http_support::ensure_crypto_provider;
+
+/// A `reqwest` error as text with its causes (shared with the loyalty clients; see
+/// [`http_support::error_text`]). Strip the URL first (`without_url`) when the error may carry
+/// one: Telegram's URLs contain the token.
+pub use http_support::error_text;
 
 /// A `reqwest` error as a [`crate::MessengerError::Transport`]: the URL removed (Telegram's
 /// carries the token), every cause appended, and whether the request may have been sent (only a
@@ -35,15 +24,34 @@ pub fn transport_error(e: reqwest::Error) -> crate::MessengerError {
     crate::MessengerError::Transport { reason, maybe_sent }
 }
 
-/// A `reqwest` error as text with its causes. Strip the URL first (`without_url`) when the
-/// error may carry one: Telegram's URLs contain the token.
-pub fn error_text(e: &reqwest::Error) -> String {
-    let mut s = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(cause) = source {
-        s.push_str(": ");
-        s.push_str(&cause.to_string());
-        source = cause.source();
+/// Reads an answer's body up to `cap` bytes for operation `op`: a redirect is refused
+/// ([`crate::redirect_error`]: credentials must not follow it to another host), a longer body is
+/// a [`crate::MessengerError::Decode`] with the start of it, a failed read a transport error.
+/// Every adapter reads its answers through it.
+///
+/// # Errors
+/// As above.
+pub async fn read_capped(
+    resp: reqwest::Response,
+    cap: usize,
+    op: &'static str,
+) -> Result<bytes::Bytes, crate::MessengerError> {
+    if let Some(e) = crate::redirect_error(op, &resp) {
+        return Err(e);
     }
-    s
+    http_support::read_capped(resp, cap)
+        .await
+        .map_err(|e| match e {
+            http_support::CappedError::TooLarge {
+                status,
+                cap,
+                partial,
+            } => crate::MessengerError::decode(
+                op,
+                status,
+                format!("the body is larger than the {cap}-byte cap"),
+                &partial,
+            ),
+            http_support::CappedError::Transport(e) => transport_error(e),
+        })
 }

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use messenger_core::tls::read_capped;
 use messenger_core::{ApiDetail, Limits, MessengerError, PollOptions, RateLimitScope};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -719,30 +720,6 @@ pub fn is_not_ready(e: &MessengerError) -> bool {
     e.detail()
         .and_then(|d| d.code.as_deref())
         .is_some_and(|c| c == ATTACHMENT_NOT_READY)
-}
-
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-    op: &'static str,
-) -> Result<Bytes, MessengerError> {
-    if let Some(e) = messenger_core::redirect_error(op, &resp) {
-        return Err(e);
-    }
-    let status = resp.status().as_u16();
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-        if buf.len() + chunk.len() > cap {
-            return Err(MessengerError::decode(
-                op,
-                status,
-                format!("the body is larger than the {cap}-byte cap"),
-                &buf,
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
 }
 
 /// Whether a MAX error code is about the recipient: one of its dot-separated words is `user`,

@@ -4,7 +4,8 @@
 use std::fmt;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use messenger_core::tls::read_capped;
 use messenger_core::{ApiDetail, Limits, MessengerError, PlatformId, RateLimitScope};
 use secrecy::{ExposeSecret, SecretString};
 use serde::Deserialize;
@@ -522,30 +523,6 @@ impl TelegramBot {
         })
         .await
     }
-}
-
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-    op: &'static str,
-) -> Result<Bytes, MessengerError> {
-    if let Some(e) = messenger_core::redirect_error(op, &resp) {
-        return Err(e);
-    }
-    let status = resp.status().as_u16();
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-        if buf.len() + chunk.len() > cap {
-            return Err(MessengerError::decode(
-                op,
-                status,
-                format!("the body is larger than the {cap}-byte cap"),
-                &buf,
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
 }
 
 /// The scope of a 429 answer to `method`. Telegram's answer does not say which limit was hit

@@ -5,7 +5,8 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
+use messenger_core::tls::read_capped;
 use messenger_core::{ApiDetail, Limits, MessengerError, RateLimitScope, ValidationError};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
@@ -652,30 +653,6 @@ impl ViberBot {
         .instrument(span)
         .await
     }
-}
-
-async fn read_capped(
-    mut resp: reqwest::Response,
-    cap: usize,
-    op: &'static str,
-) -> Result<Bytes, MessengerError> {
-    if let Some(e) = messenger_core::redirect_error(op, &resp) {
-        return Err(e);
-    }
-    let status = resp.status().as_u16();
-    let mut buf = BytesMut::new();
-    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
-        if buf.len() + chunk.len() > cap {
-            return Err(MessengerError::decode(
-                op,
-                status,
-                format!("the body is larger than the {cap}-byte cap"),
-                &buf,
-            ));
-        }
-        buf.extend_from_slice(&chunk);
-    }
-    Ok(buf.freeze())
 }
 
 /// Maps an answer to its JSON object (status 0) or a [`MessengerError`].

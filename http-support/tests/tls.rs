@@ -1,7 +1,7 @@
 //! The crypto provider set-up uses no deprecated rustls API and leaves a usable default behind.
 //! One test per file: the process default is global, and this file checks it starts unset.
 
-use loyalty_core::http::ensure_crypto_provider;
+use http_support::ensure_crypto_provider;
 use rustls::crypto::CryptoProvider;
 
 #[test]
@@ -23,7 +23,7 @@ fn ensure_crypto_provider_installs_a_usable_process_default() {
 
 #[test]
 fn no_deprecated_ring_provider_constructor_in_the_source() {
-    let src = include_str!("../src/http.rs");
+    let src = include_str!("../src/lib.rs");
     assert!(
         !src.contains(concat!("ring::", "default_provider")),
         "rustls 0.23.48 deprecates it"
