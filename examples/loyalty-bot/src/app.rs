@@ -615,7 +615,7 @@ pub async fn push_notifications(
         };
         let text = engine.text(
             lang,
-            "purchase_notification",
+            crate::texts::TextKey::PurchaseNotification,
             &[
                 ("sum", &engine.money(lang, p.sum)),
                 ("store", p.store.as_deref().unwrap_or("")),

@@ -20,7 +20,7 @@ use control_panel::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use crate::texts::{Lang, Texts};
+use crate::texts::{Lang, TextKey, Texts};
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).
@@ -389,14 +389,16 @@ impl PanelBackend for BotPanel {
 
     async fn texts(&self, bot: &str) -> Result<Vec<TextEntry>, BackendError> {
         self.check_bot(bot)?;
-        Ok(Texts::keys()
-            .map(|key| {
+        Ok(TextKey::ALL
+            .iter()
+            .map(|&key| {
                 let mut defaults = BTreeMap::new();
                 let mut overrides = BTreeMap::new();
                 for lang in [Lang::Uk, Lang::Ru] {
-                    if let Some(t) = self.texts.default_text(lang, key) {
-                        defaults.insert(lang.code().to_owned(), t.to_owned());
-                    }
+                    defaults.insert(
+                        lang.code().to_owned(),
+                        self.texts.default_text(lang, key).to_owned(),
+                    );
                     if let Some(t) = self.texts.live(lang, key) {
                         overrides.insert(lang.code().to_owned(), t.to_owned());
                     }
@@ -406,8 +408,8 @@ impl PanelBackend for BotPanel {
                     .map(|t| control_panel::placeholders_in(t))
                     .unwrap_or_default();
                 TextEntry {
-                    key: key.to_owned(),
-                    description: if key.starts_with("button_") {
+                    key: key.as_str().to_owned(),
+                    description: if key.as_str().starts_with("button_") {
                         "button label".to_owned()
                     } else {
                         "message".to_owned()
@@ -415,7 +417,7 @@ impl PanelBackend for BotPanel {
                     defaults,
                     overrides,
                     placeholders,
-                    max_len: if key.starts_with("button_") {
+                    max_len: if key.as_str().starts_with("button_") {
                         BUTTON_MAX
                     } else {
                         MESSAGE_MAX
@@ -446,7 +448,7 @@ impl PanelBackend for BotPanel {
     async fn reset_text(&self, bot: &str, key: &str, language: &str) -> Result<(), BackendError> {
         self.check_bot(bot)?;
         let lang = lang_of(language)?;
-        if !Texts::keys().any(|k| k == key) {
+        if TextKey::parse(key).is_none() {
             return Err(BackendError::NotFound(format!("text {key:?}")));
         }
         self.texts.reset_live(lang, key);
