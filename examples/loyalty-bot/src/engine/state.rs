@@ -5,7 +5,8 @@
 //! which is the same shape. A state that no longer decodes (a step renamed by a newer release,
 //! a version this build does not know) is logged with the chat and the error
 //! ([`Conversation::restore`]) and the chat starts afresh, instead of every user silently losing
-//! their place.
+//! their place. An action to resume that this build does not know is dropped (and logged) and
+//! the rest of the state kept.
 
 use chrono::NaiveDateTime;
 use serde::{Deserialize, Serialize};
@@ -97,8 +98,9 @@ struct Stored {
     #[serde(default = "first_version")]
     version: u32,
     step: Step,
+    /// The action's callback data ([`Action::encode`]).
     #[serde(default)]
-    resume: Option<Action>,
+    resume: Option<String>,
 }
 
 fn first_version() -> u32 {
@@ -115,9 +117,17 @@ impl TryFrom<Stored> for Conversation {
                 s.version
             ));
         }
+        // An action this build does not know loses only the resumption, not the dialogue.
+        let resume = s.resume.and_then(|data| {
+            let action = Action::parse(&data);
+            if action.is_none() {
+                tracing::warn!(resume = %data, "a stored action to resume is unknown; dropped");
+            }
+            action
+        });
         Ok(Self {
             step: s.step,
-            resume: s.resume,
+            resume,
         })
     }
 }
@@ -127,7 +137,7 @@ impl From<Conversation> for Stored {
         Self {
             version: CONVERSATION_VERSION,
             step: c.step,
-            resume: c.resume,
+            resume: c.resume.as_ref().map(Action::encode),
         }
     }
 }
@@ -140,6 +150,7 @@ impl Conversation {
         let Some(stored) = stored else {
             return Self::default();
         };
+        let _chat = tracing::warn_span!("conversation", chat).entered();
         match Self::deserialize(stored) {
             Ok(c) => c,
             Err(error) => {
@@ -265,7 +276,6 @@ mod tests {
         for garbage in [
             json!({"step": {"step": "renamed_step"}}),
             json!({"version": 99, "step": {"step": "menu"}}),
-            json!({"step": {"step": "menu"}, "resume": "m:no_such_button"}),
             json!([1, 2, 3]),
             json!("menu"),
         ] {
@@ -287,5 +297,22 @@ mod tests {
             Conversation::restore("777", Some(&json!({"step": {"step": "renamed_step"}})));
         });
         assert!(unknown_step.contains("renamed_step"), "{unknown_step}");
+    }
+
+    #[test]
+    fn an_unknown_action_to_resume_is_dropped_and_the_step_kept() {
+        let stored = json!({"step": {"step": "await_email"}, "resume": "m:no_such_button"});
+        let mut restored = None;
+        let log = logged(|| restored = Some(Conversation::restore("778", Some(&stored))));
+        assert_eq!(
+            restored,
+            Some(Conversation {
+                step: Step::AwaitEmail,
+                resume: None,
+            })
+        );
+        assert!(log.contains("WARN"), "{log}");
+        assert!(log.contains("778"), "{log}");
+        assert!(log.contains("m:no_such_button"), "{log}");
     }
 }
