@@ -2,7 +2,6 @@
 //! messengers (console, or any of Telegram, MAX and Viber in one process) → runners, plus one
 //! HTTP listener for webhooks and purchase notifications.
 
-use std::any::Any;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -12,13 +11,6 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use loyalty_bonusmoney::BonusMoneyClient;
-use loyalty_bonusmoney::sandbox::BonusMoneySandbox;
-use loyalty_core::{LoyaltyError, LoyaltyProvider, Region, SecretString, Session};
-use loyalty_ergo::sandbox::ErgoSandbox;
-use loyalty_ergo::{ActionsCache, ErgoClient};
-use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
-use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
 use messenger_core::{
     ChatRef, ConsoleMessenger, Messenger, MessengerError, OutgoingMessage, PlatformId,
 };
@@ -27,8 +19,8 @@ use messenger_telegram::TelegramBot;
 use messenger_viber::ViberBot;
 use tokio::sync::{Notify, mpsc};
 
-use crate::config::{Config, LoyaltyTarget, ProviderKind, SendLimit};
-use crate::engine::{CodePeek, ContactLogin, Engine, Programme};
+use crate::config::{Config, SendLimit};
+use crate::engine::{Engine, Programme};
 use crate::notify::{self, Delivery, NotifyState};
 use crate::purchases::ManzanaPurchases;
 use crate::runner::{RunError, Runner};

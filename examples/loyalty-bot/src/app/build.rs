@@ -1,7 +1,21 @@
 //! The loyalty programme from the configuration: a client of the configured server, or its
 //! sandbox in process.
 
-use super::*;
+use std::any::Any;
+use std::sync::Arc;
+use std::time::Duration;
+
+use loyalty_bonusmoney::BonusMoneyClient;
+use loyalty_bonusmoney::sandbox::BonusMoneySandbox;
+use loyalty_core::{LoyaltyError, LoyaltyProvider, Region, SecretString, Session};
+use loyalty_ergo::sandbox::ErgoSandbox;
+use loyalty_ergo::{ActionsCache, ErgoClient};
+use loyalty_loyalclient::{LoyalClient, LoyalClientSandbox};
+use loyalty_manzana::{ManzanaClient, ManzanaSandbox};
+
+use super::AppError;
+use crate::config::{Config, LoyaltyTarget, ProviderKind};
+use crate::engine::{CodePeek, ContactLogin, Programme};
 
 /// A sandbox kept alive (it stops when dropped) while the bot runs.
 pub type SandboxGuard = Option<Box<dyn Any + Send + Sync>>;

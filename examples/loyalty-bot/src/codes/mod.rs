@@ -23,20 +23,18 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use loyalty_codes::channels::{SmsRuChannel, SmtpChannel, SmtpSecurity};
+use loyalty_codes::channels::{SmsRuChannel, SmtpChannel};
 use loyalty_codes::sandbox::SmsRuSandbox;
 use loyalty_codes::{
     Action, Budgets, ChannelId, ChatAddress, CodeError, CodeService, Language, Programme,
     Recipient, SendReceipt, SendRequest, StoreError, Subject, Verified,
 };
 use loyalty_core::{ExposeSecret, Phone, SecretString};
-use url::Url;
 
 pub use chat::{CHAT_CHANNEL, ChatCodeChannel, MessengerRoutes, linked_chats};
 pub use settings::{ChannelKind, CodesConfig, SmsTarget, SmtpSettings};
 pub use store::SqlCodeStore;
 
-use crate::config::{ConfigError, MIN_SECRET_LEN};
 use crate::storage::{ChatKey, Storage};
 use crate::texts::{Lang, Texts};
 

@@ -1,6 +1,13 @@
 //! The verification-code settings read from the configuration.
 
-use super::*;
+use std::fmt;
+
+use loyalty_codes::channels::SmtpSecurity;
+use loyalty_core::SecretString;
+use url::Url;
+
+use super::CHAT_CHANNEL;
+use crate::config::{ConfigError, MIN_SECRET_LEN};
 
 /// A channel a programme may list in `CODES_CHANNELS`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +71,7 @@ pub struct CodesConfig {
     /// `CODES_CHANNELS`: the order channels are tried in (default `sms,chat`).
     pub channels: Vec<ChannelKind>,
     /// `CODES_PEPPER`: the server-side secret codes are hashed with (32+ characters); `None`
-    /// only in the offline demo, which then uses [`DEMO_PEPPER`].
+    /// only in the offline demo, which then uses [`DEMO_PEPPER`](super::DEMO_PEPPER).
     pub pepper: Option<SecretString>,
     /// Where SMS go, when `sms` is a channel.
     pub sms: Option<SmsTarget>,

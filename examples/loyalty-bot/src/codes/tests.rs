@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use super::*;
+use crate::config::ConfigError;
 
 fn cfg(vars: &[(&str, &str)], offline: bool) -> Result<CodesConfig, ConfigError> {
     let map: HashMap<String, String> = vars

@@ -1,6 +1,13 @@
 //! Reading the configuration from variables.
 
-use super::*;
+use loyalty_core::SecretString;
+
+use super::{
+    Config, ConfigError, LoyaltyTarget, MaxConfig, ProviderKind, TelegramConfig, ViberConfig, err,
+    parse_url, required, send_limit, strong_secret, webhook_pair,
+};
+use crate::format::Currency;
+use crate::texts::Lang;
 
 impl Config {
     /// Reads variables through `get` (tests pass a map). Empty values count as unset.

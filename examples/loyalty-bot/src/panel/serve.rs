@@ -1,6 +1,12 @@
 //! The panel's settings and its start next to the bot.
 
-use super::*;
+use std::sync::Arc;
+
+use chrono::Utc;
+use control_panel::{BotInfo, PanelStore};
+
+use super::BotPanel;
+use crate::texts::Texts;
 
 /// The panel's settings, from `PANEL_*` variables (see [`PANEL_VARIABLES`]).
 #[derive(Clone)]

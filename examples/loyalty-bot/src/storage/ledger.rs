@@ -1,6 +1,8 @@
 //! Budgets of confirmation codes, claimed events and the message log.
 
-use super::*;
+use chrono::{DateTime, Utc};
+
+use super::{ChatKey, Direction, LOG_MESSAGE, Storage, StorageError, now_text, parse_time};
 
 impl Storage {
     /// Takes one confirmation-code request from the budget of every subject in `subjects`

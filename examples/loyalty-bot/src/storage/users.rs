@@ -1,6 +1,13 @@
 //! The bot's users: one record per messenger chat, its session and its language.
 
-use super::*;
+use chrono::{DateTime, Utc};
+use loyalty_core::Session;
+use sqlx::Row;
+
+use super::{
+    BotUser, ChatKey, Direction, LOG_MESSAGE, Profile, SessionJson, Storage, StorageError,
+    TOUCH_USER, USER_SELECT_BY_KEY, now_text, user_from_row,
+};
 
 impl Storage {
     /// Records that a user wrote: creates the user on first contact, refreshes the profile and
