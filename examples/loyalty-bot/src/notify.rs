@@ -128,7 +128,7 @@ impl Pusher {
             .unwrap_or_else(|| self.engine.default_lang());
         let text = self.engine.text(
             lang,
-            "purchase_notification",
+            crate::texts::TextKey::PurchaseNotification,
             &[
                 ("sum", &self.engine.money(lang, purchase.sum)),
                 ("store", purchase.store.as_deref().unwrap_or("")),

@@ -20,10 +20,13 @@ use control_panel::{
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
-use loyalty_core::{LoyaltyError, LoyaltyProvider};
+use crate::texts::{Lang, TextKey, Texts};
 
-use crate::config::{ConfigError, err as config_err};
-use crate::texts::{Lang, Texts};
+mod live;
+mod serve;
+
+pub use live::PROVIDER_TIMEOUT;
+pub use serve::{PANEL_VARIABLES, PanelSettings, start};
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).
@@ -41,11 +44,8 @@ pub struct BotPanel {
     store: PanelStore,
     bot: BotInfo,
     /// Asks the loyalty provider for a user's live programme data (balance, level).
-    provider: Option<Arc<dyn LoyaltyProvider>>,
+    provider: Option<Arc<dyn loyalty_core::LoyaltyProvider>>,
 }
-
-/// How long a profile page waits for the provider's live figures.
-pub const PROVIDER_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(5);
 
 impl std::fmt::Debug for BotPanel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -127,61 +127,6 @@ impl BotPanel {
             store,
             bot,
             provider: None,
-        }
-    }
-
-    /// Shows each user's live programme data on the profile page: with the session the user
-    /// logged in with, the provider's balance (available, pending), level and next burn. A user
-    /// without a session, a provider error or a timeout ([`PROVIDER_TIMEOUT`]) is shown as such,
-    /// never as an error of the page.
-    pub fn with_provider(mut self, provider: Arc<dyn LoyaltyProvider>) -> Self {
-        self.provider = Some(provider);
-        self
-    }
-
-    /// The provider's live figures for a user with stored `session` (a `SessionJson`), as
-    /// label-value pairs for the profile page.
-    async fn live_programme(&self, session: Option<String>) -> Vec<(String, String)> {
-        let Some(provider) = &self.provider else {
-            return Vec::new();
-        };
-        let Some(session) = session
-            .map(|json| crate::storage::SessionJson::from_stored(json).decode())
-            .transpose()
-            .ok()
-            .flatten()
-        else {
-            return vec![("balance".to_owned(), "not logged in".to_owned())];
-        };
-        match tokio::time::timeout(PROVIDER_TIMEOUT, provider.balance(&session)).await {
-            Ok(Ok(b)) => {
-                let mut out = vec![
-                    ("balance".to_owned(), b.available.normalize().to_string()),
-                    ("pending".to_owned(), b.pending.normalize().to_string()),
-                ];
-                if let Some(level) = b.level {
-                    out.push(("level".to_owned(), level.name));
-                }
-                if let Some(burn) = b.burns.first() {
-                    out.push((
-                        "next_burn".to_owned(),
-                        format!("{} on {}", burn.amount.normalize(), burn.at.date()),
-                    ));
-                }
-                out
-            }
-            Ok(Err(LoyaltyError::SessionExpired { .. })) => {
-                vec![("balance".to_owned(), "session expired".to_owned())]
-            }
-            Ok(Err(e)) => {
-                // The provider's code when it gave one, else the kind: never its message,
-                // which may quote the request.
-                let why = e
-                    .provider_code()
-                    .map_or_else(|| format!("{:?}", e.kind()), |c| format!("code {c}"));
-                vec![("balance".to_owned(), format!("unavailable ({why})"))]
-            }
-            Err(_) => vec![("balance".to_owned(), "unavailable (timeout)".to_owned())],
         }
     }
 
@@ -455,14 +400,16 @@ impl PanelBackend for BotPanel {
 
     async fn texts(&self, bot: &str) -> Result<Vec<TextEntry>, BackendError> {
         self.check_bot(bot)?;
-        Ok(Texts::keys()
-            .map(|key| {
+        Ok(TextKey::ALL
+            .iter()
+            .map(|&key| {
                 let mut defaults = BTreeMap::new();
                 let mut overrides = BTreeMap::new();
                 for lang in [Lang::Uk, Lang::Ru] {
-                    if let Some(t) = self.texts.default_text(lang, key) {
-                        defaults.insert(lang.code().to_owned(), t.to_owned());
-                    }
+                    defaults.insert(
+                        lang.code().to_owned(),
+                        self.texts.default_text(lang, key).to_owned(),
+                    );
                     if let Some(t) = self.texts.live(lang, key) {
                         overrides.insert(lang.code().to_owned(), t.to_owned());
                     }
@@ -472,8 +419,8 @@ impl PanelBackend for BotPanel {
                     .map(|t| control_panel::placeholders_in(t))
                     .unwrap_or_default();
                 TextEntry {
-                    key: key.to_owned(),
-                    description: if key.starts_with("button_") {
+                    key: key.as_str().to_owned(),
+                    description: if key.as_str().starts_with("button_") {
                         "button label".to_owned()
                     } else {
                         "message".to_owned()
@@ -481,7 +428,7 @@ impl PanelBackend for BotPanel {
                     defaults,
                     overrides,
                     placeholders,
-                    max_len: if key.starts_with("button_") {
+                    max_len: if key.as_str().starts_with("button_") {
                         BUTTON_MAX
                     } else {
                         MESSAGE_MAX
@@ -512,7 +459,7 @@ impl PanelBackend for BotPanel {
     async fn reset_text(&self, bot: &str, key: &str, language: &str) -> Result<(), BackendError> {
         self.check_bot(bot)?;
         let lang = lang_of(language)?;
-        if !Texts::keys().any(|k| k == key) {
+        if TextKey::parse(key).is_none() {
             return Err(BackendError::NotFound(format!("text {key:?}")));
         }
         self.texts.reset_live(lang, key);
@@ -540,184 +487,4 @@ pub fn bot_info(provider: &str, messengers: impl IntoIterator<Item = String>) ->
         programme: provider.to_owned(),
         messengers: messengers.into_iter().collect(),
     }
-}
-
-/// The panel's settings, from `PANEL_*` variables (see [`PANEL_VARIABLES`]).
-#[derive(Clone)]
-pub struct PanelSettings {
-    /// Where to serve it; `None` when `PANEL_LISTEN_ADDR=off`.
-    pub listen_addr: Option<std::net::SocketAddr>,
-    /// Mark cookies `Secure` (`PANEL_SECURE_COOKIES=1`, when served behind HTTPS).
-    pub secure_cookies: bool,
-    /// The first administrator, created on start when there is none
-    /// (`PANEL_ADMIN_LOGIN`/`PANEL_ADMIN_PASSWORD`).
-    pub admin: Option<(String, loyalty_core::SecretString)>,
-}
-
-impl std::fmt::Debug for PanelSettings {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("PanelSettings")
-            .field("listen_addr", &self.listen_addr)
-            .field("secure_cookies", &self.secure_cookies)
-            .field("admin", &self.admin.as_ref().map(|(l, _)| l))
-            .finish()
-    }
-}
-
-/// The panel's environment variables, for `--help`.
-pub const PANEL_VARIABLES: &[(&str, &str)] = &[
-    (
-        "PANEL_LISTEN_ADDR",
-        "control panel address (default 127.0.0.1:8090), or off",
-    ),
-    (
-        "PANEL_ADMIN_LOGIN",
-        "first control panel administrator, created on start when there is none",
-    ),
-    (
-        "PANEL_ADMIN_PASSWORD",
-        "their password (at least 10 characters)",
-    ),
-    (
-        "PANEL_SECURE_COOKIES",
-        "1 when the panel is served over HTTPS (cookies marked Secure)",
-    ),
-];
-
-impl PanelSettings {
-    /// Reads the settings through `get` (the environment in the binary; empty values count as
-    /// unset).
-    ///
-    /// # Errors
-    /// A [`ConfigError`] naming the variable that is wrong.
-    pub fn from_vars(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let get = |k: &str| get(k).filter(|v| !v.trim().is_empty());
-        let listen_addr = match get("PANEL_LISTEN_ADDR").as_deref().map(str::trim) {
-            Some("off") => None,
-            None => Some(std::net::SocketAddr::from(([127, 0, 0, 1], 8090))),
-            Some(v) => Some(v.parse().map_err(|_| {
-                config_err(
-                    "PANEL_LISTEN_ADDR",
-                    format!("{v:?} is not host:port (such as 127.0.0.1:8090) or off"),
-                )
-            })?),
-        };
-        let admin = match (get("PANEL_ADMIN_LOGIN"), get("PANEL_ADMIN_PASSWORD")) {
-            (Some(l), Some(p)) => Some((l, loyalty_core::SecretString::from(p))),
-            (None, None) => None,
-            (Some(_), None) => {
-                return Err(config_err(
-                    "PANEL_ADMIN_PASSWORD",
-                    "required with PANEL_ADMIN_LOGIN",
-                ));
-            }
-            (None, Some(_)) => {
-                return Err(config_err(
-                    "PANEL_ADMIN_LOGIN",
-                    "required with PANEL_ADMIN_PASSWORD",
-                ));
-            }
-        };
-        let secure_cookies = match get("PANEL_SECURE_COOKIES").as_deref().map(str::trim) {
-            None | Some("0" | "false") => false,
-            Some("1" | "true") => true,
-            Some(v) => {
-                return Err(config_err(
-                    "PANEL_SECURE_COOKIES",
-                    format!("{v:?} is not 1 or 0"),
-                ));
-            }
-        };
-        Ok(Self {
-            listen_addr,
-            secure_cookies,
-            admin,
-        })
-    }
-}
-
-/// Starts the control panel next to the bot: the panel's tables in the bot's database, the
-/// first administrator (from the settings, or in the offline demo a generated one printed on
-/// stderr), saved text edits re-applied, profiles with the `provider`'s live figures. Returns the address it listens on and the serving task,
-/// or `None` when turned off.
-///
-/// # Errors
-/// A message when the store, the administrator or the listener cannot be set up.
-pub async fn start(
-    settings: &PanelSettings,
-    storage: &crate::storage::Storage,
-    texts: Arc<Texts>,
-    bot: BotInfo,
-    provider: Option<Arc<dyn LoyaltyProvider>>,
-    offline_demo: bool,
-) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
-    let Some(addr) = settings.listen_addr else {
-        return Ok(None);
-    };
-    let store = PanelStore::from_pool(storage.pool().clone())
-        .await
-        .map_err(|e| format!("control panel storage: {e}"))?;
-    let mut demo_password = None;
-    if let Some((login, password)) = &settings.admin {
-        store
-            .bootstrap_admin(login, password, Utc::now())
-            .await
-            .map_err(|e| format!("PANEL_ADMIN_LOGIN: {e}"))?;
-    } else if offline_demo {
-        let password = format!(
-            "demo-{}",
-            control_panel::store::random_hex(6).map_err(|e| e.to_string())?
-        );
-        if store
-            .bootstrap_admin(
-                "admin",
-                &loyalty_core::SecretString::from(password.clone()),
-                Utc::now(),
-            )
-            .await
-            .map_err(|e| format!("control panel: {e}"))?
-        {
-            demo_password = Some(password);
-        }
-    }
-    let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
-    if let Some(p) = provider {
-        backend = backend.with_provider(p);
-    }
-    let n = backend
-        .apply_saved_texts()
-        .await
-        .map_err(|e| format!("control panel texts: {e}"))?;
-    if n > 0 {
-        tracing::info!(n, "texts edited in the control panel applied");
-    }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| format!("PANEL_LISTEN_ADDR {addr}: {e}"))?;
-    let config = control_panel::PanelConfig {
-        secure_cookies: settings.secure_cookies,
-        ..control_panel::PanelConfig::default()
-    };
-    let panel = control_panel::Panel::new(store, Arc::new(backend), config);
-    // Port 0 picks a free port (tests); the address printed is the one bound.
-    let bound = listener.local_addr().unwrap_or(addr);
-    #[allow(clippy::print_stderr)]
-    {
-        eprintln!("loyalty-bot: control panel at http://{bound}/");
-        match demo_password {
-            Some(p) => {
-                eprintln!("loyalty-bot: panel login `admin`, password `{p}` (demo; change it)")
-            }
-            None if offline_demo && settings.admin.is_none() => eprintln!(
-                "loyalty-bot: panel login: the administrator created earlier (or `loyalty-bot admin create --login L`)"
-            ),
-            None => {}
-        }
-    }
-    let task = tokio::spawn(async move {
-        if let Err(e) = panel.serve(listener).await {
-            tracing::error!(error = %e, "the control panel stopped");
-        }
-    });
-    Ok(Some((bound, task)))
 }

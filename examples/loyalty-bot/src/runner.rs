@@ -17,6 +17,7 @@ use messenger_runtime::{
 
 use crate::engine::{Conversation, Engine, EngineError, Reply};
 use crate::storage::{ChatKey, Direction, Storage, StorageError};
+use crate::texts::TextKey;
 
 /// Days handled updates and delivered replies are kept (for audits of recent conversations).
 pub const RETENTION_DAYS: u64 = 7;
@@ -66,14 +67,24 @@ fn to_rt(reply: Reply) -> RtReply {
 
 #[async_trait]
 impl Handler for BotHandler {
-    type State = Conversation;
+    /// The stored JSON, decoded by [`Conversation::restore`] (which logs a state that no longer
+    /// decodes) rather than by the runtime.
+    type State = serde_json::Value;
 
     async fn handle(
         &self,
         cx: &Context,
         update: &Update,
-        state: Option<Conversation>,
-    ) -> Result<Outcome<Conversation>, HandlerError> {
+        state: Option<serde_json::Value>,
+    ) -> Result<Outcome<serde_json::Value>, HandlerError> {
+        let state = state.map(|stored| {
+            let chat = update
+                .chat
+                .as_ref()
+                .map(|c| c.id.to_string())
+                .unwrap_or_default();
+            Conversation::restore(&chat, Some(&stored))
+        });
         let outcome = self
             .engine
             .handle(cx.messenger.as_ref(), update, state)
@@ -95,7 +106,7 @@ impl Handler for BotHandler {
         }
         Ok(Outcome {
             replies: outcome.replies.into_iter().map(to_rt).collect(),
-            state: outcome.conversation,
+            state: outcome.conversation.as_ref().map(Conversation::to_stored),
             writes,
         })
     }
@@ -103,7 +114,7 @@ impl Handler for BotHandler {
     async fn on_quarantine(&self, update: &Update, reason: &str) -> Vec<RtReply> {
         tracing::error!(key = %update.dedup_key, reason, "an update was set aside; the user is told to try later");
         let lang = self.engine.default_lang();
-        vec![RtReply::new(self.engine.text(lang, "try_later", &[]))]
+        vec![RtReply::new(self.engine.text(lang, TextKey::TryLater, &[]))]
     }
 
     async fn on_delivered(&self, chat: &ChatRef, reply: &RtReply) -> Vec<Write> {

@@ -9,6 +9,10 @@
 use std::collections::HashMap;
 use std::fmt;
 
+mod catalogue;
+
+pub use catalogue::TextKey;
+
 /// An interface language.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Lang {
@@ -69,378 +73,35 @@ impl fmt::Display for Lang {
     }
 }
 
-/// The built-in catalogue: key, Ukrainian, Russian.
-const BUILT_IN: &[(&str, &str, &str)] = &[
-    // Authorization
-    (
-        "greeting",
-        "Вітаємо, {name}! Це бот програми лояльності {programme}.\nЩоб увійти, надішліть свій номер телефону кнопкою нижче або введіть його.",
-        "Здравствуйте, {name}! Это бот программы лояльности {programme}.\nЧтобы войти, отправьте свой номер телефона кнопкой ниже или введите его.",
-    ),
-    (
-        "button_share_phone",
-        "📱 Надіслати номер",
-        "📱 Отправить номер",
-    ),
-    (
-        "phone_invalid",
-        "Не вдалося розпізнати номер: {reason}. Введіть номер у форматі +380 XX XXX XX XX.",
-        "Не удалось распознать номер: {reason}. Введите номер в формате +380 XX XXX XX XX.",
-    ),
-    (
-        "phone_not_own",
-        "Будь ласка, надішліть власний номер телефону, а не чужий контакт.",
-        "Пожалуйста, отправьте собственный номер телефона, а не чужой контакт.",
-    ),
-    (
-        "contact_login_unavailable",
-        "Ця програма впізнає вас лише за вашим власним номером, а цей месенджер не підтверджує, що надісланий номер належить саме вам. Увійдіть через Telegram або MAX.",
-        "Эта программа узнаёт вас только по вашему собственному номеру, а этот мессенджер не подтверждает, что отправленный номер принадлежит именно вам. Войдите через Telegram или MAX.",
-    ),
-    (
-        "no_code_needs_contact",
-        "Для цього номера програма не надсилає код підтвердження, тому увійти можна лише з власним номером: натисніть кнопку «Надіслати номер».",
-        "Для этого номера программа не отправляет код подтверждения, поэтому войти можно только со своим номером: нажмите кнопку «Отправить номер».",
-    ),
-    (
-        "code_budget_spent",
-        "Забагато запитів коду підтвердження. Спробуйте ще раз через {minutes} хв.",
-        "Слишком много запросов кода подтверждения. Попробуйте ещё раз через {minutes} мин.",
-    ),
-    (
-        "reason_phone_length",
-        "неправильна кількість цифр",
-        "неверное количество цифр",
-    ),
-    (
-        "reason_phone_country",
-        "невідомий код країни",
-        "неизвестный код страны",
-    ),
-    (
-        "reason_phone_format",
-        "номер містить зайві символи",
-        "номер содержит лишние символы",
-    ),
-    (
-        "code_sent",
-        "Ми надіслали SMS з кодом на {phone}. Введіть код:",
-        "Мы отправили SMS с кодом на {phone}. Введите код:",
-    ),
-    (
-        "code_sent_call",
-        "Щоб підтвердити номер, зателефонуйте на {call_to} зі свого телефону, потім натисніть «Готово».",
-        "Чтобы подтвердить номер, позвоните на {call_to} со своего телефона, затем нажмите «Готово».",
-    ),
-    (
-        "code_wrong",
-        "Код невірний. Спробуйте ще раз:",
-        "Код неверный. Попробуйте ещё раз:",
-    ),
-    (
-        "code_sent_chat",
-        "Ми надіслали код у ваш інший чат із ботом, де ви вже увійшли з цим номером. Введіть код:",
-        "Мы отправили код в ваш другой чат с ботом, где вы уже вошли с этим номером. Введите код:",
-    ),
-    (
-        "code_sent_email",
-        "Ми надіслали код на вашу електронну пошту. Введіть код:",
-        "Мы отправили код на вашу электронную почту. Введите код:",
-    ),
-    (
-        "code_not_delivered",
-        "Не вдалося надіслати код підтвердження жодним способом. Спробуйте пізніше або зверніться до підтримки програми.",
-        "Не удалось отправить код подтверждения ни одним способом. Попробуйте позже или обратитесь в поддержку программы.",
-    ),
-    (
-        "code_wrong_left",
-        "Код невірний. Залишилось спроб: {attempts}. Спробуйте ще раз:",
-        "Код неверный. Осталось попыток: {attempts}. Попробуйте ещё раз:",
-    ),
-    (
-        "code_expired_new",
-        "Термін дії коду минув. Надсилаємо новий.",
-        "Срок действия кода истёк. Отправляем новый.",
-    ),
-    (
-        "code_attempts_spent",
-        "Забагато невдалих спроб. Надішліть номер ще раз, щоб отримати новий код.",
-        "Слишком много неудачных попыток. Отправьте номер ещё раз, чтобы получить новый код.",
-    ),
-    (
-        "code_chat_login",
-        "🔐 Код для входу в програму лояльності з іншого чату: {code}. Якщо це не ви, нікому його не повідомляйте.",
-        "🔐 Код для входа в программу лояльности из другого чата: {code}. Если это не вы, никому его не сообщайте.",
-    ),
-    (
-        "code_chat_spend",
-        "🔐 Код для списання бонусів: {code}. Назвіть його лише касиру.",
-        "🔐 Код для списания бонусов: {code}. Назовите его только кассиру.",
-    ),
-    (
-        "code_chat_other",
-        "🔐 Код підтвердження: {code}. Нікому його не повідомляйте.",
-        "🔐 Код подтверждения: {code}. Никому его не сообщайте.",
-    ),
-    (
-        "code_already_sent",
-        "Код уже надіслано. Новий можна запросити через {seconds} с. Введіть отриманий код:",
-        "Код уже отправлен. Новый можно запросить через {seconds} с. Введите полученный код:",
-    ),
-    (
-        "phone_unknown",
-        "Номер {phone} не зареєстровано в програмі. Введіть інший номер:",
-        "Номер {phone} не зарегистрирован в программе. Введите другой номер:",
-    ),
-    (
-        "user_blocked",
-        "Ваш обліковий запис заблоковано. Зверніться на сайт програми: {link}",
-        "Ваша учётная запись заблокирована. Обратитесь на сайт программы: {link}",
-    ),
-    ("auth_ok", "Готово, ви увійшли.", "Готово, вы вошли."),
-    (
-        "session_expired",
-        "Сесія закінчилася, потрібно увійти знову.",
-        "Сессия закончилась, нужно войти снова.",
-    ),
-    (
-        "captcha",
-        "Введіть символи з картинки:",
-        "Введите символы с картинки:",
-    ),
-    // Menu
-    ("menu", "Головне меню:", "Главное меню:"),
-    (
-        "button_quick_registration",
-        "⚡ Швидка реєстрація",
-        "⚡ Быстрая регистрация",
-    ),
-    (
-        "button_full_registration",
-        "📋 Повна реєстрація",
-        "📋 Полная регистрация",
-    ),
-    ("button_balance", "💰 Баланс", "💰 Баланс"),
-    ("button_news", "📰 Новини", "📰 Новости"),
-    ("button_about", "ℹ️ Про програму", "ℹ️ О программе"),
-    ("button_support", "💬 Підтримка", "💬 Поддержка"),
-    ("button_history", "📜 Історія бонусів", "📜 История бонусов"),
-    ("button_purchases", "🧾 Покупки", "🧾 Покупки"),
-    ("button_promotions", "🎁 Акції", "🎁 Акции"),
-    ("button_profile", "👤 Профіль", "👤 Профиль"),
-    ("button_back", "⬅️ Назад", "⬅️ Назад"),
-    ("button_more", "Ще ➡️", "Ещё ➡️"),
-    ("button_cancel", "✖️ Скасувати", "✖️ Отменить"),
-    ("button_done", "✅ Готово", "✅ Готово"),
-    ("button_skip", "Пропустити", "Пропустить"),
-    (
-        "unknown_input",
-        "Не зрозумів. Оберіть дію в меню.",
-        "Не понял. Выберите действие в меню.",
-    ),
-    // Balance and history
-    (
-        "balance",
-        "Ваш баланс: {available}.",
-        "Ваш баланс: {available}.",
-    ),
-    (
-        "balance_pending",
-        "Очікують підтвердження: {pending}.",
-        "Ожидают подтверждения: {pending}.",
-    ),
-    ("balance_level", "Рівень: {level}.", "Уровень: {level}."),
-    (
-        "balance_burn",
-        "🔥 {amount} згорять {date}",
-        "🔥 {amount} сгорят {date}",
-    ),
-    ("balance_extra", "{label}: {value}", "{label}: {value}"),
-    (
-        "history_empty",
-        "Історія поки порожня.",
-        "История пока пуста.",
-    ),
-    (
-        "history_line",
-        "{date}: +{earned} / −{spent} {reason}",
-        "{date}: +{earned} / −{spent} {reason}",
-    ),
-    (
-        "purchases_empty",
-        "Покупок поки немає.",
-        "Покупок пока нет.",
-    ),
-    (
-        "purchase_line",
-        "{date} · {store} · {sum}",
-        "{date} · {store} · {sum}",
-    ),
-    (
-        "purchase_detail",
-        "Покупка {date}\n{store}\nСума: {sum}, знижка: {discount}\nБонусів списано: {spent}, нараховано: {earned}",
-        "Покупка {date}\n{store}\nСумма: {sum}, скидка: {discount}\nБонусов списано: {spent}, начислено: {earned}",
-    ),
-    (
-        "purchase_item",
-        "• {name}: {quantity} × {price} = {total}",
-        "• {name}: {quantity} × {price} = {total}",
-    ),
-    (
-        "purchase_notification",
-        "🛍 Нова покупка: {sum} у {store}. Нараховано бонусів: {earned}.",
-        "🛍 Новая покупка: {sum} в {store}. Начислено бонусов: {earned}.",
-    ),
-    (
-        "promotions_empty",
-        "Зараз акцій немає.",
-        "Сейчас акций нет.",
-    ),
-    ("news_empty", "Новин поки немає.", "Новостей пока нет."),
-    (
-        "profile",
-        "Ім'я: {name}\nТелефон: {phone}\nE-mail: {email}\nДата народження: {birth_date}",
-        "Имя: {name}\nТелефон: {phone}\nE-mail: {email}\nДата рождения: {birth_date}",
-    ),
-    (
-        "profile_ask_email",
-        "Введіть новий e-mail:",
-        "Введите новый e-mail:",
-    ),
-    ("profile_saved", "Профіль збережено.", "Профиль сохранён."),
-    (
-        "email_refused",
-        "Цей e-mail не прийнято. Перевірте адресу та введіть її ще раз.",
-        "Этот e-mail не принят. Проверьте адрес и введите его ещё раз.",
-    ),
-    (
-        "phone_contact_only",
-        "Ця програма впізнає вас лише за вашим власним номером: натисніть кнопку «Надіслати номер».",
-        "Эта программа узнаёт вас только по вашему собственному номеру: нажмите кнопку «Отправить номер».",
-    ),
-    ("button_review", "⭐ Залишити відгук", "⭐ Оставить отзыв"),
-    (
-        "review_ask",
-        "Оцініть покупку від 1 до 5 і за бажанням напишіть відгук:",
-        "Оцените покупку от 1 до 5 и при желании напишите отзыв:",
-    ),
-    ("review_saved", "Дякуємо за відгук!", "Спасибо за отзыв!"),
-    (
-        "review_refused",
-        "Відгук не прийнято. Перевірте оцінку (від 1 до 5) і спробуйте ще раз.",
-        "Отзыв не принят. Проверьте оценку (от 1 до 5) и попробуйте ещё раз.",
-    ),
-    (
-        "review_exists",
-        "Ви вже залишили відгук на цю покупку.",
-        "Вы уже оставили отзыв на эту покупку.",
-    ),
-    // ERGO registrations
-    (
-        "ask_serial",
-        "Введіть серійний номер товару або надішліть фото штрих-коду:",
-        "Введите серийный номер товара или отправьте фото штрих-кода:",
-    ),
-    (
-        "barcode_not_found",
-        "На фото не знайдено штрих-коду. Спробуйте ще раз або введіть номер вручну.",
-        "На фото не найден штрих-код. Попробуйте ещё раз или введите номер вручную.",
-    ),
-    (
-        "photo_unreadable",
-        "Не вдалося прочитати фото: {reason}",
-        "Не удалось прочитать фото: {reason}",
-    ),
-    (
-        "reason_photo_download",
-        "файл не вдалося отримати",
-        "файл не удалось получить",
-    ),
-    (
-        "reason_photo_format",
-        "це не фото у форматі JPEG або PNG, або воно завелике",
-        "это не фото в формате JPEG или PNG, или оно слишком большое",
-    ),
-    (
-        "reason_photo_too_large",
-        "файл завеликий",
-        "файл слишком большой",
-    ),
-    (
-        "photo_not_expected",
-        "Зараз фото не потрібне. Оберіть дію в меню.",
-        "Сейчас фото не нужно. Выберите действие в меню.",
-    ),
-    (
-        "reason_unknown",
-        "сервіс не пояснив причину, спробуйте пізніше",
-        "сервис не объяснил причину, попробуйте позже",
-    ),
-    (
-        "serial_read",
-        "Розпізнано: {serial}",
-        "Распознано: {serial}",
-    ),
-    (
-        "registration_ok",
-        "✅ Зареєстровано: {model}, +{points}.",
-        "✅ Зарегистрировано: {model}, +{points}.",
-    ),
-    (
-        "registration_error",
-        "❌ Реєстрацію не виконано: {reason}",
-        "❌ Регистрация не выполнена: {reason}",
-    ),
-    (
-        "registration_unknown",
-        "Не вдалося дізнатися, чи пройшла реєстрація. Перевірте історію реєстрацій перед повтором.",
-        "Не удалось узнать, прошла ли регистрация. Проверьте историю регистраций перед повтором.",
-    ),
-    (
-        "registration_clarify",
-        "Серійний номер коректний, але потрібне уточнення. Пройдіть повну реєстрацію для моделі {model}.",
-        "Серийный номер корректный, но нужно уточнение. Пройдите полную регистрацию для модели {model}.",
-    ),
-    ("button_another", "➕ Ще одна", "➕ Ещё одна"),
-    ("choose_action", "Оберіть акцію:", "Выберите акцию:"),
-    ("choose_model", "Оберіть модель:", "Выберите модель:"),
-    (
-        "ask_product_photo",
-        "Надішліть фото товару:",
-        "Отправьте фото товара:",
-    ),
-    (
-        "choose_trade_point",
-        "Оберіть торгову точку:",
-        "Выберите торговую точку:",
-    ),
-    (
-        "about",
-        "ERGO CLUB — програма мотивації продавців техніки ERGO. Умови програми: {terms_link}",
-        "ERGO CLUB — программа мотивации продавцов техники ERGO. Условия программы: {terms_link}",
-    ),
-    (
-        "support_ask",
-        "Напишіть питання (можна додати фото):",
-        "Напишите вопрос (можно добавить фото):",
-    ),
-    (
-        "support_sent",
-        "Питання надіслано, відповімо найближчим робочим часом.",
-        "Вопрос отправлен, ответим в ближайшее рабочее время.",
-    ),
-    // Errors
-    (
-        "try_later",
-        "Сервіс тимчасово недоступний. Спробуйте пізніше.",
-        "Сервис временно недоступен. Попробуйте позже.",
-    ),
-    (
-        "not_supported",
-        "Ця функція недоступна в цій програмі.",
-        "Эта функция недоступна в этой программе.",
-    ),
-];
+impl TextKey {
+    /// Reads a key's name ([`TextKey::as_str`]); `None` for a name the catalogue does not have.
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.iter().copied().find(|k| k.as_str() == name)
+    }
+
+    /// The built-in text in `lang`.
+    fn built_in_text(self, lang: Lang) -> &'static str {
+        let (uk, ru) = self.built_in();
+        match lang {
+            Lang::Uk => uk,
+            Lang::Ru => ru,
+        }
+    }
+}
+
+impl fmt::Display for TextKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl std::str::FromStr for TextKey {
+    type Err = TextsError;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Self::parse(s).ok_or_else(|| TextsError::UnknownKey(s.to_owned()))
+    }
+}
 
 /// A problem with an override file.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -471,11 +132,11 @@ pub enum TextsError {
 /// effect on the next message. [`Texts::reset_live`] goes back to the file's (or built-in) text.
 #[derive(Debug)]
 pub struct Texts {
-    overrides: HashMap<(Lang, String), String>,
+    overrides: HashMap<(Lang, TextKey), String>,
     /// Live edits. Each edited text is leaked once (`Box::leak`) so [`Texts::get`] can keep
     /// returning a plain `&str` without holding the lock: edits are rare operator actions, so the
     /// memory kept is a few bytes per edit for the life of the process.
-    live: std::sync::RwLock<HashMap<(Lang, String), &'static str>>,
+    live: std::sync::RwLock<HashMap<(Lang, TextKey), &'static str>>,
 }
 
 impl Clone for Texts {
@@ -505,14 +166,20 @@ fn placeholders(template: &str) -> Vec<&str> {
     out
 }
 
-fn built_in(lang: Lang, key: &str) -> Option<&'static str> {
-    BUILT_IN
-        .iter()
-        .find(|(k, _, _)| *k == key)
-        .map(|(_, uk, ru)| match lang {
-            Lang::Uk => *uk,
-            Lang::Ru => *ru,
-        })
+/// Reads a key's name and checks that `text` uses only placeholders the built-in text has.
+fn checked(lang: Lang, key: &str, text: &str) -> Result<TextKey, TextsError> {
+    let parsed = TextKey::parse(key).ok_or_else(|| TextsError::UnknownKey(key.to_owned()))?;
+    let allowed = placeholders(parsed.built_in_text(lang));
+    match placeholders(text)
+        .into_iter()
+        .find(|p| !allowed.contains(p))
+    {
+        Some(p) => Err(TextsError::UnknownPlaceholder {
+            key: key.to_owned(),
+            placeholder: p.to_owned(),
+        }),
+        None => Ok(parsed),
+    }
 }
 
 impl Texts {
@@ -524,57 +191,51 @@ impl Texts {
         }
     }
 
-    fn live_map(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(Lang, String), &'static str>> {
+    fn live_map(&self) -> std::sync::RwLockReadGuard<'_, HashMap<(Lang, TextKey), &'static str>> {
         // The map is never left half-written: a panic elsewhere cannot poison its contents.
         self.live
             .read()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Replaces `key` in `lang` while the bot runs (the next message uses it). The text may use
-    /// only placeholders the built-in text has, as in the override file.
+    /// Replaces the text named `key` ([`TextKey::as_str`]) in `lang` while the bot runs (the
+    /// next message uses it). The text may use only placeholders the built-in text has, as in
+    /// the override file.
     ///
     /// # Errors
     /// [`TextsError::UnknownKey`] or [`TextsError::UnknownPlaceholder`].
     pub fn set_live(&self, lang: Lang, key: &str, text: &str) -> Result<(), TextsError> {
-        let original = built_in(lang, key).ok_or_else(|| TextsError::UnknownKey(key.to_owned()))?;
-        let allowed = placeholders(original);
-        if let Some(p) = placeholders(text)
-            .into_iter()
-            .find(|p| !allowed.contains(p))
-        {
-            return Err(TextsError::UnknownPlaceholder {
-                key: key.to_owned(),
-                placeholder: p.to_owned(),
-            });
-        }
+        let key = checked(lang, key, text)?;
         let leaked: &'static str = Box::leak(text.to_owned().into_boxed_str());
         self.live
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .insert((lang, key.to_owned()), leaked);
+            .insert((lang, key), leaked);
         Ok(())
     }
 
-    /// Drops the live edit of `key` in `lang` (back to the override file's or built-in text).
+    /// Drops the live edit of the text named `key` in `lang` (back to the override file's or
+    /// built-in text). A name the catalogue does not have changes nothing.
     pub fn reset_live(&self, lang: Lang, key: &str) {
+        let Some(key) = TextKey::parse(key) else {
+            return;
+        };
         self.live
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .remove(&(lang, key.to_owned()));
+            .remove(&(lang, key));
     }
 
     /// The live edit of `key` in `lang`, if any.
-    pub fn live(&self, lang: Lang, key: &str) -> Option<&'static str> {
-        self.live_map().get(&(lang, key.to_owned())).copied()
+    pub fn live(&self, lang: Lang, key: TextKey) -> Option<&'static str> {
+        self.live_map().get(&(lang, key)).copied()
     }
 
     /// The text without live edits: the override file's, else the built-in one.
-    pub fn default_text(&self, lang: Lang, key: &str) -> Option<&str> {
+    pub fn default_text(&self, lang: Lang, key: TextKey) -> &str {
         self.overrides
-            .get(&(lang, key.to_owned()))
-            .map(String::as_str)
-            .or_else(|| built_in(lang, key))
+            .get(&(lang, key))
+            .map_or_else(|| key.built_in_text(lang), String::as_str)
     }
 
     /// The built-in texts with overrides from a JSON document.
@@ -592,18 +253,7 @@ impl Texts {
                 other => return Err(TextsError::UnknownLanguage(other.to_owned())),
             };
             for (key, text) in texts {
-                let original =
-                    built_in(lang, &key).ok_or_else(|| TextsError::UnknownKey(key.clone()))?;
-                let allowed = placeholders(original);
-                if let Some(p) = placeholders(&text)
-                    .into_iter()
-                    .find(|p| !allowed.contains(p))
-                {
-                    return Err(TextsError::UnknownPlaceholder {
-                        key,
-                        placeholder: p.to_owned(),
-                    });
-                }
+                let key = checked(lang, &key, &text)?;
                 overrides.insert((lang, key), text);
             }
         }
@@ -613,26 +263,17 @@ impl Texts {
         })
     }
 
-    /// The template for `key` in `lang`. Unknown keys give the key itself (and a warning), so a
-    /// programming slip shows up in the chat instead of crashing the bot.
-    pub fn get<'a>(&'a self, lang: Lang, key: &'a str) -> &'a str {
+    /// The template for `key` in `lang`: the live edit, else the override file's, else the
+    /// built-in text.
+    pub fn get(&self, lang: Lang, key: TextKey) -> &str {
         if let Some(t) = self.live(lang, key) {
             return t;
         }
-        if let Some(t) = self.overrides.get(&(lang, key.to_owned())) {
-            return t;
-        }
-        match built_in(lang, key) {
-            Some(t) => t,
-            None => {
-                tracing::warn!(key, "no such text in the catalogue");
-                key
-            }
-        }
+        self.default_text(lang, key)
     }
 
     /// The text for `key` with `{name}` placeholders replaced by `args` (as plain text).
-    pub fn format(&self, lang: Lang, key: &str, args: &[(&str, &str)]) -> String {
+    pub fn format(&self, lang: Lang, key: TextKey, args: &[(&str, &str)]) -> String {
         let template = self.get(lang, key);
         let mut out = String::with_capacity(template.len() + 32);
         let mut rest = template;
@@ -660,11 +301,6 @@ impl Texts {
         }
         out.push_str(rest);
         out
-    }
-
-    /// Every key of the catalogue.
-    pub fn keys() -> impl Iterator<Item = &'static str> {
-        BUILT_IN.iter().map(|(k, _, _)| *k)
     }
 }
 
@@ -700,7 +336,8 @@ mod tests {
 
     #[test]
     fn both_languages_have_every_text_with_the_same_placeholders() {
-        for (key, uk, ru) in BUILT_IN {
+        for key in TextKey::ALL {
+            let (uk, ru) = key.built_in();
             assert!(!uk.is_empty() && !ru.is_empty(), "{key}");
             let mut a = placeholders(uk);
             let mut b = placeholders(ru);
@@ -708,7 +345,7 @@ mod tests {
             b.sort_unstable();
             assert_eq!(a, b, "{key}");
         }
-        let mut keys: Vec<_> = Texts::keys().collect();
+        let mut keys: Vec<_> = TextKey::ALL.iter().map(|k| k.as_str()).collect();
         let n = keys.len();
         keys.sort_unstable();
         keys.dedup();
@@ -719,13 +356,13 @@ mod tests {
     fn format_substitutes_plain_values() {
         let t = Texts::built_in();
         assert_eq!(
-            t.format(Lang::Uk, "balance", &[("available", "218,4 бала")]),
+            t.format(Lang::Uk, TextKey::Balance, &[("available", "218,4 бала")]),
             "Ваш баланс: 218,4 бала."
         );
         assert_eq!(
             t.format(
                 Lang::Ru,
-                "registration_ok",
+                TextKey::RegistrationOk,
                 &[("model", "<b>&"), ("points", "5 баллов")]
             ),
             "✅ Зарегистрировано: <b>&, +5 баллов."
@@ -740,10 +377,13 @@ mod tests {
         shared
             .set_live(Lang::Uk, "balance", "Панель: {available}")
             .unwrap();
-        assert_eq!(engine_view.get(Lang::Uk, "balance"), "Панель: {available}");
         assert_eq!(
-            engine_view.default_text(Lang::Uk, "balance"),
-            Some("Файл: {available}")
+            engine_view.get(Lang::Uk, TextKey::Balance),
+            "Панель: {available}"
+        );
+        assert_eq!(
+            engine_view.default_text(Lang::Uk, TextKey::Balance),
+            "Файл: {available}"
         );
         assert_eq!(
             shared.set_live(Lang::Uk, "balance", "{avail}").unwrap_err(),
@@ -757,19 +397,22 @@ mod tests {
             TextsError::UnknownKey("balanse".into())
         );
         shared.reset_live(Lang::Uk, "balance");
-        assert_eq!(engine_view.get(Lang::Uk, "balance"), "Файл: {available}");
-        assert_eq!(engine_view.live(Lang::Uk, "balance"), None);
+        assert_eq!(
+            engine_view.get(Lang::Uk, TextKey::Balance),
+            "Файл: {available}"
+        );
+        assert_eq!(engine_view.live(Lang::Uk, TextKey::Balance), None);
     }
 
     #[test]
     fn overrides_replace_texts_and_refuse_typos() {
         let t = Texts::with_overrides(r#"{"uk": {"balance": "Бали: {available}"}}"#).unwrap();
         assert_eq!(
-            t.format(Lang::Uk, "balance", &[("available", "7")]),
+            t.format(Lang::Uk, TextKey::Balance, &[("available", "7")]),
             "Бали: 7"
         );
         assert_eq!(
-            t.format(Lang::Ru, "balance", &[("available", "7 баллов")]),
+            t.format(Lang::Ru, TextKey::Balance, &[("available", "7 баллов")]),
             "Ваш баланс: 7 баллов."
         );
         assert_eq!(
@@ -794,33 +437,29 @@ mod tests {
     }
 
     #[test]
-    fn every_key_the_engine_uses_exists() {
-        let src = include_str!("engine.rs");
-        let mut checked = 0;
-        for pat in [
-            "say(\"",
-            "say_with(\"",
-            "texts.get(lang, \"",
-            "texts.get(self.lang, \"",
-            "text(lang, \"",
-            "text(\n                    lang,\n                    \"",
-        ] {
-            for (i, _) in src.match_indices(pat) {
-                let rest = &src[i + pat.len()..];
-                let key = &rest[..rest.find('"').unwrap()];
-                assert!(
-                    built_in(Lang::Uk, key).is_some(),
-                    "the engine uses an unknown text {key:?}"
-                );
-                checked += 1;
-            }
+    fn key_names_read_back_and_typos_do_not() {
+        for key in TextKey::ALL {
+            assert_eq!(TextKey::parse(key.as_str()), Some(*key));
+            assert_eq!(key.as_str().parse::<TextKey>(), Ok(*key));
+            assert_eq!(key.to_string(), key.as_str());
         }
-        assert!(checked > 40, "the scan found only {checked} uses");
+        assert_eq!(TextKey::Balance.as_str(), "balance");
+        assert_eq!(
+            TextKey::parse("button_share_phone"),
+            Some(TextKey::ButtonSharePhone)
+        );
+        assert_eq!(TextKey::parse("balanse"), None);
+        assert_eq!(
+            "no_such_text".parse::<TextKey>(),
+            Err(TextsError::UnknownKey("no_such_text".into()))
+        );
+        assert_eq!(TextKey::ALL.len(), 92);
     }
 
     #[test]
     fn every_template_is_valid_markup() {
-        for (key, uk, ru) in BUILT_IN {
+        for key in TextKey::ALL {
+            let (uk, ru) = key.built_in();
             for t in [uk, ru] {
                 let args: Vec<(&str, &str)> =
                     placeholders(t).into_iter().map(|p| (p, "x")).collect();
@@ -833,10 +472,15 @@ mod tests {
     }
 
     #[test]
-    fn unknown_keys_show_themselves() {
+    fn a_reset_of_an_unknown_name_changes_nothing() {
+        let t = Texts::built_in();
+        t.set_live(Lang::Ru, "balance", "Live: {available}")
+            .unwrap();
+        t.reset_live(Lang::Ru, "no_such_text");
+        assert_eq!(t.get(Lang::Ru, TextKey::Balance), "Live: {available}");
         assert_eq!(
-            Texts::built_in().get(Lang::Uk, "no_such_text"),
-            "no_such_text"
+            t.get(Lang::Uk, TextKey::Balance),
+            "Ваш баланс: {available}."
         );
     }
 

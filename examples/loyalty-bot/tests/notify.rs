@@ -137,7 +137,11 @@ async fn a_failed_queue_records_nothing_and_the_retry_pushes_once() {
         (503, serde_json::json!({"error": "storage unavailable"}))
     );
     e.bot.runner.drain().await.unwrap();
-    assert_eq!(sent(&e), [Vec::<String>::new(), vec![], vec![]], "nothing was queued");
+    assert_eq!(
+        sent(&e),
+        [Vec::<String>::new(), vec![], vec![]],
+        "nothing was queued"
+    );
 
     sqlx::query("DROP TRIGGER injected_fault")
         .execute(pool)

@@ -10,7 +10,7 @@ use chrono::{NaiveDate, TimeZone, Utc};
 use control_panel::{BotInfo, PanelBackend, PanelStore, UserKey, UserSort, UsersQuery};
 use loyalty_bot::panel::BotPanel;
 use loyalty_bot::storage::{ChatKey, Direction, Profile, Storage};
-use loyalty_bot::texts::{Lang, Texts};
+use loyalty_bot::texts::{Lang, TextKey, Texts};
 use loyalty_core::{SecretString, Session};
 
 fn bot_info(id: &str) -> BotInfo {
@@ -245,7 +245,7 @@ async fn exercise(storage: &Storage, bot: &str) {
             .join(" ")
     );
     panel.set_text(bot, "balance", "uk", &edited).await.unwrap();
-    assert_eq!(texts.get(Lang::Uk, "balance"), edited);
+    assert_eq!(texts.get(Lang::Uk, TextKey::Balance), edited);
     assert!(panel.set_text(bot, "balance", "en", &edited).await.is_err());
     let restarted = Arc::new(Texts::built_in());
     let panel2 = BotPanel::new(
@@ -255,11 +255,11 @@ async fn exercise(storage: &Storage, bot: &str) {
         bot_info(bot),
     );
     assert_eq!(panel2.apply_saved_texts().await.unwrap(), 1);
-    assert_eq!(restarted.get(Lang::Uk, "balance"), edited);
+    assert_eq!(restarted.get(Lang::Uk, TextKey::Balance), edited);
     panel2.reset_text(bot, "balance", "uk").await.unwrap();
     assert_eq!(
-        restarted.get(Lang::Uk, "balance"),
-        Texts::built_in().get(Lang::Uk, "balance")
+        restarted.get(Lang::Uk, TextKey::Balance),
+        Texts::built_in().get(Lang::Uk, TextKey::Balance)
     );
     assert_eq!(store.text_overrides(bot).await.unwrap().len(), 0);
 }
@@ -463,7 +463,7 @@ async fn start_serves_the_panel_with_the_first_administrator() {
         .await
         .unwrap();
     assert_eq!(res.status(), 303);
-    assert_eq!(texts.get(Lang::Uk, "balance"), value);
+    assert_eq!(texts.get(Lang::Uk, TextKey::Balance), value);
     task.abort();
 }
 

@@ -16,7 +16,7 @@ use loyalty_core::Phone;
 use messenger_core::{ChatRef, Messenger, MessengerError, OutgoingMessage, PlatformId, RichText};
 
 use crate::storage::{ChatKey, Storage, StorageError};
-use crate::texts::{Lang, Texts};
+use crate::texts::{Lang, TextKey, Texts};
 
 /// The id programmes use for this channel in `CODES_CHANNELS`.
 pub const CHAT_CHANNEL: &str = "chat";
@@ -175,9 +175,9 @@ impl CodeChannel for ChatCodeChannel {
         };
         let lang = Lang::parse(&user.language).unwrap_or(Lang::Ru);
         let text_key = match delivery.action {
-            Action::LogIn => "code_chat_login",
-            Action::SpendBonuses => "code_chat_spend",
-            _ => "code_chat_other",
+            Action::LogIn => TextKey::CodeChatLogin,
+            Action::SpendBonuses => TextKey::CodeChatSpend,
+            _ => TextKey::CodeChatOther,
         };
         let text = self
             .texts

@@ -6,13 +6,15 @@ use loyalty_codes::{Action, CodeError};
 use loyalty_core::{LoyaltyError, Phone, Verification};
 use messenger_core::RichText;
 
-use super::{Conversation, Ctx, EngineError, Programme, Reply, Step};
+use super::super::ctx::Ctx;
+use super::super::{Conversation, EngineError, Programme, Reply, Step};
 use crate::codes::BotCodes;
+use crate::texts::TextKey;
 
 impl Ctx<'_> {
     /// The bot's code service, when this programme logs in with it: a provider without phone
     /// verification that logs in by contact, and codes configured.
-    pub(super) fn own_codes(&self) -> Option<BotCodes> {
+    pub(in crate::engine) fn own_codes(&self) -> Option<BotCodes> {
         match &self.engine.programme {
             Programme::Generic {
                 provider,
@@ -30,13 +32,13 @@ impl Ctx<'_> {
 
     /// Sends a log-in code for `phone` (budgeted with the providers' codes, only to a number
     /// the programme knows) and waits for it.
-    pub(super) async fn code_login_start(
+    pub(in crate::engine) async fn code_login_start(
         &mut self,
         conv: &mut Conversation,
         phone: &Phone,
     ) -> Result<(), EngineError> {
         let Some(codes) = self.own_codes() else {
-            self.need_own_contact(conv, "phone_contact_only");
+            self.need_own_contact(conv, TextKey::PhoneContactOnly);
             return Ok(());
         };
         if !self.code_budget_allows(phone).await? {
@@ -47,7 +49,7 @@ impl Ctx<'_> {
             Ok(Some(c)) => c,
             Ok(None) | Err(LoyaltyError::NotFound { .. }) => {
                 conv.step = Step::AwaitPhone;
-                self.say("phone_unknown", &[("phone", phone.e164())]);
+                self.say(TextKey::PhoneUnknown, &[("phone", phone.e164())]);
                 return Ok(());
             }
             Err(e) => {
@@ -71,7 +73,7 @@ impl Ctx<'_> {
                 };
                 match receipt.delivered_via.as_str() {
                     "sms" => {
-                        self.say("code_sent", &[("phone", phone.e164())]);
+                        self.say(TextKey::CodeSent, &[("phone", phone.e164())]);
                         if let Some(text) = codes.sandbox_sms(phone) {
                             self.replies.push(Reply::new(RichText::plain(format!(
                                 "[sandbox SMS to {}: {text}]",
@@ -79,28 +81,31 @@ impl Ctx<'_> {
                             ))));
                         }
                     }
-                    "email" => self.say("code_sent_email", &[]),
-                    _ => self.say("code_sent_chat", &[]),
+                    "email" => self.say(TextKey::CodeSentEmail, &[]),
+                    _ => self.say(TextKey::CodeSentChat, &[]),
                 }
             }
             Err(CodeError::BudgetExhausted { retry_after, .. }) => {
                 let minutes = retry_after.as_secs().div_ceil(60).max(1);
-                self.say("code_budget_spent", &[("minutes", &minutes.to_string())]);
+                self.say(
+                    TextKey::CodeBudgetSpent,
+                    &[("minutes", &minutes.to_string())],
+                );
             }
             Err(CodeError::AllChannelsFailed { .. }) => {
                 conv.step = Step::AwaitPhone;
-                self.say("code_not_delivered", &[]);
+                self.say(TextKey::CodeNotDelivered, &[]);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a log-in code was not sent");
-                self.say("try_later", &[]);
+                self.say(TextKey::TryLater, &[]);
             }
         }
         Ok(())
     }
 
     /// Checks a typed log-in code for `phone`; a right one logs in.
-    pub(super) async fn code_login_check(
+    pub(in crate::engine) async fn code_login_check(
         &mut self,
         conv: &mut Conversation,
         phone: &Phone,
@@ -108,28 +113,28 @@ impl Ctx<'_> {
     ) -> Result<(), EngineError> {
         let Some(codes) = self.own_codes() else {
             conv.step = Step::AwaitPhone;
-            self.say("try_later", &[]);
+            self.say(TextKey::TryLater, &[]);
             return Ok(());
         };
         match codes.verify(&Action::LogIn, phone, typed).await {
             Ok(_) => self.code_login_finish(conv, phone).await?,
             Err(CodeError::WrongCode { attempts_left }) => {
                 self.say(
-                    "code_wrong_left",
+                    TextKey::CodeWrongLeft,
                     &[("attempts", &attempts_left.to_string())],
                 );
             }
             Err(CodeError::Expired { .. } | CodeError::NoActiveCode) => {
-                self.say("code_expired_new", &[]);
+                self.say(TextKey::CodeExpiredNew, &[]);
                 Box::pin(self.code_login_start(conv, phone)).await?;
             }
             Err(CodeError::TooManyAttempts | CodeError::AlreadyUsed) => {
                 conv.step = Step::AwaitPhone;
-                self.say("code_attempts_spent", &[]);
+                self.say(TextKey::CodeAttemptsSpent, &[]);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "a log-in code could not be checked");
-                self.say("try_later", &[]);
+                self.say(TextKey::TryLater, &[]);
             }
         }
         Ok(())
@@ -158,7 +163,7 @@ impl Ctx<'_> {
             }
             Ok(None) | Err(LoyaltyError::NotFound { .. }) => {
                 conv.step = Step::AwaitPhone;
-                self.say("phone_unknown", &[("phone", phone.e164())]);
+                self.say(TextKey::PhoneUnknown, &[("phone", phone.e164())]);
                 Ok(())
             }
             Err(e) => {

@@ -1,0 +1,163 @@
+//! The customer's account: balance, bonus history, profile and its e-mail.
+
+use loyalty_core::{LoyaltyError, PageRequest, Phone, Session};
+use messenger_core::{Keyboard, RichText};
+
+use super::ctx::{Ctx, Flow, fmt_time};
+use super::{Action, Conversation, PAGE_SIZE, Reply, Step};
+use crate::format;
+use crate::texts::TextKey;
+
+impl Ctx<'_> {
+    /// The balance, with pending bonuses, the level, upcoming burns and extra accounts.
+    pub(super) async fn balance(&mut self, s: &Session) -> Flow {
+        let lang = self.lang;
+        let b = self.engine.programme.provider().balance(s).await?;
+        let mut text = self.engine.text(
+            lang,
+            TextKey::Balance,
+            &[("available", &format::points(lang, b.available))],
+        );
+        if !b.pending.is_zero() {
+            text = text.line().append(self.engine.text(
+                lang,
+                TextKey::BalancePending,
+                &[("pending", &format::points(lang, b.pending))],
+            ));
+        }
+        if let Some(level) = &b.level {
+            text = text.line().append(self.engine.text(
+                lang,
+                TextKey::BalanceLevel,
+                &[("level", &level.name)],
+            ));
+        }
+        for burn in &b.burns {
+            text = text.line().append(self.engine.text(
+                lang,
+                TextKey::BalanceBurn,
+                &[
+                    ("amount", &format::points(lang, burn.amount)),
+                    ("date", &fmt_time(Some(burn.at))),
+                ],
+            ));
+        }
+        for extra in b.extra.iter().filter(|a| !a.value.is_zero()) {
+            let label = extra.label.clone().unwrap_or_else(|| extra.key.clone());
+            text = text.line().append(self.engine.text(
+                lang,
+                TextKey::BalanceExtra,
+                &[
+                    ("label", &label),
+                    ("value", &format::number(lang, extra.value)),
+                ],
+            ));
+        }
+        let back = self.engine.back_to_menu(lang);
+        self.replies.push(Reply::new(text).with(back));
+        Ok(())
+    }
+
+    /// A page of the bonus history, from `offset`.
+    pub(super) async fn history(&mut self, s: &Session, offset: u32) -> Flow {
+        let lang = self.lang;
+        let page = self
+            .engine
+            .programme
+            .provider()
+            .bonus_history(s, PageRequest::new(offset, PAGE_SIZE))
+            .await?;
+        if page.items.is_empty() {
+            let back = self.engine.back_to_menu(lang);
+            self.say_with(TextKey::HistoryEmpty, &[], back);
+            return Ok(());
+        }
+        let mut text = RichText::new();
+        for (i, e) in page.items.iter().enumerate() {
+            if i > 0 {
+                text = text.line();
+            }
+            text = text.append(self.engine.text(
+                lang,
+                TextKey::HistoryLine,
+                &[
+                    ("date", &fmt_time(e.at)),
+                    ("earned", &format::number(lang, e.earned)),
+                    ("spent", &format::number(lang, e.spent)),
+                    ("reason", e.reason.as_deref().unwrap_or("")),
+                ],
+            ));
+        }
+        let mut row = vec![self.button(TextKey::ButtonBack, &Action::Menu)];
+        if let Some(next) = page.next {
+            row.push(self.button(
+                TextKey::ButtonMore,
+                &Action::History {
+                    offset: next.offset,
+                },
+            ));
+        }
+        self.replies
+            .push(Reply::new(text).with(Keyboard::inline(vec![row])));
+        Ok(())
+    }
+
+    /// The profile, with a button to edit the e-mail.
+    pub(super) async fn profile(&mut self, s: &Session) -> Flow {
+        let c = self.engine.programme.provider().profile(s).await?;
+        let text = self.engine.text(
+            self.lang,
+            TextKey::Profile,
+            &[
+                ("name", &c.display_name()),
+                ("phone", c.phone.as_ref().map(Phone::e164).unwrap_or("")),
+                ("email", c.email.as_deref().unwrap_or("")),
+                (
+                    "birth_date",
+                    &c.birth_date
+                        .map(|d| d.format("%d.%m.%Y").to_string())
+                        .unwrap_or_default(),
+                ),
+            ],
+        );
+        let kb = Keyboard::inline(vec![
+            vec![messenger_core::Button::callback(
+                "✏️ E-mail",
+                Action::EditEmail.encode(),
+            )],
+            vec![self.button(TextKey::ButtonBack, &Action::Menu)],
+        ]);
+        self.replies.push(Reply::new(text).with(kb));
+        Ok(())
+    }
+
+    /// Asks for the new e-mail.
+    pub(super) fn edit_email(&mut self, conv: &mut Conversation) {
+        conv.step = Step::AwaitEmail;
+        self.say(TextKey::ProfileAskEmail, &[]);
+    }
+
+    /// Saves a typed e-mail in the profile.
+    pub(super) async fn update_email(&mut self, conv: &mut Conversation, email: &str) -> Flow {
+        let session = self.session()?;
+        let patch = loyalty_core::ProfilePatch::new().email(email);
+        match self
+            .engine
+            .programme
+            .provider()
+            .update_profile(&session, &patch)
+            .await
+        {
+            Ok(_) => {
+                self.say(TextKey::ProfileSaved, &[]);
+                self.menu(conv);
+            }
+            Err(e @ LoyaltyError::InvalidInput { .. }) => {
+                tracing::info!(error = %e, "an e-mail was refused");
+                self.say(TextKey::EmailRefused, &[]);
+            }
+            Err(e) => return Err(e.into()),
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,354 @@
+//! What a button asks the bot to do: the typed form of callback data.
+//!
+//! See [`Action`] for the wire format.
+
+use std::fmt;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+/// One thing a button (or a resumed dialogue) asks the bot to do.
+///
+/// [`Action::parse`] and [`Action::encode`] are the only place callback strings live. The wire
+/// format is the one the bot has always sent, so buttons of older messages and the actions
+/// stored in conversations ([`Conversation::resume`](super::Conversation::resume)) keep working:
+///
+/// | action | wire |
+/// |---|---|
+/// | [`Action::Menu`] | `m:menu` |
+/// | [`Action::Balance`] | `m:balance` |
+/// | [`Action::History`] | `m:history` (first page), `hp:<offset>` |
+/// | [`Action::Purchases`] | `m:purchases` (first page), `pp:<offset>` |
+/// | [`Action::Purchase`] | `p:<id>` (`pd:email` for the id `email`, see below) |
+/// | [`Action::Review`] | `rv:<order id>` |
+/// | [`Action::Promotions`] | `m:promotions` |
+/// | [`Action::News`] | `m:news` |
+/// | [`Action::Profile`] | `m:profile` |
+/// | [`Action::EditEmail`] | `p:email` |
+/// | [`Action::About`] | `m:about` |
+/// | [`Action::Support`] | `m:support` |
+/// | [`Action::QuickRegistration`] | `m:quick` |
+/// | [`Action::FullRegistration`] | `m:full` |
+/// | [`Action::ErgoAction`] | `a:<action id>` |
+/// | [`Action::Model`] | `mo:<action id>:<model id>` |
+/// | [`Action::TradePoint`] | `tt:<trade point id>` |
+/// | [`Action::Again`] | `m:again` |
+///
+/// `p:email` has always meant "edit the e-mail", so a purchase whose id is `email` could never
+/// be opened by `p:email`; such a purchase is encoded `pd:email` instead (read back as
+/// [`Action::Purchase`]), and every other purchase keeps `p:<id>`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Action {
+    /// Back to the main menu.
+    Menu,
+    /// The balance.
+    Balance,
+    /// A page of the bonus history.
+    History {
+        /// Items to skip (0: the first page).
+        offset: u32,
+    },
+    /// A page of the purchase list.
+    Purchases {
+        /// Items to skip (0: the first page).
+        offset: u32,
+    },
+    /// One purchase in detail.
+    Purchase {
+        /// The purchase's id.
+        id: String,
+    },
+    /// BonusMoney: review a purchase (asks for a rating).
+    Review {
+        /// The purchase (order id).
+        order_id: String,
+    },
+    /// Promotions.
+    Promotions,
+    /// News and notices.
+    News,
+    /// The customer's profile.
+    Profile,
+    /// Edit the profile's e-mail.
+    EditEmail,
+    /// About the programme.
+    About,
+    /// Ask support a question.
+    Support,
+    /// ERGO quick registration (serial only).
+    QuickRegistration,
+    /// ERGO full registration (choose an action, then a model).
+    FullRegistration,
+    /// ERGO full registration: the models of one action.
+    ErgoAction {
+        /// The action.
+        action_id: u64,
+    },
+    /// ERGO full registration: a chosen model (asks for its serial).
+    Model {
+        /// The action.
+        action_id: u64,
+        /// The model.
+        model_id: u64,
+    },
+    /// ERGO full registration: the trade point of the sale.
+    TradePoint {
+        /// The trade point.
+        id: u64,
+    },
+    /// Register another serial (or back to the menu when no registration is under way).
+    Again,
+}
+
+/// The exact strings of the actions that carry no data.
+const FIXED: &[(&str, Action)] = &[
+    ("m:menu", Action::Menu),
+    ("m:balance", Action::Balance),
+    ("m:history", Action::History { offset: 0 }),
+    ("m:purchases", Action::Purchases { offset: 0 }),
+    ("m:promotions", Action::Promotions),
+    ("m:news", Action::News),
+    ("m:profile", Action::Profile),
+    ("p:email", Action::EditEmail),
+    ("m:about", Action::About),
+    ("m:support", Action::Support),
+    ("m:quick", Action::QuickRegistration),
+    ("m:full", Action::FullRegistration),
+    ("m:again", Action::Again),
+];
+
+/// The id of a purchase that `p:<id>` cannot carry (see the module docs).
+const EMAIL_ID: &str = "email";
+
+impl Action {
+    /// Reads callback data; `None` for data the bot never sent (unknown, or numbers that do not
+    /// read), which the dispatcher answers with "unknown input" rather than a guess.
+    pub fn parse(data: &str) -> Option<Self> {
+        if let Some((_, action)) = FIXED.iter().find(|(wire, _)| *wire == data) {
+            return Some(action.clone());
+        }
+        let (prefix, rest) = data.split_once(':')?;
+        let number = |s: &str| s.parse::<u64>().ok();
+        let offset = |s: &str| s.parse::<u32>().ok();
+        match prefix {
+            "hp" => offset(rest).map(|offset| Self::History { offset }),
+            "pp" => offset(rest).map(|offset| Self::Purchases { offset }),
+            "p" => Some(Self::Purchase {
+                id: rest.to_owned(),
+            }),
+            "pd" if rest == EMAIL_ID => Some(Self::Purchase {
+                id: rest.to_owned(),
+            }),
+            "rv" => Some(Self::Review {
+                order_id: rest.to_owned(),
+            }),
+            "a" => number(rest).map(|action_id| Self::ErgoAction { action_id }),
+            "mo" => {
+                let (action, model) = rest.split_once(':')?;
+                Some(Self::Model {
+                    action_id: number(action)?,
+                    model_id: number(model)?,
+                })
+            }
+            "tt" => number(rest).map(|id| Self::TradePoint { id }),
+            _ => None,
+        }
+    }
+
+    /// The callback data for this action ([`Action::parse`] reads it back).
+    pub fn encode(&self) -> String {
+        match self {
+            Self::History { offset } if *offset > 0 => format!("hp:{offset}"),
+            Self::Purchases { offset } if *offset > 0 => format!("pp:{offset}"),
+            Self::Purchase { id } if id == EMAIL_ID => format!("pd:{id}"),
+            Self::Purchase { id } => format!("p:{id}"),
+            Self::Review { order_id } => format!("rv:{order_id}"),
+            Self::ErgoAction { action_id } => format!("a:{action_id}"),
+            Self::Model {
+                action_id,
+                model_id,
+            } => format!("mo:{action_id}:{model_id}"),
+            Self::TradePoint { id } => format!("tt:{id}"),
+            fixed => FIXED
+                .iter()
+                .find(|(_, a)| a == fixed)
+                .map(|(wire, _)| (*wire).to_owned())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.encode())
+    }
+}
+
+/// Stored as its callback data, the form conversations kept before actions were typed.
+impl Serialize for Action {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&self.encode())
+    }
+}
+
+impl<'de> Deserialize<'de> for Action {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let data = String::deserialize(deserializer)?;
+        Self::parse(&data)
+            .ok_or_else(|| serde::de::Error::custom(format!("unknown action {data:?}")))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Every string the bot has sent as callback data (or stored as an action to resume), with
+    /// what it means.
+    fn wire_strings() -> Vec<(&'static str, Action)> {
+        vec![
+            ("m:balance", Action::Balance),
+            ("m:history", Action::History { offset: 0 }),
+            ("m:purchases", Action::Purchases { offset: 0 }),
+            ("m:promotions", Action::Promotions),
+            ("m:news", Action::News),
+            ("m:profile", Action::Profile),
+            ("m:about", Action::About),
+            ("m:support", Action::Support),
+            ("m:quick", Action::QuickRegistration),
+            ("m:full", Action::FullRegistration),
+            ("m:menu", Action::Menu),
+            ("m:again", Action::Again),
+            ("p:email", Action::EditEmail),
+            (
+                "p:ord-17",
+                Action::Purchase {
+                    id: "ord-17".into(),
+                },
+            ),
+            ("p:42:7", Action::Purchase { id: "42:7".into() }),
+            ("pp:5", Action::Purchases { offset: 5 }),
+            ("hp:10", Action::History { offset: 10 }),
+            ("a:3", Action::ErgoAction { action_id: 3 }),
+            (
+                "mo:3:14",
+                Action::Model {
+                    action_id: 3,
+                    model_id: 14,
+                },
+            ),
+            ("tt:900", Action::TradePoint { id: 900 }),
+            (
+                "rv:ORD-1",
+                Action::Review {
+                    order_id: "ORD-1".into(),
+                },
+            ),
+        ]
+    }
+
+    #[test]
+    fn the_strings_sent_before_still_read_and_encode_the_same() {
+        for (wire, action) in wire_strings() {
+            assert_eq!(Action::parse(wire), Some(action.clone()), "{wire}");
+            assert_eq!(action.encode(), wire, "{wire}");
+        }
+        // The first page was also reachable by its offset.
+        assert_eq!(Action::parse("hp:0"), Some(Action::History { offset: 0 }));
+        assert_eq!(Action::parse("pp:0"), Some(Action::Purchases { offset: 0 }));
+    }
+
+    #[test]
+    fn the_email_button_and_a_purchase_called_email_differ() {
+        assert_eq!(Action::parse("p:email"), Some(Action::EditEmail));
+        let purchase = Action::Purchase { id: "email".into() };
+        assert_eq!(purchase.encode(), "pd:email");
+        assert_eq!(Action::parse("pd:email"), Some(purchase));
+        // `pd:` is only the escape of that one id.
+        assert_eq!(Action::parse("pd:other"), None);
+    }
+
+    #[test]
+    fn unknown_data_is_none_not_a_panic() {
+        for data in [
+            "",
+            ":",
+            "m:",
+            "m:unknown",
+            "x:1",
+            "hp:",
+            "hp:abc",
+            "hp:-1",
+            "pp:1.5",
+            "a:",
+            "a:x",
+            "mo:1",
+            "mo:1:",
+            "mo::2",
+            "mo:a:b",
+            "tt:",
+            "tt:x",
+            "balance",
+            "м:баланс",
+        ] {
+            assert_eq!(Action::parse(data), None, "{data:?}");
+        }
+    }
+
+    #[test]
+    fn a_stored_action_is_its_callback_string() {
+        let action = Action::Review {
+            order_id: "ORD-1".into(),
+        };
+        assert_eq!(serde_json::to_string(&action).unwrap(), r#""rv:ORD-1""#);
+        assert_eq!(
+            serde_json::from_str::<Action>(r#""m:full""#).unwrap(),
+            Action::FullRegistration
+        );
+        assert!(serde_json::from_str::<Action>(r#""m:nope""#).is_err());
+    }
+
+    fn any_action() -> impl Strategy<Value = Action> {
+        let id = "[A-Za-z0-9:_-]{0,20}";
+        prop_oneof![
+            Just(Action::Menu),
+            Just(Action::Balance),
+            any::<u32>().prop_map(|offset| Action::History { offset }),
+            any::<u32>().prop_map(|offset| Action::Purchases { offset }),
+            prop_oneof![id.prop_map(String::from), Just("email".to_owned())]
+                .prop_map(|id| Action::Purchase { id }),
+            id.prop_map(|order_id| Action::Review {
+                order_id: order_id.to_owned()
+            }),
+            Just(Action::Promotions),
+            Just(Action::News),
+            Just(Action::Profile),
+            Just(Action::EditEmail),
+            Just(Action::About),
+            Just(Action::Support),
+            Just(Action::QuickRegistration),
+            Just(Action::FullRegistration),
+            any::<u64>().prop_map(|action_id| Action::ErgoAction { action_id }),
+            (any::<u64>(), any::<u64>()).prop_map(|(action_id, model_id)| Action::Model {
+                action_id,
+                model_id
+            }),
+            any::<u64>().prop_map(|id| Action::TradePoint { id }),
+            Just(Action::Again),
+        ]
+    }
+
+    proptest! {
+        #[test]
+        fn every_action_reads_back_from_its_encoding(action in any_action()) {
+            prop_assert_eq!(Action::parse(&action.encode()), Some(action));
+        }
+
+        #[test]
+        fn any_string_parses_without_panicking_and_re_encodes_to_the_same_action(data in ".{0,40}") {
+            if let Some(action) = Action::parse(&data) {
+                prop_assert_eq!(Action::parse(&action.encode()), Some(action));
+            }
+        }
+    }
+}

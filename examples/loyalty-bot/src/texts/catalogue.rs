@@ -1,0 +1,306 @@
+//! The built-in catalogue: every text the bot says, by [`TextKey`], in Ukrainian and Russian.
+//!
+//! One list makes the enum, its names and the texts, so a key the code uses and a text the
+//! catalogue has cannot drift apart: a misspelled or missing key fails to compile.
+
+/// Declares [`TextKey`] (one variant per text, with its name) and the built-in texts.
+macro_rules! catalogue {
+    ($($variant:ident = $key:literal => ($uk:literal, $ru:literal $(,)?),)*) => {
+        /// The name of one text of the catalogue. The override file (`BOT_TEXTS_FILE`) and the
+        /// control panel name texts by [`TextKey::as_str`]; [`TextKey::parse`] reads a name back.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum TextKey {
+            $(
+                #[doc = concat!("`", $key, "`")]
+                $variant,
+            )*
+        }
+
+        impl TextKey {
+            /// Every key, in catalogue order.
+            pub const ALL: &'static [TextKey] = &[$(TextKey::$variant),*];
+
+            /// The key's name, as the override file and the control panel spell it.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $key,)*
+                }
+            }
+
+            /// The built-in texts: (Ukrainian, Russian).
+            pub(super) const fn built_in(self) -> (&'static str, &'static str) {
+                match self {
+                    $(Self::$variant => ($uk, $ru),)*
+                }
+            }
+        }
+    };
+}
+
+catalogue! {
+    // Authorization
+    Greeting = "greeting" => (
+        "Вітаємо, {name}! Це бот програми лояльності {programme}.\nЩоб увійти, надішліть свій номер телефону кнопкою нижче або введіть його.",
+        "Здравствуйте, {name}! Это бот программы лояльности {programme}.\nЧтобы войти, отправьте свой номер телефона кнопкой ниже или введите его.",
+    ),
+    ButtonSharePhone = "button_share_phone" => ("📱 Надіслати номер", "📱 Отправить номер"),
+    PhoneInvalid = "phone_invalid" => (
+        "Не вдалося розпізнати номер: {reason}. Введіть номер у форматі +380 XX XXX XX XX.",
+        "Не удалось распознать номер: {reason}. Введите номер в формате +380 XX XXX XX XX.",
+    ),
+    PhoneNotOwn = "phone_not_own" => (
+        "Будь ласка, надішліть власний номер телефону, а не чужий контакт.",
+        "Пожалуйста, отправьте собственный номер телефона, а не чужой контакт.",
+    ),
+    ContactLoginUnavailable = "contact_login_unavailable" => (
+        "Ця програма впізнає вас лише за вашим власним номером, а цей месенджер не підтверджує, що надісланий номер належить саме вам. Увійдіть через Telegram або MAX.",
+        "Эта программа узнаёт вас только по вашему собственному номеру, а этот мессенджер не подтверждает, что отправленный номер принадлежит именно вам. Войдите через Telegram или MAX.",
+    ),
+    NoCodeNeedsContact = "no_code_needs_contact" => (
+        "Для цього номера програма не надсилає код підтвердження, тому увійти можна лише з власним номером: натисніть кнопку «Надіслати номер».",
+        "Для этого номера программа не отправляет код подтверждения, поэтому войти можно только со своим номером: нажмите кнопку «Отправить номер».",
+    ),
+    CodeBudgetSpent = "code_budget_spent" => (
+        "Забагато запитів коду підтвердження. Спробуйте ще раз через {minutes} хв.",
+        "Слишком много запросов кода подтверждения. Попробуйте ещё раз через {minutes} мин.",
+    ),
+    ReasonPhoneLength = "reason_phone_length" => (
+        "неправильна кількість цифр",
+        "неверное количество цифр",
+    ),
+    ReasonPhoneCountry = "reason_phone_country" => (
+        "невідомий код країни",
+        "неизвестный код страны",
+    ),
+    ReasonPhoneFormat = "reason_phone_format" => (
+        "номер містить зайві символи",
+        "номер содержит лишние символы",
+    ),
+    CodeSent = "code_sent" => (
+        "Ми надіслали SMS з кодом на {phone}. Введіть код:",
+        "Мы отправили SMS с кодом на {phone}. Введите код:",
+    ),
+    CodeSentCall = "code_sent_call" => (
+        "Щоб підтвердити номер, зателефонуйте на {call_to} зі свого телефону, потім натисніть «Готово».",
+        "Чтобы подтвердить номер, позвоните на {call_to} со своего телефона, затем нажмите «Готово».",
+    ),
+    CodeWrong = "code_wrong" => (
+        "Код невірний. Спробуйте ще раз:",
+        "Код неверный. Попробуйте ещё раз:",
+    ),
+    CodeSentChat = "code_sent_chat" => (
+        "Ми надіслали код у ваш інший чат із ботом, де ви вже увійшли з цим номером. Введіть код:",
+        "Мы отправили код в ваш другой чат с ботом, где вы уже вошли с этим номером. Введите код:",
+    ),
+    CodeSentEmail = "code_sent_email" => (
+        "Ми надіслали код на вашу електронну пошту. Введіть код:",
+        "Мы отправили код на вашу электронную почту. Введите код:",
+    ),
+    CodeNotDelivered = "code_not_delivered" => (
+        "Не вдалося надіслати код підтвердження жодним способом. Спробуйте пізніше або зверніться до підтримки програми.",
+        "Не удалось отправить код подтверждения ни одним способом. Попробуйте позже или обратитесь в поддержку программы.",
+    ),
+    CodeWrongLeft = "code_wrong_left" => (
+        "Код невірний. Залишилось спроб: {attempts}. Спробуйте ще раз:",
+        "Код неверный. Осталось попыток: {attempts}. Попробуйте ещё раз:",
+    ),
+    CodeExpiredNew = "code_expired_new" => (
+        "Термін дії коду минув. Надсилаємо новий.",
+        "Срок действия кода истёк. Отправляем новый.",
+    ),
+    CodeAttemptsSpent = "code_attempts_spent" => (
+        "Забагато невдалих спроб. Надішліть номер ще раз, щоб отримати новий код.",
+        "Слишком много неудачных попыток. Отправьте номер ещё раз, чтобы получить новый код.",
+    ),
+    CodeChatLogin = "code_chat_login" => (
+        "🔐 Код для входу в програму лояльності з іншого чату: {code}. Якщо це не ви, нікому його не повідомляйте.",
+        "🔐 Код для входа в программу лояльности из другого чата: {code}. Если это не вы, никому его не сообщайте.",
+    ),
+    CodeChatSpend = "code_chat_spend" => (
+        "🔐 Код для списання бонусів: {code}. Назвіть його лише касиру.",
+        "🔐 Код для списания бонусов: {code}. Назовите его только кассиру.",
+    ),
+    CodeChatOther = "code_chat_other" => (
+        "🔐 Код підтвердження: {code}. Нікому його не повідомляйте.",
+        "🔐 Код подтверждения: {code}. Никому его не сообщайте.",
+    ),
+    CodeAlreadySent = "code_already_sent" => (
+        "Код уже надіслано. Новий можна запросити через {seconds} с. Введіть отриманий код:",
+        "Код уже отправлен. Новый можно запросить через {seconds} с. Введите полученный код:",
+    ),
+    PhoneUnknown = "phone_unknown" => (
+        "Номер {phone} не зареєстровано в програмі. Введіть інший номер:",
+        "Номер {phone} не зарегистрирован в программе. Введите другой номер:",
+    ),
+    UserBlocked = "user_blocked" => (
+        "Ваш обліковий запис заблоковано. Зверніться на сайт програми: {link}",
+        "Ваша учётная запись заблокирована. Обратитесь на сайт программы: {link}",
+    ),
+    AuthOk = "auth_ok" => ("Готово, ви увійшли.", "Готово, вы вошли."),
+    SessionExpired = "session_expired" => (
+        "Сесія закінчилася, потрібно увійти знову.",
+        "Сессия закончилась, нужно войти снова.",
+    ),
+    Captcha = "captcha" => ("Введіть символи з картинки:", "Введите символы с картинки:"),
+    // Menu
+    Menu = "menu" => ("Головне меню:", "Главное меню:"),
+    ButtonQuickRegistration = "button_quick_registration" => (
+        "⚡ Швидка реєстрація",
+        "⚡ Быстрая регистрация",
+    ),
+    ButtonFullRegistration = "button_full_registration" => (
+        "📋 Повна реєстрація",
+        "📋 Полная регистрация",
+    ),
+    ButtonBalance = "button_balance" => ("💰 Баланс", "💰 Баланс"),
+    ButtonNews = "button_news" => ("📰 Новини", "📰 Новости"),
+    ButtonAbout = "button_about" => ("ℹ️ Про програму", "ℹ️ О программе"),
+    ButtonSupport = "button_support" => ("💬 Підтримка", "💬 Поддержка"),
+    ButtonHistory = "button_history" => ("📜 Історія бонусів", "📜 История бонусов"),
+    ButtonPurchases = "button_purchases" => ("🧾 Покупки", "🧾 Покупки"),
+    ButtonPromotions = "button_promotions" => ("🎁 Акції", "🎁 Акции"),
+    ButtonProfile = "button_profile" => ("👤 Профіль", "👤 Профиль"),
+    ButtonBack = "button_back" => ("⬅️ Назад", "⬅️ Назад"),
+    ButtonMore = "button_more" => ("Ще ➡️", "Ещё ➡️"),
+    ButtonCancel = "button_cancel" => ("✖️ Скасувати", "✖️ Отменить"),
+    ButtonDone = "button_done" => ("✅ Готово", "✅ Готово"),
+    ButtonSkip = "button_skip" => ("Пропустити", "Пропустить"),
+    UnknownInput = "unknown_input" => (
+        "Не зрозумів. Оберіть дію в меню.",
+        "Не понял. Выберите действие в меню.",
+    ),
+    // Balance and history
+    Balance = "balance" => ("Ваш баланс: {available}.", "Ваш баланс: {available}."),
+    BalancePending = "balance_pending" => (
+        "Очікують підтвердження: {pending}.",
+        "Ожидают подтверждения: {pending}.",
+    ),
+    BalanceLevel = "balance_level" => ("Рівень: {level}.", "Уровень: {level}."),
+    BalanceBurn = "balance_burn" => ("🔥 {amount} згорять {date}", "🔥 {amount} сгорят {date}"),
+    BalanceExtra = "balance_extra" => ("{label}: {value}", "{label}: {value}"),
+    HistoryEmpty = "history_empty" => ("Історія поки порожня.", "История пока пуста."),
+    HistoryLine = "history_line" => (
+        "{date}: +{earned} / −{spent} {reason}",
+        "{date}: +{earned} / −{spent} {reason}",
+    ),
+    PurchasesEmpty = "purchases_empty" => ("Покупок поки немає.", "Покупок пока нет."),
+    PurchaseLine = "purchase_line" => ("{date} · {store} · {sum}", "{date} · {store} · {sum}"),
+    PurchaseDetail = "purchase_detail" => (
+        "Покупка {date}\n{store}\nСума: {sum}, знижка: {discount}\nБонусів списано: {spent}, нараховано: {earned}",
+        "Покупка {date}\n{store}\nСумма: {sum}, скидка: {discount}\nБонусов списано: {spent}, начислено: {earned}",
+    ),
+    PurchaseItem = "purchase_item" => (
+        "• {name}: {quantity} × {price} = {total}",
+        "• {name}: {quantity} × {price} = {total}",
+    ),
+    PurchaseNotification = "purchase_notification" => (
+        "🛍 Нова покупка: {sum} у {store}. Нараховано бонусів: {earned}.",
+        "🛍 Новая покупка: {sum} в {store}. Начислено бонусов: {earned}.",
+    ),
+    PromotionsEmpty = "promotions_empty" => ("Зараз акцій немає.", "Сейчас акций нет."),
+    NewsEmpty = "news_empty" => ("Новин поки немає.", "Новостей пока нет."),
+    Profile = "profile" => (
+        "Ім'я: {name}\nТелефон: {phone}\nE-mail: {email}\nДата народження: {birth_date}",
+        "Имя: {name}\nТелефон: {phone}\nE-mail: {email}\nДата рождения: {birth_date}",
+    ),
+    ProfileAskEmail = "profile_ask_email" => ("Введіть новий e-mail:", "Введите новый e-mail:"),
+    ProfileSaved = "profile_saved" => ("Профіль збережено.", "Профиль сохранён."),
+    EmailRefused = "email_refused" => (
+        "Цей e-mail не прийнято. Перевірте адресу та введіть її ще раз.",
+        "Этот e-mail не принят. Проверьте адрес и введите его ещё раз.",
+    ),
+    PhoneContactOnly = "phone_contact_only" => (
+        "Ця програма впізнає вас лише за вашим власним номером: натисніть кнопку «Надіслати номер».",
+        "Эта программа узнаёт вас только по вашему собственному номеру: нажмите кнопку «Отправить номер».",
+    ),
+    ButtonReview = "button_review" => ("⭐ Залишити відгук", "⭐ Оставить отзыв"),
+    ReviewAsk = "review_ask" => (
+        "Оцініть покупку від 1 до 5 і за бажанням напишіть відгук:",
+        "Оцените покупку от 1 до 5 и при желании напишите отзыв:",
+    ),
+    ReviewSaved = "review_saved" => ("Дякуємо за відгук!", "Спасибо за отзыв!"),
+    ReviewRefused = "review_refused" => (
+        "Відгук не прийнято. Перевірте оцінку (від 1 до 5) і спробуйте ще раз.",
+        "Отзыв не принят. Проверьте оценку (от 1 до 5) и попробуйте ещё раз.",
+    ),
+    ReviewExists = "review_exists" => (
+        "Ви вже залишили відгук на цю покупку.",
+        "Вы уже оставили отзыв на эту покупку.",
+    ),
+    // ERGO registrations
+    AskSerial = "ask_serial" => (
+        "Введіть серійний номер товару або надішліть фото штрих-коду:",
+        "Введите серийный номер товара или отправьте фото штрих-кода:",
+    ),
+    BarcodeNotFound = "barcode_not_found" => (
+        "На фото не знайдено штрих-коду. Спробуйте ще раз або введіть номер вручну.",
+        "На фото не найден штрих-код. Попробуйте ещё раз или введите номер вручную.",
+    ),
+    PhotoUnreadable = "photo_unreadable" => (
+        "Не вдалося прочитати фото: {reason}",
+        "Не удалось прочитать фото: {reason}",
+    ),
+    ReasonPhotoDownload = "reason_photo_download" => (
+        "файл не вдалося отримати",
+        "файл не удалось получить",
+    ),
+    ReasonPhotoFormat = "reason_photo_format" => (
+        "це не фото у форматі JPEG або PNG, або воно завелике",
+        "это не фото в формате JPEG или PNG, или оно слишком большое",
+    ),
+    ReasonPhotoTooLarge = "reason_photo_too_large" => ("файл завеликий", "файл слишком большой"),
+    PhotoNotExpected = "photo_not_expected" => (
+        "Зараз фото не потрібне. Оберіть дію в меню.",
+        "Сейчас фото не нужно. Выберите действие в меню.",
+    ),
+    ReasonUnknown = "reason_unknown" => (
+        "сервіс не пояснив причину, спробуйте пізніше",
+        "сервис не объяснил причину, попробуйте позже",
+    ),
+    SerialRead = "serial_read" => ("Розпізнано: {serial}", "Распознано: {serial}"),
+    RegistrationOk = "registration_ok" => (
+        "✅ Зареєстровано: {model}, +{points}.",
+        "✅ Зарегистрировано: {model}, +{points}.",
+    ),
+    RegistrationError = "registration_error" => (
+        "❌ Реєстрацію не виконано: {reason}",
+        "❌ Регистрация не выполнена: {reason}",
+    ),
+    RegistrationUnknown = "registration_unknown" => (
+        "Не вдалося дізнатися, чи пройшла реєстрація. Перевірте історію реєстрацій перед повтором.",
+        "Не удалось узнать, прошла ли регистрация. Проверьте историю регистраций перед повтором.",
+    ),
+    RegistrationClarify = "registration_clarify" => (
+        "Серійний номер коректний, але потрібне уточнення. Пройдіть повну реєстрацію для моделі {model}.",
+        "Серийный номер корректный, но нужно уточнение. Пройдите полную регистрацию для модели {model}.",
+    ),
+    ButtonAnother = "button_another" => ("➕ Ще одна", "➕ Ещё одна"),
+    ChooseAction = "choose_action" => ("Оберіть акцію:", "Выберите акцию:"),
+    ChooseModel = "choose_model" => ("Оберіть модель:", "Выберите модель:"),
+    AskProductPhoto = "ask_product_photo" => ("Надішліть фото товару:", "Отправьте фото товара:"),
+    ChooseTradePoint = "choose_trade_point" => (
+        "Оберіть торгову точку:",
+        "Выберите торговую точку:",
+    ),
+    About = "about" => (
+        "ERGO CLUB — програма мотивації продавців техніки ERGO. Умови програми: {terms_link}",
+        "ERGO CLUB — программа мотивации продавцов техники ERGO. Условия программы: {terms_link}",
+    ),
+    SupportAsk = "support_ask" => (
+        "Напишіть питання (можна додати фото):",
+        "Напишите вопрос (можно добавить фото):",
+    ),
+    SupportSent = "support_sent" => (
+        "Питання надіслано, відповімо найближчим робочим часом.",
+        "Вопрос отправлен, ответим в ближайшее рабочее время.",
+    ),
+    // Errors
+    TryLater = "try_later" => (
+        "Сервіс тимчасово недоступний. Спробуйте пізніше.",
+        "Сервис временно недоступен. Попробуйте позже.",
+    ),
+    NotSupported = "not_supported" => (
+        "Ця функція недоступна в цій програмі.",
+        "Эта функция недоступна в этой программе.",
+    ),
+}
