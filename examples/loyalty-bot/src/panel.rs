@@ -258,16 +258,22 @@ impl PanelBackend for BotPanel {
 
     async fn users(&self, bot: &str, q: &UsersQuery) -> Result<UsersPage, BackendError> {
         self.check_bot(bot)?;
-        let name_expr = "(COALESCE(first_name, '') || ' ' || COALESCE(last_name, '') || ' ' || COALESCE(username, ''))";
+        // `search_name` is lowercased by the bot with Unicode rules (see `storage::search_name`);
+        // the needle is lowercased the same way, and LIKE's wildcards in it are escaped.
         let (filter, name_like, digits_like) = match q.search.as_deref().map(str::trim) {
             Some(s) if !s.is_empty() => {
                 let digits: String = s.chars().filter(char::is_ascii_digit).collect();
                 let f = if digits.is_empty() {
-                    format!("WHERE LOWER({name_expr}) LIKE LOWER($1)")
+                    "WHERE search_name LIKE $1 ESCAPE '\\'".to_owned()
                 } else {
-                    format!("WHERE (LOWER({name_expr}) LIKE LOWER($1) OR phone LIKE $2)")
+                    "WHERE (search_name LIKE $1 ESCAPE '\\' OR phone LIKE $2)".to_owned()
                 };
-                (f, format!("%{s}%"), format!("%{digits}%"))
+                let needle = s
+                    .to_lowercase()
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                (f, format!("%{needle}%"), format!("%{digits}%"))
             }
             _ => (String::new(), String::new(), String::new()),
         };
@@ -275,7 +281,7 @@ impl PanelBackend for BotPanel {
         let dir = if q.descending { "DESC" } else { "ASC" };
         let order = match q.sort {
             UserSort::Phone => format!("CASE WHEN phone IS NULL THEN 1 ELSE 0 END, phone {dir}"),
-            UserSort::Name => format!("{name_expr} {dir}"),
+            UserSort::Name => format!("search_name {dir}"),
             UserSort::FirstContact => format!("created_at {dir}"),
             UserSort::LastActivity => format!("last_activity {dir}"),
         };

@@ -20,7 +20,12 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../migrations/0003_code_budget.sql")),
     (4, include_str!("../migrations/0004_runtime.sql")),
     (5, include_str!("../migrations/0005_codes.sql")),
+    (6, include_str!("../migrations/0006_panel_search.sql")),
 ];
+
+/// The version whose migration adds `bot_users.search_name`, filled in by
+/// [`backfill_search_names`] in the same transaction.
+const SEARCH_NAME_VERSION: i64 = 6;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -339,6 +344,9 @@ impl Storage {
                     .execute(&mut *tx)
                     .await?;
             }
+            if *version == SEARCH_NAME_VERSION {
+                backfill_search_names(&mut tx).await?;
+            }
             sqlx::query("INSERT INTO bot_schema_version (version, applied_at) VALUES ($1, $2)")
                 .bind(*version)
                 .bind(now_text(Utc::now()))
@@ -351,13 +359,16 @@ impl Storage {
     }
 }
 
-const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language, segment, active, created_at, last_activity)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', 1, $8, $8)
+// `search_name` ($9) is the profile's names lowercased in Rust ([`search_name`]); a profile
+// without any name keeps the stored one.
+const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, first_name, last_name, username, language, segment, active, created_at, last_activity, search_name)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, '{}', 1, $8, $8, $9)
      ON CONFLICT (messenger, chat_id) DO UPDATE SET
        user_id = COALESCE(excluded.user_id, bot_users.user_id),
        first_name = COALESCE(excluded.first_name, bot_users.first_name),
        last_name = COALESCE(excluded.last_name, bot_users.last_name),
        username = COALESCE(excluded.username, bot_users.username),
+       search_name = CASE WHEN excluded.search_name = '' THEN bot_users.search_name ELSE excluded.search_name END,
        active = 1,
        last_activity = excluded.last_activity";
 
@@ -396,6 +407,50 @@ fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
 }
 
 /// Splits a migration file into statements at `;` line ends, dropping `--` comments.
+/// The key the control panel searches users by: first name, last name and user name, joined
+/// by spaces and lowercased with Unicode rules (Cyrillic included), which SQLite's `LOWER()`
+/// does not do.
+pub fn search_name(
+    first_name: Option<&str>,
+    last_name: Option<&str>,
+    username: Option<&str>,
+) -> String {
+    [first_name, last_name, username]
+        .into_iter()
+        .flatten()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_lowercase()
+}
+
+/// Fills `search_name` of every stored user (once, with the migration that adds it).
+async fn backfill_search_names(
+    tx: &mut sqlx::Transaction<'_, sqlx::Any>,
+) -> Result<(), StorageError> {
+    let rows =
+        sqlx::query("SELECT messenger, chat_id, first_name, last_name, username FROM bot_users")
+            .fetch_all(&mut **tx)
+            .await?;
+    for r in rows {
+        let first: Option<String> = r.try_get(2)?;
+        let last: Option<String> = r.try_get(3)?;
+        let user: Option<String> = r.try_get(4)?;
+        sqlx::query("UPDATE bot_users SET search_name = $1 WHERE messenger = $2 AND chat_id = $3")
+            .bind(search_name(
+                first.as_deref(),
+                last.as_deref(),
+                user.as_deref(),
+            ))
+            .bind(r.try_get::<String, _>(0)?)
+            .bind(r.try_get::<String, _>(1)?)
+            .execute(&mut **tx)
+            .await?;
+    }
+    Ok(())
+}
+
 fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();

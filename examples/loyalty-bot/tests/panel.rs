@@ -562,3 +562,87 @@ async fn a_profile_shows_the_providers_live_balance() {
     assert_eq!(programme("2").await, kv(&[("balance", "session expired")]));
     assert_eq!(programme("3").await, kv(&[("balance", "not logged in")]));
 }
+
+/// The users search folds case with Unicode rules on SQLite too (its `LOWER()` folds only
+/// ASCII), treats `%` and `_` as text, and a user stored before the search key existed is
+/// found after the migration that adds it.
+#[tokio::test]
+async fn the_users_search_folds_cyrillic_case_and_escapes_wildcards() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let storage = Storage::connect(&url).await.unwrap();
+    let at = Utc.with_ymd_and_hms(2026, 12, 1, 9, 0, 0).unwrap();
+    for (id, first, last) in [("1", "Олена", "Коваль"), ("2", "Іван", "Петренко_100%")]
+    {
+        let profile = Profile {
+            user_id: Some(id.into()),
+            first_name: Some(first.into()),
+            last_name: Some(last.into()),
+            username: None,
+        };
+        storage
+            .touch_user(&ChatKey::new("telegram", id), &profile, "uk", at)
+            .await
+            .unwrap();
+    }
+    // A user written before migration 6 (no search key): the migration fills it in.
+    sqlx::query(
+        "INSERT INTO bot_users (messenger, chat_id, first_name, last_name, language, segment, active, created_at, last_activity)
+         VALUES ('viber', '3', 'МАРІЯ', 'Шевченко', 'uk', '{}', 1, '2026-12-01T09:00:00Z', '2026-12-01T09:00:00Z')",
+    )
+    .execute(storage.pool())
+    .await
+    .unwrap();
+    sqlx::query("DELETE FROM bot_schema_version WHERE version = 6")
+        .execute(storage.pool())
+        .await
+        .unwrap();
+    for stmt in [
+        "DROP INDEX bot_users_phone",
+        "DROP INDEX bot_users_created",
+        "DROP INDEX bot_users_activity",
+        "DROP INDEX bot_users_search",
+        "DROP INDEX bot_message_log_at",
+        "ALTER TABLE bot_users DROP COLUMN search_name",
+    ] {
+        sqlx::query(stmt).execute(storage.pool()).await.unwrap();
+    }
+    drop(storage);
+    let storage = Storage::connect(&url).await.unwrap();
+
+    let store = PanelStore::from_pool(storage.pool().clone()).await.unwrap();
+    let panel = BotPanel::new(
+        storage.pool().clone(),
+        Arc::new(Texts::built_in()),
+        store,
+        bot_info("ergo"),
+    );
+    let find = |s: &str| {
+        let panel = panel.clone();
+        let q = UsersQuery {
+            search: Some(s.to_owned()),
+            sort: UserSort::Name,
+            descending: false,
+            offset: 0,
+            limit: 10,
+        };
+        async move {
+            panel
+                .users("ergo", &q)
+                .await
+                .unwrap()
+                .users
+                .into_iter()
+                .map(|u| u.key.user_id)
+                .collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(find("олена").await, ["1"]);
+    assert_eq!(find("КОВАЛЬ").await, ["1"]);
+    assert_eq!(find("марія").await, ["3"], "filled in by the migration");
+    assert_eq!(find("_100%").await, ["2"]);
+    // As wildcards, `о%а` and `о_е` would match "олена коваль": escaped, they are text.
+    assert!(find("о%а").await.is_empty(), "a % in the search is text");
+    assert!(find("о_е").await.is_empty(), "a _ in the search is text");
+    assert_eq!(find("%").await, ["2"], "only Петренко_100% has a %");
+}

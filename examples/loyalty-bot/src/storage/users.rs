@@ -32,6 +32,11 @@ impl Storage {
             .bind(profile.username.as_deref())
             .bind(default_language)
             .bind(&now)
+            .bind(super::search_name(
+                profile.first_name.as_deref(),
+                profile.last_name.as_deref(),
+                profile.username.as_deref(),
+            ))
             .execute(&self.pool)
             .await?;
         self.user(key).await?.ok_or_else(|| StorageError::Corrupt {
@@ -58,6 +63,11 @@ impl Storage {
             .bind(profile.username.clone())
             .bind(default_language)
             .bind(now_text(at))
+            .bind(super::search_name(
+                profile.first_name.as_deref(),
+                profile.last_name.as_deref(),
+                profile.username.as_deref(),
+            ))
     }
 
     /// The write of [`Storage::log_message`], for the runtime to commit with the update's
