@@ -149,18 +149,10 @@ impl CodeServiceBuilder {
                 )));
             }
         }
-        for (action, policy) in self.programme.actions() {
-            for id in &policy.channels {
-                if !channels.contains_key(id) {
-                    return Err(CodeError::Config(format!(
-                        "action {action} names channel {id}, which is not registered"
-                    )));
-                }
-            }
-        }
+        check_channels(&self.programme, &channels)?;
         Ok(CodeService {
             inner: Arc::new(Inner {
-                programme: self.programme,
+                programme: std::sync::RwLock::new(Arc::new(self.programme)),
                 store: self.store,
                 hasher,
                 clock: self.clock,
@@ -170,13 +162,40 @@ impl CodeServiceBuilder {
     }
 }
 
+/// Every channel `programme` names is registered.
+fn check_channels(
+    programme: &Programme,
+    channels: &BTreeMap<ChannelId, Registered>,
+) -> Result<(), CodeError> {
+    for (action, policy) in programme.actions() {
+        for id in &policy.channels {
+            if !channels.contains_key(id) {
+                return Err(CodeError::Config(format!(
+                    "action {action} names channel {id}, which is not registered"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
 #[derive(Debug)]
 struct Inner {
-    programme: Programme,
+    /// Replaced as a whole by [`CodeService::set_programme`]; each call works on one snapshot.
+    programme: std::sync::RwLock<Arc<Programme>>,
     store: Arc<dyn CodeStore>,
     hasher: CodeHasher,
     clock: Arc<dyn Clock>,
     channels: BTreeMap<ChannelId, Registered>,
+}
+
+impl Inner {
+    fn programme(&self) -> Arc<Programme> {
+        self.programme
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
 }
 
 /// Issues codes, delivers them over the programme's channels with fallback, and checks them.
@@ -204,14 +223,33 @@ impl CodeService {
         }
     }
 
-    /// The programme.
-    pub fn programme(&self) -> &Programme {
-        &self.inner.programme
+    /// The programme in force (a snapshot: a later [`CodeService::set_programme`] does not
+    /// change it).
+    pub fn programme(&self) -> Arc<Programme> {
+        self.inner.programme()
+    }
+
+    /// Replaces the programme while the service runs (the panel's settings page): the next
+    /// [`CodeService::send`] uses the new actions, channel order and texts. Codes already sent
+    /// stay valid until they expire.
+    ///
+    /// # Errors
+    /// [`CodeError::Config`] for an invalid programme or a channel that is not registered; the
+    /// programme in force is then kept.
+    pub fn set_programme(&self, programme: Programme) -> Result<(), CodeError> {
+        programme.validate()?;
+        check_channels(&programme, &self.inner.channels)?;
+        *self
+            .inner
+            .programme
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Arc::new(programme);
+        Ok(())
     }
 
     /// Whether the programme protects `action` with a code.
     pub fn requires_code(&self, action: &Action) -> bool {
-        self.inner.programme.requires_code(action)
+        self.inner.programme().requires_code(action)
     }
 
     /// The registered channel ids.
@@ -232,13 +270,13 @@ impl CodeService {
         let inner = &*self.inner;
         let action = &request.action;
         let subject = &request.subject;
-        let policy = inner
-            .programme
+        let programme = inner.programme();
+        let policy = programme
             .policy(action)
             .ok_or_else(|| CodeError::NotRequired {
                 action: action.clone(),
             })?;
-        let budgets = inner.programme.budget_settings();
+        let budgets = programme.budget_settings();
         let now = inner.clock.now();
 
         // No channel of the action can reach this recipient: say so without issuing a code or
@@ -294,7 +332,7 @@ impl CodeService {
             .record_send(SendEvent::new(subject.clone(), action.clone(), None, now))
             .await?;
 
-        let code_policy = inner.programme.code_policy_for(action);
+        let code_policy = programme.code_policy_for(action);
         let code = code_policy.generate()?;
         let id = CodeId::random()?;
         let hash = inner
@@ -391,7 +429,7 @@ impl CodeService {
         if !reg.channel.can_reach(delivery.recipient) {
             return Ok(AttemptOutcome::Skipped(SkipReason::NoAddress));
         }
-        if let Some(limit) = inner.programme.budget_settings().per_channel.get(id) {
+        if let Some(limit) = inner.programme().budget_settings().per_channel.get(id) {
             if let Some(retry_after) = self
                 .spent(&SendQuery::Channel(id.clone()), *limit, at)
                 .await?
@@ -473,7 +511,7 @@ impl CodeService {
         input: &str,
     ) -> Result<Verified, CodeError> {
         let inner = &*self.inner;
-        if !inner.programme.requires_code(action) {
+        if !inner.programme().requires_code(action) {
             return Err(CodeError::NotRequired {
                 action: action.clone(),
             });
@@ -504,7 +542,7 @@ impl CodeService {
         if n > record.max_attempts {
             return Err(CodeError::TooManyAttempts);
         }
-        let typed = inner.programme.code_policy_for(action).normalize(input);
+        let typed = inner.programme().code_policy_for(action).normalize(input);
         if !inner
             .hasher
             .matches(&record.hash, &record.id, subject, action, &typed)

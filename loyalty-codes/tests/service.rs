@@ -540,3 +540,38 @@ async fn an_action_without_a_code_says_so() {
     assert!(matches!(err, CodeError::NoActiveCode), "{err:?}");
     let _ = s.clock.now();
 }
+
+/// The panel's settings page replaces the programme while the service runs: the next code
+/// follows the new channel order and text; an invalid programme is refused and changes nothing.
+#[tokio::test]
+async fn the_programme_can_be_replaced_while_running() {
+    let sms = Arc::new(MemoryChannel::new("sms"));
+    let chat = Arc::new(MemoryChannel::new("chat"));
+    let s = setup(
+        unlimited().require(Action::LogIn, ["sms", "chat"]),
+        vec![sms.clone(), chat.clone()],
+    );
+    let r = s.service.send(&request(Action::LogIn)).await.unwrap();
+    assert_eq!(r.delivered_via.as_str(), "sms");
+
+    let templates = loyalty_codes::Templates::new()
+        .set(loyalty_codes::Language::Uk, "Ваш код {code}")
+        .unwrap();
+    let reordered = unlimited().require_with(
+        Action::LogIn,
+        loyalty_codes::ActionPolicy::new(&Action::LogIn, ["chat", "sms"]).templates(templates),
+    );
+    s.service.set_programme(reordered.clone()).unwrap();
+    assert_eq!(*s.service.programme(), reordered);
+    let r = s.service.send(&request(Action::LogIn)).await.unwrap();
+    assert_eq!(r.delivered_via.as_str(), "chat", "the new order");
+    assert_eq!((sms.calls(), chat.calls()), (1, 1));
+
+    // A channel that is not registered: refused, the programme in force stays.
+    let unknown = unlimited().require(Action::LogIn, ["pigeon"]);
+    let e = s.service.set_programme(unknown).unwrap_err();
+    assert!(e.to_string().contains("pigeon"), "{e}");
+    assert_eq!(*s.service.programme(), reordered);
+    // Spending bonuses was not required before and is not now.
+    assert!(!s.service.requires_code(&Action::SpendBonuses));
+}
