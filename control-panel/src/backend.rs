@@ -221,6 +221,37 @@ pub struct TextEntry {
     pub max_len: usize,
 }
 
+/// A bot's verification-code settings (seed 002): which actions need a code, and for each the
+/// channels tried in order and the message per language. The panel's "Codes" page edits them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct CodeSettings {
+    /// The channels the bot can send codes through (`sms`, `chat`, `email`), for the editor.
+    pub channels: Vec<String>,
+    /// Every action the bot can protect with a code.
+    pub actions: Vec<CodeActionSettings>,
+}
+
+/// One action's code settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct CodeActionSettings {
+    /// The action's stable name (`log_in`, `spend_bonuses`, …).
+    pub action: String,
+    /// Whether the action needs a code.
+    pub required: bool,
+    /// Whether an operator may turn the code off (log-in without a code would let anyone in
+    /// with a typed number: the host says no).
+    pub optional: bool,
+    /// Channel ids in the order tried.
+    pub channels: Vec<String>,
+    /// The message per language (`uk`, `ru`, `en`); each contains [`CODE_PLACEHOLDER`].
+    pub templates: BTreeMap<String, String>,
+}
+
+/// The placeholder every code template must contain.
+pub const CODE_PLACEHOLDER: &str = "{code}";
+
 /// An error of the host's backend.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -295,4 +326,31 @@ pub trait PanelBackend: Send + Sync + 'static {
     /// # Errors
     /// [`BackendError::NotFound`] for an unknown key.
     async fn reset_text(&self, bot: &str, key: &str, language: &str) -> Result<(), BackendError>;
+
+    /// The bot's verification-code settings; `Ok(None)` (the default) when the bot sends no
+    /// codes of its own.
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown bot; [`BackendError::Failed`] otherwise.
+    async fn code_settings(&self, bot: &str) -> Result<Option<CodeSettings>, BackendError> {
+        let _ = bot;
+        Ok(None)
+    }
+
+    /// Replaces one action's code settings; the running bot uses them for its next code. The
+    /// panel has already checked that the channels are known, not repeated, at least one when
+    /// required, and that each template keeps [`CODE_PLACEHOLDER`].
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when refused (the default: the bot sends no codes).
+    async fn set_code_settings(
+        &self,
+        bot: &str,
+        settings: &CodeActionSettings,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, settings);
+        Err(BackendError::Invalid(
+            "this bot sends no verification codes of its own".to_owned(),
+        ))
+    }
 }

@@ -8,9 +8,9 @@ use async_trait::async_trait;
 use chrono::{DateTime, Days, Duration, NaiveDate, Utc};
 
 use crate::backend::{
-    BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, RawStats,
-    SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage,
-    UsersQuery,
+    BackendError, BotInfo, CodeActionSettings, CodeSettings, DailyFigures, Direction, MessageEntry,
+    PanelBackend, RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort,
+    UserSummary, UsersPage, UsersQuery,
 };
 
 /// A text change the panel made through [`PanelBackend::set_text`] or
@@ -34,6 +34,7 @@ struct State {
     days: BTreeMap<String, Vec<DailyFigures>>,
     texts: BTreeMap<String, Vec<TextEntry>>,
     changes: Vec<TextChange>,
+    codes: BTreeMap<String, CodeSettings>,
 }
 
 /// The in-memory backend.
@@ -76,6 +77,39 @@ pub fn user(
         programme: Vec::new(),
         segment: Vec::new(),
         recent_messages: Vec::new(),
+    }
+}
+
+/// Code settings of a demo bot: log-in always needs a code (SMS, then the chat), spending
+/// bonuses optionally (SMS); channels `sms`, `chat`, `email`.
+pub fn code_settings() -> CodeSettings {
+    let template = |uk: &str, ru: &str| -> BTreeMap<String, String> {
+        [("uk", uk), ("ru", ru)]
+            .into_iter()
+            .map(|(l, t)| (l.to_owned(), t.to_owned()))
+            .collect()
+    };
+    CodeSettings {
+        channels: vec!["sms".into(), "chat".into(), "email".into()],
+        actions: vec![
+            CodeActionSettings {
+                action: "log_in".into(),
+                required: true,
+                optional: false,
+                channels: vec!["sms".into(), "chat".into()],
+                templates: template("Код для входу: {code}.", "Код для входа: {code}."),
+            },
+            CodeActionSettings {
+                action: "spend_bonuses".into(),
+                required: false,
+                optional: true,
+                channels: vec!["sms".into()],
+                templates: template(
+                    "Код для списання бонусів: {code}.",
+                    "Код для списания бонусов: {code}.",
+                ),
+            },
+        ],
     }
 }
 
@@ -152,6 +186,22 @@ impl MemoryBackend {
             .push(entry);
     }
 
+    /// Gives a bot verification-code settings (the "Codes" page shows them).
+    pub fn set_codes(&self, bot: &str, settings: CodeSettings) {
+        self.lock().codes.insert(bot.to_owned(), settings);
+    }
+
+    /// One action's code settings as the bot holds them now.
+    pub fn code_action(&self, bot: &str, action: &str) -> Option<CodeActionSettings> {
+        self.lock()
+            .codes
+            .get(bot)?
+            .actions
+            .iter()
+            .find(|a| a.action == action)
+            .cloned()
+    }
+
     /// Every text change so far, in order.
     pub fn changes(&self) -> Vec<TextChange> {
         self.lock().changes.clone()
@@ -172,6 +222,9 @@ impl MemoryBackend {
     pub fn demo(today: NaiveDate) -> Self {
         let b = Self::new();
         b.add_bot("ergo", "ERGO CLUB", "ergo", &["telegram", "viber"]);
+        let codes = code_settings();
+        b.set_codes("ergo", codes.clone());
+        b.set_codes("pharmacy", codes);
         b.add_bot("pharmacy", "Pharmacy Plus", "manzana", &["telegram", "max"]);
         let names = [
             "Олена Коваль",
@@ -446,6 +499,38 @@ impl PanelBackend for MemoryBackend {
             language: language.into(),
             value: None,
         });
+        Ok(())
+    }
+
+    async fn code_settings(&self, bot: &str) -> Result<Option<CodeSettings>, BackendError> {
+        Ok(self.lock().codes.get(bot).cloned())
+    }
+
+    async fn set_code_settings(
+        &self,
+        bot: &str,
+        settings: &CodeActionSettings,
+    ) -> Result<(), BackendError> {
+        let mut st = self.lock();
+        let codes = st
+            .codes
+            .get_mut(bot)
+            .ok_or_else(|| BackendError::Invalid("this bot sends no codes".into()))?;
+        let a = codes
+            .actions
+            .iter_mut()
+            .find(|a| a.action == settings.action)
+            .ok_or_else(|| BackendError::NotFound(format!("action {:?}", settings.action)))?;
+        if !a.optional && !settings.required {
+            return Err(BackendError::Invalid(format!(
+                "{} always needs a code",
+                settings.action
+            )));
+        }
+        *a = CodeActionSettings {
+            optional: a.optional,
+            ..settings.clone()
+        };
         Ok(())
     }
 }

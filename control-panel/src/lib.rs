@@ -38,11 +38,14 @@ pub mod web;
 pub mod webdriver;
 
 pub use backend::{
-    BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, RawStats,
-    SubscriberTotals, TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary,
-    UsersPage, UsersQuery,
+    BackendError, BotInfo, CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures,
+    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, TEXT_LANGUAGES, TextEntry,
+    UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
 };
 pub use i18n::Lang;
 pub use stats::{Granularity, StatsReport};
 pub use store::{Account, ApiTokenInfo, AuditEntry, PanelStore, Role, StoreError};
-pub use web::{Clock, MAX_PAGE_SIZE, Panel, PanelConfig, placeholders_in, validate_text};
+pub use web::{
+    CODE_TEMPLATE_MAX, Clock, MAX_PAGE_SIZE, Panel, PanelConfig, placeholders_in,
+    validate_code_settings, validate_text,
+};

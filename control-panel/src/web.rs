@@ -18,6 +18,10 @@ use serde::Serialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+mod codes;
+
+pub use codes::{CODE_TEMPLATE_MAX, validate_code_settings};
+
 use crate::backend::{
     BackendError, BotInfo, Direction, PanelBackend, TEXT_LANGUAGES, TextEntry, UserKey, UserSort,
     UsersQuery,
@@ -143,6 +147,8 @@ impl Panel {
             ("/bots/{bot}/texts", get(texts_page)),
             ("/bots/{bot}/texts/{key}/{lang}", post(text_set)),
             ("/bots/{bot}/texts/{key}/{lang}/reset", post(text_reset)),
+            ("/bots/{bot}/codes", get(codes::codes_page)),
+            ("/bots/{bot}/codes/{action}", post(codes::codes_set)),
             ("/accounts", get(accounts_page).post(account_create)),
             ("/accounts/{login}", post(account_update)),
             ("/accounts/{login}/delete", post(account_delete)),
@@ -969,6 +975,7 @@ fn bot_tabs(l: Lang, bot: &BotInfo, active: &str) -> Markup {
         ("stats", l.t("Статистика", "Статистика", "Statistics")),
         ("users", l.t("Користувачі", "Пользователи", "Users")),
         ("texts", l.t("Тексти", "Тексты", "Texts")),
+        ("codes", l.t("Коди", "Коды", "Codes")),
     ];
     html! {
         nav.tabs {

@@ -220,5 +220,65 @@ async fn the_panel_in_headless_chromium() {
     assert_eq!(overflow, json!(true));
     b.screenshot("users-phone").await.unwrap();
 
+    // 8. Codes: the operator only reads them; the administrator reorders the channels of
+    //    "spending bonuses", turns its code on, and the bot has it.
+    c.set_window_size(1280, 1000).await.unwrap();
+    c.goto(&format!("{base}/bots/ergo/codes")).await.unwrap();
+    let channels = c
+        .find(Locator::Css(
+            "#form-codes-spend_bonuses input[name=channels]",
+        ))
+        .await
+        .unwrap();
+    assert_eq!(
+        channels.attr("disabled").await.unwrap().as_deref(),
+        Some("true"),
+        "read-only for an operator"
+    );
+    c.clone().close().await.unwrap();
+    let admin = Browser::start(&bins).await.unwrap();
+    admin.sign_in(base, ADMIN.0, ADMIN.1).await.unwrap();
+    let c = &admin.client;
+    c.goto(&format!("{base}/bots/ergo/codes")).await.unwrap();
+    c.find(Locator::Css(
+        "#form-codes-spend_bonuses input[name=required]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    let channels = c
+        .find(Locator::Css(
+            "#form-codes-spend_bonuses input[name=channels]",
+        ))
+        .await
+        .unwrap();
+    channels.clear().await.unwrap();
+    channels.send_keys("chat, sms").await.unwrap();
+    c.find(Locator::Css(
+        "#form-codes-spend_bonuses button[type=submit]",
+    ))
+    .await
+    .unwrap()
+    .click()
+    .await
+    .unwrap();
+    c.wait()
+        .for_element(Locator::Css("#form-codes-spend_bonuses"))
+        .await
+        .unwrap();
+    admin.screenshot("codes").await.unwrap();
+    // The save is a navigation: poll the bot's side for it.
+    let mut now = h.backend.code_action("ergo", "spend_bonuses").unwrap();
+    for _ in 0..50 {
+        if now.required {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        now = h.backend.code_action("ergo", "spend_bonuses").unwrap();
+    }
+    assert!(now.required);
+    assert_eq!(now.channels, ["chat", "sms"]);
     c.clone().close().await.unwrap();
 }

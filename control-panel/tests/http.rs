@@ -241,6 +241,24 @@ fn routes() -> Vec<(
             vec![("value", "Баланс: {points} бонусов")],
         ),
         ("POST", "/bots/ergo/texts/balance/ru/reset", own, vec![]),
+        ("GET", "/bots/ergo/codes", own, vec![]),
+        (
+            "POST",
+            "/bots/ergo/codes/spend_bonuses",
+            adm,
+            vec![
+                ("required", "1"),
+                ("channels", "chat, sms"),
+                ("template_uk", "Код {code}"),
+            ],
+        ),
+        ("GET", "/bots/pharmacy/codes", other, vec![]),
+        (
+            "POST",
+            "/bots/pharmacy/codes/spend_bonuses",
+            adm,
+            vec![("required", "1"), ("channels", "sms")],
+        ),
         ("GET", "/bots/pharmacy/stats", other, vec![]),
         ("GET", "/bots/pharmacy/stats.xlsx", other, vec![]),
         ("GET", "/bots/pharmacy/users", other, vec![]),
@@ -415,7 +433,7 @@ async fn every_role_against_every_route_in_html_and_json() {
             }
         }
     }
-    assert_eq!(checked, 24 * 3 * 2);
+    assert_eq!(checked, 28 * 3 * 2);
     // Nothing of bot `pharmacy` was changed by the operator; the admin's changes are there.
     let changes = h.backend.changes();
     assert!(
@@ -931,4 +949,101 @@ async fn pages_speak_three_languages_and_fit_a_phone() {
     );
     assert_eq!(res.headers()["x-frame-options"], "DENY");
     assert!(csrf_in(&res.text().await.unwrap()).is_some());
+}
+
+/// The "Codes" page: operators of the bot read it, administrators change it; a change is
+/// validated (known channels, no repeats, `{code}` kept, log-in never without a code), reaches
+/// the bot, and is audited.
+#[tokio::test]
+async fn code_settings_are_validated_set_and_audited() {
+    let h = Harness::start().await;
+    let mut op = h.login(OPERATOR).await;
+    let html = op.get("/bots/ergo/codes").await.text().await.unwrap();
+    assert!(html.contains("Код для входу: {code}."), "{html}");
+    assert_eq!(
+        op.submit(
+            "/bots/ergo/codes/spend_bonuses",
+            &[("required", "1"), ("channels", "sms")]
+        )
+        .await
+        .status(),
+        403,
+        "operators only read"
+    );
+    let mut admin = h.login(ADMIN).await;
+    for (fields, why) in [
+        (
+            vec![("required", "1"), ("channels", "sms, pigeon")],
+            "unknown channel",
+        ),
+        (
+            vec![("required", "1"), ("channels", "sms, sms")],
+            "repeated",
+        ),
+        (vec![("required", "1"), ("channels", "")], "no channel"),
+        (
+            vec![
+                ("required", "1"),
+                ("channels", "sms"),
+                ("template_uk", "Код: 1234"),
+            ],
+            "no {code}",
+        ),
+        (
+            vec![
+                ("required", "1"),
+                ("channels", "sms"),
+                ("template_ru", &*"{code} ".repeat(30)),
+            ],
+            "too long",
+        ),
+    ] {
+        let res = admin
+            .submit("/bots/ergo/codes/spend_bonuses", &fields)
+            .await;
+        assert_eq!(res.status(), 422, "{why}");
+    }
+    let log_in_off = admin
+        .submit("/bots/ergo/codes/log_in", &[("channels", "sms")])
+        .await;
+    assert_eq!(log_in_off.status(), 422, "log-in always needs a code");
+    assert_eq!(
+        h.backend.code_action("ergo", "spend_bonuses").unwrap(),
+        control_panel::demo::code_settings().actions[1],
+        "nothing changed"
+    );
+    let res = admin
+        .submit(
+            "/bots/ergo/codes/spend_bonuses",
+            &[
+                ("required", "1"),
+                ("channels", "chat, SMS"),
+                ("template_uk", "Код\r\n{code}"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), 303);
+    let now = h.backend.code_action("ergo", "spend_bonuses").unwrap();
+    assert!(now.required);
+    assert_eq!(now.channels, ["chat", "sms"]);
+    assert_eq!(now.templates["uk"], "Код\n{code}");
+    assert_eq!(
+        now.templates["ru"], "Код для списания бонусов: {code}.",
+        "a language not sent keeps its text"
+    );
+    let json: Value = admin
+        .get("/api/v1/bots/ergo/codes")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        json["codes"]["actions"][1]["channels"],
+        json!(["chat", "sms"])
+    );
+    let audit: Value = admin.get("/api/v1/audit").await.json().await.unwrap();
+    assert!(
+        audit.to_string().contains("codes.set"),
+        "the change is audited: {audit}"
+    );
 }

@@ -51,6 +51,8 @@ pub fn known_backend() -> MemoryBackend {
     let b = MemoryBackend::new();
     b.add_bot("ergo", "ERGO CLUB", "ergo", &["telegram", "viber"]);
     b.add_bot("pharmacy", "Pharmacy Plus", "manzana", &["telegram", "max"]);
+    b.set_codes("ergo", control_panel::demo::code_settings());
+    b.set_codes("pharmacy", control_panel::demo::code_settings());
     // ergo: 3 telegram users (1 blocked), 2 viber users.
     let users = [
         (
