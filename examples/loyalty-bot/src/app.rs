@@ -372,6 +372,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         engine.texts(),
         crate::panel::bot_info(provider_name, messengers),
         Some(live_provider),
+        engine.codes().cloned(),
         matches!(config.loyalty, LoyaltyTarget::Sandbox),
     )
     .await

@@ -45,6 +45,8 @@ pub struct BotPanel {
     bot: BotInfo,
     /// Asks the loyalty provider for a user's live programme data (balance, level).
     provider: Option<Arc<dyn loyalty_core::LoyaltyProvider>>,
+    /// The bot's own verification codes (LoyalClient), for the Codes page.
+    codes: Option<crate::codes::BotCodes>,
 }
 
 impl std::fmt::Debug for BotPanel {
@@ -127,7 +129,14 @@ impl BotPanel {
             store,
             bot,
             provider: None,
+            codes: None,
         }
+    }
+
+    /// Shows and edits the bot's verification codes on the panel's Codes page.
+    pub fn with_codes(mut self, codes: crate::codes::BotCodes) -> Self {
+        self.codes = Some(codes);
+        self
     }
 
     /// Re-applies the texts edited in the panel before a restart. Returns how many.
@@ -473,6 +482,31 @@ impl PanelBackend for BotPanel {
             .delete_text_override(bot, language, key)
             .await
             .map_err(failed)
+    }
+
+    async fn code_settings(
+        &self,
+        bot: &str,
+    ) -> Result<Option<control_panel::CodeSettings>, BackendError> {
+        self.check_bot(bot)?;
+        Ok(self
+            .codes
+            .as_ref()
+            .map(crate::codes::BotCodes::panel_settings))
+    }
+
+    async fn set_code_settings(
+        &self,
+        bot: &str,
+        settings: &control_panel::CodeActionSettings,
+    ) -> Result<(), BackendError> {
+        self.check_bot(bot)?;
+        match &self.codes {
+            Some(codes) => codes.apply_panel_settings(settings).await,
+            None => Err(BackendError::Invalid(
+                "this bot sends no verification codes of its own".to_owned(),
+            )),
+        }
     }
 }
 

@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 mod ledger;
+mod settings;
 mod users;
 
 /// Migrations, applied in order once each; kept in `migrations/`.
@@ -21,6 +22,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (4, include_str!("../migrations/0004_runtime.sql")),
     (5, include_str!("../migrations/0005_codes.sql")),
     (6, include_str!("../migrations/0006_panel_search.sql")),
+    (7, include_str!("../migrations/0007_settings.sql")),
 ];
 
 /// The version whose migration adds `bot_users.search_name`, filled in by

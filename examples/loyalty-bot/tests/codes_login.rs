@@ -590,3 +590,67 @@ async fn a_viber_user_gets_the_code_in_their_chat_on_another_messenger() {
     bot.feed(on_viber(bot.m.user_says(USER, &code))).await;
     assert!(lc.logged_in(USER).await);
 }
+
+/// The control panel's Codes page over the bot (issue 21): it shows the configured actions and
+/// channels; a new log-in message is what the next SMS says; log-in cannot be turned off; the
+/// change is saved and a restart on the same database applies it again.
+#[tokio::test]
+async fn the_panels_code_settings_reach_the_next_code_and_survive_a_restart() {
+    use control_panel::{PanelBackend, PanelStore};
+    let lc = lc_bot(&[], Lang::Uk, |m| m).await;
+    let storage = &lc.bot.storage;
+    let panel = loyalty_bot::panel::BotPanel::new(
+        storage.pool().clone(),
+        Arc::new(Texts::built_in()),
+        PanelStore::from_pool(storage.pool().clone()).await.unwrap(),
+        loyalty_bot::panel::bot_info("loyalclient", ["in_memory".to_owned()]),
+    )
+    .with_codes(lc.codes.clone());
+    let settings = panel.code_settings("loyalclient").await.unwrap().unwrap();
+    assert_eq!(settings.channels, ["chat", "sms"], "the registered channels");
+    let log_in = settings.actions[0].clone();
+    assert_eq!(
+        (log_in.action.as_str(), log_in.required, log_in.optional),
+        ("log_in", true, false)
+    );
+    assert_eq!(log_in.channels, ["sms", "chat"]);
+    assert_eq!(
+        log_in.templates["uk"],
+        "Код для входу: {code}. Нікому його не повідомляйте."
+    );
+
+    let mut off = log_in.clone();
+    off.required = false;
+    let e = panel
+        .set_code_settings("loyalclient", &off)
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("always needs a code"), "{e}");
+
+    let mut edited = log_in.clone();
+    edited
+        .templates
+        .insert("uk".into(), "Панель: ваш код {code}".into());
+    panel
+        .set_code_settings("loyalclient", &edited)
+        .await
+        .unwrap();
+    lc.bot.say("/start").await;
+    lc.bot.say("+7 920 123 45 67").await;
+    let sms = lc.sms().messages();
+    let text = sms.last().unwrap().text.expose_secret().to_owned();
+    assert!(text.starts_with("Панель: ваш код "), "{text}");
+
+    // A restart: the code service is built from configuration again, then the saved settings.
+    let config =
+        Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| "loyalclient".into())).unwrap();
+    let again = codes::for_config(&config, storage, &Texts::built_in())
+        .await
+        .unwrap()
+        .unwrap();
+    let restored = again.panel_settings();
+    assert_eq!(
+        restored.actions[0].templates["uk"],
+        "Панель: ваш код {code}"
+    );
+}

@@ -16,6 +16,7 @@
 //! with their own limits and their own "try again" times.
 
 mod chat;
+mod panel;
 mod settings;
 mod store;
 
@@ -32,6 +33,7 @@ use loyalty_codes::{
 use loyalty_core::{ExposeSecret, Phone, SecretString};
 
 pub use chat::{CHAT_CHANNEL, ChatCodeChannel, MessengerRoutes, linked_chats};
+pub use panel::SETTINGS_KEY;
 pub use settings::{ChannelKind, CodesConfig, SmsTarget, SmtpSettings};
 pub use store::SqlCodeStore;
 
@@ -54,6 +56,9 @@ pub enum CodesSetupError {
     /// The SMS.ru sandbox could not start.
     #[error("verification codes: cannot start the SMS.ru sandbox: {0}")]
     Sandbox(std::io::Error),
+    /// The settings saved from the panel could not be read.
+    #[error("verification codes: {0}")]
+    Storage(#[from] crate::storage::StorageError),
 }
 
 /// The programme of the bot's codes: log-in and spending bonuses, each over `channels` in
@@ -351,6 +356,10 @@ pub async fn for_config(
         MessengerRoutes::default(),
     )
     .await?;
+    // The channel order and messages an operator set in the panel win over the configuration.
+    if codes.apply_saved_settings().await? {
+        tracing::info!("code settings saved from the control panel applied");
+    }
     Ok(Some(codes))
 }
 

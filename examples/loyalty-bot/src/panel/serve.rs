@@ -106,7 +106,8 @@ impl PanelSettings {
 
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
-/// stderr), saved text edits re-applied, profiles with the `provider`'s live figures. Returns the address it listens on and the serving task,
+/// stderr), saved text edits re-applied, profiles with the `provider`'s live figures, the
+/// Codes page over `codes`. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
@@ -117,6 +118,7 @@ pub async fn start(
     texts: Arc<Texts>,
     bot: BotInfo,
     provider: Option<Arc<dyn LoyaltyProvider>>,
+    codes: Option<crate::codes::BotCodes>,
     offline_demo: bool,
 ) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = settings.listen_addr else {
@@ -151,6 +153,9 @@ pub async fn start(
     let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
     if let Some(p) = provider {
         backend = backend.with_provider(p);
+    }
+    if let Some(c) = codes {
+        backend = backend.with_codes(c);
     }
     let n = backend
         .apply_saved_texts()
