@@ -607,7 +607,11 @@ async fn the_panels_code_settings_reach_the_next_code_and_survive_a_restart() {
     )
     .with_codes(lc.codes.clone());
     let settings = panel.code_settings("loyalclient").await.unwrap().unwrap();
-    assert_eq!(settings.channels, ["chat", "sms"], "the registered channels");
+    assert_eq!(
+        settings.channels,
+        ["chat", "sms"],
+        "the registered channels"
+    );
     let log_in = settings.actions[0].clone();
     assert_eq!(
         (log_in.action.as_str(), log_in.required, log_in.optional),
