@@ -22,6 +22,9 @@ use crate::texts::TextKey;
 /// Days handled updates and delivered replies are kept (for audits of recent conversations).
 pub const RETENTION_DAYS: u64 = 7;
 
+/// What the message log keeps of a code the user typed back.
+pub const CODE_MASK: &str = "[code]";
+
 /// How long one long poll waits.
 pub const POLL_TIMEOUT: Duration = Duration::from_secs(25);
 
@@ -85,6 +88,10 @@ impl Handler for BotHandler {
                 .unwrap_or_default();
             Conversation::restore(&chat, Some(&stored))
         });
+        // A code typed back is a secret: the message log (shown in the panel) keeps a mask.
+        let awaiting_code = state
+            .as_ref()
+            .is_some_and(|c| matches!(c.step, crate::engine::Step::AwaitCode { .. }));
         let outcome = self
             .engine
             .handle(cx.messenger.as_ref(), update, state)
@@ -96,11 +103,17 @@ impl Handler for BotHandler {
         if let Some(chat) = &update.chat {
             // Logged in the completion's transaction: once per update, however often handled.
             let key = ChatKey::new(update.messenger.as_str(), chat.id.to_string());
+            let body = match update.text() {
+                Some(t) if awaiting_code && t.chars().any(|c| c.is_ascii_digit()) => {
+                    Some(CODE_MASK)
+                }
+                other => other,
+            };
             writes.push(Storage::log_write(
                 &key,
                 Direction::Incoming,
                 update_kind_name(update),
-                update.text(),
+                body,
                 chrono::Utc::now(),
             ));
         }

@@ -153,6 +153,24 @@ async fn a_typed_number_gets_an_sms_code_and_the_code_logs_in() {
     assert!(lc.logged_in(USER).await);
     bot.press("💰 Баланс").await;
     assert!(bot.last().starts_with("Ваш баланс: "), "{}", bot.last());
+    // The message log (shown in the panel) keeps the typed phone, but not the code.
+    let logged: Vec<Option<String>> =
+        sqlx::query_scalar("SELECT body FROM bot_message_log WHERE direction = 'in' ORDER BY at")
+            .fetch_all(bot.storage.pool())
+            .await
+            .unwrap();
+    assert!(
+        logged.contains(&Some("+7 920 123 45 67".to_owned())),
+        "{logged:?}"
+    );
+    assert!(
+        logged.contains(&Some(loyalty_bot::runner::CODE_MASK.to_owned())),
+        "{logged:?}"
+    );
+    assert!(
+        !logged.contains(&Some(code.clone())),
+        "the code was logged: {logged:?}"
+    );
 }
 
 #[tokio::test]
