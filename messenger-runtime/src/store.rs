@@ -13,7 +13,6 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use crate::handler::{Reply, Value, Write};
 
-
 const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
