@@ -3,11 +3,11 @@
 //! [`LoyaltyError`], never panic, and never put a token of a sensitive answer into an error.
 
 use loyalty_core::LoyaltyError;
-use loyalty_core::fuzz;
 use loyalty_core::http::{Response, SNIPPET_LIMIT};
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use test_support::fuzz;
 
 use crate::client::*;
 use crate::models::{

@@ -3,8 +3,7 @@
 //! with it.
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use loyalty_codes::channels::{MemoryChannel, SmsRuChannel};
 use loyalty_codes::{
@@ -18,38 +17,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 const API_ID: &str = "sms-ru-API-ID-7f3a";
 const PEPPER: &str = "log-test-pepper-0123456789";
 
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test(flavor = "current_thread")]
 async fn no_log_line_carries_the_code_or_a_secret() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = test_support::logs::capture(tracing::Level::TRACE);
 
     // SMS.ru refuses (and echoes nothing), the chat delivers.
     let server = MockServer::start().await;
@@ -97,7 +67,7 @@ async fn no_log_line_carries_the_code_or_a_secret() {
         codes.push(code);
     }
 
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     // The capture works and saw the interesting events...
     assert!(logs.contains("code channel failed"), "{logs}");
     assert!(logs.contains("code delivered"), "{logs}");

@@ -33,8 +33,6 @@ pub mod clock;
 pub mod de;
 pub mod endpoint;
 pub mod error;
-#[cfg(feature = "fuzz")]
-pub mod fuzz;
 pub mod http;
 pub use http::{HttpClient, HttpConfig, HttpOptions, Idempotency, RetryPolicy};
 #[cfg(feature = "mock")]

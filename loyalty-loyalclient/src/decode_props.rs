@@ -3,11 +3,11 @@
 //! [`LoyaltyError`] and never panic.
 
 use loyalty_core::LoyaltyError;
-use loyalty_core::fuzz;
 use loyalty_core::http::{Response, SNIPPET_LIMIT};
 use proptest::prelude::*;
 use reqwest::StatusCode;
 use serde_json::Value;
+use test_support::fuzz;
 
 use crate::client::{payload, read_answer};
 use crate::types::{ClientProfile, Hold, Recalc, Retail};

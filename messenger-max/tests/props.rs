@@ -1,6 +1,7 @@
 //! Property tests: whatever arrives at the webhook or in a poll answer, the parser never panics
 //! and answers with updates or a typed error. Inputs: arbitrary bytes, arbitrary JSON, and real
-//! updates (the fixtures) with one node replaced by arbitrary JSON.
+//! updates (the fixtures) with nodes replaced, removed, wrapped or duplicated (the strategies of
+//! `test_support::fuzz`, shared with the loyalty clients' decoder tests).
 // Test helpers may unwrap too: a panic is a failed assertion with a line number.
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +10,7 @@ use messenger_core::{Messenger, MessengerError};
 use messenger_max::{MaxBot, SecretString, parse_update, vcard_phone};
 use proptest::prelude::*;
 use serde_json::Value;
+use test_support::fuzz;
 
 const SECRET: &str = "max_webhook_secret-0123456789abcdef";
 
@@ -42,86 +44,36 @@ fn fixtures() -> &'static [Value] {
     })
 }
 
-/// Any JSON, bounded: scalars (big and negative numbers, floats, odd strings) nested in arrays
-/// and objects up to three levels.
-fn json() -> impl Strategy<Value = Value> {
-    let leaf = prop_oneof![
-        Just(Value::Null),
-        any::<bool>().prop_map(Value::Bool),
-        any::<i64>().prop_map(Value::from),
-        any::<u64>().prop_map(Value::from),
-        any::<f64>()
-            .prop_map(|f| serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)),
-        "\\PC{0,20}".prop_map(Value::String),
-        prop_oneof![
-            Just("message"),
-            Just("text"),
-            Just("contact"),
-            Just("dialog"),
-            Just("chat"),
-            Just("/start x"),
-            Just("cb:"),
-            Just("picture"),
-            Just("file"),
-            Just("image"),
-            Just("conversation_started"),
-            Just("message_created"),
-            Just("message_callback"),
-        ]
-        .prop_map(|s| Value::String(s.to_owned())),
-    ];
-    leaf.prop_recursive(3, 32, 5, |inner| {
-        prop_oneof![
-            proptest::collection::vec(inner.clone(), 0..6).prop_map(Value::Array),
-            proptest::collection::btree_map(
-                prop_oneof![
-                    "[a-z_]{1,12}",
-                    Just("message".to_owned()),
-                    Just("chat".to_owned()),
-                    Just("from".to_owned()),
-                    Just("id".to_owned()),
-                    Just("text".to_owned()),
-                    Just("user".to_owned()),
-                    Just("sender".to_owned()),
-                    Just("recipient".to_owned()),
-                    Just("body".to_owned()),
-                    Just("attachments".to_owned()),
-                    Just("payload".to_owned()),
-                    Just("callback".to_owned()),
-                ],
-                inner,
-                0..6,
-            )
-            .prop_map(|m| Value::Object(m.into_iter().collect())),
-        ]
-    })
+/// The keys and words of this platform's updates: the fixtures' own keys, plus the values the
+/// parser branches on, so the shared strategies reach deep into the parser.
+fn keys() -> Vec<String> {
+    let mut k = fuzz::keys_of(fixtures());
+    k.extend(WORDS.iter().map(|w| (*w).to_owned()));
+    k
 }
 
-/// Replaces the `target`-th node (pre-order, modulo the node count) of `v` with `with`.
-fn mutate(v: &mut Value, target: usize, with: Value) {
-    fn count(v: &Value) -> usize {
-        1 + match v {
-            Value::Array(a) => a.iter().map(count).sum(),
-            Value::Object(o) => o.values().map(count).sum(),
-            _ => 0,
-        }
-    }
-    fn walk(v: &mut Value, k: &mut usize, with: &mut Option<Value>) {
-        if *k == 0 {
-            if let Some(w) = with.take() {
-                *v = w;
-            }
-            return;
-        }
-        *k -= 1;
-        match v {
-            Value::Array(a) => a.iter_mut().for_each(|c| walk(c, k, with)),
-            Value::Object(o) => o.values_mut().for_each(|c| walk(c, k, with)),
-            _ => {}
-        }
-    }
-    let mut k = target % count(v);
-    walk(v, &mut k, &mut Some(with));
+const WORDS: &[&str] = &[
+    "message",
+    "text",
+    "contact",
+    "dialog",
+    "chat",
+    "/start x",
+    "message_created",
+    "message_callback",
+    "bot_started",
+    "body",
+    "attachments",
+    "payload",
+    "callback",
+    "sender",
+    "recipient",
+    "user",
+];
+
+/// Any JSON, bounded, mostly with this platform's keys ([`fuzz::json_value`]).
+fn json() -> BoxedStrategy<Value> {
+    fuzz::json_value(keys())
 }
 
 proptest! {
@@ -149,10 +101,7 @@ proptest! {
     }
 
     #[test]
-    fn damaged_real_updates_never_panic(which in any::<usize>(), at in any::<usize>(), with in json()) {
-        let all = fixtures();
-        let mut v = all[which % all.len()].clone();
-        mutate(&mut v, at, with);
+    fn damaged_real_updates_never_panic(v in fuzz::mutated(fixtures().to_vec(), keys())) {
         let u = parse_update(&v);
         prop_assert!(!u.dedup_key.is_empty());
     }

@@ -4,8 +4,6 @@
 // Test helpers may unwrap too: a panic is a failed assertion with a line number.
 #![allow(clippy::unwrap_used)]
 
-use std::io::Write;
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -14,32 +12,11 @@ use messenger_core::{ChatRef, Image, Messenger, MessengerKind, OutgoingMessage};
 use messenger_max::types::SubscriptionRequest;
 use messenger_max::{MaxBot, SecretString};
 use serde_json::json;
-use tracing_subscriber::fmt::MakeWriter;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
 const TOKEN: &str = "MaxSuperSecretToken_xyz987";
 const HOOK: &str = "WebhookSecret_abc";
-
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> MakeWriter<'a> for Capture {
-    type Writer = Capture;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
 
 fn assert_clean(what: &str, text: &str) {
     assert!(!text.contains(TOKEN), "{what} leaks the token: {text}");
@@ -55,13 +32,7 @@ fn assert_clean(what: &str, text: &str) {
 
 #[test]
 fn the_token_never_appears_in_debug_display_errors_or_logs() {
-    let capture = Capture::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(capture.clone())
-        .with_ansi(false)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (capture, _guard) = test_support::logs::capture(tracing::Level::TRACE);
 
     // One thread, so every event (ours, reqwest's, hyper's) reaches the thread-local subscriber.
     let rt = tokio::runtime::Builder::new_current_thread()
@@ -186,7 +157,7 @@ fn the_token_never_appears_in_debug_display_errors_or_logs() {
     for (what, text) in &texts {
         assert_clean(what, text);
     }
-    let logs = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let logs = capture.text();
     // The capture works: our spans and the HTTP stack's events are in it.
     assert!(logs.contains("send_message"), "{logs}");
     assert!(logs.contains("max call failed"), "{logs}");

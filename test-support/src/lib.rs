@@ -1,6 +1,9 @@
-//! Helpers shared by the workspace's tests: log capture and secret checks. A dev-dependency only
+//! Helpers shared by the workspace's tests: log capture, secret checks and property-test
+//! strategies for parsers. A dev-dependency only
 //! (`publish = false`); see the README.
 #![doc = include_str!("../README.md")]
+
+pub mod fuzz;
 
 pub mod logs {
     //! Capture of what `tracing` writes while a test runs.
@@ -58,6 +61,24 @@ pub mod logs {
             .finish();
         let guard = tracing::subscriber::set_default(subscriber);
         (capture, guard)
+    }
+
+    /// Captures every event up to `level` from every thread, for the rest of the process (a
+    /// test whose work runs on other threads); the binary's other tests log into it too.
+    ///
+    /// # Panics
+    /// When a global subscriber is already set (call it once per test binary).
+    pub fn capture_global(level: Level) -> LogCapture {
+        let capture = LogCapture::default();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(level)
+            .with_writer(capture.clone())
+            .with_ansi(false)
+            .finish();
+        #[allow(clippy::expect_used)]
+        tracing::subscriber::set_global_default(subscriber)
+            .expect("one global log capture per test binary");
+        capture
     }
 }
 

@@ -7,7 +7,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -477,38 +477,11 @@ async fn on_viber_a_loyalclient_customer_logs_in_by_code() {
     assert!(lc.logged_in(USER).await);
 }
 
-/// A `tracing` writer that keeps everything in memory.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
-    type Writer = Captured;
-    fn make_writer(&'a self) -> Self::Writer {
-        self.clone()
-    }
-}
-
 #[tokio::test]
 async fn no_code_appears_in_any_log_line() {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
     // Process-wide: the runtime may handle updates on other threads. The other tests of this
     // binary log into it too, which only adds lines to search.
-    tracing::subscriber::set_global_default(subscriber).unwrap();
+    let logs = test_support::logs::capture_global(tracing::Level::TRACE);
 
     let lc = lc_bot(&[], Lang::Uk, |m| m).await;
     // SMS: sent, a wrong code, the right one.
@@ -531,7 +504,7 @@ async fn no_code_appears_in_any_log_line() {
     lc.as_user(9, "/start").await;
     lc.as_user(9, "+7 920 765 43 21").await;
 
-    let text = String::from_utf8(logs.0.lock().unwrap().clone()).unwrap();
+    let text = logs.text();
     assert!(text.contains("code delivered"), "the capture works: {text}");
     assert!(text.contains("code channel failed"), "{text}");
     for code in [&sms_code, &chat_code] {

@@ -1,9 +1,10 @@
-//! Property-test strategies for the vendor crates' response decoders (feature `fuzz`; for tests
-//! only): arbitrary bodies, arbitrary JSON values with the vendor's own keys, and mutations of
-//! the documented answers in `tests/fixtures`.
+//! Property-test strategies for every parser of outside input (the loyalty clients' response
+//! decoders, the messenger adapters' webhook and update parsers): arbitrary bodies, arbitrary
+//! JSON values with the vendor's own keys, and mutations of the documented answers in
+//! `tests/fixtures`.
 //!
 //! ```
-//! use loyalty_core::fuzz;
+//! use test_support::fuzz;
 //! use proptest::prelude::*;
 //!
 //! let fixtures = vec![serde_json::json!({"session": "x", "active": 1})];
@@ -15,8 +16,8 @@
 
 use std::path::Path;
 
+use http::StatusCode;
 use proptest::prelude::*;
-use reqwest::StatusCode;
 use serde_json::{Map, Value};
 
 /// The JSON fixtures (`*.json`) of a directory, by file name, sorted. Files that are not valid
