@@ -1,4 +1,6 @@
-//! TLS set-up and `reqwest` error mapping shared by the HTTP adapters.
+//! What the HTTP adapters share when they build and use their client: TLS set-up, the base URL
+//! and webhook secret checks, a `reqwest` client that never follows redirects, error mapping and
+//! capped reads.
 
 /// Makes sure rustls has a process-default crypto provider before a `reqwest::Client` is built
 /// (shared with the loyalty clients; see [`http_support::ensure_crypto_provider`]).
@@ -54,4 +56,69 @@ pub async fn read_capped(
             ),
             http_support::CappedError::Transport(e) => transport_error(e),
         })
+}
+
+/// The adapter's API base URL, trimmed and without a trailing `/`.
+///
+/// # Errors
+/// [`crate::MessengerError::Config`] when it is not an http(s) URL.
+pub fn base_url(raw: &str) -> Result<String, crate::MessengerError> {
+    let base = raw.trim().trim_end_matches('/').to_owned();
+    let parsed = reqwest::Url::parse(&base)
+        .map_err(|e| crate::MessengerError::Config(format!("invalid base URL {base:?}: {e}")))?;
+    if !matches!(parsed.scheme(), "http" | "https") {
+        return Err(crate::MessengerError::Config(format!(
+            "base URL {base:?} must be http or https"
+        )));
+    }
+    Ok(base)
+}
+
+/// Checks a webhook secret: `min..=256` characters of `A-Z a-z 0-9 _ -` (Telegram asks 1, MAX
+/// 5). The secret is never echoed.
+///
+/// # Errors
+/// [`crate::MessengerError::Config`] naming the rule.
+pub fn check_webhook_secret(
+    secret: &secrecy::SecretString,
+    min: usize,
+) -> Result<(), crate::MessengerError> {
+    use secrecy::ExposeSecret;
+    let s = secret.expose_secret();
+    let ok = (min..=256).contains(&s.len())
+        && s.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if ok {
+        Ok(())
+    } else {
+        Err(crate::MessengerError::Config(format!(
+            "the webhook secret must be {min}-256 characters of A-Z a-z 0-9 _ -"
+        )))
+    }
+}
+
+/// A `reqwest` client builder as every adapter needs it: a crypto provider installed, redirects
+/// never followed (one could carry the token to another host), the connect timeout and the
+/// adapter's user agent. Finish it with [`build_client`].
+pub fn client_builder(
+    connect_timeout: std::time::Duration,
+    user_agent: &'static str,
+) -> reqwest::ClientBuilder {
+    ensure_crypto_provider();
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .connect_timeout(connect_timeout)
+        .user_agent(user_agent)
+}
+
+/// Builds the client of [`client_builder`].
+///
+/// # Errors
+/// [`crate::MessengerError::Config`] with the TLS or builder failure.
+pub fn build_client(
+    builder: reqwest::ClientBuilder,
+) -> Result<reqwest::Client, crate::MessengerError> {
+    builder
+        .build()
+        .map_err(|e| crate::MessengerError::Config(error_text(&e.without_url())))
 }

@@ -165,29 +165,13 @@ impl MaxBotBuilder {
             ));
         }
         auth.set_sensitive(true);
-        let base = self.base_url.trim().trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&base)
-            .map_err(|e| MessengerError::Config(format!("invalid base URL {base:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(MessengerError::Config(format!(
-                "base URL {base:?} must be http or https"
-            )));
-        }
+        let base = messenger_core::tls::base_url(&self.base_url)?;
         if let Some(secret) = &self.webhook_secret {
-            let s = secret.expose_secret();
-            let ok = (5..=256).contains(&s.len())
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if !ok {
-                return Err(MessengerError::Config(
-                    "the webhook secret must be 5-256 characters of A-Z a-z 0-9 _ -".to_owned(),
-                ));
-            }
+            messenger_core::tls::check_webhook_secret(secret, 5)?;
         }
         let http = match self.http_client {
             Some(c) => c,
             None => {
-                messenger_core::tls::ensure_crypto_provider();
                 let mut certs = Vec::new();
                 for pem in &self.root_certificates {
                     let found = reqwest::Certificate::from_pem_bundle(pem).map_err(|e| {
@@ -200,24 +184,24 @@ impl MaxBotBuilder {
                     }
                     certs.extend(found);
                 }
-                let mut builder = reqwest::Client::builder()
-                    // Never follow a redirect: it could carry the token to another host.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(concat!("messenger-max/", env!("CARGO_PKG_VERSION")));
+                let mut builder = messenger_core::tls::client_builder(
+                    self.connect_timeout,
+                    concat!("messenger-max/", env!("CARGO_PKG_VERSION")),
+                );
                 if !certs.is_empty() {
                     builder = builder.tls_certs_merge(certs);
                 }
-                builder.build().map_err(|e| {
-                    MessengerError::Config(messenger_core::tls::error_text(&e.without_url()))
-                })?
+                messenger_core::tls::build_client(builder)?
             }
         };
+        let api_host = reqwest::Url::parse(&base)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_owned));
         Ok(MaxBot {
             http,
             auth,
             base_url: base,
-            api_host: parsed.host_str().map(str::to_owned),
+            api_host,
             timeout: self.timeout,
             webhook_secret: self.webhook_secret,
             update_types: self.update_types.unwrap_or_else(|| {

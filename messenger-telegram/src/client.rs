@@ -124,39 +124,16 @@ impl TelegramBotBuilder {
                     .to_owned(),
             ));
         }
-        let base = self.base_url.trim().trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&base)
-            .map_err(|e| MessengerError::Config(format!("invalid base URL {base:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(MessengerError::Config(format!(
-                "base URL {base:?} must be http or https"
-            )));
-        }
+        let base = messenger_core::tls::base_url(&self.base_url)?;
         if let Some(secret) = &self.webhook_secret {
-            let s = secret.expose_secret();
-            let ok = (1..=256).contains(&s.len())
-                && s.chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
-            if !ok {
-                return Err(MessengerError::Config(
-                    "the webhook secret must be 1-256 characters of A-Z a-z 0-9 _ -".to_owned(),
-                ));
-            }
+            messenger_core::tls::check_webhook_secret(secret, 1)?;
         }
         let http = match self.http_client {
             Some(c) => c,
-            None => {
-                messenger_core::tls::ensure_crypto_provider();
-                reqwest::Client::builder()
-                    // Never follow a redirect: it could carry the token to another host.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(concat!("messenger-telegram/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| {
-                        MessengerError::Config(messenger_core::tls::error_text(&e.without_url()))
-                    })?
-            }
+            None => messenger_core::tls::build_client(messenger_core::tls::client_builder(
+                self.connect_timeout,
+                concat!("messenger-telegram/", env!("CARGO_PKG_VERSION")),
+            ))?,
         };
         Ok(TelegramBot {
             http,

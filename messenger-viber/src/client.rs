@@ -340,28 +340,13 @@ impl ViberBotBuilder {
                 "the sender name must be 1-{SENDER_NAME_MAX} characters, it is {name_len}"
             )));
         }
-        let base = self.base_url.trim().trim_end_matches('/').to_owned();
-        let parsed = url::Url::parse(&base)
-            .map_err(|e| MessengerError::Config(format!("invalid base URL {base:?}: {e}")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(MessengerError::Config(format!(
-                "base URL {base:?} must be http or https"
-            )));
-        }
+        let base = messenger_core::tls::base_url(&self.base_url)?;
         let http = match self.http_client {
             Some(c) => c,
-            None => {
-                messenger_core::tls::ensure_crypto_provider();
-                reqwest::Client::builder()
-                    // Never follow a redirect: it could carry the token to another host.
-                    .redirect(reqwest::redirect::Policy::none())
-                    .connect_timeout(self.connect_timeout)
-                    .user_agent(concat!("messenger-viber/", env!("CARGO_PKG_VERSION")))
-                    .build()
-                    .map_err(|e| {
-                        MessengerError::Config(messenger_core::tls::error_text(&e.without_url()))
-                    })?
-            }
+            None => messenger_core::tls::build_client(messenger_core::tls::client_builder(
+                self.connect_timeout,
+                concat!("messenger-viber/", env!("CARGO_PKG_VERSION")),
+            ))?,
         };
         Ok(ViberBot {
             http,
