@@ -328,12 +328,13 @@ impl MaxBot {
             let resp = req.send().await.map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
             let result = if (200..300).contains(&status) {
                 serde_json::from_slice::<T>(&bytes)
                     .map_err(|e| MessengerError::decode(op, status, e.to_string(), &bytes))
             } else {
-                Err(map_error(status, &bytes))
+                Err(with_retry_after(map_error(status, &bytes), retry_after))
             };
             if let Err(e) = &result {
                 tracing::debug!(error = %e, "max call failed");
@@ -627,9 +628,10 @@ impl MaxBot {
                 .map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, "upload_image").await?;
             if !(200..300).contains(&status) {
-                return Err(map_error(status, &bytes));
+                return Err(with_retry_after(map_error(status, &bytes), retry_after));
             }
             let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
                 MessengerError::decode("upload_image", status, e.to_string(), &bytes)
@@ -751,6 +753,35 @@ async fn read_capped(
 fn names_recipient(code: &str) -> bool {
     code.split(['.', '_', '-'])
         .any(|w| matches!(w, "user" | "chat" | "dialog" | "member"))
+}
+
+/// The `Retry-After` of an answer, in seconds (MAX documents none; a proxy or gateway in front
+/// of it may send one). An HTTP-date form is ignored.
+fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// `e` with `after` when it is a rate limit that carries no wait of its own.
+fn with_retry_after(e: MessengerError, after: Option<Duration>) -> MessengerError {
+    match e {
+        MessengerError::RateLimited {
+            scope,
+            retry_after: None,
+            detail,
+        } => MessengerError::RateLimited {
+            scope,
+            retry_after: after,
+            detail,
+        },
+        other => other,
+    }
 }
 
 /// Maps a non-2xx answer (`{code, message}` or anything else) to a [`MessengerError`], keeping

@@ -494,8 +494,10 @@ impl ViberBot {
                 .map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
-            let result = map_envelope(op, status, &bytes);
+            let result =
+                map_envelope(op, status, &bytes).map_err(|e| with_retry_after(e, retry_after));
             if let Err(e) = &result {
                 if let Some(s) = ViberStatus::of_error(e) {
                     tracing::Span::current().record("viber_status", s.code());
@@ -676,6 +678,35 @@ async fn read_capped(
         buf.extend_from_slice(&chunk);
     }
     Ok(buf.freeze())
+}
+
+/// The `Retry-After` of an answer, in seconds (Viber documents none; a proxy or gateway in front
+/// of it may send one). An HTTP-date form is ignored.
+fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(Duration::from_secs)
+}
+
+/// `e` with `after` when it is a rate limit that carries no wait of its own.
+fn with_retry_after(e: MessengerError, after: Option<Duration>) -> MessengerError {
+    match e {
+        MessengerError::RateLimited {
+            scope,
+            retry_after: None,
+            detail,
+        } => MessengerError::RateLimited {
+            scope,
+            retry_after: after,
+            detail,
+        },
+        other => other,
+    }
 }
 
 /// Maps an answer to its JSON object (status 0) or a [`MessengerError`].
