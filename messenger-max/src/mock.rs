@@ -1,9 +1,10 @@
 //! A test kit (feature `mock`): a fake MAX Bot API on a [`wiremock::MockServer`], in MAX's exact
 //! wire shape, built from this crate's own [`crate::types`].
 //!
-//! - **Incoming**: queue updates ([`Incoming::text`], [`Incoming::contact`],
-//!   [`Incoming::photo`], [`Incoming::button`]) for `GET /updates` long polling (the `marker` is
-//!   honoured), or build an authenticated webhook request with [`MaxMock::webhook_request`].
+//! - **Incoming**: queue updates ([`Incoming::started`], [`Incoming::text`],
+//!   [`Incoming::contact`], [`Incoming::photo`], [`Incoming::button`]) for `GET /updates` long
+//!   polling (the `marker` is honoured), or build an authenticated webhook request with
+//!   [`MaxMock::webhook_request`].
 //! - **Outgoing**: `POST /messages`, `PUT /messages`, `POST /answers` and chat actions are
 //!   answered like MAX does and recorded; read them back with [`MaxMock::sent_messages`] and
 //!   friends. Picture uploads (`POST /uploads`, then the bytes as `multipart/form-data` to the
@@ -134,6 +135,13 @@ pub enum Incoming {
         /// The button's payload.
         payload: String,
     },
+    /// The user started the bot (`bot_started`, optionally with a deep-link payload).
+    Started {
+        /// The user.
+        user_id: i64,
+        /// The deep-link payload (`https://max.ru/<bot>?start=<payload>`).
+        payload: Option<String>,
+    },
     /// Any raw `Update` object.
     Raw(Value),
 }
@@ -171,6 +179,22 @@ impl Incoming {
             user_id,
             token: token.into(),
             url: Some(url.into()),
+        }
+    }
+
+    /// The user started the bot (`bot_started`, no payload).
+    pub fn started(user_id: i64) -> Self {
+        Self::Started {
+            user_id,
+            payload: None,
+        }
+    }
+
+    /// The user started the bot through a deep link carrying `payload`.
+    pub fn started_with(user_id: i64, payload: impl Into<String>) -> Self {
+        Self::Started {
+            user_id,
+            payload: Some(payload.into()),
         }
     }
 
@@ -263,6 +287,14 @@ impl Incoming {
                 };
                 json!({"update_type": "message_callback", "timestamp": TS + seq,
                     "user_locale": "ru", "callback": callback, "message": menu})
+            }
+            Self::Started { user_id, payload } => {
+                let mut u = json!({"update_type": "bot_started", "timestamp": TS + seq,
+                    "chat_id": user_id + 1_000_000, "user_locale": "ru", "user": user(*user_id)});
+                if let Some(p) = payload {
+                    u["payload"] = Value::from(p.clone());
+                }
+                u
             }
             Self::Raw(raw) => raw.clone(),
         }

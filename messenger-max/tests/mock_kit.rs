@@ -298,3 +298,25 @@ async fn a_failed_upload_maps_to_the_clients_error() {
     );
     assert!(max.sent_messages().await.is_empty());
 }
+
+#[tokio::test]
+async fn a_started_bot_decodes_with_and_without_a_deep_link() {
+    let server = MockServer::start().await;
+    let max = MaxMock::start(&server).await;
+    let bot = max.bot();
+    max.queue(Incoming::started(42));
+    max.queue(Incoming::started_with(43, "promo-7"));
+    let batch = bot
+        .poll(PollCursor(None), Duration::from_secs(0))
+        .await
+        .unwrap();
+    let u = &batch.updates;
+    assert!(matches!(&u[0].kind, UpdateKind::Started { payload: None }));
+    assert_eq!(u[0].chat.as_ref().unwrap().id, 42.into());
+    assert_eq!(u[0].from.as_ref().unwrap().name(), "Ivan");
+    assert!(
+        matches!(&u[1].kind, UpdateKind::Started { payload: Some(p) } if p == "promo-7"),
+        "{:?}",
+        u[1].kind
+    );
+}
