@@ -203,3 +203,24 @@ async fn matchers_check_what_the_client_sends() {
             .matches(&server.received_requests().await.unwrap()[1])
     );
 }
+
+#[tokio::test]
+async fn switching_the_verification_type_gets_the_new_options() {
+    let server = MockServer::start().await;
+    let bm = BonusMoneyMock::new(&server);
+    bm.options(AuthType::Sms).await;
+    bm.switches_to(AuthType::CallPass).await;
+    let client = bm.client();
+    let AuthStep::SmsCode(sms) = client.start_auth(&phone()).await.unwrap() else {
+        panic!("an SMS step expected")
+    };
+    let AuthStep::CallPass(call) = sms.switch_to(&client, AuthType::CallPass).await.unwrap() else {
+        panic!("a call-pass step expected")
+    };
+    assert_eq!(call.call_to(), "+7 (800) 100-22-33");
+    assert_eq!(call.resend_after(), Some(Duration::from_secs(30)));
+    let sent = bm.requests(BmOp::GetOptions).await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].get("type").is_none());
+    assert_eq!(sent[1]["type"], "CALL_PASS");
+}
