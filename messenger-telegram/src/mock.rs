@@ -631,6 +631,17 @@ impl<'a> TelegramMock<'a> {
         self.mount_fault(method_name, template, u64::MAX).await;
     }
 
+    /// Answers `method` as Telegram does for a group that was upgraded to a supergroup: 400,
+    /// `"Bad Request: group chat was upgraded to a supergroup chat"` and
+    /// `parameters.migrate_to_chat_id` = `new_chat_id`.
+    pub async fn chat_migrated(&self, method_name: &str, new_chat_id: i64) {
+        let template = ResponseTemplate::new(400).set_body_json(json!({"ok": false,
+            "error_code": 400,
+            "description": "Bad Request: group chat was upgraded to a supergroup chat",
+            "parameters": {"migrate_to_chat_id": new_chat_id}}));
+        self.mount_fault(method_name, template, u64::MAX).await;
+    }
+
     async fn mount_fault(&self, name: &str, template: ResponseTemplate, n: u64) {
         Mock::given(method("POST"))
             .and(path_regex(self.path_pattern(name)))

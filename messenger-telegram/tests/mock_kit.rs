@@ -303,3 +303,27 @@ async fn a_photo_by_url_is_recorded_without_an_upload() {
     assert_eq!(photos[0].caption.as_deref(), Some("Card"));
     assert!(photos[0].upload.is_none());
 }
+
+#[tokio::test]
+async fn a_migrated_chat_names_its_new_id() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    tg.chat_migrated("sendMessage", -1_009_876).await;
+    let e = tg
+        .bot()
+        .send(
+            &ChatRef::new(
+                MessengerKind::Telegram,
+                -55,
+                messenger_core::ChatType::Group,
+            ),
+            &OutgoingMessage::new("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, MessengerError::ChatMigrated { new_chat_id, detail }
+            if *new_chat_id == (-1_009_876).into() && detail.status == Some(400)),
+        "{e:?}"
+    );
+}
