@@ -3,6 +3,11 @@
 //!
 //! The adapters' own kits (`messenger_telegram::mock`, `messenger_max::mock`,
 //! `messenger_viber::mock`) build on this; a test rarely needs it directly.
+//!
+//! [`Fault`] is a deliberate copy of `loyalty_core::mock::Fault`: `messenger-*` and `loyalty-*`
+//! crates never depend on each other (the workspace's dependency rule), so each side keeps its
+//! own; change both together. The multipart parser ([`MultipartBody`]) lets the recorders read
+//! uploads (fields, and a file's name, size and content type).
 
 use std::time::Duration;
 
