@@ -195,6 +195,25 @@ impl<'a> BonusMoneyMock<'a> {
         self.options(auth_type).await;
     }
 
+    /// A `getOptions` that asks for `auth_type` (the user switched: its body has `"type"`)
+    /// answers `auth_type` as the current verification; other `getOptions` calls keep what
+    /// [`Self::options`] mounted.
+    pub async fn switches_to(&self, auth_type: AuthType) {
+        let wanted = serde_json::to_value(&auth_type).unwrap_or(Value::Null);
+        let answer = AuthOptions::new(auth_type, available_types());
+        Mock::given(method("POST"))
+            .and(path(BmOp::GetOptions.path()))
+            .and(move |r: &Request| {
+                serde_json::from_slice::<Value>(&r.body)
+                    .ok()
+                    .is_some_and(|v| v.get("type") == Some(&wanted))
+            })
+            .respond_with(ResponseTemplate::new(200).set_body_json(&answer))
+            .with_priority(2)
+            .mount(self.server)
+            .await;
+    }
+
     /// `verifyBySms` (and `verifyByCall`, `logInWithoutVerification`) log in an existing
     /// customer: `customer` with `token` as its `bmtoken`.
     pub async fn logs_in(&self, customer: &Customer, token: &str) {

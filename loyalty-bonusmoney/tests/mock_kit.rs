@@ -109,7 +109,7 @@ async fn the_customer_decodes() {
 }
 
 #[tokio::test]
-async fn errors_and_faults_map_to_the_clients_errors() {
+async fn a_vendor_error_maps_to_the_clients_error() {
     let server = MockServer::start().await;
     let bm = BonusMoneyMock::new(&server);
     bm.error(BmOp::GetCustomer, 401, "Invalid TOKEN").await;
@@ -119,43 +119,60 @@ async fn errors_and_faults_map_to_the_clients_errors() {
         .await
         .unwrap_err();
     assert!(matches!(e, LoyaltyError::SessionExpired { .. }), "{e:?}");
-    type Check = fn(&LoyaltyError) -> bool;
-    let cases: Vec<(Fault, Check)> = vec![
-        (Fault::Delay(Duration::from_secs(3)), |e| {
-            matches!(e, LoyaltyError::Timeout { .. })
-        }),
-        (
-            Fault::ServerError(503),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(503)),
-        ),
-        (
-            Fault::RateLimited { retry_after: 7 },
-            |e| matches!(e, LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)),
-        ),
-        (Fault::MalformedJson, |e| {
-            matches!(e, LoyaltyError::Decode { .. })
-        }),
-        (
-            Fault::HtmlErrorPage(502),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(502)),
-        ),
-        (Fault::HugeBody(9 * 1024 * 1024), |e| {
-            matches!(e, LoyaltyError::Decode { .. })
-        }),
-    ];
-    for (fault, expected) in cases {
-        let label = format!("{fault:?}");
-        let server = MockServer::start().await;
-        let bm = BonusMoneyMock::new(&server);
-        bm.fault(BmOp::GetDashboard, fault).await;
-        let e = bm
-            .client()
-            .get_dashboard(&SecretString::from(TOKEN))
-            .await
-            .unwrap_err();
-        assert!(expected(&e), "{label}: {e:?}");
-    }
 }
+
+/// What our client makes of `fault` on `GET /dashboard`.
+async fn error_for(fault: Fault) -> LoyaltyError {
+    let server = MockServer::start().await;
+    let bm = BonusMoneyMock::new(&server);
+    bm.fault(BmOp::GetDashboard, fault).await;
+    bm.client()
+        .get_dashboard(&SecretString::from(TOKEN))
+        .await
+        .unwrap_err()
+}
+
+/// One test per fault kind: `$fault` mounted by the kit, and what our own client makes of it.
+macro_rules! fault_test {
+    ($name:ident, $fault:expr, $pat:pat $(if $guard:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            let e = error_for($fault).await;
+            assert!(matches!(&e, $pat $(if $guard)?), "{e:?}");
+        }
+    };
+}
+
+fault_test!(
+    fault_delay_past_the_timeout_is_a_timeout,
+    Fault::Delay(Duration::from_secs(3)),
+    LoyaltyError::Timeout { .. }
+);
+fault_test!(
+    fault_5xx_is_a_server_error_with_its_status,
+    Fault::ServerError(503),
+    LoyaltyError::Server { detail } if detail.status == Some(503)
+);
+fault_test!(
+    fault_429_is_rate_limited_with_retry_after,
+    Fault::RateLimited { retry_after: 7 },
+    LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)
+);
+fault_test!(
+    fault_malformed_json_is_a_decode_error,
+    Fault::MalformedJson,
+    LoyaltyError::Decode { status: 200, .. }
+);
+fault_test!(
+    fault_html_error_page_is_a_server_error_with_its_status,
+    Fault::HtmlErrorPage(502),
+    LoyaltyError::Server { detail } if detail.status == Some(502)
+);
+fault_test!(
+    fault_huge_body_is_a_decode_error,
+    Fault::HugeBody(9 * 1024 * 1024),
+    LoyaltyError::Decode { .. }
+);
 
 #[tokio::test]
 async fn matchers_check_what_the_client_sends() {
@@ -185,4 +202,25 @@ async fn matchers_check_what_the_client_sends() {
         body_has_keys(&["countryCode", "phone"])
             .matches(&server.received_requests().await.unwrap()[1])
     );
+}
+
+#[tokio::test]
+async fn switching_the_verification_type_gets_the_new_options() {
+    let server = MockServer::start().await;
+    let bm = BonusMoneyMock::new(&server);
+    bm.options(AuthType::Sms).await;
+    bm.switches_to(AuthType::CallPass).await;
+    let client = bm.client();
+    let AuthStep::SmsCode(sms) = client.start_auth(&phone()).await.unwrap() else {
+        panic!("an SMS step expected")
+    };
+    let AuthStep::CallPass(call) = sms.switch_to(&client, AuthType::CallPass).await.unwrap() else {
+        panic!("a call-pass step expected")
+    };
+    assert_eq!(call.call_to(), "+7 (800) 100-22-33");
+    assert_eq!(call.resend_after(), Some(Duration::from_secs(30)));
+    let sent = bm.requests(BmOp::GetOptions).await;
+    assert_eq!(sent.len(), 2);
+    assert!(sent[0].get("type").is_none());
+    assert_eq!(sent[1]["type"], "CALL_PASS");
 }

@@ -1,4 +1,5 @@
-//! `LoyaltyProvider` for the client, against wiremock, and the paging stream over 3 pages.
+//! `LoyaltyProvider` for the client, against wiremock (the code requests on the crate's test kit,
+//! the rest on the seed's fixtures), and the paging stream over 3 pages.
 // Helpers outside #[test] fns unwrap too: a panic there is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
@@ -9,6 +10,8 @@ use std::time::Duration;
 
 use common::*;
 use futures_util::TryStreamExt;
+use loyalty_bonusmoney::mock::{API_KEY, BmOp, BonusMoneyMock, CAPTCHA_TOKEN};
+use loyalty_bonusmoney::models::{AuthType, Customer};
 use loyalty_core::model::{Gender, NewCustomer, ProfilePatch};
 use loyalty_core::{
     Capability, CodeChannel, CodeOutcome, CodeRequest, ExposeSecret, LoyaltyError, LoyaltyProvider,
@@ -52,6 +55,20 @@ fn provider(server: &MockServer) -> Arc<dyn LoyaltyProvider> {
     Arc::new(client(server))
 }
 
+/// The provider over the crate's test kit (its answers are BonusMoney's wire shape).
+fn kit_provider(bm: &BonusMoneyMock<'_>) -> Arc<dyn LoyaltyProvider> {
+    Arc::new(bm.client())
+}
+
+/// Every request the kit's client made carried the kit's `BM-API-KEY`.
+async fn assert_every_request_has_the_api_key(server: &MockServer) {
+    let requests = server.received_requests().await.unwrap();
+    assert!(!requests.is_empty());
+    for r in requests {
+        assert_eq!(r.headers.get("BM-API-KEY").unwrap(), API_KEY, "{}", r.url);
+    }
+}
+
 #[tokio::test]
 async fn capabilities_list_what_the_api_offers() {
     let server = MockServer::start().await;
@@ -82,14 +99,9 @@ async fn capabilities_list_what_the_api_offers() {
 #[tokio::test]
 async fn request_code_by_sms_and_by_call() {
     let server = MockServer::start().await;
-    on(
-        &server,
-        "/mobileapp/auth/getOptions",
-        json!({"type": "SMS", "availableTypes": [{"type": "SMS", "nextSendIn": 45000}]})
-            .to_string(),
-    )
-    .await;
-    let p = provider(&server);
+    let bm = BonusMoneyMock::new(&server);
+    bm.options(AuthType::Sms).await;
+    let p = kit_provider(&bm);
     let out = p.request_code(&CodeRequest::new(phone())).await.unwrap();
     let CodeOutcome::Sent {
         channel,
@@ -99,16 +111,17 @@ async fn request_code_by_sms_and_by_call() {
         panic!("{out:?}")
     };
     assert_eq!(channel, CodeChannel::Sms);
-    assert_eq!(resend_after, Some(Duration::from_secs(45)));
+    assert_eq!(resend_after, Some(Duration::from_secs(60)));
+    assert_eq!(
+        bm.requests(BmOp::GetOptions).await,
+        [json!({"countryCode": "RU", "phone": PHONE})]
+    );
+    assert_every_request_has_the_api_key(&server).await;
 
     let server = MockServer::start().await;
-    on(
-        &server,
-        "/mobileapp/auth/getOptions",
-        fixture("auth_options").replace("\"SMS\"", "\"CALL_PASS\""),
-    )
-    .await;
-    let out = provider(&server)
+    let bm = BonusMoneyMock::new(&server);
+    bm.options(AuthType::CallPass).await;
+    let out = kit_provider(&bm)
         .request_code(&CodeRequest::new(phone()))
         .await
         .unwrap();
@@ -122,33 +135,19 @@ async fn request_code_by_sms_and_by_call() {
     assert_eq!(
         channel,
         CodeChannel::Call {
-            call_to: Some("+7 (000) 000-00-00".into())
+            call_to: Some("+7 (800) 100-22-33".into())
         }
     );
-    assert_eq!(resend_after, Some(Duration::from_secs(60)));
+    assert_eq!(resend_after, Some(Duration::from_secs(30)));
 }
 
 #[tokio::test]
 async fn request_code_without_verification_logs_in() {
     let server = MockServer::start().await;
-    on(
-        &server,
-        "/mobileapp/auth/getOptions",
-        json!({"type": "NO", "availableTypes": []}).to_string(),
-    )
-    .await;
-    let mut set = fixture_json("auth_set");
-    let mut c = fixture_json("customer");
-    c["bmtoken"] = json!(TOKEN);
-    set["customer"] = c;
-    on_body(
-        &server,
-        "/mobileapp/auth/logInWithoutVerification",
-        json!({"phone": PHONE}),
-        set.to_string(),
-    )
-    .await;
-    let out = provider(&server)
+    let bm = BonusMoneyMock::new(&server);
+    bm.options(AuthType::No).await;
+    bm.logs_in(&Customer::new(PHONE), TOKEN).await;
+    let out = kit_provider(&bm)
         .request_code(&CodeRequest::new(phone()))
         .await
         .unwrap();
@@ -159,32 +158,22 @@ async fn request_code_without_verification_logs_in() {
         panic!("logged in expected")
     };
     assert_eq!(s.token().expose_secret(), TOKEN);
+    assert_eq!(
+        bm.requests(BmOp::LogInWithoutVerification).await,
+        [json!({"phone": PHONE})]
+    );
 }
 
 #[tokio::test]
 async fn request_code_reports_a_captcha_and_sends_the_answer() {
     let server = MockServer::start().await;
-    let mut opts = fixture_json("auth_options");
-    opts["captcha"] = fixture_json("captcha");
-    on_body(
-        &server,
-        "/mobileapp/auth/getOptions",
-        json!({"countryCode": "RU", "phone": PHONE}),
-        opts.to_string(),
-    )
-    .await;
-    on_body(
-        &server,
-        "/mobileapp/auth/getOptions",
-        json!({"countryCode": "RU", "phone": PHONE, "captchaToken": "tok", "captchaText": "abc"}),
-        fixture("auth_options"),
-    )
-    .await;
-    let p = provider(&server);
+    let bm = BonusMoneyMock::new(&server);
+    bm.asks_for_captcha(AuthType::Sms).await;
+    let p = kit_provider(&bm);
     let out = p.request_code(&CodeRequest::new(phone())).await.unwrap();
     match out {
         CodeOutcome::CaptchaRequired(c) => {
-            assert_eq!(c.token, "78abfff1-671b-42e2-acbb-50175dfa94ab");
+            assert_eq!(c.token, CAPTCHA_TOKEN);
             assert!(
                 c.image.starts_with(b"\x89PNG"),
                 "the PNG is decoded from base64"
@@ -197,6 +186,13 @@ async fn request_code_reports_a_captcha_and_sends_the_answer() {
         .await
         .unwrap();
     assert!(matches!(out, CodeOutcome::Sent { .. }));
+    assert_eq!(
+        bm.requests(BmOp::GetOptions).await,
+        [
+            json!({"countryCode": "RU", "phone": PHONE}),
+            json!({"countryCode": "RU", "phone": PHONE, "captchaToken": "tok", "captchaText": "abc"}),
+        ]
+    );
 }
 
 #[tokio::test]
@@ -225,22 +221,18 @@ async fn confirm_code_by_sms_gives_a_sign_up_ticket_with_prefill() {
 #[tokio::test]
 async fn confirm_code_with_the_call_to_number_uses_verify_by_call() {
     let server = MockServer::start().await;
-    let mut set = fixture_json("auth_set");
-    let mut c = fixture_json("customer");
-    c["bmtoken"] = json!(TOKEN);
-    set["customer"] = c;
-    on_body(
-        &server,
-        "/mobileapp/auth/verifyByCall",
-        json!({"phone": PHONE, "to": "+7 (800) 100-22-33"}),
-        set.to_string(),
-    )
-    .await;
-    let v = provider(&server)
+    let bm = BonusMoneyMock::new(&server);
+    bm.logs_in(&Customer::new(PHONE), TOKEN).await;
+    let v = kit_provider(&bm)
         .confirm_code(&phone(), "+7 (800) 100-22-33")
         .await
         .unwrap();
     assert!(matches!(v, Verification::LoggedIn(_)), "{v:?}");
+    assert_eq!(
+        bm.requests(BmOp::VerifyByCall).await,
+        [json!({"phone": PHONE, "to": "+7 (800) 100-22-33"})]
+    );
+    assert!(bm.requests(BmOp::VerifyBySms).await.is_empty());
 }
 
 #[tokio::test]

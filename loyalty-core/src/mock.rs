@@ -3,6 +3,10 @@
 //!
 //! The vendor crates' own kits (`loyalty_ergo::mock`, `loyalty_bonusmoney::mock`,
 //! `loyalty_loyalclient::mock`, `loyalty_manzana::mock`) build on this.
+//!
+//! `messenger_core::mock::Fault` is a deliberate copy of [`Fault`]: `loyalty-*` and
+//! `messenger-*` crates never depend on each other, so each side keeps its own; change both
+//! together.
 
 use std::time::Duration;
 

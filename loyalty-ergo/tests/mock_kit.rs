@@ -164,46 +164,58 @@ async fn session_errors_map_by_code() {
     assert!(matches!(e, LoyaltyError::Blocked { .. }), "{e:?}");
 }
 
-type Check = fn(&LoyaltyError) -> bool;
-
-#[tokio::test]
-async fn faults_map_to_the_clients_errors() {
-    let cases: Vec<(Fault, Check)> = vec![
-        (Fault::Delay(Duration::from_secs(3)), |e| {
-            matches!(e, LoyaltyError::Timeout { .. })
-        }),
-        (
-            Fault::ServerError(500),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(500)),
-        ),
-        (
-            Fault::RateLimited { retry_after: 7 },
-            |e| matches!(e, LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)),
-        ),
-        (Fault::MalformedJson, |e| {
-            matches!(e, LoyaltyError::Decode { status: 200, .. })
-        }),
-        (
-            Fault::HtmlErrorPage(502),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(502)),
-        ),
-        (Fault::HugeBody(9 * 1024 * 1024), |e| {
-            matches!(e, LoyaltyError::Decode { .. })
-        }),
-    ];
-    for (fault, expected) in cases {
-        let label = format!("{fault:?}");
-        let server = MockServer::start().await;
-        let ergo = ErgoMock::new(&server);
-        ergo.fault(ErgoMethod::GetBalanceInfo, fault).await;
-        let e = ergo
-            .client()
-            .get_balance_info(&session())
-            .await
-            .unwrap_err();
-        assert!(expected(&e), "{label}: {e:?}");
-    }
+/// What our client makes of `fault` on `GetBalanceInfo`.
+async fn error_for(fault: Fault) -> LoyaltyError {
+    let server = MockServer::start().await;
+    let ergo = ErgoMock::new(&server);
+    ergo.fault(ErgoMethod::GetBalanceInfo, fault).await;
+    ergo.client()
+        .get_balance_info(&session())
+        .await
+        .unwrap_err()
 }
+
+/// One test per fault kind: `$fault` mounted by the kit, and what our own client makes of it.
+macro_rules! fault_test {
+    ($name:ident, $fault:expr, $pat:pat $(if $guard:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            let e = error_for($fault).await;
+            assert!(matches!(&e, $pat $(if $guard)?), "{e:?}");
+        }
+    };
+}
+
+fault_test!(
+    fault_delay_past_the_timeout_is_a_timeout,
+    Fault::Delay(Duration::from_secs(3)),
+    LoyaltyError::Timeout { .. }
+);
+fault_test!(
+    fault_5xx_is_a_server_error_with_its_status,
+    Fault::ServerError(503),
+    LoyaltyError::Server { detail } if detail.status == Some(503)
+);
+fault_test!(
+    fault_429_is_rate_limited_with_retry_after,
+    Fault::RateLimited { retry_after: 7 },
+    LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)
+);
+fault_test!(
+    fault_malformed_json_is_a_decode_error,
+    Fault::MalformedJson,
+    LoyaltyError::Decode { status: 200, .. }
+);
+fault_test!(
+    fault_html_error_page_is_a_server_error_with_its_status,
+    Fault::HtmlErrorPage(502),
+    LoyaltyError::Server { detail } if detail.status == Some(502)
+);
+fault_test!(
+    fault_huge_body_is_a_decode_error,
+    Fault::HugeBody(9 * 1024 * 1024),
+    LoyaltyError::Decode { .. }
+);
 
 #[tokio::test]
 async fn matchers_check_what_the_client_sends() {

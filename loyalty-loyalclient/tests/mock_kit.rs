@@ -140,56 +140,58 @@ async fn recalc_hold_release_and_retail_decode() {
     );
 }
 
-#[tokio::test]
-async fn faults_map_to_the_clients_errors() {
-    type Check = fn(&LoyaltyError) -> bool;
-    let cases: Vec<(Fault, Check)> = vec![
-        (Fault::Delay(Duration::from_secs(3)), |e| {
-            matches!(e, LoyaltyError::Timeout { .. })
-        }),
-        (
-            Fault::ServerError(500),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(500)),
-        ),
-        (
-            Fault::RateLimited { retry_after: 7 },
-            |e| matches!(e, LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)),
-        ),
-        (Fault::MalformedJson, |e| {
-            matches!(e, LoyaltyError::Decode { .. })
-        }),
-        (
-            Fault::HtmlErrorPage(502),
-            |e| matches!(e, LoyaltyError::Server { detail } if detail.status == Some(502)),
-        ),
-        (Fault::HugeBody(9 * 1024 * 1024), |e| {
-            matches!(e, LoyaltyError::Decode { .. })
-        }),
-    ];
-    for (fault, expected) in cases {
-        let label = format!("{fault:?}");
-        let server = MockServer::start().await;
-        let lc = LoyalClientMock::new(&server);
-        lc.fault(LcOp::Client, fault).await;
-        let e = lc
-            .client()
-            .find_client(&ClientSearch::new("79201234567", POINT))
-            .await
-            .unwrap_err();
-        assert!(expected(&e), "{label}: {e:?}");
-    }
-    // A state-changing call that times out is "maybe applied".
+/// What our client makes of `fault` on `GET /client`.
+async fn error_for(fault: Fault) -> LoyaltyError {
     let server = MockServer::start().await;
     let lc = LoyalClientMock::new(&server);
-    lc.fault(LcOp::Retail, Fault::Delay(Duration::from_secs(3)))
-        .await;
-    let e = lc
-        .client()
-        .retail(&RetailRequest::earn("1001", POINT, Decimal::from(1000)))
+    lc.fault(LcOp::Client, fault).await;
+    lc.client()
+        .find_client(&ClientSearch::new("79201234567", POINT))
         .await
-        .unwrap_err();
-    assert!(matches!(e, LoyaltyError::OutcomeUnknown { .. }), "{e:?}");
+        .unwrap_err()
 }
+
+/// One test per fault kind: `$fault` mounted by the kit, and what our own client makes of it.
+macro_rules! fault_test {
+    ($name:ident, $fault:expr, $pat:pat $(if $guard:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            let e = error_for($fault).await;
+            assert!(matches!(&e, $pat $(if $guard)?), "{e:?}");
+        }
+    };
+}
+
+fault_test!(
+    fault_delay_past_the_timeout_is_a_timeout,
+    Fault::Delay(Duration::from_secs(3)),
+    LoyaltyError::Timeout { .. }
+);
+fault_test!(
+    fault_5xx_is_a_server_error_with_its_status,
+    Fault::ServerError(503),
+    LoyaltyError::Server { detail } if detail.status == Some(503)
+);
+fault_test!(
+    fault_429_is_rate_limited_with_retry_after,
+    Fault::RateLimited { retry_after: 7 },
+    LoyaltyError::RateLimited { retry_after: Some(d), .. } if *d == Duration::from_secs(7)
+);
+fault_test!(
+    fault_malformed_json_is_a_decode_error,
+    Fault::MalformedJson,
+    LoyaltyError::Decode { status: 200, .. }
+);
+fault_test!(
+    fault_html_error_page_is_a_server_error_with_its_status,
+    Fault::HtmlErrorPage(502),
+    LoyaltyError::Server { detail } if detail.status == Some(502)
+);
+fault_test!(
+    fault_huge_body_is_a_decode_error,
+    Fault::HugeBody(9 * 1024 * 1024),
+    LoyaltyError::Decode { .. }
+);
 
 #[tokio::test]
 async fn matchers_check_what_the_client_sends() {
@@ -210,4 +212,19 @@ async fn matchers_check_what_the_client_sends() {
         .await
         .unwrap_err();
     assert!(matches!(e, LoyaltyError::InvalidInput { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn a_timed_out_state_changing_call_is_outcome_unknown() {
+    // A state-changing call that times out is "maybe applied".
+    let server = MockServer::start().await;
+    let lc = LoyalClientMock::new(&server);
+    lc.fault(LcOp::Retail, Fault::Delay(Duration::from_secs(3)))
+        .await;
+    let e = lc
+        .client()
+        .retail(&RetailRequest::earn("1001", POINT, Decimal::from(1000)))
+        .await
+        .unwrap_err();
+    assert!(matches!(e, LoyaltyError::OutcomeUnknown { .. }), "{e:?}");
 }

@@ -1,10 +1,11 @@
-//! The Manzana test kit in action, offline: an SMS log-in, a balance and an `odata.error`, each
-//! decoded by the real client.
+//! The Manzana test kit in action, offline: an SMS log-in, a balance, an `odata.error` and a
+//! cheque's lines read as administrator, each decoded by the real client.
 //!
 //! Run with `cargo run -p loyalty-manzana --example manzana_mock --features mock`.
 #![allow(clippy::print_stdout)]
 
 use loyalty_core::{Decimal, LoyaltyError, Phone, Region};
+use loyalty_manzana::ChequeItem;
 use loyalty_manzana::mock::{ManzanaMock, MzOp};
 
 #[tokio::main]
@@ -24,6 +25,21 @@ async fn main() -> Result<(), LoyaltyError> {
     println!("balance: {}", client.balance(&session).await?);
     if let Err(e) = client.cards(&session).await {
         println!("cards: {e}");
+    }
+
+    // The administrator service: a cheque's lines read with the tenant's admin session.
+    let mut line = ChequeItem::default();
+    line.product_name = Some("Аспирин".into());
+    line.quantity = Some(Decimal::from(2));
+    line.summ = Some(Decimal::from(600));
+    mz.admin_cheque_items(&[line]).await;
+    for l in mz.admin_client().cheque_items_as_operator("c1").await? {
+        let price = l.unit_price().unwrap_or_default();
+        let name = l.product_name.unwrap_or_default();
+        println!(
+            "line: {name} × {} at {price}",
+            l.quantity.unwrap_or_default()
+        );
     }
     Ok(())
 }

@@ -1,5 +1,5 @@
-//! A test kit (feature `mock`): one-line answers of the Manzana Loyalty customer service on a
-//! [`wiremock::MockServer`], in Manzana's wire shape (`{base}/CustomerOfficeService/<Controller>/
+//! A test kit (feature `mock`): one-line answers of the Manzana Loyalty customer, manager and
+//! administrator office services on a [`wiremock::MockServer`], in Manzana's wire shape (`{base}/CustomerOfficeService/<Controller>/
 //! <Action>`, PascalCase entities, `{"value": …}` lists, errors as
 //! `{"odata.error": {"code", "message": {"lang", "value"}}}`), built from this crate's own
 //! [`crate::models`].
@@ -30,7 +30,9 @@ use wiremock::{Mock, MockServer, ResponseTemplate};
 pub use loyalty_core::mock::{Fault, body_has_keys};
 use wiremock::{Match, Request};
 
-use crate::{Contact, ManzanaClient, ManzanaClientBuilder};
+use crate::{
+    Cheque, ChequeItem, Contact, CustomEndpoint, ManzanaClient, ManzanaClientBuilder, Service,
+};
 
 /// The partner id the kit's client sends.
 pub const PARTNER_ID: &str = "partner-0000-4000-8000-00000000mock";
@@ -38,6 +40,15 @@ pub const PARTNER_ID: &str = "partner-0000-4000-8000-00000000mock";
 pub const CUSTOMER_SERVICE: &str = "/CustomerOfficeService";
 /// The manager service's path on the mock server.
 pub const MANAGER_SERVICE: &str = "/ManagerOfficeService";
+/// The administrator service's path on the mock server.
+pub const ADMIN_SERVICE: &str = "/AdministratorOfficeService";
+/// The fixed administrator session the kit's [`ManzanaMock::admin_client`] sends (Manzana issues
+/// administrator sessions to a tenant; there is no login).
+pub const ADMIN_SESSION: &str = "mock-admin-session";
+/// Where the kit's [`ManzanaMock::admin_client`] deletes contacts, relative to the administrator
+/// service (Manzana publishes no delete endpoint; a tenant configures one with
+/// [`ManzanaClientBuilder::delete_endpoint`]).
+pub const ADMIN_DELETE_PATH: &str = "Contact/Delete";
 /// The manager login the kit's client uses.
 pub const MANAGER_LOGIN: &str = "bot";
 /// The manager password the kit's client uses.
@@ -67,6 +78,16 @@ pub enum MzOp {
     ManagerLogin,
     /// Manager service: `GET Contact/FilterByPhoneAndEmail`.
     FindByPhone,
+    /// `GET ChequeItem/GetAllByCheque` (customer session).
+    ChequeItems,
+    /// Manager service: `GET Cheque/GetAllByContact` (the watcher's read).
+    ManagerCheques,
+    /// Administrator service: `GET ChequeItem/GetAllByCheque` (cheque lines read as
+    /// administrator: [`ManzanaClient::cheque_items_as_operator`]).
+    AdminChequeItems,
+    /// Administrator service: `POST` [`ADMIN_DELETE_PATH`] (the tenant's delete endpoint of
+    /// the kit's admin client: [`ManzanaClient::delete_contact`]).
+    AdminDeleteContact,
 }
 
 impl MzOp {
@@ -88,12 +109,22 @@ impl MzOp {
                     format!("{MANAGER_SERVICE}/Contact/FilterByPhoneAndEmail"),
                 );
             }
+            Self::ChequeItems => ("GET", "ChequeItem/GetAllByCheque"),
+            Self::ManagerCheques => {
+                return ("GET", format!("{MANAGER_SERVICE}/Cheque/GetAllByContact"));
+            }
+            Self::AdminChequeItems => {
+                return ("GET", format!("{ADMIN_SERVICE}/ChequeItem/GetAllByCheque"));
+            }
+            Self::AdminDeleteContact => {
+                return ("POST", format!("{ADMIN_SERVICE}/{ADMIN_DELETE_PATH}"));
+            }
         };
         (m, format!("{CUSTOMER_SERVICE}/{p}"))
     }
 }
 
-/// A fake Manzana customer service on a [`MockServer`]: each helper mounts one answer.
+/// A fake of the Manzana office services on a [`MockServer`]: each helper mounts one answer.
 pub struct ManzanaMock<'a> {
     server: &'a MockServer,
 }
@@ -124,6 +155,29 @@ impl<'a> ManzanaMock<'a> {
     pub fn client(&self) -> ManzanaClient {
         #[allow(clippy::expect_used)]
         self.client_builder()
+            .build()
+            .expect("the mock server URL is valid")
+    }
+
+    /// [`Self::client_builder`] plus the administrator service at
+    /// `{server}/AdministratorOfficeService` with the fixed session [`ADMIN_SESSION`] and the
+    /// delete endpoint [`ADMIN_DELETE_PATH`] there. With it, cheque lines read as an operator go
+    /// to the administrator service ([`MzOp::AdminChequeItems`]).
+    pub fn admin_client_builder(&self) -> ManzanaClientBuilder {
+        self.client_builder()
+            .admin_url(format!("{}{ADMIN_SERVICE}", self.server.uri()))
+            .admin_session(ADMIN_SESSION)
+            .delete_endpoint(CustomEndpoint::new(Service::Admin, ADMIN_DELETE_PATH))
+    }
+
+    /// A client pointed at the fake, with the administrator service configured
+    /// ([`Self::admin_client_builder`]).
+    ///
+    /// # Panics
+    /// Never: the mock server's URL is a valid base URL.
+    pub fn admin_client(&self) -> ManzanaClient {
+        #[allow(clippy::expect_used)]
+        self.admin_client_builder()
             .build()
             .expect("the mock server URL is valid")
     }
@@ -196,6 +250,48 @@ impl<'a> ManzanaMock<'a> {
             .await;
     }
 
+    /// `Cheque/GetAllByContact` (customer session) answers `cheques` as `{"value": [..]}` in
+    /// Manzana's shape (PascalCase keys, `Date` as `YYYY-MM-DDThh:mm:ss`, sums as numbers,
+    /// `extra` fields as they are).
+    pub async fn cheques(&self, cheques: &[Cheque]) {
+        self.answer(MzOp::Cheques, &cheque_list(cheques)).await;
+    }
+
+    /// `Cheque/GetAllByContact` on the manager service answers `cheques` (as
+    /// [`Self::cheques`]); mounts the manager login too.
+    pub async fn manager_cheques(&self, cheques: &[Cheque]) {
+        self.manager_login_ok("mock-manager-session").await;
+        self.answer(MzOp::ManagerCheques, &cheque_list(cheques))
+            .await;
+    }
+
+    /// `ChequeItem/GetAllByCheque` (customer session) answers `items` as `{"value": [..]}`
+    /// (PascalCase keys, amounts as numbers, `extra` fields as they are).
+    pub async fn cheque_items(&self, items: &[ChequeItem]) {
+        self.answer(MzOp::ChequeItems, &item_list(items)).await;
+    }
+
+    /// `ChequeItem/GetAllByCheque` on the administrator service answers `items` (as
+    /// [`Self::cheque_items`]): the lines [`ManzanaClient::cheque_items_as_operator`] reads with
+    /// the kit's [`Self::admin_client`].
+    pub async fn admin_cheque_items(&self, items: &[ChequeItem]) {
+        self.answer(MzOp::AdminChequeItems, &item_list(items)).await;
+    }
+
+    /// The administrator service refuses [`ADMIN_SESSION`] on `op` (HTTP 401 with an
+    /// `odata.error` about the session), as when a tenant's administrator session was revoked.
+    pub async fn admin_session_refused(&self, op: MzOp) {
+        self.odata_error(op, 401, "100001", "Сессия администратора недействительна")
+            .await;
+    }
+
+    /// The tenant's delete endpoint on the administrator service ([`ADMIN_DELETE_PATH`])
+    /// accepts the deletion (HTTP 200, empty body).
+    pub async fn admin_contact_deleted(&self) {
+        self.mount(MzOp::AdminDeleteContact, ResponseTemplate::new(200), 5)
+            .await;
+    }
+
     /// `op` fails with HTTP `status` and `{"odata.error": {"code", "message": {"lang":
     /// "ru-RU", "value": message}}}`.
     pub async fn odata_error(&self, op: MzOp, status: u16, code: &str, message: &str) {
@@ -234,6 +330,93 @@ impl<'a> ManzanaMock<'a> {
             })
             .collect()
     }
+}
+
+/// `{"value": [..]}` of cheques in the wire shape.
+fn cheque_list(cheques: &[Cheque]) -> Value {
+    json!({ "value": cheques.iter().map(cheque_wire).collect::<Vec<_>>() })
+}
+
+/// `{"value": [..]}` of cheque lines in the wire shape.
+fn item_list(items: &[ChequeItem]) -> Value {
+    json!({ "value": items.iter().map(item_wire).collect::<Vec<_>>() })
+}
+
+/// Inserts `key` when `v` is set.
+fn put(obj: &mut serde_json::Map<String, Value>, key: &str, v: Option<Value>) {
+    if let Some(v) = v {
+        obj.insert(key.to_owned(), v);
+    }
+}
+
+/// One cheque as Manzana writes it.
+fn cheque_wire(c: &Cheque) -> Value {
+    let mut o = c.extra.clone();
+    o.insert("Id".into(), Value::from(c.id.clone()));
+    put(&mut o, "Number", c.number.clone().map(Value::from));
+    put(
+        &mut o,
+        "Date",
+        c.date
+            .map(|d| Value::from(d.format("%Y-%m-%dT%H:%M:%S").to_string())),
+    );
+    put(
+        &mut o,
+        "OrgUnitName",
+        c.org_unit_name.clone().map(Value::from),
+    );
+    put(
+        &mut o,
+        "OrgUnitFullName",
+        c.org_unit_full_name.clone().map(Value::from),
+    );
+    put(
+        &mut o,
+        "OrgUnitAddress",
+        c.org_unit_address.clone().map(Value::from),
+    );
+    put(&mut o, "Summ", c.summ.map(number));
+    put(&mut o, "SummDiscounted", c.summ_discounted.map(number));
+    put(&mut o, "PaidByBonus", c.paid_by_bonus.map(number));
+    put(&mut o, "Bonus", c.bonus.map(number));
+    put(
+        &mut o,
+        "PartnerName",
+        c.partner_name.clone().map(Value::from),
+    );
+    put(
+        &mut o,
+        "ChequeItemCount",
+        c.cheque_item_count.map(Value::from),
+    );
+    put(
+        &mut o,
+        "OperationType",
+        c.operation_type.clone().map(Value::from),
+    );
+    Value::Object(o)
+}
+
+/// One cheque line as Manzana writes it.
+fn item_wire(i: &ChequeItem) -> Value {
+    let mut o = i.extra.clone();
+    put(&mut o, "Id", i.id.clone().map(Value::from));
+    put(
+        &mut o,
+        "ArticleNumber",
+        i.article_number.clone().map(Value::from),
+    );
+    put(
+        &mut o,
+        "ProductName",
+        i.product_name.clone().map(Value::from),
+    );
+    put(&mut o, "Quantity", i.quantity.map(number));
+    put(&mut o, "Price", i.price.map(number));
+    put(&mut o, "Summ", i.summ.map(number));
+    put(&mut o, "SummDiscounted", i.summ_discounted.map(number));
+    put(&mut o, "PaidByBonus", i.paid_by_bonus.map(number));
+    Value::Object(o)
 }
 
 /// A decimal as a JSON number (as Manzana writes balances).

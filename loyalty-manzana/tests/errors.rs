@@ -7,7 +7,7 @@ mod common;
 
 use common::*;
 use loyalty_core::{ErrorKind, LoyaltyError, SecretString};
-use loyalty_manzana::mock::{ManzanaMock, MzOp};
+use loyalty_manzana::mock::{Fault, ManzanaMock, MzOp};
 use loyalty_manzana::{SessionRules, codes};
 use wiremock::matchers::{method, path, query_param};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -154,26 +154,26 @@ async fn html_page_on_a_state_changing_call_is_outcome_unknown() {
 #[tokio::test]
 async fn assumed_customer_session_error_is_session_expired() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/CustomerOfficeService/Contact/Get"))
-        .respond_with(odata(400, "42", "Сессия не найдена"))
-        .mount(&server)
+    let mz = ManzanaMock::new(&server);
+    mz.odata_error(MzOp::GetContact, 400, "42", "Сессия не найдена")
         .await;
     let err = client(&server).get_contact(&session()).await.unwrap_err();
     assert!(
         matches!(err, LoyaltyError::SessionExpired { .. }),
         "{err:?}"
     );
+    let sent = mz.requests(MzOp::GetContact).await;
+    assert_eq!(sent.len(), 1, "a session error is not repeated");
+    assert_eq!(sent[0]["sessionid"], format!("'{CUSTOMER_SESSION}'"));
+    assert_eq!(sent[0]["id"], format!("'{CONTACT}'"));
 }
 
 /// ASSUMPTION: a tenant-specific session code, configured.
 #[tokio::test]
 async fn assumed_session_code_is_configurable() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/CustomerOfficeService/Contact/Get"))
-        .respond_with(odata(400, "777", "Доступ запрещён"))
-        .mount(&server)
+    ManzanaMock::new(&server)
+        .odata_error(MzOp::GetContact, 400, "777", "Доступ запрещён")
         .await;
     let mut rules = SessionRules::default();
     rules.codes.push("777".into());
@@ -229,17 +229,9 @@ async fn expired_manager_session_is_relogged_once() {
 #[tokio::test]
 async fn a_second_session_failure_is_surfaced_not_looped() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/ManagerOfficeService/Identity/Login"))
-        .respond_with(json(r#"{"Id": "m", "SessionId": "mgr-ANY"}"#))
-        .expect(2)
-        .mount(&server)
-        .await;
-    Mock::given(method("GET"))
-        .and(path("/ManagerOfficeService/Contact/FilterByPhoneAndEmail"))
-        .respond_with(odata(401, "", "Session expired"))
-        .expect(2)
-        .mount(&server)
+    let mz = ManzanaMock::new(&server);
+    mz.manager_login_ok("mgr-ANY").await;
+    mz.odata_error(MzOp::FindByPhone, 401, "", "Session expired")
         .await;
     let err = client(&server)
         .find_contact_by_phone(&phone())
@@ -249,31 +241,35 @@ async fn a_second_session_failure_is_surfaced_not_looped() {
         matches!(err, LoyaltyError::SessionExpired { .. }),
         "{err:?}"
     );
+    // One new login and one repeat, no more.
+    assert_eq!(mz.requests(MzOp::ManagerLogin).await.len(), 2);
+    let finds = mz.requests(MzOp::FindByPhone).await;
+    assert_eq!(finds.len(), 2);
+    assert!(finds.iter().all(|f| f["sessionId"] == "'mgr-ANY'"));
 }
 
 #[tokio::test]
 async fn refused_manager_login_is_unauthorized() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/ManagerOfficeService/Identity/Login"))
-        .respond_with(odata(400, "5", "Неверный логин или пароль"))
-        .expect(1)
-        .mount(&server)
+    let mz = ManzanaMock::new(&server);
+    mz.odata_error(MzOp::ManagerLogin, 400, "5", "Неверный логин или пароль")
         .await;
     let err = client(&server)
         .find_contact_by_phone(&phone())
         .await
         .unwrap_err();
     assert!(matches!(err, LoyaltyError::Unauthorized { .. }), "{err:?}");
+    let logins = mz.requests(MzOp::ManagerLogin).await;
+    assert_eq!(logins.len(), 1);
+    assert_eq!(logins[0]["Login"], "bot");
+    assert!(mz.requests(MzOp::FindByPhone).await.is_empty());
 }
 
 #[tokio::test]
 async fn malformed_json_is_a_decode_error() {
     let server = MockServer::start().await;
-    Mock::given(method("GET"))
-        .and(path("/CustomerOfficeService/Card/GetAllByContact"))
-        .respond_with(json("{\"value\": [ {"))
-        .mount(&server)
+    ManzanaMock::new(&server)
+        .fault(MzOp::Cards, Fault::MalformedJson)
         .await;
     let err = client(&server).cards(&session()).await.unwrap_err();
     assert!(matches!(err, LoyaltyError::Decode { .. }), "{err:?}");

@@ -122,3 +122,35 @@ pub fn build_client(
         .build()
         .map_err(|e| crate::MessengerError::Config(error_text(&e.without_url())))
 }
+
+/// The `Retry-After` of an answer, in seconds. MAX and Viber document none, but a proxy or
+/// gateway in front of them may send one; an HTTP-date form is ignored.
+pub fn retry_after_header(headers: &reqwest::header::HeaderMap) -> Option<std::time::Duration> {
+    headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse::<u64>()
+        .ok()
+        .map(std::time::Duration::from_secs)
+}
+
+/// `e` with `after` when it is a rate limit that carries no wait of its own.
+pub fn with_retry_after(
+    e: crate::MessengerError,
+    after: Option<std::time::Duration>,
+) -> crate::MessengerError {
+    match e {
+        crate::MessengerError::RateLimited {
+            scope,
+            retry_after: None,
+            detail,
+        } => crate::MessengerError::RateLimited {
+            scope,
+            retry_after: after,
+            detail,
+        },
+        other => other,
+    }
+}

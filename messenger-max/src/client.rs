@@ -5,7 +5,7 @@ use std::fmt;
 use std::time::Duration;
 
 use bytes::Bytes;
-use messenger_core::tls::read_capped;
+use messenger_core::tls::{read_capped, retry_after_header, with_retry_after};
 use messenger_core::{ApiDetail, Limits, MessengerError, PollOptions, RateLimitScope};
 use reqwest::Method;
 use reqwest::header::{AUTHORIZATION, HeaderValue};
@@ -313,12 +313,13 @@ impl MaxBot {
             let resp = req.send().await.map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
             let result = if (200..300).contains(&status) {
                 serde_json::from_slice::<T>(&bytes)
                     .map_err(|e| MessengerError::decode(op, status, e.to_string(), &bytes))
             } else {
-                Err(map_error(status, &bytes))
+                Err(with_retry_after(map_error(status, &bytes), retry_after))
             };
             if let Err(e) = &result {
                 tracing::debug!(error = %e, "max call failed");
@@ -612,9 +613,10 @@ impl MaxBot {
                 .map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, "upload_image").await?;
             if !(200..300).contains(&status) {
-                return Err(map_error(status, &bytes));
+                return Err(with_retry_after(map_error(status, &bytes), retry_after));
             }
             let value: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
                 MessengerError::decode("upload_image", status, e.to_string(), &bytes)

@@ -1,12 +1,15 @@
 //! A test kit (feature `mock`): a fake MAX Bot API on a [`wiremock::MockServer`], in MAX's exact
 //! wire shape, built from this crate's own [`crate::types`].
 //!
-//! - **Incoming**: queue updates ([`Incoming::text`], [`Incoming::contact`],
-//!   [`Incoming::photo`], [`Incoming::button`]) for `GET /updates` long polling (the `marker` is
-//!   honoured), or build an authenticated webhook request with [`MaxMock::webhook_request`].
+//! - **Incoming**: queue updates ([`Incoming::started`], [`Incoming::text`],
+//!   [`Incoming::contact`], [`Incoming::photo`], [`Incoming::button`]) for `GET /updates` long
+//!   polling (the `marker` is honoured), or build an authenticated webhook request with
+//!   [`MaxMock::webhook_request`].
 //! - **Outgoing**: `POST /messages`, `PUT /messages`, `POST /answers` and chat actions are
 //!   answered like MAX does and recorded; read them back with [`MaxMock::sent_messages`] and
-//!   friends.
+//!   friends. Picture uploads (`POST /uploads`, then the bytes as `multipart/form-data` to the
+//!   upload URL) are answered too and parsed: [`MaxMock::uploads`] gives each file's name,
+//!   size and content type, [`SentMessage::image_tokens`] the token the message carried.
 //! - **Faults**: [`MaxMock::fail`] (a [`Fault`]) and [`MaxMock::api_error`] (MAX's
 //!   `{"code", "message"}` error body) per [`Op`].
 //! - **Matchers**: [`matchers`] check what the client sent (the `Authorization` header, body
@@ -31,7 +34,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use messenger_core::SecretString;
-pub use messenger_core::mock::Fault;
+pub use messenger_core::mock::{Fault, FormPart, MultipartBody, UploadedFile};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path, path_regex};
 use wiremock::{Mock, MockServer, Request, Respond, ResponseTemplate};
@@ -40,13 +43,16 @@ use crate::MaxBot;
 use crate::client::SECRET_HEADER;
 use crate::types::{
     BotInfo, Callback, ContactPayload, Message, MessageBody, PhotoPayload, Recipient,
-    SendMessageResult, SimpleQueryResult, User,
+    SendMessageResult, SimpleQueryResult, UploadEndpoint, User,
 };
 
 /// The bot token the kit expects in `Authorization`.
 pub const TOKEN: &str = "max-mock-token";
 /// The bot's own user id in the kit's answers.
 pub const BOT_ID: i64 = 229_229_229;
+/// The path of the kit's upload URL (the one [`Op::UploadUrl`] hands out).
+pub const UPLOAD_TARGET: &str = "/upload-target";
+const UPLOAD_TARGET_PATTERN: &str = "^/upload-target$";
 /// A fixed time (Unix milliseconds) used in the kit's messages.
 const TS: i64 = 1_775_025_600_000;
 
@@ -68,6 +74,12 @@ pub enum Op {
     AnswerCallback,
     /// `POST /chats/{id}/actions`.
     SendAction,
+    /// `POST /uploads?type=image`: the kit answers with its own upload URL
+    /// (`{server}/upload-target`).
+    UploadUrl,
+    /// `POST /upload-target`: the picture itself (`multipart/form-data`, part `data`); the kit
+    /// answers `{"photos": {"p<n>": {"token": "upload-token-<n>"}}}` for the n-th upload.
+    Upload,
 }
 
 impl Op {
@@ -80,6 +92,8 @@ impl Op {
             Self::DeleteMessage => ("DELETE", "^/messages$"),
             Self::AnswerCallback => ("POST", "^/answers$"),
             Self::SendAction => ("POST", "^/chats/-?[0-9]+/actions$"),
+            Self::UploadUrl => ("POST", "^/uploads$"),
+            Self::Upload => ("POST", UPLOAD_TARGET_PATTERN),
         }
     }
 }
@@ -121,6 +135,13 @@ pub enum Incoming {
         /// The button's payload.
         payload: String,
     },
+    /// The user started the bot (`bot_started`, optionally with a deep-link payload).
+    Started {
+        /// The user.
+        user_id: i64,
+        /// The deep-link payload (`https://max.ru/<bot>?start=<payload>`).
+        payload: Option<String>,
+    },
     /// Any raw `Update` object.
     Raw(Value),
 }
@@ -158,6 +179,22 @@ impl Incoming {
             user_id,
             token: token.into(),
             url: Some(url.into()),
+        }
+    }
+
+    /// The user started the bot (`bot_started`, no payload).
+    pub fn started(user_id: i64) -> Self {
+        Self::Started {
+            user_id,
+            payload: None,
+        }
+    }
+
+    /// The user started the bot through a deep link carrying `payload`.
+    pub fn started_with(user_id: i64, payload: impl Into<String>) -> Self {
+        Self::Started {
+            user_id,
+            payload: Some(payload.into()),
         }
     }
 
@@ -251,6 +288,14 @@ impl Incoming {
                 json!({"update_type": "message_callback", "timestamp": TS + seq,
                     "user_locale": "ru", "callback": callback, "message": menu})
             }
+            Self::Started { user_id, payload } => {
+                let mut u = json!({"update_type": "bot_started", "timestamp": TS + seq,
+                    "chat_id": user_id + 1_000_000, "user_locale": "ru", "user": user(*user_id)});
+                if let Some(p) = payload {
+                    u["payload"] = Value::from(p.clone());
+                }
+                u
+            }
             Self::Raw(raw) => raw.clone(),
         }
     }
@@ -332,6 +377,27 @@ impl SentMessage {
     /// Whether the keyboard has a `request_contact` button.
     pub fn asks_for_contact(&self) -> bool {
         self.buttons().any(|b| b["type"] == "request_contact")
+    }
+
+    fn images(&self) -> impl Iterator<Item = &Value> {
+        self.attachments
+            .iter()
+            .filter(|a| a["type"] == "image")
+            .map(|a| &a["payload"])
+    }
+
+    /// The tokens of `image` attachments (uploaded pictures: `upload-token-<n>` from the kit).
+    pub fn image_tokens(&self) -> Vec<String> {
+        self.images()
+            .filter_map(|p| p["token"].as_str().map(str::to_owned))
+            .collect()
+    }
+
+    /// The URLs of `image` attachments (pictures sent by URL).
+    pub fn image_urls(&self) -> Vec<String> {
+        self.images()
+            .filter_map(|p| p["url"].as_str().map(str::to_owned))
+            .collect()
     }
 }
 
@@ -426,6 +492,18 @@ impl Respond for SendResponder {
     }
 }
 
+/// Answers the n-th upload (from 1) with the token `upload-token-<n>`.
+struct UploadResponder(AtomicI64);
+
+impl Respond for UploadResponder {
+    fn respond(&self, _: &Request) -> ResponseTemplate {
+        let n = self.0.fetch_add(1, Ordering::Relaxed);
+        ResponseTemplate::new(200).set_body_json(
+            json!({"photos": {format!("p{n}"): {"token": format!("upload-token-{n}")}}}),
+        )
+    }
+}
+
 fn success() -> ResponseTemplate {
     ResponseTemplate::new(200).set_body_json(SimpleQueryResult {
         success: true,
@@ -459,6 +537,16 @@ impl<'a> MaxMock<'a> {
         kit.mount_default(Op::GetUpdates, UpdatesResponder(kit.queue.clone()))
             .await;
         kit.mount_default(Op::SendMessage, SendResponder(Arc::new(AtomicI64::new(1))))
+            .await;
+        kit.mount_default(
+            Op::UploadUrl,
+            ResponseTemplate::new(200).set_body_json(UploadEndpoint {
+                url: format!("{}{UPLOAD_TARGET}", server.uri()),
+                token: None,
+            }),
+        )
+        .await;
+        kit.mount_default(Op::Upload, UploadResponder(AtomicI64::new(1)))
             .await;
         for op in [
             Op::EditMessage,
@@ -660,6 +748,26 @@ impl<'a> MaxMock<'a> {
                     attachments: b["attachments"].as_array().cloned().unwrap_or_default(),
                 }
             })
+            .collect()
+    }
+
+    /// Every picture the bot uploaded ([`Op::Upload`]), in order: the file part `data` of each
+    /// `multipart/form-data` body (name, content type, size, bytes).
+    pub async fn uploads(&self) -> Vec<UploadedFile> {
+        self.requests(Op::Upload)
+            .await
+            .iter()
+            .filter_map(MultipartBody::from_request)
+            .filter_map(|m| m.file("data").map(UploadedFile::from))
+            .collect()
+    }
+
+    /// The `?type=` of every upload URL the bot asked for ([`Op::UploadUrl`]), in order.
+    pub async fn upload_url_requests(&self) -> Vec<String> {
+        self.requests(Op::UploadUrl)
+            .await
+            .iter()
+            .map(|r| query_str(r, "type").unwrap_or_default())
             .collect()
     }
 

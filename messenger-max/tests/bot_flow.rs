@@ -1,4 +1,4 @@
-//! A loyalty bot's flows over MAX, end to end through wiremock: the user starts the bot, shares
+//! A loyalty bot's flows over MAX, end to end through the crate's test kit (`MaxMock`): the user starts the bot, shares
 //! their phone with the inline `request_contact` button (authorization), asks for the balance
 //! with a callback button and gets a toast and an edited message. The handler is written against
 //! `dyn Messenger` only, as the example bot's flows are, so the same code serves Telegram.
@@ -9,15 +9,14 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use http::{HeaderMap, HeaderValue};
 use messenger_core::{
     Button, ButtonAnswer, Keyboard, Messenger, MessengerError, OutgoingMessage, RichText,
     Throttled, Update, UpdateKind,
 };
-use messenger_max::{MaxBot, SECRET_HEADER, SecretString};
-use serde_json::json;
-use wiremock::matchers::{body_json, header, method, path, query_param};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use messenger_max::SecretString;
+use messenger_max::mock::{Incoming, MaxMock};
+use serde_json::{Value, json};
+use wiremock::MockServer;
 
 const TOKEN: &str = "flow-token";
 const HOOK: &str = "flow_secret";
@@ -94,95 +93,28 @@ impl LoyaltyBot {
     }
 }
 
-fn sent(mid: &str) -> ResponseTemplate {
-    ResponseTemplate::new(200).set_body_json(json!({"message": {
-        "sender": {"user_id": 229229229, "is_bot": true},
-        "recipient": {"chat_id": 182182182, "chat_type": "dialog", "user_id": 123456789},
-        "timestamp": 1775026671403_i64, "body": {"mid": mid, "text": "…"}}}))
-}
-
 #[tokio::test]
 async fn authorization_with_the_inline_contact_button_then_the_balance() {
+    // The MAX side is the crate's test kit: its updates and answers are MAX's wire shape, so this
+    // test writes only what the bot must send.
     let server = MockServer::start().await;
-    let api = |m: &str, p: &str| {
-        Mock::given(method(m))
-            .and(path(p))
-            .and(header("authorization", TOKEN))
-    };
-    api("POST", "/messages")
-        .and(query_param("user_id", "123456789"))
-        .and(body_json(json!({
-            "text": "Hello, <b>John &lt;Doe&gt;</b>! Share your phone to join the programme.",
-            "format": "html",
-            "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [
-                [{"type": "request_contact", "text": "📱 Share phone"}]]}}]
-        })))
-        .respond_with(sent("mid.greet"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("POST", "/messages")
-        .and(query_param("user_id", "123456789"))
-        .and(body_json(json!({
-            "text": "Card linked to <b>79991234567</b>.",
-            "format": "html",
-            "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [
-                [{"type": "callback", "text": "Balance", "payload": "balance"}]]}}]
-        })))
-        .respond_with(sent("mid.linked"))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("POST", "/answers")
-        .and(query_param("callback_id", "cb-77"))
-        .and(body_json(json!({"notification": "Balance updated"})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
-        .expect(1)
-        .mount(&server)
-        .await;
-    api("PUT", "/messages")
-        .and(query_param("message_id", "mid.linked"))
-        .and(body_json(json!({
-            "text": "Balance: <b>120</b> points",
-            "format": "html",
-            "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [
-                [{"type": "callback", "text": "Balance", "payload": "balance"}]]}}]
-        })))
-        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"success": true})))
-        .expect(1)
-        .mount(&server)
-        .await;
-
-    let max = MaxBot::builder(SecretString::from(TOKEN))
-        .base_url(server.uri())
+    let kit = MaxMock::start_with_token(&server, TOKEN).await;
+    let max = kit
+        .bot_builder()
         .webhook_secret(SecretString::from(HOOK))
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap();
     let messenger: Arc<dyn Messenger> = Arc::new(Throttled::new(max));
     let bot = LoyaltyBot::default();
-    let mut headers = HeaderMap::new();
-    headers.insert(SECRET_HEADER, HeaderValue::from_static(HOOK));
 
-    let deliveries = [
-        json!({"update_type": "bot_started", "timestamp": 1775025604499_i64, "chat_id": 182182182,
-            "user_locale": "ru", "user": {"user_id": 123456789, "first_name": "John", "last_name": "<Doe>", "is_bot": false}}),
-        json!({"update_type": "message_created", "timestamp": 1775025700000_i64,
-            "message": {"sender": {"user_id": 123456789, "first_name": "John", "is_bot": false},
-            "recipient": {"chat_id": 182182182, "chat_type": "dialog"}, "timestamp": 1775025700000_i64,
-            "body": {"mid": "mid.aaaa", "seq": 1, "text": null, "attachments": [{"type": "contact", "payload": {
-                "vcf_info": "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:John Doe\r\nTEL;TYPE=cell:79991234567\r\nEND:VCARD\r\n",
-                "hash": "h", "max_info": {"user_id": 123456789, "first_name": "John", "is_bot": false}}}]}}}),
-        json!({"update_type": "message_callback", "timestamp": 1775026702210_i64,
-            "callback": {"timestamp": 1775026702210_i64, "callback_id": "cb-77", "payload": "balance",
-                "user": {"user_id": 123456789, "first_name": "John", "is_bot": false}},
-            "message": {"sender": {"user_id": 229229229, "is_bot": true},
-                "recipient": {"chat_id": 182182182, "chat_type": "dialog", "user_id": 123456789},
-                "timestamp": 1775026671403_i64, "body": {"mid": "mid.linked", "text": "Card linked"}}}),
-    ];
-    for d in deliveries {
-        let body = serde_json::to_vec(&d).unwrap();
-        for u in messenger.parse_webhook(&headers, &body).unwrap() {
+    for incoming in [
+        Incoming::started(123_456_789),
+        Incoming::contact(123_456_789, "79991234567", true),
+        Incoming::button(123_456_789, "balance"),
+    ] {
+        let req = kit.webhook_request(&incoming, HOOK);
+        for u in messenger.parse_webhook(&req.headers, &req.body).unwrap() {
             bot.handle(messenger.as_ref(), u).await.unwrap();
         }
     }
@@ -193,5 +125,84 @@ async fn authorization_with_the_inline_contact_button_then_the_balance() {
             .get("123456789")
             .map(String::as_str),
         Some("79991234567")
+    );
+
+    // Exactly what went out, in order, each with the bot's token.
+    let calls: Vec<_> = server
+        .received_requests()
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.url.path() != "/me")
+        .collect();
+    assert!(
+        calls
+            .iter()
+            .all(|r| r.headers.get("authorization").unwrap() == TOKEN)
+    );
+    let summary: Vec<(String, String, Option<String>, Value)> = calls
+        .iter()
+        .map(|r| {
+            (
+                r.method.to_string(),
+                r.url.path().to_owned(),
+                r.url.query().map(str::to_owned),
+                serde_json::from_slice(&r.body).unwrap(),
+            )
+        })
+        .collect();
+    let callback_kb = json!([{"type": "inline_keyboard", "payload": {"buttons": [
+        [{"type": "callback", "text": "Balance", "payload": "balance"}]]}}]);
+    assert_eq!(
+        summary,
+        [
+            (
+                "POST".to_owned(),
+                "/messages".to_owned(),
+                Some("user_id=123456789&disable_link_preview=true".to_owned()),
+                json!({
+                    "text": "Hello, <b>Ivan</b>! Share your phone to join the programme.",
+                    "format": "html",
+                    "attachments": [{"type": "inline_keyboard", "payload": {"buttons": [
+                        [{"type": "request_contact", "text": "📱 Share phone"}]]}}]
+                }),
+            ),
+            (
+                "POST".to_owned(),
+                "/messages".to_owned(),
+                Some("user_id=123456789&disable_link_preview=true".to_owned()),
+                json!({"text": "Card linked to <b>79991234567</b>.", "format": "html",
+                    "attachments": callback_kb}),
+            ),
+            (
+                "POST".to_owned(),
+                "/answers".to_owned(),
+                Some("callback_id=cb-3".to_owned()),
+                json!({"notification": "Balance updated"}),
+            ),
+            (
+                "PUT".to_owned(),
+                "/messages".to_owned(),
+                // The kit's button press comes from its menu message `mid.menu`.
+                Some("message_id=mid.menu".to_owned()),
+                json!({"text": "Balance: <b>120</b> points", "format": "html",
+                    "attachments": callback_kb}),
+            ),
+        ]
+    );
+    // The typed views agree.
+    let sent = kit.sent_messages().await;
+    assert!(sent[0].asks_for_contact());
+    assert_eq!(sent[1].button_labels(), ["Balance"]);
+    assert_eq!(
+        kit.answered_callbacks().await[0].notification.as_deref(),
+        Some("Balance updated")
+    );
+    assert_eq!(
+        kit.edited_messages().await,
+        [(
+            "mid.menu".to_owned(),
+            "Balance: <b>120</b> points".to_owned()
+        )]
     );
 }

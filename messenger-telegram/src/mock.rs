@@ -7,7 +7,9 @@
 //!   webhook request with [`TelegramMock::webhook_request`].
 //! - **Outgoing**: every `sendMessage`, `sendPhoto`, `editMessageText` and `answerCallbackQuery`
 //!   is answered like Telegram does and recorded; read them back with
-//!   [`TelegramMock::sent_messages`] and friends.
+//!   [`TelegramMock::sent_messages`] and friends. Uploads (`sendPhoto` as
+//!   `multipart/form-data`) are parsed too: [`TelegramMock::sent_photos`] gives the fields and
+//!   the file's name, size and content type ([`SentPhoto::upload`]).
 //! - **Faults**: [`TelegramMock::fail`] (a [`Fault`]: delay, 5xx, 429 with `retry_after`,
 //!   malformed JSON, an HTML error page, a huge body) and [`TelegramMock::api_error`] (an
 //!   `{ok: false, error_code, description}` envelope).
@@ -32,7 +34,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-pub use messenger_core::mock::Fault;
+use messenger_core::mock::request_json;
+pub use messenger_core::mock::{Fault, FormPart, MultipartBody, UploadedFile};
 use messenger_core::{PlatformId, SecretString};
 use serde_json::{Value, json};
 use wiremock::matchers::{method, path_regex};
@@ -318,16 +321,22 @@ pub struct AnsweredCallback {
     pub show_alert: bool,
 }
 
-/// A `sendPhoto` (by URL or file id, JSON) the bot made.
+/// A `sendPhoto` the bot made: by URL or file id (JSON), or an upload (`multipart/form-data`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct SentPhoto {
     /// The chat.
     pub chat_id: PlatformId,
-    /// URL or file id.
+    /// URL or file id; empty for an upload (see [`SentPhoto::upload`]).
     pub photo: String,
     /// Caption.
     pub caption: Option<String>,
+    /// `parse_mode` of the caption.
+    pub parse_mode: Option<String>,
+    /// The keyboard.
+    pub keyboard: Option<ReplyMarkup>,
+    /// The uploaded file, for a multipart `sendPhoto`.
+    pub upload: Option<UploadedFile>,
 }
 
 #[derive(Default)]
@@ -376,8 +385,12 @@ struct SendResponder {
 
 impl Respond for SendResponder {
     fn respond(&self, request: &Request) -> ResponseTemplate {
-        let body: Value = serde_json::from_slice(&request.body).unwrap_or(Value::Null);
-        let chat_id = body["chat_id"].as_i64().unwrap_or(0);
+        // JSON, or the fields of a multipart upload (`chat_id` then comes as text).
+        let body = request_json(request).unwrap_or(Value::Null);
+        let chat_id = body["chat_id"]
+            .as_i64()
+            .or_else(|| body["chat_id"].as_str().and_then(|s| s.parse().ok()))
+            .unwrap_or(0);
         let message_id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut m = Message {
             message_id,
@@ -618,6 +631,17 @@ impl<'a> TelegramMock<'a> {
         self.mount_fault(method_name, template, u64::MAX).await;
     }
 
+    /// Answers `method` as Telegram does for a group that was upgraded to a supergroup: 400,
+    /// `"Bad Request: group chat was upgraded to a supergroup chat"` and
+    /// `parameters.migrate_to_chat_id` = `new_chat_id`.
+    pub async fn chat_migrated(&self, method_name: &str, new_chat_id: i64) {
+        let template = ResponseTemplate::new(400).set_body_json(json!({"ok": false,
+            "error_code": 400,
+            "description": "Bad Request: group chat was upgraded to a supergroup chat",
+            "parameters": {"migrate_to_chat_id": new_chat_id}}));
+        self.mount_fault(method_name, template, u64::MAX).await;
+    }
+
     async fn mount_fault(&self, name: &str, template: ResponseTemplate, n: u64) {
         Mock::given(method("POST"))
             .and(path_regex(self.path_pattern(name)))
@@ -628,8 +652,19 @@ impl<'a> TelegramMock<'a> {
             .await;
     }
 
-    /// The JSON bodies of every call of `method` the bot made, in order.
+    /// The bodies of every call of `method` the bot made, in order: JSON bodies as they are,
+    /// `multipart/form-data` bodies as their fields ([`MultipartBody::to_json`]: text fields
+    /// as strings, a file as `{"file_name", "content_type", "size"}`).
     pub async fn requests(&self, method_name: &str) -> Vec<Value> {
+        self.raw_requests(method_name)
+            .await
+            .iter()
+            .filter_map(request_json)
+            .collect()
+    }
+
+    /// Every call of `method` as wiremock recorded it.
+    async fn raw_requests(&self, method_name: &str) -> Vec<Request> {
         let suffix = format!("/{method_name}");
         self.server
             .received_requests()
@@ -637,7 +672,16 @@ impl<'a> TelegramMock<'a> {
             .unwrap_or_default()
             .into_iter()
             .filter(|r| r.url.path().ends_with(&suffix))
-            .filter_map(|r| serde_json::from_slice(&r.body).ok())
+            .collect()
+    }
+
+    /// The parsed `multipart/form-data` bodies of every call of `method` sent as an upload
+    /// (`sendPhoto` with a file), in order.
+    pub async fn multipart_requests(&self, method_name: &str) -> Vec<MultipartBody> {
+        self.raw_requests(method_name)
+            .await
+            .iter()
+            .filter_map(MultipartBody::from_request)
             .collect()
     }
 
@@ -655,16 +699,41 @@ impl<'a> TelegramMock<'a> {
             .collect()
     }
 
-    /// Every JSON `sendPhoto` the bot made (multipart uploads are in
-    /// [`MockServer::received_requests`]).
+    /// Every `sendPhoto` the bot made, in order: by URL or file id (JSON) and uploads
+    /// (multipart, with [`SentPhoto::upload`]).
     pub async fn sent_photos(&self) -> Vec<SentPhoto> {
-        self.requests("sendPhoto")
+        self.raw_requests("sendPhoto")
             .await
-            .into_iter()
-            .map(|b| SentPhoto {
-                chat_id: platform_id(&b["chat_id"]),
-                photo: b["photo"].as_str().unwrap_or_default().to_owned(),
-                caption: b["caption"].as_str().map(str::to_owned),
+            .iter()
+            .filter_map(|r| {
+                if let Some(m) = MultipartBody::from_request(r) {
+                    let upload = m.file("photo").map(UploadedFile::from);
+                    return Some(SentPhoto {
+                        chat_id: m
+                            .field("chat_id")
+                            .map(|id| {
+                                id.parse::<i64>()
+                                    .map_or_else(|_| id.to_owned().into(), Into::into)
+                            })
+                            .unwrap_or_else(|| String::new().into()),
+                        photo: m.field("photo").unwrap_or_default().to_owned(),
+                        caption: m.field("caption").map(str::to_owned),
+                        parse_mode: m.field("parse_mode").map(str::to_owned),
+                        keyboard: m
+                            .field("reply_markup")
+                            .and_then(|k| serde_json::from_str(k).ok()),
+                        upload,
+                    });
+                }
+                let b: Value = serde_json::from_slice(&r.body).ok()?;
+                Some(SentPhoto {
+                    chat_id: platform_id(&b["chat_id"]),
+                    photo: b["photo"].as_str().unwrap_or_default().to_owned(),
+                    caption: b["caption"].as_str().map(str::to_owned),
+                    parse_mode: b["parse_mode"].as_str().map(str::to_owned),
+                    keyboard: serde_json::from_value(b["reply_markup"].clone()).ok(),
+                    upload: None,
+                })
             })
             .collect()
     }

@@ -11,7 +11,7 @@ use messenger_core::{
     MessengerError, MessengerKind, OutgoingMessage, PollCursor, ReplyKeyboard, RichText,
     UpdateKind, ValidationError, send_long,
 };
-use messenger_telegram::mock::{Fault, TelegramMock};
+use messenger_telegram::mock::{Fault, MultipartBody, TelegramMock};
 use messenger_telegram::types::{GetUpdates, SetWebhook};
 use messenger_telegram::{SecretString, TelegramBot};
 use serde_json::{Value, json};
@@ -224,40 +224,27 @@ async fn send_photo_upload_as_multipart() {
     .keyboard(Keyboard::inline(vec![vec![Button::callback("OK", "ok")]]));
     bot(&server).send(&chat(), &msg).await.unwrap();
 
+    // The body is read with the kit's multipart parser.
     let req = &server.received_requests().await.unwrap()[0];
     let ct = req.headers.get("content-type").unwrap().to_str().unwrap();
     assert!(ct.starts_with("multipart/form-data; boundary="), "{ct}");
-    let boundary = ct.split("boundary=").nth(1).unwrap();
-    let body = req.body.clone();
-    let text = String::from_utf8_lossy(&body);
-    let parts: Vec<&str> = text
-        .split(&format!("--{boundary}"))
-        .filter(|p| p.contains("Content-Disposition"))
-        .collect();
-    let field = |name: &str| -> String {
-        let part = parts
-            .iter()
-            .find(|p| p.contains(&format!("name=\"{name}\"")))
-            .unwrap_or_else(|| panic!("no part {name}"));
-        part.split("\r\n\r\n")
-            .nth(1)
-            .unwrap()
-            .trim_end_matches("\r\n")
-            .to_owned()
-    };
-    assert_eq!(field("chat_id"), "123456789");
-    assert_eq!(field("caption"), "<b>A &amp; B</b>");
-    assert_eq!(field("parse_mode"), "HTML");
+    let form = MultipartBody::from_request(req).unwrap();
+    assert_eq!(form.field("chat_id"), Some("123456789"));
+    assert_eq!(form.field("caption"), Some("<b>A &amp; B</b>"));
+    assert_eq!(form.field("parse_mode"), Some("HTML"));
     assert_eq!(
-        serde_json::from_str::<Value>(&field("reply_markup")).unwrap(),
+        serde_json::from_str::<Value>(form.field("reply_markup").unwrap()).unwrap(),
         json!({"inline_keyboard": [[{"text": "OK", "callback_data": "ok"}]]})
     );
-    let photo = parts.iter().find(|p| p.contains("name=\"photo\"")).unwrap();
-    assert!(photo.contains("filename=\"card.png\""), "{photo}");
-    assert!(photo.contains("Content-Type: image/png"), "{photo}");
-    let needle = b"\x89PNG\r\n\x1a\nfake-image-bytes";
-    assert!(body.windows(needle.len()).any(|w| w == needle));
-    assert_eq!(parts.len(), 5);
+    let photo = form.file("photo").unwrap();
+    assert_eq!(photo.file_name.as_deref(), Some("card.png"));
+    assert_eq!(photo.content_type.as_deref(), Some("image/png"));
+    assert_eq!(photo.data, png);
+    let names: Vec<&str> = form.parts.iter().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["chat_id", "photo", "caption", "parse_mode", "reply_markup"]
+    );
 }
 
 #[tokio::test]
@@ -734,28 +721,9 @@ async fn invalid_messages_are_refused_before_any_request() {
 #[tokio::test]
 async fn a_429_with_retry_after_pauses_then_delivers_through_throttled() {
     let server = MockServer::start().await;
-    strict(&server).await;
-    Mock::given(method("POST"))
-        .and(path(p("sendMessage")))
-        .respond_with(
-            ResponseTemplate::new(429).set_body_json(json!({"ok": false, "error_code": 429,
-            "description": "Too Many Requests: retry after 1", "parameters": {"retry_after": 1}})),
-        )
-        .up_to_n_times(1)
-        .with_priority(1)
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path(p("sendMessage")))
-        .and(body_json(
-            json!({"chat_id": 123456789, "text": "Your bonus: <b>50</b>",
-            "parse_mode": "HTML", "link_preview_options": {"is_disabled": true}}),
-        ))
-        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("sent_message.json")))
-        .with_priority(2)
-        .expect(1)
-        .mount(&server)
+    // Telegram's 429 envelope (`parameters.retry_after`) once, then the kit's normal answer.
+    let tg = TelegramMock::start_with_token(&server, TOKEN).await;
+    tg.fail_times("sendMessage", Fault::RateLimited { retry_after: 1 }, 1)
         .await;
     let throttled = messenger_core::Throttled::new(bot(&server));
     let start = std::time::Instant::now();
@@ -766,15 +734,19 @@ async fn a_429_with_retry_after_pauses_then_delivers_through_throttled() {
         )
         .await
         .unwrap();
-    assert_eq!(sent.id.as_i64(), Some(77));
+    assert_eq!(sent.id.as_i64(), Some(1000));
     assert!(
         start.elapsed() >= Duration::from_secs(1),
         "{:?}",
         start.elapsed()
     );
-    let reqs = server.received_requests().await.unwrap();
-    assert_eq!(reqs.len(), 2);
-    assert_eq!(reqs[0].body, reqs[1].body, "the same message is sent again");
+    // The same message, exactly, twice.
+    let expected = json!({"chat_id": 123456789, "text": "Your bonus: <b>50</b>",
+        "parse_mode": "HTML", "link_preview_options": {"is_disabled": true}});
+    assert_eq!(
+        tg.requests("sendMessage").await,
+        [expected.clone(), expected]
+    );
 }
 
 #[tokio::test]

@@ -1,4 +1,4 @@
-//! Edits that change nothing succeed, a migrated group is a typed error, and the capabilities
+//! Edits that change nothing succeed (Telegram's answers from the crate's test kit), a migrated group is a typed error, and the capabilities
 //! added for real bots (delete, raw requests) send exactly the documented requests.
 // Test helpers may unwrap too: a panic is a failed assertion with a line number.
 #![allow(clippy::unwrap_used)]
@@ -9,6 +9,7 @@ use messenger_core::{
     ChatRef, MessageRef, Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId,
     RawRequest,
 };
+use messenger_telegram::mock::TelegramMock;
 use messenger_telegram::{SecretString, TelegramBot};
 use serde_json::json;
 use wiremock::matchers::{body_json, method, path};
@@ -35,47 +36,51 @@ fn sent() -> MessageRef {
 #[tokio::test]
 async fn an_edit_to_the_same_content_is_success() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(p("editMessageText")))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"ok": false,
-            "error_code": 400, "description": "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message"})))
-        .expect(1)
-        .mount(&server)
+    let tg = TelegramMock::start_with_token(&server, TOKEN).await;
+    tg.api_error("editMessageText", 400, "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message")
         .await;
     bot(&server)
         .edit(&sent(), &OutgoingMessage::new("same"))
         .await
         .unwrap();
+    let edits = tg.edited_messages().await;
+    assert_eq!(edits.len(), 1);
+    assert_eq!(
+        (
+            edits[0].chat_id.clone(),
+            edits[0].message_id,
+            edits[0].text.as_str()
+        ),
+        (42.into(), 7, "same")
+    );
 }
 
 #[tokio::test]
 async fn other_edit_errors_stay_errors() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(p("editMessageText")))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"ok": false,
-            "error_code": 400, "description": "Bad Request: message to edit not found"})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let tg = TelegramMock::start_with_token(&server, TOKEN).await;
+    tg.api_error(
+        "editMessageText",
+        400,
+        "Bad Request: message to edit not found",
+    )
+    .await;
     let e = bot(&server)
         .edit(&sent(), &OutgoingMessage::new("x"))
         .await
         .unwrap_err();
-    assert!(matches!(e, MessengerError::InvalidRequest { .. }), "{e:?}");
+    assert!(
+        matches!(&e, MessengerError::InvalidRequest { detail } if detail.description == "Bad Request: message to edit not found"),
+        "{e:?}"
+    );
+    assert_eq!(tg.edited_messages().await.len(), 1);
 }
 
 #[tokio::test]
 async fn a_migrated_group_names_its_new_id_in_a_typed_field() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path(p("sendMessage")))
-        .respond_with(ResponseTemplate::new(400).set_body_json(json!({"ok": false,
-            "error_code": 400, "description": "Bad Request: group chat was upgraded to a supergroup chat",
-            "parameters": {"migrate_to_chat_id": -1_001_234_567_890_i64}})))
-        .expect(1)
-        .mount(&server)
-        .await;
+    let tg = TelegramMock::start_with_token(&server, TOKEN).await;
+    tg.chat_migrated("sendMessage", -1_001_234_567_890).await;
     let e = bot(&server)
         .send(
             &ChatRef::new(
@@ -97,6 +102,10 @@ async fn a_migrated_group_names_its_new_id_in_a_typed_field() {
         }
         other => panic!("{other:?}"),
     }
+    // Sent once, to the old id.
+    let sent = tg.sent_messages().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].chat_id, (-1234).into());
 }
 
 #[tokio::test]

@@ -123,45 +123,61 @@ async fn poll_button(tg: &TelegramMock<'_>) -> messenger_core::CallbackRef {
     }
 }
 
-type Check = fn(&MessengerError) -> bool;
-
-#[tokio::test]
-async fn faults_map_to_the_clients_errors() {
+/// What our bot makes of `fault` on `sendMessage`; the next send succeeds.
+async fn error_for(fault: Fault) -> MessengerError {
     let server = MockServer::start().await;
     let tg = TelegramMock::start(&server).await;
     let bot = tg.bot();
     let chat = ChatRef::private(MessengerKind::Telegram, 42);
     let msg = OutgoingMessage::new("x");
-    let cases: Vec<(Fault, Check)> = vec![
-        (Fault::Delay(Duration::from_secs(3)), |e| {
-            matches!(e, MessengerError::Transport { .. })
-        }),
-        (Fault::ServerError(500), |e| {
-            matches!(e, MessengerError::Server { .. })
-        }),
-        (
-            Fault::RateLimited { retry_after: 7 },
-            |e| matches!(e, MessengerError::RateLimited { scope: RateLimitScope::Chat, retry_after: Some(d), .. } if *d == Duration::from_secs(7)),
-        ),
-        (Fault::MalformedJson, |e| {
-            matches!(e, MessengerError::Decode { .. })
-        }),
-        (Fault::HtmlErrorPage(502), |e| {
-            matches!(e, MessengerError::Server { .. })
-        }),
-        (Fault::HugeBody(9 * 1024 * 1024), |e| {
-            matches!(e, MessengerError::Decode { .. })
-        }),
-    ];
-    for (fault, expected) in cases {
-        let label = format!("{fault:?}");
-        tg.fail_times("sendMessage", fault, 1).await;
-        let e = bot.send(&chat, &msg).await.unwrap_err();
-        assert!(expected(&e), "{label}: {e:?}");
-    }
-    // The faults were one-shot: the next send succeeds.
+    tg.fail_times("sendMessage", fault, 1).await;
+    let e = bot.send(&chat, &msg).await.unwrap_err();
     bot.send(&chat, &msg).await.unwrap();
+    e
 }
+
+/// One test per fault kind: `$fault` mounted by the kit (once), and what our own client makes of
+/// it; the send after it succeeds (the fault was one-shot).
+macro_rules! fault_test {
+    ($name:ident, $fault:expr, $pat:pat $(if $guard:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            let e = error_for($fault).await;
+            assert!(matches!(&e, $pat $(if $guard)?), "{e:?}");
+        }
+    };
+}
+
+fault_test!(
+    fault_delay_past_the_timeout_is_a_timed_out_transport_error,
+    Fault::Delay(Duration::from_secs(3)),
+    MessengerError::Transport { reason, maybe_sent: true } if reason.starts_with("timed out")
+);
+fault_test!(
+    fault_5xx_is_a_server_error_with_its_status,
+    Fault::ServerError(503),
+    MessengerError::Server { detail } if detail.status == Some(503)
+);
+fault_test!(
+    fault_429_is_rate_limited_with_retry_after,
+    Fault::RateLimited { retry_after: 7 },
+    MessengerError::RateLimited { scope: RateLimitScope::Chat, retry_after: Some(d), .. } if *d == Duration::from_secs(7)
+);
+fault_test!(
+    fault_malformed_json_is_a_decode_error,
+    Fault::MalformedJson,
+    MessengerError::Decode { status: 200, .. }
+);
+fault_test!(
+    fault_html_error_page_is_a_server_error_with_its_status,
+    Fault::HtmlErrorPage(502),
+    MessengerError::Server { detail } if detail.status == Some(502)
+);
+fault_test!(
+    fault_huge_body_is_a_decode_error,
+    Fault::HugeBody(9 * 1024 * 1024),
+    MessengerError::Decode { .. }
+);
 
 #[tokio::test]
 async fn api_errors_use_telegrams_envelope() {
@@ -213,4 +229,101 @@ async fn a_queued_photo_downloads_from_the_served_file() {
     };
     let bytes = tg.bot().download(&photo.file).await.unwrap();
     assert_eq!(&bytes[..], b"\xff\xd8jpeg");
+}
+
+/// A PNG's first bytes (the recorder reads the file part as raw bytes, CR LF included).
+const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR-mock-card";
+
+#[tokio::test]
+async fn an_uploaded_photo_is_recorded_with_its_fields_and_file() {
+    use messenger_core::{Button, Image};
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let bot = tg.bot();
+    let chat = ChatRef::private(MessengerKind::Telegram, 42);
+    let kb = Keyboard::inline(vec![vec![Button::callback("Balance", "balance")]]);
+    let sent = bot
+        .send(
+            &chat,
+            &OutgoingMessage::photo(Image::bytes(PNG, "card.png", "image/png"), "Your <card>")
+                .keyboard(kb),
+        )
+        .await
+        .unwrap();
+    // The kit's answer decodes: a message id of its own.
+    assert_eq!(sent.id, 1000.into());
+
+    let photos = tg.sent_photos().await;
+    assert_eq!(photos.len(), 1);
+    let p = &photos[0];
+    assert_eq!(p.chat_id, 42.into());
+    assert_eq!(p.photo, "");
+    assert_eq!(p.caption.as_deref(), Some("Your &lt;card&gt;"));
+    assert_eq!(p.parse_mode.as_deref(), Some("HTML"));
+    let upload = p.upload.as_ref().unwrap();
+    assert_eq!(upload.field, "photo");
+    assert_eq!(upload.file_name, "card.png");
+    assert_eq!(upload.content_type.as_deref(), Some("image/png"));
+    assert_eq!(upload.size, PNG.len());
+    assert_eq!(upload.data, PNG);
+    match &p.keyboard {
+        Some(messenger_telegram::types::ReplyMarkup::Inline { inline_keyboard }) => {
+            assert_eq!(inline_keyboard[0][0].text, "Balance");
+        }
+        other => panic!("{other:?}"),
+    }
+
+    // The raw multipart body and the generic request view agree.
+    let bodies = tg.multipart_requests("sendPhoto").await;
+    assert_eq!(bodies[0].field("chat_id"), Some("42"));
+    assert_eq!(bodies[0].file("photo").unwrap().size(), PNG.len());
+    let json = tg.requests("sendPhoto").await;
+    assert_eq!(json[0]["chat_id"], "42");
+    assert_eq!(json[0]["photo"]["file_name"], "card.png");
+    assert_eq!(json[0]["photo"]["size"], PNG.len());
+    assert!(tg.sent_messages().await.is_empty());
+}
+
+#[tokio::test]
+async fn a_photo_by_url_is_recorded_without_an_upload() {
+    use messenger_core::Image;
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    let chat = ChatRef::private(MessengerKind::Telegram, 42);
+    tg.bot()
+        .send(
+            &chat,
+            &OutgoingMessage::photo(Image::url("https://example.invalid/card.png"), "Card"),
+        )
+        .await
+        .unwrap();
+    let photos = tg.sent_photos().await;
+    assert_eq!(photos[0].chat_id, 42.into());
+    assert_eq!(photos[0].photo, "https://example.invalid/card.png");
+    assert_eq!(photos[0].caption.as_deref(), Some("Card"));
+    assert!(photos[0].upload.is_none());
+}
+
+#[tokio::test]
+async fn a_migrated_chat_names_its_new_id() {
+    let server = MockServer::start().await;
+    let tg = TelegramMock::start(&server).await;
+    tg.chat_migrated("sendMessage", -1_009_876).await;
+    let e = tg
+        .bot()
+        .send(
+            &ChatRef::new(
+                MessengerKind::Telegram,
+                -55,
+                messenger_core::ChatType::Group,
+            ),
+            &OutgoingMessage::new("x"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, MessengerError::ChatMigrated { new_chat_id, detail }
+            if *new_chat_id == (-1_009_876).into() && detail.status == Some(400)),
+        "{e:?}"
+    );
 }

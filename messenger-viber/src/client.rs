@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use messenger_core::tls::read_capped;
+use messenger_core::tls::{read_capped, retry_after_header, with_retry_after};
 use messenger_core::{ApiDetail, Limits, MessengerError, RateLimitScope, ValidationError};
 use secrecy::{ExposeSecret, SecretString};
 use tracing::Instrument;
@@ -480,8 +480,10 @@ impl ViberBot {
                 .map_err(transport)?;
             let status = resp.status().as_u16();
             tracing::Span::current().record("status", status);
+            let retry_after = retry_after_header(resp.headers());
             let bytes = read_capped(resp, MAX_RESPONSE_BYTES, op).await?;
-            let result = map_envelope(op, status, &bytes);
+            let result =
+                map_envelope(op, status, &bytes).map_err(|e| with_retry_after(e, retry_after));
             if let Err(e) = &result {
                 if let Some(s) = ViberStatus::of_error(e) {
                     tracing::Span::current().record("viber_status", s.code());

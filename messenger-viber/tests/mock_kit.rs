@@ -96,49 +96,60 @@ async fn sends_are_recorded_with_typed_accessors() {
     assert_eq!(messages[0].sender.as_ref().unwrap().name, "LoyaltyBot");
 }
 
-type Check = fn(&MessengerError) -> bool;
-
-#[tokio::test]
-async fn faults_map_to_the_clients_errors() {
+/// What our bot makes of `fault` on `send_message`; the next send succeeds.
+async fn error_for(fault: Fault) -> MessengerError {
     let server = MockServer::start().await;
     let viber = ViberMock::start(&server).await;
     let bot = viber.bot();
     let msg = OutgoingMessage::new("x");
-    let cases: Vec<(Fault, Check)> = vec![
-        (Fault::Delay(Duration::from_secs(3)), |e| {
-            matches!(e, MessengerError::Transport { .. })
-        }),
-        (Fault::ServerError(500), |e| {
-            matches!(e, MessengerError::Server { .. })
-        }),
-        (Fault::RateLimited { retry_after: 7 }, |e| {
-            matches!(
-                e,
-                MessengerError::RateLimited {
-                    scope: RateLimitScope::Bot,
-                    ..
-                }
-            )
-        }),
-        (Fault::MalformedJson, |e| {
-            matches!(e, MessengerError::Decode { .. })
-        }),
-        (
-            Fault::HtmlErrorPage(502),
-            |e| matches!(e, MessengerError::Server { detail } if detail.status == Some(502)),
-        ),
-        (Fault::HugeBody(9 * 1024 * 1024), |e| {
-            matches!(e, MessengerError::Decode { .. })
-        }),
-    ];
-    for (fault, expected) in cases {
-        let label = format!("{fault:?}");
-        viber.fail_times("send_message", fault, 1).await;
-        let e = bot.send(&chat(), &msg).await.unwrap_err();
-        assert!(expected(&e), "{label}: {e:?}");
-    }
+    viber.fail_times("send_message", fault, 1).await;
+    let e = bot.send(&chat(), &msg).await.unwrap_err();
     bot.send(&chat(), &msg).await.unwrap();
+    e
 }
+
+/// One test per fault kind: `$fault` mounted by the kit (once), and what our own client makes of
+/// it; the send after it succeeds (the fault was one-shot).
+macro_rules! fault_test {
+    ($name:ident, $fault:expr, $pat:pat $(if $guard:expr)?) => {
+        #[tokio::test]
+        async fn $name() {
+            let e = error_for($fault).await;
+            assert!(matches!(&e, $pat $(if $guard)?), "{e:?}");
+        }
+    };
+}
+
+fault_test!(
+    fault_delay_past_the_timeout_is_a_timed_out_transport_error,
+    Fault::Delay(Duration::from_secs(3)),
+    MessengerError::Transport { reason, maybe_sent: true } if reason.starts_with("timed out")
+);
+fault_test!(
+    fault_5xx_is_a_server_error_with_its_status,
+    Fault::ServerError(503),
+    MessengerError::Server { detail } if detail.status == Some(503)
+);
+fault_test!(
+    fault_429_is_rate_limited_with_retry_after,
+    Fault::RateLimited { retry_after: 7 },
+    MessengerError::RateLimited { scope: RateLimitScope::Bot, retry_after: Some(d), .. } if *d == Duration::from_secs(7)
+);
+fault_test!(
+    fault_malformed_json_is_a_decode_error,
+    Fault::MalformedJson,
+    MessengerError::Decode { status: 200, .. }
+);
+fault_test!(
+    fault_html_error_page_is_a_server_error_with_its_status,
+    Fault::HtmlErrorPage(502),
+    MessengerError::Server { detail } if detail.status == Some(502)
+);
+fault_test!(
+    fault_huge_body_is_a_decode_error,
+    Fault::HugeBody(9 * 1024 * 1024),
+    MessengerError::Decode { .. }
+);
 
 #[tokio::test]
 async fn api_errors_use_vibers_status_envelope() {
@@ -202,4 +213,68 @@ async fn a_picture_downloads_from_the_served_file() {
     };
     let bytes = bot.download(&photo.file).await.unwrap();
     assert_eq!(&bytes[..], b"\xff\xd8jpeg");
+}
+
+#[tokio::test]
+async fn a_picture_by_url_is_recorded_with_its_media_and_caption() {
+    use messenger_core::Image;
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    viber
+        .bot()
+        .send(
+            &chat(),
+            &OutgoingMessage::photo(Image::url("https://example.invalid/card.png"), "Card"),
+        )
+        .await
+        .unwrap();
+    let sent = viber.sent_messages().await;
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].receiver, USER);
+    assert_eq!(sent[0].message_type, "picture");
+    assert_eq!(
+        sent[0].media.as_deref(),
+        Some("https://example.invalid/card.png")
+    );
+    assert_eq!(sent[0].text.as_deref(), Some("Card"));
+}
+
+#[tokio::test]
+async fn picture_bytes_go_by_the_media_hosts_url_or_not_at_all() {
+    use messenger_core::{Image, ValidationError};
+    use messenger_viber::InMemoryMediaHost;
+    use std::sync::Arc;
+    const PNG: &[u8] = b"\x89PNG\r\n\x1a\n-mock-card";
+    let msg = OutgoingMessage::photo(Image::bytes(PNG, "card.png", "image/png"), "Card");
+
+    // Viber uploads nothing: bytes go out as the URL the bot's media host publishes them at.
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let host = InMemoryMediaHost::new("https://bot.example.invalid/media");
+    let bot = viber
+        .bot_builder()
+        .media_host(Arc::new(host.clone()))
+        .build()
+        .unwrap();
+    bot.send(&chat(), &msg).await.unwrap();
+    let sent = viber.sent_messages().await;
+    assert_eq!(sent[0].message_type, "picture");
+    let media = sent[0].media.clone().unwrap();
+    let name = media
+        .strip_prefix("https://bot.example.invalid/media/")
+        .unwrap();
+    assert_eq!(host.get(name).unwrap().data, PNG);
+
+    // Without a media host nothing is sent.
+    let server = MockServer::start().await;
+    let viber = ViberMock::start(&server).await;
+    let e = viber.bot().send(&chat(), &msg).await.unwrap_err();
+    assert!(
+        matches!(
+            e,
+            MessengerError::Invalid(ValidationError::ImageUploadUnsupported)
+        ),
+        "{e:?}"
+    );
+    assert!(viber.sent_messages().await.is_empty());
 }

@@ -1,61 +1,49 @@
 //! Viber's first contact through the common trait: `conversation_started` opens a welcome slot,
 //! the welcome is the HTTP answer (a message without receiver), and the capabilities, deletes and
-//! raw requests say what Viber can do.
+//! raw requests say what Viber can do. Viber's callbacks and answers come from the crate's test
+//! kit (`ViberMock`); the exact requests are asserted here.
 // Test helpers may unwrap too: a panic is a failed assertion with a line number.
 #![allow(clippy::unwrap_used)]
 
 use std::time::Duration;
 
-use http::HeaderMap;
 use messenger_core::{
     ChatRef, Keyboard, MessageRef, Messenger, MessengerError, MessengerKind, OutgoingMessage,
-    RawRequest, Throttled, sign_hmac_sha256_hex,
+    RawRequest, Throttled,
 };
-use messenger_viber::{SecretString, ViberBot};
+use messenger_viber::mock::{Incoming, ViberMock, WebhookRequest};
+use messenger_viber::{SecretString, ViberBot, ViberStatus};
 use serde_json::{Value, json};
-use wiremock::matchers::{body_json, header, method, path};
-use wiremock::{Mock, MockServer, ResponseTemplate};
+use wiremock::MockServer;
 
 const TOKEN: &str = "4a7f2b-test-token-secret";
 const USER: &str = "01234567890A=";
 
 fn bot(base: &str) -> ViberBot {
     ViberBot::builder(SecretString::from(TOKEN), "Loyalty")
-        .base_url(format!("{base}/pa"))
+        .base_url(base)
         .timeout(Duration::from_secs(5))
         .build()
         .unwrap()
 }
 
-fn signed(body: &[u8]) -> HeaderMap {
-    let mut h = HeaderMap::new();
-    h.insert(
-        "x-viber-content-signature",
-        sign_hmac_sha256_hex(&SecretString::from(TOKEN), body)
-            .parse()
-            .unwrap(),
-    );
-    h
-}
-
-fn started(subscribed: bool) -> Vec<u8> {
-    serde_json::to_vec(
-        &json!({"event": "conversation_started", "timestamp": 1_763_800_000_000_i64,
-        "chat_hostname": "SN-CHAT-01_", "message_token": 4_912_661_846_655_238_145_i64,
-        "type": "open", "context": "ref_42",
-        "user": {"id": USER, "name": "Ivan", "language": "uk", "api_version": 10},
-        "subscribed": subscribed}),
-    )
-    .unwrap()
+/// A signed `conversation_started` from the crate's test kit; `subscribed` is the one field the
+/// kit's callback leaves at `false`.
+fn started(viber: &ViberMock<'_>, subscribed: bool) -> WebhookRequest {
+    let mut callback =
+        Incoming::conversation_started(USER, Some("ref_42")).to_callback(4_912_661_846_655_238_145);
+    callback["subscribed"] = subscribed.into();
+    viber.webhook_request(&Incoming::Raw(callback))
 }
 
 #[tokio::test]
 async fn conversation_started_opens_a_welcome_slot_answered_in_the_http_body() {
     // Through a Throttled trait object, as a bot holds it: nothing is sent to the API.
     let server = MockServer::start().await;
+    let viber = ViberMock::start_with_token(&server, TOKEN).await;
     let m: Box<dyn Messenger> = Box::new(Throttled::new(bot(&server.uri())));
-    let body = started(false);
-    let outcome = m.receive_webhook(&signed(&body), &body).unwrap();
+    let req = started(&viber, false);
+    let outcome = m.receive_webhook(&req.headers, &req.body).unwrap();
     assert_eq!(outcome.updates.len(), 1);
     let slot = outcome.welcome.expect("conversation_started opens a slot");
     assert_eq!(slot.chat, ChatRef::private(MessengerKind::Viber, USER));
@@ -81,29 +69,30 @@ async fn conversation_started_opens_a_welcome_slot_answered_in_the_http_body() {
     assert!(server.received_requests().await.unwrap().is_empty());
 
     // A subscribed user gets a slot too, but it is not the only chance.
-    let body = started(true);
+    let req = started(&viber, true);
     let slot = m
-        .receive_webhook(&signed(&body), &body)
+        .receive_webhook(&req.headers, &req.body)
         .unwrap()
         .welcome
         .unwrap();
     assert!(!slot.is_only_chance());
 }
 
-#[test]
-fn other_callbacks_open_no_slot_and_forged_ones_are_refused() {
-    let b = bot("http://127.0.0.1:9");
-    let body = serde_json::to_vec(
-        &json!({"event": "message", "timestamp": 1, "message_token": 7,
-        "sender": {"id": USER, "name": "Ivan"}, "message": {"type": "text", "text": "hi"}}),
-    )
-    .unwrap();
-    let outcome = b.receive_webhook(&signed(&body), &body).unwrap();
+#[tokio::test]
+async fn other_callbacks_open_no_slot_and_forged_ones_are_refused() {
+    let server = MockServer::start().await;
+    let viber = ViberMock::start_with_token(&server, TOKEN).await;
+    let b = bot(&server.uri());
+    let req = viber.webhook_request(&Incoming::text(USER, "hi"));
+    let outcome = b.receive_webhook(&req.headers, &req.body).unwrap();
     assert!(outcome.welcome.is_none());
     assert_eq!(outcome.updates[0].text(), Some("hi"));
-    let forged = started(false);
+    let forged = viber.webhook_request_signed_with(
+        &Incoming::conversation_started(USER, None),
+        &SecretString::from("another-token"),
+    );
     assert!(matches!(
-        b.receive_webhook(&signed(b"other"), &forged),
+        b.receive_webhook(&forged.headers, &forged.body),
         Err(MessengerError::ForgedWebhook { .. })
     ));
 }
@@ -111,29 +100,14 @@ fn other_callbacks_open_no_slot_and_forged_ones_are_refused() {
 #[tokio::test]
 async fn capabilities_deletes_and_raw_requests() {
     let server = MockServer::start().await;
-    Mock::given(method("POST"))
-        .and(path("/pa/get_account_info"))
-        .and(header("X-Viber-Auth-Token", TOKEN))
-        .and(body_json(json!({})))
-        .respond_with(ResponseTemplate::new(200).set_body_json(
-            json!({"status": 0, "status_message": "ok", "id": "pa:75346594275468546724"}),
-        ))
-        .expect(1)
-        .mount(&server)
-        .await;
-    Mock::given(method("POST"))
-        .and(path("/pa/send_message"))
-        .and(header("X-Viber-Auth-Token", TOKEN))
-        .and(body_json(
-            json!({"receiver": USER, "type": "sticker", "sticker_id": 46105,
-            "sender": {"name": "Loyalty"}}),
-        ))
-        .respond_with(
-            ResponseTemplate::new(200)
-                .set_body_json(json!({"status": 6, "status_message": "receiverNotSubscribed"})),
+    // The kit answers get_account_info; send_message refuses the receiver with status 6.
+    let viber = ViberMock::start_with_token(&server, TOKEN).await;
+    viber
+        .api_error(
+            "send_message",
+            ViberStatus::ReceiverNotSubscribed,
+            "receiverNotSubscribed",
         )
-        .expect(1)
-        .mount(&server)
         .await;
     let b = bot(&server.uri());
     let caps = b.capabilities();
@@ -182,4 +156,20 @@ async fn capabilities_deletes_and_raw_requests() {
         b.send_raw(&RawRequest::get("get_account_info")).await,
         Err(MessengerError::InvalidRequest { .. })
     ));
+    // Exactly two calls went out, as sent, each with the token.
+    assert_eq!(viber.requests("get_account_info").await, [json!({})]);
+    assert_eq!(
+        viber.requests("send_message").await,
+        [
+            json!({"receiver": USER, "type": "sticker", "sticker_id": 46105,
+            "sender": {"name": "Loyalty"}})
+        ]
+    );
+    let calls = server.received_requests().await.unwrap();
+    assert_eq!(calls.len(), 2);
+    assert!(
+        calls
+            .iter()
+            .all(|r| r.headers.get("X-Viber-Auth-Token").unwrap() == TOKEN)
+    );
 }
