@@ -32,7 +32,7 @@ impl Ctx<'_> {
             let list = client.get_registrations(s, &kind).await?;
             all.extend(list.registrations.into_iter().map(|r| (kind.clone(), r)));
         }
-        all.sort_by(|a, b| b.1.registration_date.cmp(&a.1.registration_date));
+        all.sort_by_key(|r| std::cmp::Reverse(r.1.registration_date));
         if all.is_empty() {
             let back = self.engine.back_to_menu(self.lang);
             self.say_with(TextKey::RegistrationsEmpty, &[], back);
