@@ -219,3 +219,17 @@ async fn a_registration_of_unknown_outcome_offers_the_history() {
     bot.press("📜 Історія реєстрацій").await;
     assert_eq!(bot.last(), "Реєстрацій ще немає.");
 }
+
+#[tokio::test]
+async fn a_seller_blocked_meanwhile_is_sent_to_the_site() {
+    let e = ergo_bot().await;
+    log_in(&e).await;
+    e.bot.press("⚡ Швидка реєстрація").await;
+    assert!(e.sandbox.set_seller_active(SELLER, false));
+    e.bot.say("LED0001").await;
+    assert_eq!(
+        e.bot.last(),
+        "Ваш обліковий запис заблоковано. Зверніться на сайт програми: https://club.ergo-global.com/"
+    );
+    assert_eq!(keyboard(&e), [["⬅️ Назад"]]);
+}

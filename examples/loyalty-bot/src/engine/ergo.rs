@@ -10,7 +10,7 @@ use messenger_core::{Button, Keyboard};
 
 use super::ctx::{Ctx, Flow};
 use super::ergo_errors::{self, NextStep};
-use super::{Action, Conversation, Programme, Step};
+use super::{Action, Conversation, ERGO_SITE, Programme, Step};
 use crate::barcode;
 use crate::format;
 use crate::texts::TextKey;
@@ -238,24 +238,31 @@ impl Ctx<'_> {
                 // ERGO's comment goes to the log only; the user reads the bot's own words.
                 tracing::info!(error = %e, %method, "a registration was refused");
                 let (key, next) = ergo_errors::explain(method, &e);
-                let first = match next {
-                    NextStep::NewRegistration => {
-                        self.button(TextKey::ButtonNewRegistration, &Action::Again)
-                    }
-                    NextStep::FullRegistration => {
-                        self.button(TextKey::ButtonFullRegistration, &Action::FullRegistration)
-                    }
+                // The next step, then support (a blocked seller has only the site's link).
+                let mut rows = match next {
+                    NextStep::NewRegistration => vec![
+                        vec![self.button(TextKey::ButtonNewRegistration, &Action::Again)],
+                        vec![self.button(TextKey::ButtonSupport, &Action::Support)],
+                    ],
+                    NextStep::FullRegistration => vec![
+                        vec![
+                            self.button(TextKey::ButtonFullRegistration, &Action::FullRegistration),
+                        ],
+                        vec![self.button(TextKey::ButtonSupport, &Action::Support)],
+                    ],
+                    NextStep::Site => Vec::new(),
                 };
-                let kb = Keyboard::inline(vec![
-                    vec![first],
-                    vec![self.button(TextKey::ButtonSupport, &Action::Support)],
-                    vec![self.button(TextKey::ButtonBack, &Action::Menu)],
-                ]);
+                rows.push(vec![self.button(TextKey::ButtonBack, &Action::Menu)]);
                 let code = ergo_errors::code_of(&e);
-                self.say_with(key, &[("serial", serial.trim()), ("code", &code)], kb);
+                let args = [
+                    ("serial", serial.trim()),
+                    ("code", &code),
+                    ("link", ERGO_SITE),
+                ];
+                self.say_with(key, &args, Keyboard::inline(rows));
                 conv.step = match next {
                     NextStep::NewRegistration => again,
-                    NextStep::FullRegistration => Step::Menu,
+                    NextStep::FullRegistration | NextStep::Site => Step::Menu,
                 };
             }
         }

@@ -1,6 +1,7 @@
 //! ERGO: every error code of `PostSN`/`PostSNModel` explained in the user's language with the
 //! next step seed 004 names (write to support, or a new registration; the full registration
-//! where the quick one cannot do). ERGO's own comment (Russian or English) is never shown: it
+//! where the quick one cannot do; the site for a blocked seller, code 3; codes 1 and 2, an
+//! expired session, log in again before this is reached). ERGO's own comment (Russian or English) is never shown: it
 //! only tells apart the meanings of the shared codes 14 and 16 ([`ErgoError::kind`]) and goes
 //! to the log.
 
@@ -16,6 +17,9 @@ pub(super) enum NextStep {
     NewRegistration,
     /// The full registration (choose the action and the model).
     FullRegistration,
+    /// Nothing in the bot: the seller is blocked and is sent to the programme's site (seed 004,
+    /// authorization 3.2).
+    Site,
 }
 
 /// The text and next step for a registration error `e` returned by `method`.
@@ -40,6 +44,7 @@ pub(super) fn explain(method: ErgoMethod, e: &LoyaltyError) -> (TextKey, NextSte
         K::SerialAlreadyRegistered => (TextKey::ErrAlreadyRegistered, New),
         K::SerialInvalid => (TextKey::ErrSerialInvalid, New),
         K::SeveralActions => (TextKey::ErrSeveralActions, Full),
+        K::UserNotActive => (TextKey::UserBlocked, NextStep::Site),
         _ => (TextKey::ErrRegistrationOther, New),
     }
 }
@@ -173,7 +178,11 @@ mod tests {
             let e = ErgoError::new(*code, *comment).into_loyalty_error(*method, Some(200));
             let (key, step) = explain(*method, &e);
             assert_eq!(step, *next, "{method} {code} {comment}");
-            let args = [("serial", "SN1"), ("code", &code_of(&e) as &str)];
+            let args = [
+                ("serial", "SN1"),
+                ("code", &code_of(&e) as &str),
+                ("link", crate::engine::ERGO_SITE),
+            ];
             assert_eq!(
                 texts.format(Lang::Uk, key, &args),
                 *uk,
