@@ -298,6 +298,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     if let Some(currency) = &config.currency {
         engine = engine.with_currency(currency.clone());
     }
+    if let Some(hours) = &config.dialogue.support_hours {
+        engine = engine.with_support_hours(hours.clone());
+    }
+    if let Some(url) = &config.dialogue.web_cabinet_url {
+        engine = engine.with_web_cabinet(url.as_str());
+    }
     let (channels, viber) = channels(&config, &engine).await?;
     if let Some(codes) = engine.codes() {
         // The chat channel of the codes reaches linked chats on every messenger that runs.

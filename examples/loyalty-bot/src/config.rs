@@ -11,8 +11,11 @@ use url::Url;
 use crate::format::Currency;
 use crate::texts::Lang;
 
+mod dialogue;
 mod read;
 mod variables;
+
+pub use dialogue::DialogueSettings;
 
 /// Which loyalty programme the bot serves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,6 +225,8 @@ pub struct Config {
     pub codes: crate::codes::CodesConfig,
     /// The control panel (`PANEL_*`).
     pub panel: crate::panel::PanelSettings,
+    /// Support hours and the web cabinet button (`SUPPORT_*`, `WEB_CABINET_URL`).
+    pub dialogue: DialogueSettings,
 }
 
 /// A messenger's global send limit, from `<MESSENGER>_RATE_LIMIT`: messages per second, or `off`.

@@ -32,11 +32,17 @@ mod auth;
 mod content;
 mod ctx;
 mod ergo;
+mod ergo_errors;
+mod ergo_groups;
+mod ergo_history;
+mod ergo_profile;
+mod news;
+mod options;
 mod purchases;
 mod state;
 mod support;
 
-pub use action::Action;
+pub use action::{Action, SellerField};
 pub use state::{CONVERSATION_VERSION, Conversation, Step};
 
 use ctx::Ctx;
@@ -194,6 +200,8 @@ pub struct Engine {
     code_budget: CodeBudget,
     /// The bot's own verification codes (LoyalClient log-in), when configured.
     codes: Option<BotCodes>,
+    /// Support hours, the web cabinet button, the clock (`engine/options.rs`).
+    options: options::DialogueOptions,
 }
 
 impl Engine {
@@ -217,6 +225,7 @@ impl Engine {
             code_peek: None,
             code_budget: CodeBudget::default(),
             codes: None,
+            options: options::DialogueOptions::default(),
         }
     }
 
@@ -304,6 +313,10 @@ impl Engine {
                 vec![b(T::ButtonQuickRegistration, A::QuickRegistration)],
                 vec![b(T::ButtonFullRegistration, A::FullRegistration)],
                 vec![b(T::ButtonBalance, A::Balance), b(T::ButtonNews, A::News)],
+                vec![
+                    b(T::ButtonRegistrations, A::Registrations { offset: 0 }),
+                    b(T::ButtonProfile, A::Profile),
+                ],
                 vec![b(T::ButtonAbout, A::About), b(T::ButtonSupport, A::Support)],
             ],
             Programme::BonusMoney { .. } => vec![
@@ -336,6 +349,13 @@ impl Engine {
                 buttons.chunks(2).map(<[Button]>::to_vec).collect()
             }
         };
+        let mut rows = rows;
+        if let Some(url) = &self.options.web_cabinet {
+            rows.push(vec![Button::url(
+                self.texts.get(lang, T::ButtonWebCabinet),
+                url,
+            )]);
+        }
         Reply::new(self.text(lang, T::Menu, &[])).with(Keyboard::inline(rows))
     }
 

@@ -18,5 +18,6 @@ pub mod panel;
 pub mod purchases;
 pub mod runner;
 pub mod storage;
+pub mod support_hours;
 pub mod texts;
 pub mod till;

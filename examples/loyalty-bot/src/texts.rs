@@ -453,7 +453,7 @@ mod tests {
             "no_such_text".parse::<TextKey>(),
             Err(TextsError::UnknownKey("no_such_text".into()))
         );
-        assert_eq!(TextKey::ALL.len(), 92);
+        assert_eq!(TextKey::ALL.len(), 140);
     }
 
     #[test]

@@ -372,6 +372,7 @@ async fn max_authorization_with_the_inline_contact_button_then_the_balance() {
                     [cb("⚡ Швидка реєстрація", "m:quick")],
                     [cb("📋 Повна реєстрація", "m:full")],
                     [cb("💰 Баланс", "m:balance"), cb("📰 Новини", "m:news")],
+                    [cb("📜 Історія реєстрацій", "m:registrations"), cb("👤 Профіль", "m:profile")],
                     [cb("ℹ️ Про програму", "m:about"), cb("💬 Підтримка", "m:support")],
                 ]}}]}),
         );
@@ -555,6 +556,8 @@ async fn viber_authorization_with_the_share_phone_button_then_the_balance() {
                     viber_cb(6, "📋 Повна реєстрація", "m:full"),
                     viber_cb(3, "💰 Баланс", "m:balance"),
                     viber_cb(3, "📰 Новини", "m:news"),
+                    viber_cb(3, "📜 Історія реєстрацій", "m:registrations"),
+                    viber_cb(3, "👤 Профіль", "m:profile"),
                     viber_cb(3, "ℹ️ Про програму", "m:about"),
                     viber_cb(3, "💬 Підтримка", "m:support"),
                 ]}}),

@@ -301,6 +301,8 @@ async fn authorization_and_balance_through_the_telegram_adapter() {
         [{"text": "📋 Повна реєстрація", "callback_data": "m:full"}],
         [{"text": "💰 Баланс", "callback_data": "m:balance"},
          {"text": "📰 Новини", "callback_data": "m:news"}],
+        [{"text": "📜 Історія реєстрацій", "callback_data": "m:registrations"},
+         {"text": "👤 Профіль", "callback_data": "m:profile"}],
         [{"text": "ℹ️ Про програму", "callback_data": "m:about"},
          {"text": "💬 Підтримка", "callback_data": "m:support"}],
     ]});

@@ -255,8 +255,10 @@ impl Config {
             &get,
             matches!(loyalty, LoyaltyTarget::Sandbox),
         )?;
+        let dialogue = super::DialogueSettings::from_vars(&get)?;
         let config = Self {
             codes,
+            dialogue,
             panel: crate::panel::PanelSettings::from_vars(get)?,
             provider,
             loyalty,

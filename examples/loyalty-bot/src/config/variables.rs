@@ -144,6 +144,18 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "JSON file overriding texts: {\"uk\": {\"key\": \"text\"}, \"ru\": {...}}",
     ),
     (
+        "SUPPORT_HOURS",
+        "support's working hours, e.g. Mon-Fri 09:00-18:00, Sat 10:00-14:00 (unset: always open; out of them support says when it answers)",
+    ),
+    (
+        "SUPPORT_TZ",
+        "the UTC offset of SUPPORT_HOURS: +02:00, UTC+3 or UTC (required with SUPPORT_HOURS; fixed, no daylight saving)",
+    ),
+    (
+        "WEB_CABINET_URL",
+        "a web cabinet link: a URL button in the main menu, labelled by the text button_web_cabinet (unset: no button)",
+    ),
+    (
         "NOTIFY_SECRET",
         "shared secret of the purchase-notification endpoint (off when unset; 32+ characters)",
     ),

@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
+pub use super::ergo_profile::SellerField;
+
 /// One thing a button (or a resumed dialogue) asks the bot to do.
 ///
 /// [`Action::parse`] and [`Action::encode`] are the only place callback strings live. The wire
@@ -32,6 +34,10 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// | [`Action::Model`] | `mo:<action id>:<model id>` |
 /// | [`Action::TradePoint`] | `tt:<trade point id>` |
 /// | [`Action::Again`] | `m:again` |
+/// | [`Action::Registrations`] | `m:registrations` (first page), `rh:<offset>` |
+/// | [`Action::EditSellerField`] | `ep:<name, lastname, surname or email>` |
+/// | [`Action::NewsPage`] | `nw:<offset>` |
+/// | [`Action::Article`] | `ar:<article id>` |
 ///
 /// `p:email` has always meant "edit the e-mail", so a purchase whose id is `email` could never
 /// be opened by `p:email`; such a purchase is encoded `pd:email` instead (read back as
@@ -97,6 +103,26 @@ pub enum Action {
     },
     /// Register another serial (or back to the menu when no registration is under way).
     Again,
+    /// ERGO: a page of the seller's registration history.
+    Registrations {
+        /// Items to skip (0: the first page).
+        offset: u32,
+    },
+    /// ERGO: edit one field of the seller's profile (asks for the new value).
+    EditSellerField {
+        /// The field.
+        field: SellerField,
+    },
+    /// ERGO: a page of the news list (`m:news` is the first page).
+    NewsPage {
+        /// Items to skip.
+        offset: u32,
+    },
+    /// ERGO: one news article in full.
+    Article {
+        /// The article's id.
+        id: u64,
+    },
 }
 
 /// The exact strings of the actions that carry no data.
@@ -114,6 +140,7 @@ const FIXED: &[(&str, Action)] = &[
     ("m:quick", Action::QuickRegistration),
     ("m:full", Action::FullRegistration),
     ("m:again", Action::Again),
+    ("m:registrations", Action::Registrations { offset: 0 }),
 ];
 
 /// The id of a purchase that `p:<id>` cannot carry (see the module docs).
@@ -150,6 +177,10 @@ impl Action {
                 })
             }
             "tt" => number(rest).map(|id| Self::TradePoint { id }),
+            "rh" => offset(rest).map(|offset| Self::Registrations { offset }),
+            "ep" => SellerField::parse(rest).map(|field| Self::EditSellerField { field }),
+            "nw" => offset(rest).map(|offset| Self::NewsPage { offset }),
+            "ar" => number(rest).map(|id| Self::Article { id }),
             _ => None,
         }
     }
@@ -168,6 +199,10 @@ impl Action {
                 model_id,
             } => format!("mo:{action_id}:{model_id}"),
             Self::TradePoint { id } => format!("tt:{id}"),
+            Self::Registrations { offset } if *offset > 0 => format!("rh:{offset}"),
+            Self::EditSellerField { field } => format!("ep:{}", field.as_str()),
+            Self::NewsPage { offset } => format!("nw:{offset}"),
+            Self::Article { id } => format!("ar:{id}"),
             fixed => FIXED
                 .iter()
                 .find(|(_, a)| a == fixed)
@@ -244,6 +279,16 @@ mod tests {
                     order_id: "ORD-1".into(),
                 },
             ),
+            ("m:registrations", Action::Registrations { offset: 0 }),
+            ("rh:5", Action::Registrations { offset: 5 }),
+            (
+                "ep:email",
+                Action::EditSellerField {
+                    field: SellerField::Email,
+                },
+            ),
+            ("nw:5", Action::NewsPage { offset: 5 }),
+            ("ar:67657", Action::Article { id: 67657 }),
         ]
     }
 
@@ -290,6 +335,10 @@ mod tests {
             "tt:x",
             "balance",
             "м:баланс",
+            "rh:x",
+            "ep:phone",
+            "nw:-1",
+            "ar:",
         ] {
             assert_eq!(Action::parse(data), None, "{data:?}");
         }
@@ -335,6 +384,16 @@ mod tests {
             }),
             any::<u64>().prop_map(|id| Action::TradePoint { id }),
             Just(Action::Again),
+            any::<u32>().prop_map(|offset| Action::Registrations { offset }),
+            prop_oneof![
+                Just(SellerField::Name),
+                Just(SellerField::Lastname),
+                Just(SellerField::Surname),
+                Just(SellerField::Email),
+            ]
+            .prop_map(|field| Action::EditSellerField { field }),
+            any::<u32>().prop_map(|offset| Action::NewsPage { offset }),
+            any::<u64>().prop_map(|id| Action::Article { id }),
         ]
     }
 

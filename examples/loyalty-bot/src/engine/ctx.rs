@@ -230,6 +230,11 @@ impl Ctx<'_> {
                 self.settle(conv, &Action::Review { order_id }, done)
                     .await?;
             }
+            Step::AwaitSellerField { field } => {
+                let done = self.seller_field_given(conv, field, text).await;
+                self.settle(conv, &Action::EditSellerField { field }, done)
+                    .await?;
+            }
             Step::AwaitProductPhoto { .. } => self.say(TextKey::AskProductPhoto, &[]),
             Step::ChooseTradePoint { .. } => self.say(TextKey::ChooseTradePoint, &[]),
             Step::Menu => {
@@ -266,7 +271,9 @@ impl Ctx<'_> {
             Action::Purchase { id } => self.purchase(&s, id).await?,
             Action::Review { order_id } => self.review_ask(conv, order_id),
             Action::Promotions => self.promotions(&s).await?,
+            Action::News if self.ergo().is_some() => self.ergo_news(&s, 0).await?,
             Action::News => self.news(&s).await?,
+            Action::Profile if self.ergo().is_some() => self.seller_profile(&s).await?,
             Action::Profile => self.profile(&s).await?,
             Action::EditEmail => self.edit_email(conv),
             Action::About => self.about(),
@@ -280,6 +287,10 @@ impl Ctx<'_> {
             } => self.model_chosen(conv, *action_id, *model_id),
             Action::TradePoint { id } => self.trade_point(conv, &s, *id).await?,
             Action::Again => self.again(conv),
+            Action::Registrations { offset } => self.registrations(&s, *offset).await?,
+            Action::EditSellerField { field } => self.edit_seller_field(conv, *field),
+            Action::NewsPage { offset } => self.ergo_news(&s, *offset).await?,
+            Action::Article { id } => self.article(&s, *id).await?,
         }
         Ok(())
     }
@@ -314,6 +325,14 @@ impl Ctx<'_> {
     pub(super) fn failed(&mut self, e: &LoyaltyError) {
         match e {
             LoyaltyError::Unsupported { .. } => self.say(TextKey::NotSupported, &[]),
+            LoyaltyError::OutcomeUnknown { .. } if self.ergo().is_some() => {
+                // "Check the history of registrations": the button opens it.
+                let kb = Keyboard::inline(vec![vec![self.button(
+                    TextKey::ButtonRegistrations,
+                    &Action::Registrations { offset: 0 },
+                )]]);
+                self.say_with(TextKey::RegistrationUnknown, &[], kb);
+            }
             LoyaltyError::OutcomeUnknown { .. } => self.say(TextKey::RegistrationUnknown, &[]),
             other => {
                 tracing::warn!(error = %other, "a loyalty call failed");

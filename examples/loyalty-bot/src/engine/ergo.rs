@@ -5,11 +5,12 @@
 use chrono::{NaiveDateTime, Utc};
 use loyalty_core::{Decimal, LoyaltyError, Session};
 use loyalty_ergo::types::{Photo, SnModelRegistration, SnOutcome};
-use loyalty_ergo::{ActionsCache, ErgoClient};
+use loyalty_ergo::{ActionsCache, ErgoClient, ErgoMethod};
 use messenger_core::{Button, Keyboard};
 
 use super::ctx::{Ctx, Flow};
-use super::{Action, Conversation, Programme, Step};
+use super::ergo_errors::{self, NextStep};
+use super::{Action, Conversation, ERGO_SITE, Programme, Step};
 use crate::barcode;
 use crate::format;
 use crate::texts::TextKey;
@@ -109,7 +110,13 @@ impl Ctx<'_> {
         rows.push(vec![
             self.button(TextKey::ButtonBack, &Action::FullRegistration),
         ]);
-        self.say_with(TextKey::ChooseModel, &[], Keyboard::inline(rows));
+        let text = self.group_details(action).append(self.engine.text(
+            self.lang,
+            TextKey::ChooseModel,
+            &[],
+        ));
+        self.replies
+            .push(super::Reply::new(text).with(Keyboard::inline(rows)));
         Ok(())
     }
 
@@ -187,6 +194,7 @@ impl Ctx<'_> {
         conv: &mut Conversation,
         out: Result<SnOutcome, LoyaltyError>,
         again: Step,
+        serial: &str,
     ) -> Flow {
         let another = Keyboard::inline(vec![
             vec![self.button(TextKey::ButtonAnother, &Action::Again)],
@@ -223,16 +231,39 @@ impl Ctx<'_> {
                 return Err(e.into());
             }
             Err(e) => {
-                let reason = e
-                    .provider_detail()
-                    .map(|d| d.message.clone())
-                    .filter(|m| !m.is_empty())
-                    .unwrap_or_else(|| {
-                        tracing::warn!(error = %e, "a registration failed");
-                        self.label(TextKey::ReasonUnknown).to_owned()
-                    });
-                self.say_with(TextKey::RegistrationError, &[("reason", &reason)], another);
-                conv.step = again;
+                let method = match again {
+                    Step::AwaitSerial => ErgoMethod::PostSN,
+                    _ => ErgoMethod::PostSNModel,
+                };
+                // ERGO's comment goes to the log only; the user reads the bot's own words.
+                tracing::info!(error = %e, %method, "a registration was refused");
+                let (key, next) = ergo_errors::explain(method, &e);
+                // The next step, then support (a blocked seller has only the site's link).
+                let mut rows = match next {
+                    NextStep::NewRegistration => vec![
+                        vec![self.button(TextKey::ButtonNewRegistration, &Action::Again)],
+                        vec![self.button(TextKey::ButtonSupport, &Action::Support)],
+                    ],
+                    NextStep::FullRegistration => vec![
+                        vec![
+                            self.button(TextKey::ButtonFullRegistration, &Action::FullRegistration),
+                        ],
+                        vec![self.button(TextKey::ButtonSupport, &Action::Support)],
+                    ],
+                    NextStep::Site => Vec::new(),
+                };
+                rows.push(vec![self.button(TextKey::ButtonBack, &Action::Menu)]);
+                let code = ergo_errors::code_of(&e);
+                let args = [
+                    ("serial", serial.trim()),
+                    ("code", &code),
+                    ("link", ERGO_SITE),
+                ];
+                self.say_with(key, &args, Keyboard::inline(rows));
+                conv.step = match next {
+                    NextStep::NewRegistration => again,
+                    NextStep::FullRegistration | NextStep::Site => Step::Menu,
+                };
             }
         }
         Ok(())
@@ -266,7 +297,7 @@ impl Ctx<'_> {
         // Fill the cache so the reply can name the model.
         let _ = cache.get(&session).await;
         let out = client.post_sn(&session, serial).await;
-        self.registration_outcome(conv, out, Step::AwaitSerial)
+        self.registration_outcome(conv, out, Step::AwaitSerial, serial)
     }
 
     /// Full registration: the serial of the chosen model.
@@ -360,6 +391,7 @@ impl Ctx<'_> {
             self.say(TextKey::AskProductPhoto, &[]);
             return Ok(());
         }
+        let serial = p.serial.clone();
         let mut reg = SnModelRegistration::new(p.action_id, p.model_id, p.serial, p.captured_at);
         if let Some(tt) = p.trade_point {
             reg = reg.trade_point(tt);
@@ -375,7 +407,7 @@ impl Ctx<'_> {
             action_id: p.action_id,
             model_id: p.model_id,
         };
-        self.registration_outcome(conv, out, again)
+        self.registration_outcome(conv, out, again, &serial)
     }
 
     /// The model's needs (trade point, photo) from the cached actions.

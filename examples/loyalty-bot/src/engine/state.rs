@@ -73,6 +73,11 @@ pub enum Step {
         /// The purchase (order id).
         order_id: String,
     },
+    /// ERGO: waiting for a new value of one field of the seller's profile.
+    AwaitSellerField {
+        /// The field.
+        field: super::action::SellerField,
+    },
 }
 
 /// The stored state of one chat.

@@ -1,16 +1,39 @@
-//! Support: an ERGO seller's question (text, or a photo with a caption) to the programme.
+//! Support: an ERGO seller's question (text, or a photo with a caption) to the programme. Out of
+//! support's working hours (`SUPPORT_HOURS`), the bot says so and when the question will be
+//! read (seed 004: "processed in the nearest working time").
 
 use loyalty_ergo::types::Photo;
 
 use super::ctx::{Ctx, Flow};
 use super::{Conversation, Step};
+use crate::support_hours::SupportHours;
 use crate::texts::TextKey;
 
 impl Ctx<'_> {
     /// Asks for the question.
     pub(super) fn support_ask(&mut self, conv: &mut Conversation) {
         conv.step = Step::AwaitQuestion;
-        self.say(TextKey::SupportAsk, &[]);
+        match self.support_closed() {
+            Some((hours, next)) => self.say(
+                TextKey::SupportClosedAsk,
+                &[("hours", &hours), ("next", &next)],
+            ),
+            None => self.say(TextKey::SupportAsk, &[]),
+        }
+    }
+
+    /// Out of support's working hours: the hours and the next opening, as users read them.
+    fn support_closed(&self) -> Option<(String, String)> {
+        let hours = self.engine.options.support_hours.as_ref()?;
+        let now = self.engine.now();
+        if hours.is_open(now) {
+            return None;
+        }
+        let next = hours
+            .next_open(now)
+            .map(|at| SupportHours::describe_at(self.lang, at))
+            .unwrap_or_default();
+        Some((hours.describe(self.lang), next))
     }
 
     /// Sends a question (and its photo) to support.
@@ -27,7 +50,13 @@ impl Ctx<'_> {
         };
         let session = self.session()?;
         client.post_question(&session, text, photo.as_ref()).await?;
-        self.say(TextKey::SupportSent, &[]);
+        match self.support_closed() {
+            Some((hours, next)) => self.say(
+                TextKey::SupportSentClosed,
+                &[("hours", &hours), ("next", &next)],
+            ),
+            None => self.say(TextKey::SupportSent, &[]),
+        }
         self.menu(conv);
         Ok(())
     }
