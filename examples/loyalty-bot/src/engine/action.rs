@@ -32,6 +32,16 @@ use serde::{Deserialize, Deserializer, Serialize, Serializer};
 /// | [`Action::Model`] | `mo:<action id>:<model id>` |
 /// | [`Action::TradePoint`] | `tt:<trade point id>` |
 /// | [`Action::Again`] | `m:again` |
+/// | [`Action::Gender`] | `g:m`, `g:f` |
+/// | [`Action::SkipField`] | `su:skip` |
+/// | [`Action::EditField`] | `pf:<field>` (`first_name`, `last_name`, `patronymic`, `birth_date`, `gender`, `email`) |
+/// | [`Action::CallDone`] | `m:call_done` |
+/// | [`Action::Card`] | `m:card` |
+/// | [`Action::Levels`] | `m:levels` |
+/// | [`Action::Company`] | `m:company` |
+/// | [`Action::Reviews`] | `m:reviews` |
+/// | [`Action::DeleteAccount`] | `m:delete` |
+/// | [`Action::DeleteConfirmed`] | `m:delete_yes` |
 ///
 /// `p:email` has always meant "edit the e-mail", so a purchase whose id is `email` could never
 /// be opened by `p:email`; such a purchase is encoded `pd:email` instead (read back as
@@ -97,6 +107,33 @@ pub enum Action {
     },
     /// Register another serial (or back to the menu when no registration is under way).
     Again,
+    // Customers
+    /// A gender button (sign-up or profile edit, by the step).
+    Gender {
+        /// Male (`true`) or female.
+        male: bool,
+    },
+    /// Sign-up: skip the optional field asked now.
+    SkipField,
+    /// Edit one field of the profile (asks for the new value).
+    EditField {
+        /// The field.
+        field: super::fields::ProfileField,
+    },
+    /// BonusMoney call-pass: "I have called".
+    CallDone,
+    /// The loyalty card: its number and QR code.
+    Card,
+    /// BonusMoney: the levels with the progress to the next.
+    Levels,
+    /// BonusMoney: about the company.
+    Company,
+    /// BonusMoney: the customer's reviews.
+    Reviews,
+    /// Delete the account (asks to confirm where the programme allows it).
+    DeleteAccount,
+    /// Delete the account: confirmed.
+    DeleteConfirmed,
 }
 
 /// The exact strings of the actions that carry no data.
@@ -114,6 +151,17 @@ const FIXED: &[(&str, Action)] = &[
     ("m:quick", Action::QuickRegistration),
     ("m:full", Action::FullRegistration),
     ("m:again", Action::Again),
+    // Customers
+    ("g:m", Action::Gender { male: true }),
+    ("g:f", Action::Gender { male: false }),
+    ("su:skip", Action::SkipField),
+    ("m:call_done", Action::CallDone),
+    ("m:card", Action::Card),
+    ("m:levels", Action::Levels),
+    ("m:company", Action::Company),
+    ("m:reviews", Action::Reviews),
+    ("m:delete", Action::DeleteAccount),
+    ("m:delete_yes", Action::DeleteConfirmed),
 ];
 
 /// The id of a purchase that `p:<id>` cannot carry (see the module docs).
@@ -150,6 +198,7 @@ impl Action {
                 })
             }
             "tt" => number(rest).map(|id| Self::TradePoint { id }),
+            "pf" => super::fields::ProfileField::parse(rest).map(|field| Self::EditField { field }),
             _ => None,
         }
     }
@@ -168,6 +217,7 @@ impl Action {
                 model_id,
             } => format!("mo:{action_id}:{model_id}"),
             Self::TradePoint { id } => format!("tt:{id}"),
+            Self::EditField { field } => format!("pf:{}", field.as_str()),
             fixed => FIXED
                 .iter()
                 .find(|(_, a)| a == fixed)
@@ -335,6 +385,17 @@ mod tests {
             }),
             any::<u64>().prop_map(|id| Action::TradePoint { id }),
             Just(Action::Again),
+            any::<bool>().prop_map(|male| Action::Gender { male }),
+            Just(Action::SkipField),
+            proptest::sample::select(super::super::fields::ProfileField::ALL.to_vec())
+                .prop_map(|field| Action::EditField { field }),
+            Just(Action::CallDone),
+            Just(Action::Card),
+            Just(Action::Levels),
+            Just(Action::Company),
+            Just(Action::Reviews),
+            Just(Action::DeleteAccount),
+            Just(Action::DeleteConfirmed),
         ]
     }
 

@@ -230,6 +230,11 @@ impl Ctx<'_> {
                 self.settle(conv, &Action::Review { order_id }, done)
                     .await?;
             }
+            // Customers
+            Step::SignUp { .. }
+            | Step::AwaitProfileField { .. }
+            | Step::AwaitCall { .. }
+            | Step::AwaitCaptcha { .. } => self.customer_text(conv, text).await?,
             Step::AwaitProductPhoto { .. } => self.say(TextKey::AskProductPhoto, &[]),
             Step::ChooseTradePoint { .. } => self.say(TextKey::ChooseTradePoint, &[]),
             Step::Menu => {
@@ -257,6 +262,9 @@ impl Ctx<'_> {
 
     /// The dispatcher: every action to the flow that runs it.
     async fn run(&mut self, conv: &mut Conversation, action: &Action) -> Flow {
+        if let Some(done) = self.run_before_login(conv, action).await {
+            return done.map_err(FlowError::from);
+        }
         let s = self.session()?;
         match action {
             Action::Menu => self.menu(conv),
@@ -268,7 +276,7 @@ impl Ctx<'_> {
             Action::Promotions => self.promotions(&s).await?,
             Action::News => self.news(&s).await?,
             Action::Profile => self.profile(&s).await?,
-            Action::EditEmail => self.edit_email(conv),
+            Action::EditEmail => self.edit_field(conv, super::customers::EMAIL),
             Action::About => self.about(),
             Action::Support => self.support_ask(conv),
             Action::QuickRegistration => self.quick_registration(conv),
@@ -280,6 +288,17 @@ impl Ctx<'_> {
             } => self.model_chosen(conv, *action_id, *model_id),
             Action::TradePoint { id } => self.trade_point(conv, &s, *id).await?,
             Action::Again => self.again(conv),
+            // Customers
+            Action::Gender { .. }
+            | Action::SkipField
+            | Action::EditField { .. }
+            | Action::CallDone
+            | Action::Card
+            | Action::Levels
+            | Action::Company
+            | Action::Reviews
+            | Action::DeleteAccount
+            | Action::DeleteConfirmed => self.run_customer(conv, &s, action).await?,
         }
         Ok(())
     }
