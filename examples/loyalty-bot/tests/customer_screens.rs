@@ -1,0 +1,209 @@
+//! The customers' screens end to end against the sandboxes: BonusMoney's card as a QR code,
+//! levels, about the company, notifications, reviews and promotions with their pictures and
+//! coupons; Manzana's purchases with the address and bonuses, and its card.
+#![allow(clippy::unwrap_used)]
+
+mod common;
+
+use common::*;
+use loyalty_bot::app;
+use loyalty_bot::config::Config;
+use loyalty_core::{Phone, Region};
+use messenger_core::Image;
+
+async fn log_in(b: &BonusMoney) {
+    b.bot.say("/start").await;
+    b.bot.press("📱 Надіслати номер").await;
+    let phone = Phone::parse(CUSTOMER, Region::RU).unwrap();
+    b.bot.say(&b.sandbox.last_code(&phone).unwrap()).await;
+    assert_eq!(b.bot.last(), "Головне меню:");
+}
+
+fn menu_labels(bot: &Bot) -> Vec<String> {
+    bot.m
+        .last_sent(USER)
+        .unwrap()
+        .content
+        .keyboard
+        .unwrap()
+        .buttons()
+        .map(|b| b.label().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn the_bonusmoney_card_is_a_qr_code_of_the_customer_s_number() {
+    let b = bonusmoney_bot().await;
+    log_in(&b).await;
+    assert_eq!(
+        menu_labels(&b.bot),
+        [
+            "💰 Баланс",
+            "📜 Історія бонусів",
+            "🧾 Покупки",
+            "🎁 Акції",
+            "💳 Моя картка",
+            "🏆 Рівні",
+            "🔔 Сповіщення",
+            "⭐ Мої відгуки",
+            "🏪 Про компанію",
+            "👤 Профіль"
+        ]
+    );
+    b.bot.press("💳 Моя картка").await;
+    let card = b.bot.m.last_sent(USER).unwrap();
+    assert_eq!(
+        card.text(),
+        "Ваша картка: 29_511858543181681967\nПокажіть QR-код на касі."
+    );
+    let Some(Image::Bytes {
+        data, mime_type, ..
+    }) = card.content.image.clone()
+    else {
+        panic!("a picture is sent: {:?}", card.content.image);
+    };
+    assert_eq!(mime_type, "image/png");
+    let scanned = loyalty_bot::barcode::scan(&data).unwrap().unwrap();
+    assert_eq!(scanned.text, "29_511858543181681967");
+    // The back button rides on the picture.
+    b.bot.press("⬅️ Назад").await;
+    assert_eq!(b.bot.last(), "Головне меню:");
+}
+
+#[tokio::test]
+async fn levels_company_notifications_and_reviews() {
+    let b = bonusmoney_bot().await;
+    log_in(&b).await;
+    b.bot.press("🏆 Рівні").await;
+    assert_eq!(
+        b.bot.last().replace('\u{a0}', " "),
+        "✅ First: від 0,00 ₽, кешбек 10%\n▫️ Silver: від 10 000,00 ₽, кешбек 15%\n▫️ Gold: від 30 000,00 ₽, кешбек 20%\n\nВаші покупки: 1 264,00 ₽. До рівня «Silver» залишилось 8 736,00 ₽."
+    );
+
+    b.bot.press("⬅️ Назад").await;
+    b.bot.press("🏪 Про компанію").await;
+    assert_eq!(
+        b.bot.last(),
+        "МЯСО - И ТОЧКА\nТип компании\n\nОписание компании\n\nТелефон 1: +7 (000) 000-00-00\nСсылка 1: https://bonusmoney.pro/"
+    );
+
+    b.bot.press("⬅️ Назад").await;
+    b.bot.press("🔔 Сповіщення").await;
+    let notices = b.bot.last();
+    assert!(
+        notices.contains("Поздравляем Вас с днем рождения!"),
+        "{notices}"
+    );
+    assert!(notices.contains("Баллы скоро сгорят"), "{notices}");
+
+    b.bot.press("⬅️ Назад").await;
+    b.bot.press("⭐ Мої відгуки").await;
+    assert_eq!(
+        b.bot.last().replace('\u{a0}', " "),
+        "23.01.2024 14:01 · 1 092,00 ₽ · ⭐⭐⭐⭐⭐ ккк\n↪️ Відповідь: df"
+    );
+}
+
+#[tokio::test]
+async fn promotions_come_with_their_pictures() {
+    let b = bonusmoney_bot().await;
+    log_in(&b).await;
+    let before = b.bot.m.sent(USER).len();
+    b.bot.press("🎁 Акції").await;
+    let sent = b.bot.m.sent(USER);
+    let pictures: Vec<_> = sent[before..]
+        .iter()
+        .filter(|s| matches!(s.content.image, Some(Image::Url(_))))
+        .collect();
+    assert!(!pictures.is_empty(), "{sent:?}");
+    assert!(
+        pictures[0].text().starts_with("Шаблон с n-ой покупкой"),
+        "{}",
+        pictures[0].text()
+    );
+}
+
+async fn manzana_bot() -> (Bot, app::SandboxGuard) {
+    let config =
+        Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| "manzana".to_owned())).unwrap();
+    let app::Built {
+        programme,
+        peek,
+        sandbox,
+        manzana,
+    } = app::programme(&config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let client = manzana.unwrap();
+    let bot = bot_custom(
+        programme,
+        peek.unwrap(),
+        &db,
+        dir,
+        "+79200000001",
+        |e| e.with_manzana(client),
+        |m| m,
+    )
+    .await;
+    (bot, sandbox)
+}
+
+#[tokio::test]
+async fn manzana_purchases_show_where_and_the_bonuses_and_the_card_is_a_qr_code() {
+    let (bot, _sandbox) = manzana_bot().await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    let code = bot
+        .last()
+        .trim_end_matches(']')
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    bot.say(&code).await;
+    assert!(menu_labels(&bot).contains(&"💳 Моя картка".to_owned()));
+    bot.press("🧾 Покупки").await;
+    let list = bot.last().replace('\u{a0}', " ");
+    assert!(
+        list.contains(
+            "05.03.2024 18:40 · Аптека №7, ул. Мира, 7\n120,50 ₽ · списано 0, нараховано 6,02"
+        ),
+        "{list}"
+    );
+    assert!(
+        list.contains(
+            "01.02.2024 10:15 · Аптека №5, ул. Ленина, 5\n850,00 ₽ · списано 50, нараховано 40"
+        ),
+        "{list}"
+    );
+    // One purchase: where, the bonuses, and its lines.
+    let first = bot
+        .m
+        .last_sent(USER)
+        .unwrap()
+        .content
+        .keyboard
+        .unwrap()
+        .rows()[0][0]
+        .label()
+        .to_owned();
+    bot.press(&first).await;
+    let detail = bot.last().replace('\u{a0}', " ");
+    assert!(detail.contains("Бонусів списано: "), "{detail}");
+    assert!(detail.contains("\n• "), "the lines: {detail}");
+    bot.press("⬅️ Назад").await;
+    bot.press("💳 Моя картка").await;
+    let card = bot.m.last_sent(USER).unwrap();
+    assert!(card.text().starts_with("Ваша картка: "), "{}", card.text());
+    if let Some(Image::Bytes { data, .. }) = card.content.image.clone() {
+        let number = card.text()["Ваша картка: ".len()..]
+            .lines()
+            .next()
+            .unwrap()
+            .to_owned();
+        let scanned = loyalty_bot::barcode::scan(&data).unwrap().unwrap();
+        assert_eq!(scanned.text, number);
+    } else {
+        panic!("the card's QR code is sent");
+    }
+}
