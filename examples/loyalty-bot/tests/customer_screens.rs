@@ -207,3 +207,68 @@ async fn manzana_purchases_show_where_and_the_bonuses_and_the_card_is_a_qr_code(
         panic!("the card's QR code is sent");
     }
 }
+
+#[tokio::test]
+async fn a_manzana_customer_deletes_the_account_through_the_configured_endpoint() {
+    use loyalty_manzana::{CustomEndpoint, ManzanaSandbox, Service};
+    use std::sync::Arc;
+
+    let sandbox = Arc::new(ManzanaSandbox::start().await.unwrap());
+    // The tenant's deletion endpoint lives on the administrator service (a fake here).
+    let admin = wiremock::MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::path("/Contact/Delete"))
+        .respond_with(wiremock::ResponseTemplate::new(200).set_body_json(serde_json::json!({})))
+        .mount(&admin)
+        .await;
+    let client = sandbox
+        .client_builder()
+        .admin_url(admin.uri())
+        .admin_session("admin-session")
+        .delete_endpoint(CustomEndpoint::new(Service::Admin, "Contact/Delete"))
+        .build()
+        .unwrap();
+    let programme = loyalty_bot::engine::Programme::Generic {
+        provider: Arc::new(client),
+        display: "Manzana",
+        region: Region::RU,
+        contact_login: None,
+    };
+    let sb = sandbox.clone();
+    let peek: loyalty_bot::engine::CodePeek = Arc::new(move |p| sb.last_code(p.e164()));
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let bot = bot_with(programme, peek, &db, dir, "+79200000001").await;
+    bot.say("/lang").await;
+    bot.say("/start").await;
+    bot.press("📱 Отправить номер").await;
+    bot.say(&sandbox.last_code("+79200000001").unwrap()).await;
+    bot.press("👤 Профиль").await;
+    bot.press("🗑 Удалить аккаунт").await;
+    assert_eq!(
+        bot.last(),
+        "Удалить ваш аккаунт в программе Manzana? Бонусы и история покупок будут потеряны навсегда."
+    );
+    bot.press("🗑 Да, удалить").await;
+    assert_eq!(
+        bot.last(),
+        "Аккаунт удалён. Чтобы снова присоединиться к программе, отправьте номер телефона."
+    );
+    let deleted: Vec<serde_json::Value> = admin
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            // Manzana's default body form: the JSON as a string under `parameter`.
+            let body: serde_json::Value = serde_json::from_slice(&r.body).unwrap();
+            serde_json::from_str(body["parameter"].as_str().unwrap()).unwrap()
+        })
+        .collect();
+    let contact = sandbox.contact_id("+79200000001").unwrap();
+    assert_eq!(deleted.len(), 1, "{deleted:?}");
+    assert_eq!(deleted[0]["Id"], contact.as_str());
+    assert_eq!(deleted[0]["SessionId"], "admin-session");
+    // Logged out: the bot asks for the phone again.
+    bot.say("/start").await;
+    assert!(bot.last().starts_with("Здравствуйте"), "{}", bot.last());
+}
