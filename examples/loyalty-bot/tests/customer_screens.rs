@@ -272,3 +272,108 @@ async fn a_manzana_customer_deletes_the_account_through_the_configured_endpoint(
     bot.say("/start").await;
     assert!(bot.last().starts_with("Здравствуйте"), "{}", bot.last());
 }
+
+#[tokio::test]
+async fn a_manzana_purchase_detail_names_the_cashier() {
+    use loyalty_manzana::Contact;
+    use loyalty_manzana::mock::{CUSTOMER_SERVICE, ManzanaMock, MzOp};
+    use serde_json::json;
+    use std::sync::Arc;
+
+    let server = wiremock::MockServer::start().await;
+    let mz = ManzanaMock::new(&server);
+    let mut contact = Contact::new("c-1");
+    contact.mobile_phone = Some("+79200000001".into());
+    mz.manager_login_ok("mgr-1").await;
+    mz.found_by_phone(Some(&contact)).await;
+    mz.sms_login_ok("t-1", "c-1", "s-1").await;
+    mz.answer(
+        MzOp::Cheques,
+        &json!({"value": [{
+            "Id": "ch-1", "Number": "1001", "Date": "2024-03-05T18:40:00",
+            "OrgUnitName": "Аптека №7", "OrgUnitAddress": "ул. Мира, 7",
+            "Summ": 130, "SummDiscounted": 120.5, "PaidByBonus": 10, "Bonus": 6.02,
+            "CashierName": "Иванова А."
+        }]}),
+    )
+    .await;
+    wiremock::Mock::given(wiremock::matchers::path(format!(
+        "{CUSTOMER_SERVICE}/ChequeItem/GetAllByCheque"
+    )))
+    .respond_with(
+        wiremock::ResponseTemplate::new(200).set_body_json(json!({"value": [
+            {"ArticleNumber": "A-1", "Quantity": 1, "Summ": 130, "SummDiscounted": 120.5}
+        ]})),
+    )
+    .mount(&server)
+    .await;
+    let programme = loyalty_bot::engine::Programme::Generic {
+        provider: Arc::new(mz.client()),
+        display: "Manzana",
+        region: Region::RU,
+        contact_login: None,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let bot = bot_with(programme, Arc::new(|_| None), &db, dir, "+79200000001").await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    bot.say("1234").await;
+    assert_eq!(bot.last(), "Головне меню:");
+    bot.press("🧾 Покупки").await;
+    assert_eq!(
+        bot.last().replace('\u{a0}', " "),
+        "🧾 Покупки\n\n05.03.2024 18:40 · Аптека №7, ул. Мира, 7\n120,50 ₽ · списано 10, нараховано 6,02"
+    );
+    bot.press("05.03.2024 18:40 · Аптека №7 · 120,50\u{a0}₽")
+        .await;
+    let detail = bot.last().replace('\u{a0}', " ");
+    assert!(
+        detail.starts_with("Покупка 05.03.2024 18:40\nАптека №7, ул. Мира, 7\n"),
+        "{detail}"
+    );
+    assert!(
+        detail.contains("Бонусів списано: 10, нараховано: 6,02"),
+        "{detail}"
+    );
+    assert!(detail.contains("\n• A-1: 1 × "), "{detail}");
+    assert!(detail.ends_with("\nКасир: Иванова А."), "{detail}");
+}
+
+#[tokio::test]
+async fn a_loyalclient_profile_is_read_only_and_says_whom_to_ask() {
+    let config =
+        Config::from_lookup(|k| (k == "LOYALTY_PROVIDER").then(|| "loyalclient".to_owned()))
+            .unwrap();
+    let built = app::programme(&config).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let bot = bot_with(
+        built.programme,
+        std::sync::Arc::new(|_| None),
+        &db,
+        dir,
+        "+79201234567",
+    )
+    .await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    bot.press("👤 Профіль").await;
+    let profile = bot.last();
+    assert!(
+        profile.ends_with("\n\nЗмінити ці дані в боті не можна: зверніться до адміністратора програми LoyalClient (на касі або в службі підтримки магазину)."),
+        "{profile}"
+    );
+    assert_eq!(
+        menu_labels(&bot),
+        ["🗑 Видалити акаунт", "⬅️ Назад"],
+        "no edit buttons"
+    );
+    bot.press("🗑 Видалити акаунт").await;
+    assert!(
+        bot.last()
+            .starts_with("Програма LoyalClient не дозволяє видалити акаунт через бот."),
+        "{}",
+        bot.last()
+    );
+}
