@@ -307,3 +307,42 @@ async fn login_by_captcha_sends_the_picture_and_reads_the_answer() {
     bot.say(&sandbox.last_code(&phone).unwrap()).await;
     assert_eq!(bot.last(), "Головне меню:");
 }
+
+#[tokio::test]
+async fn what_the_programme_pre_fills_is_not_asked_again() {
+    use loyalty_bonusmoney::sandbox::PREFILL_PHONE;
+    let sandbox = Arc::new(
+        loyalty_bonusmoney::BonusMoneySandbox::start()
+            .await
+            .unwrap(),
+    );
+    let phone = Phone::parse(PREFILL_PHONE, Region::RU).unwrap();
+    let bot = bm_bot(
+        sandbox.client().unwrap(),
+        Some(sandbox.clone()),
+        phone.e164(),
+    )
+    .await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    bot.say(&sandbox.last_code(&phone).unwrap()).await;
+    // The name, birth date, gender and e-mail come from the company's profile.
+    assert_eq!(bot.last(), "Введіть ваше прізвище:");
+    bot.say("Алексеев").await;
+    assert_eq!(bot.last(), "Введіть ваше по батькові:");
+    bot.say("Алексеевич").await;
+    assert_eq!(bot.last(), "Головне меню:");
+    let token = loyalty_core::SecretString::from(stored_token(&bot).await);
+    let c = sandbox
+        .client()
+        .unwrap()
+        .get_customer(&token)
+        .await
+        .unwrap();
+    assert_eq!(c.name.as_deref(), Some("Алексей"));
+    assert_eq!(c.surname.as_deref(), Some("Алексеев"));
+    assert_eq!(c.patronymic.as_deref(), Some("Алексеевич"));
+    assert_eq!(c.b_date, chrono::NaiveDate::from_ymd_opt(1990, 5, 30));
+    assert_eq!(c.male, Some(true));
+    assert_eq!(c.email.as_deref(), Some("my@mail.ru"));
+}

@@ -115,11 +115,38 @@ async fn promotions_come_with_their_pictures() {
         .iter()
         .filter(|s| matches!(s.content.image, Some(Image::Url(_))))
         .collect();
-    assert!(!pictures.is_empty(), "{sent:?}");
+    let urls: Vec<String> = pictures
+        .iter()
+        .map(|p| match &p.content.image {
+            Some(Image::Url(u)) => u.clone(),
+            _ => String::new(),
+        })
+        .collect();
+    assert_eq!(urls.len(), 3, "{urls:?}");
     assert!(
-        pictures[0].text().starts_with("Шаблон с n-ой покупкой"),
+        urls.contains(&"https://bmappmobileapp.s3.us-west-1.amazonaws.com/bm_logo.png".to_owned())
+    );
+    // A promotion with several pictures shows its first.
+    assert!(
+        urls.contains(&"https://bmappmobileapp.s3.us-west-1.amazonaws.com/face_1.png".to_owned())
+    );
+    let marble = pictures
+        .iter()
+        .find(|p| p.text().starts_with("Новинка: мраморная говядина"))
+        .unwrap();
+    assert!(
+        marble
+            .text()
+            .starts_with("Новинка: мраморная говядина\nПопробуйте со скидкой 15%\nДіє до "),
         "{}",
-        pictures[0].text()
+        marble.text()
+    );
+    // The ones without a picture come as text, a coupon with its code.
+    let rest = b.bot.last();
+    assert!(rest.contains("Двойные баллы по средам"), "{rest}");
+    assert!(
+        rest.contains("Промокод на кофе\nНазовите промокод на кассе\n🎟 Купон: promoKOT\nДіє до "),
+        "{rest}"
     );
 }
 

@@ -276,7 +276,7 @@ impl Ctx<'_> {
             Action::Promotions => self.promotions(&s).await?,
             Action::News => self.news(&s).await?,
             Action::Profile => self.profile(&s).await?,
-            Action::EditEmail => self.edit_field(conv, super::customers::EMAIL),
+            Action::EditEmail => self.edit_field(conv, super::fields::ProfileField::Email),
             Action::About => self.about(),
             Action::Support => self.support_ask(conv),
             Action::QuickRegistration => self.quick_registration(conv),

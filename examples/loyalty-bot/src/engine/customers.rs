@@ -4,7 +4,6 @@
 use loyalty_core::Session;
 
 use super::ctx::{Ctx, Flow};
-use super::fields::ProfileField;
 use super::{Action, Conversation, EngineError, Step};
 
 impl Ctx<'_> {
@@ -65,6 +64,3 @@ impl Ctx<'_> {
         }
     }
 }
-
-/// The profile field an old `p:email` button edits.
-pub(super) const EMAIL: ProfileField = ProfileField::Email;
