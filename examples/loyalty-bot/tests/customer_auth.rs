@@ -241,6 +241,22 @@ async fn login_by_call_shows_the_number_and_done_confirms_it() {
         "Щоб підтвердити номер, зателефонуйте на +7 (800) 100-22-33 зі свого телефону, потім натисніть «Готово»."
     );
     assert_eq!(labels(&bot), ["✅ Готово"]);
+    // "Done" before the call arrived: the programme says no, the button stays.
+    wiremock::Mock::given(wiremock::matchers::path(BmOp::VerifyByCall.path()))
+        .respond_with(
+            wiremock::ResponseTemplate::new(400)
+                .set_body_json(json!({"message": "Звонок с этого номера не найден"})),
+        )
+        .up_to_n_times(1)
+        .with_priority(1)
+        .mount(&server)
+        .await;
+    bot.press("✅ Готово").await;
+    assert_eq!(
+        bot.last(),
+        "Дзвінок з вашого номера ще не надійшов. Зателефонуйте на +7 (800) 100-22-33 і натисніть «Готово»."
+    );
+    assert_eq!(labels(&bot), ["✅ Готово"]);
     // Typing the number called is "done", not a new login.
     bot.say("+7 (800) 100-22-33").await;
     let n = bot.texts().len();
@@ -248,7 +264,7 @@ async fn login_by_call_shows_the_number_and_done_confirms_it() {
     assert_eq!(bot.last(), "Головне меню:");
     assert_eq!(bm.requests(BmOp::GetOptions).await.len(), 1);
     let calls = bm.requests(BmOp::VerifyByCall).await;
-    assert_eq!(calls.len(), 1);
+    assert_eq!(calls.len(), 2);
     assert_eq!(calls[0]["to"], "+7 (800) 100-22-33");
     assert_eq!(calls[0]["phone"], "+7 (777) 777-77-77");
 }

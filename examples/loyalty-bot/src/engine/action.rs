@@ -309,6 +309,35 @@ mod tests {
     }
 
     #[test]
+    fn the_customer_actions_have_their_strings() {
+        use super::super::fields::ProfileField;
+        for (wire, action) in [
+            ("g:m", Action::Gender { male: true }),
+            ("g:f", Action::Gender { male: false }),
+            ("su:skip", Action::SkipField),
+            (
+                "pf:birth_date",
+                Action::EditField {
+                    field: ProfileField::BirthDate,
+                },
+            ),
+            ("m:call_done", Action::CallDone),
+            ("m:card", Action::Card),
+            ("m:levels", Action::Levels),
+            ("m:company", Action::Company),
+            ("m:reviews", Action::Reviews),
+            ("m:delete", Action::DeleteAccount),
+            ("m:delete_yes", Action::DeleteConfirmed),
+        ] {
+            assert_eq!(Action::parse(wire), Some(action.clone()), "{wire}");
+            assert_eq!(action.encode(), wire);
+        }
+        assert_eq!(Action::parse("pf:city"), None);
+        // The old e-mail button keeps its meaning.
+        assert_eq!(Action::parse("p:email"), Some(Action::EditEmail));
+    }
+
+    #[test]
     fn the_email_button_and_a_purchase_called_email_differ() {
         assert_eq!(Action::parse("p:email"), Some(Action::EditEmail));
         let purchase = Action::Purchase { id: "email".into() };
