@@ -295,6 +295,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     if let Some(peek) = peek {
         engine = engine.with_code_peek(peek);
     }
+    if let Some(client) = &manzana {
+        engine = engine.with_manzana(client.clone());
+    }
     if let Some(currency) = &config.currency {
         engine = engine.with_currency(currency.clone());
     }

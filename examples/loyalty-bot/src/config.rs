@@ -71,6 +71,9 @@ pub enum LoyaltyTarget {
         manager_session: Option<SecretString>,
         /// The administrator session, for reading cheque lines through the admin service.
         admin_session: Option<SecretString>,
+        /// The tenant's contact-deletion endpoint (Manzana publishes none): customers may then
+        /// delete their account from the bot.
+        delete_endpoint: Option<loyalty_manzana::CustomEndpoint>,
     },
 }
 

@@ -29,18 +29,25 @@ use crate::texts::{Lang, TextKey, Texts};
 mod account;
 mod action;
 mod auth;
+mod bonusmoney;
+pub mod card;
 mod content;
 mod ctx;
+mod customers;
 mod ergo;
 mod ergo_errors;
 mod ergo_groups;
 mod ergo_history;
 mod ergo_profile;
+pub mod fields;
 mod news;
 mod options;
+mod profile;
 mod purchases;
+pub mod signup;
 mod state;
 mod support;
+mod verify;
 
 pub use action::{Action, SellerField};
 pub use state::{CONVERSATION_VERSION, Conversation, Step};
@@ -202,6 +209,8 @@ pub struct Engine {
     codes: Option<BotCodes>,
     /// Support hours, the web cabinet button, the clock (`engine/options.rs`).
     options: options::DialogueOptions,
+    /// The Manzana client, for what the provider-neutral trait lacks (the card).
+    manzana: Option<loyalty_manzana::ManzanaClient>,
 }
 
 impl Engine {
@@ -226,6 +235,7 @@ impl Engine {
             code_budget: CodeBudget::default(),
             codes: None,
             options: options::DialogueOptions::default(),
+            manzana: None,
         }
     }
 
@@ -266,6 +276,13 @@ impl Engine {
     /// number, or any number on Viber, gets a code over the configured channels.
     pub fn with_codes(mut self, codes: BotCodes) -> Self {
         self.codes = Some(codes);
+        self
+    }
+
+    /// Gives the engine the Manzana client behind a [`Programme::Generic`] Manzana programme:
+    /// the menu then offers the card (number and QR code).
+    pub fn with_manzana(mut self, client: loyalty_manzana::ManzanaClient) -> Self {
+        self.manzana = Some(client);
         self
     }
 
@@ -328,7 +345,15 @@ impl Engine {
                     b(T::ButtonPurchases, A::Purchases { offset: 0 }),
                     b(T::ButtonPromotions, A::Promotions),
                 ],
-                vec![b(T::ButtonProfile, A::Profile)],
+                vec![b(T::ButtonCard, A::Card), b(T::ButtonLevels, A::Levels)],
+                vec![
+                    b(T::ButtonNotices, A::News),
+                    b(T::ButtonReviews, A::Reviews),
+                ],
+                vec![
+                    b(T::ButtonCompany, A::Company),
+                    b(T::ButtonProfile, A::Profile),
+                ],
             ],
             Programme::Generic { provider, .. } => {
                 use loyalty_core::Capability as C;
@@ -341,11 +366,14 @@ impl Engine {
                     (C::Notices, T::ButtonNews, A::News),
                     (C::Profile, T::ButtonProfile, A::Profile),
                 ];
-                let buttons: Vec<Button> = items
+                let mut buttons: Vec<Button> = items
                     .into_iter()
                     .filter(|(c, _, _)| caps.supports(*c))
                     .map(|(_, key, action)| b(key, action))
                     .collect();
+                if self.manzana.is_some() {
+                    buttons.push(b(T::ButtonCard, A::Card));
+                }
                 buttons.chunks(2).map(<[Button]>::to_vec).collect()
             }
         };

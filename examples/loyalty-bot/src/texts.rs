@@ -453,7 +453,11 @@ mod tests {
             "no_such_text".parse::<TextKey>(),
             Err(TextsError::UnknownKey("no_such_text".into()))
         );
-        assert_eq!(TextKey::ALL.len(), 140);
+        // Every name is one text's (a count here would change with every new text).
+        let names: std::collections::HashSet<&str> =
+            TextKey::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), TextKey::ALL.len());
+        assert!(TextKey::ALL.len() >= 92);
     }
 
     #[test]

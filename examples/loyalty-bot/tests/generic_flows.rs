@@ -216,6 +216,32 @@ async fn manzana_registers_a_new_phone_through_the_sms_flow() {
         .unwrap()
         .to_owned();
     bot.say(&code).await;
+    // Manzana's registration takes the data and requires none of it: every question may be
+    // skipped.
+    assert_eq!(bot.last(), "Введіть ваше ім'я:");
+    let skip = || async {
+        let labels: Vec<String> = bot
+            .m
+            .last_sent(USER)
+            .unwrap()
+            .content
+            .keyboard
+            .unwrap()
+            .buttons()
+            .map(|b| b.label().to_owned())
+            .collect();
+        assert!(labels.contains(&"⏭ Пропустити".to_owned()), "{labels:?}");
+    };
+    skip().await;
+    bot.say("Іван").await;
+    bot.say("Петренко").await;
+    assert_eq!(bot.last(), "Введіть ваше по батькові:");
+    skip().await;
+    bot.press("⏭ Пропустити").await;
+    bot.say("01.02.1985").await;
+    bot.press("👨 Чоловіча").await;
+    assert_eq!(bot.last(), "Введіть ваш e-mail:");
+    bot.press("⏭ Пропустити").await;
     let n = bot.texts().len();
     assert_eq!(
         bot.texts()[n - 2],
@@ -224,6 +250,20 @@ async fn manzana_registers_a_new_phone_through_the_sms_flow() {
         bot.texts()
     );
     assert_eq!(bot.last(), "Головне меню:");
+    // The contact carries the answers, not a bare phone.
+    bot.press("👤 Профіль").await;
+    assert_eq!(
+        bot.last(),
+        "Ім'я: Іван\nПрізвище: Петренко\nПо батькові: \nДата народження: 01.02.1985\nСтать: чоловіча\nТелефон: +79200000077\nE-mail: "
+    );
+    // No delete endpoint configured: the bot says whom to ask.
+    bot.press("🗑 Видалити акаунт").await;
+    assert!(
+        bot.last()
+            .starts_with("Програма Manzana не дозволяє видалити акаунт через бот."),
+        "{}",
+        bot.last()
+    );
     let user = bot
         .storage
         .user(&loyalty_bot::storage::ChatKey::new(

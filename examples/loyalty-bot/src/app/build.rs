@@ -151,6 +151,7 @@ pub async fn programme(config: &Config) -> Result<Built, AppError> {
                 login,
                 manager_session,
                 admin_session,
+                delete_endpoint,
             } = target
             {
                 let mut b = ManzanaClient::builder(customer_url.as_str(), partner_id.clone())
@@ -166,6 +167,9 @@ pub async fn programme(config: &Config) -> Result<Built, AppError> {
                 }
                 if let Some(s) = admin_session {
                     b = b.admin_session(s.clone());
+                }
+                if let Some(ep) = delete_endpoint {
+                    b = b.delete_endpoint(ep.clone());
                 }
                 (b.build().map_err(lerr)?, None, None)
             } else {

@@ -96,6 +96,9 @@ impl Config {
                     },
                     manager_session: get("MANZANA_MANAGER_SESSION").map(SecretString::from),
                     admin_session: get("MANZANA_ADMIN_SESSION").map(SecretString::from),
+                    delete_endpoint: get("MANZANA_DELETE_ENDPOINT")
+                        .map(|v| manzana_endpoint("MANZANA_DELETE_ENDPOINT", &v))
+                        .transpose()?,
                 },
             },
         };
@@ -287,4 +290,23 @@ impl Config {
         config.check_paths()?;
         Ok(config)
     }
+}
+
+/// A tenant endpoint of Manzana: `manager:<path>` or `admin:<path>` (`manager:Contact/Delete`).
+fn manzana_endpoint(
+    var: &'static str,
+    value: &str,
+) -> Result<loyalty_manzana::CustomEndpoint, ConfigError> {
+    use loyalty_manzana::{CustomEndpoint, Service};
+    let (service, path) = value.split_once(':').unwrap_or(("", ""));
+    let path = path.trim().trim_start_matches('/');
+    let service = match service.trim() {
+        "manager" => Service::Manager,
+        "admin" => Service::Admin,
+        _ => return Err(err(var, "must be manager:<path> or admin:<path>")),
+    };
+    if path.is_empty() || path.contains(char::is_whitespace) {
+        return Err(err(var, "must be manager:<path> or admin:<path>"));
+    }
+    Ok(CustomEndpoint::new(service, path))
 }

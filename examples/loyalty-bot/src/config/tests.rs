@@ -283,3 +283,58 @@ fn rate_limits_per_messenger() {
     assert_eq!(e.var, "VIBER_RATE_LIMIT");
     assert!(cfg(&[("TELEGRAM_RATE_LIMIT", "0")]).is_err());
 }
+
+#[test]
+fn the_manzana_delete_endpoint_names_its_service_and_path() {
+    let base = [
+        ("LOYALTY_PROVIDER", "manzana"),
+        (
+            "MANZANA_CUSTOMER_URL",
+            "https://m.example/CustomerOfficeService",
+        ),
+        (
+            "MANZANA_MANAGER_URL",
+            "https://m.example/ManagerOfficeService",
+        ),
+        ("MANZANA_PARTNER_ID", "p-1"),
+        ("MANZANA_MANAGER_SESSION", "s-1"),
+    ];
+    let with = |v: &'static str| {
+        let mut vars = base.to_vec();
+        vars.push(("MANZANA_DELETE_ENDPOINT", v));
+        cfg(&vars)
+    };
+    let endpoint = |c: Config| match c.loyalty {
+        LoyaltyTarget::Manzana {
+            delete_endpoint, ..
+        } => delete_endpoint,
+        _ => None,
+    };
+    assert_eq!(endpoint(cfg(&base).unwrap()), None);
+    assert_eq!(
+        endpoint(with("manager:/Contact/Delete").unwrap()),
+        Some(loyalty_manzana::CustomEndpoint::new(
+            loyalty_manzana::Service::Manager,
+            "Contact/Delete"
+        ))
+    );
+    assert_eq!(
+        endpoint(with("admin:Contact/Remove").unwrap()),
+        Some(loyalty_manzana::CustomEndpoint::new(
+            loyalty_manzana::Service::Admin,
+            "Contact/Remove"
+        ))
+    );
+    for bad in [
+        "Contact/Delete",
+        "customer:Contact/Delete",
+        "manager:",
+        "admin:a b",
+    ] {
+        assert_eq!(
+            with(bad).unwrap_err().var,
+            "MANZANA_DELETE_ENDPOINT",
+            "{bad}"
+        );
+    }
+}

@@ -63,6 +63,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "Manzana administrator session (with MANZANA_ADMIN_URL: cheque lines read as administrator)",
     ),
     (
+        "MANZANA_DELETE_ENDPOINT",
+        "the tenant's contact-deletion endpoint, manager:<path> or admin:<path> (Manzana publishes none; unset: the bot tells customers whom to ask)",
+    ),
+    (
         "TELEGRAM_BOT_TOKEN",
         "serve Telegram (with any messenger set, the console is off)",
     ),

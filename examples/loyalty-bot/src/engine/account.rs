@@ -1,10 +1,11 @@
-//! The customer's account: balance, bonus history, profile and its e-mail.
+//! The customer's account: balance, bonus history, and the e-mail step of older dialogues
+//! (the profile itself is in `profile`).
 
-use loyalty_core::{LoyaltyError, PageRequest, Phone, Session};
+use loyalty_core::{LoyaltyError, PageRequest, Session};
 use messenger_core::{Keyboard, RichText};
 
 use super::ctx::{Ctx, Flow, fmt_time};
-use super::{Action, Conversation, PAGE_SIZE, Reply, Step};
+use super::{Action, Conversation, PAGE_SIZE, Reply};
 use crate::format;
 use crate::texts::TextKey;
 
@@ -100,41 +101,6 @@ impl Ctx<'_> {
         self.replies
             .push(Reply::new(text).with(Keyboard::inline(vec![row])));
         Ok(())
-    }
-
-    /// The profile, with a button to edit the e-mail.
-    pub(super) async fn profile(&mut self, s: &Session) -> Flow {
-        let c = self.engine.programme.provider().profile(s).await?;
-        let text = self.engine.text(
-            self.lang,
-            TextKey::Profile,
-            &[
-                ("name", &c.display_name()),
-                ("phone", c.phone.as_ref().map(Phone::e164).unwrap_or("")),
-                ("email", c.email.as_deref().unwrap_or("")),
-                (
-                    "birth_date",
-                    &c.birth_date
-                        .map(|d| d.format("%d.%m.%Y").to_string())
-                        .unwrap_or_default(),
-                ),
-            ],
-        );
-        let kb = Keyboard::inline(vec![
-            vec![messenger_core::Button::callback(
-                "✏️ E-mail",
-                Action::EditEmail.encode(),
-            )],
-            vec![self.button(TextKey::ButtonBack, &Action::Menu)],
-        ]);
-        self.replies.push(Reply::new(text).with(kb));
-        Ok(())
-    }
-
-    /// Asks for the new e-mail.
-    pub(super) fn edit_email(&mut self, conv: &mut Conversation) {
-        conv.step = Step::AwaitEmail;
-        self.say(TextKey::ProfileAskEmail, &[]);
     }
 
     /// Saves a typed e-mail in the profile.

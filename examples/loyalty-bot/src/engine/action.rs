@@ -38,6 +38,16 @@ pub use super::ergo_profile::SellerField;
 /// | [`Action::EditSellerField`] | `ep:<name, lastname, surname or email>` |
 /// | [`Action::NewsPage`] | `nw:<offset>` |
 /// | [`Action::Article`] | `ar:<article id>` |
+/// | [`Action::Gender`] | `g:m`, `g:f` |
+/// | [`Action::SkipField`] | `su:skip` |
+/// | [`Action::EditField`] | `pf:<field>` (`first_name`, `last_name`, `patronymic`, `birth_date`, `gender`, `email`) |
+/// | [`Action::CallDone`] | `m:call_done` |
+/// | [`Action::Card`] | `m:card` |
+/// | [`Action::Levels`] | `m:levels` |
+/// | [`Action::Company`] | `m:company` |
+/// | [`Action::Reviews`] | `m:reviews` |
+/// | [`Action::DeleteAccount`] | `m:delete` |
+/// | [`Action::DeleteConfirmed`] | `m:delete_yes` |
 ///
 /// `p:email` has always meant "edit the e-mail", so a purchase whose id is `email` could never
 /// be opened by `p:email`; such a purchase is encoded `pd:email` instead (read back as
@@ -123,6 +133,33 @@ pub enum Action {
         /// The article's id.
         id: u64,
     },
+    // Customers
+    /// A gender button (sign-up or profile edit, by the step).
+    Gender {
+        /// Male (`true`) or female.
+        male: bool,
+    },
+    /// Sign-up: skip the optional field asked now.
+    SkipField,
+    /// Edit one field of the profile (asks for the new value).
+    EditField {
+        /// The field.
+        field: super::fields::ProfileField,
+    },
+    /// BonusMoney call-pass: "I have called".
+    CallDone,
+    /// The loyalty card: its number and QR code.
+    Card,
+    /// BonusMoney: the levels with the progress to the next.
+    Levels,
+    /// BonusMoney: about the company.
+    Company,
+    /// BonusMoney: the customer's reviews.
+    Reviews,
+    /// Delete the account (asks to confirm where the programme allows it).
+    DeleteAccount,
+    /// Delete the account: confirmed.
+    DeleteConfirmed,
 }
 
 /// The exact strings of the actions that carry no data.
@@ -141,6 +178,17 @@ const FIXED: &[(&str, Action)] = &[
     ("m:full", Action::FullRegistration),
     ("m:again", Action::Again),
     ("m:registrations", Action::Registrations { offset: 0 }),
+    // Customers
+    ("g:m", Action::Gender { male: true }),
+    ("g:f", Action::Gender { male: false }),
+    ("su:skip", Action::SkipField),
+    ("m:call_done", Action::CallDone),
+    ("m:card", Action::Card),
+    ("m:levels", Action::Levels),
+    ("m:company", Action::Company),
+    ("m:reviews", Action::Reviews),
+    ("m:delete", Action::DeleteAccount),
+    ("m:delete_yes", Action::DeleteConfirmed),
 ];
 
 /// The id of a purchase that `p:<id>` cannot carry (see the module docs).
@@ -181,6 +229,7 @@ impl Action {
             "ep" => SellerField::parse(rest).map(|field| Self::EditSellerField { field }),
             "nw" => offset(rest).map(|offset| Self::NewsPage { offset }),
             "ar" => number(rest).map(|id| Self::Article { id }),
+            "pf" => super::fields::ProfileField::parse(rest).map(|field| Self::EditField { field }),
             _ => None,
         }
     }
@@ -203,6 +252,7 @@ impl Action {
             Self::EditSellerField { field } => format!("ep:{}", field.as_str()),
             Self::NewsPage { offset } => format!("nw:{offset}"),
             Self::Article { id } => format!("ar:{id}"),
+            Self::EditField { field } => format!("pf:{}", field.as_str()),
             fixed => FIXED
                 .iter()
                 .find(|(_, a)| a == fixed)
@@ -304,6 +354,35 @@ mod tests {
     }
 
     #[test]
+    fn the_customer_actions_have_their_strings() {
+        use super::super::fields::ProfileField;
+        for (wire, action) in [
+            ("g:m", Action::Gender { male: true }),
+            ("g:f", Action::Gender { male: false }),
+            ("su:skip", Action::SkipField),
+            (
+                "pf:birth_date",
+                Action::EditField {
+                    field: ProfileField::BirthDate,
+                },
+            ),
+            ("m:call_done", Action::CallDone),
+            ("m:card", Action::Card),
+            ("m:levels", Action::Levels),
+            ("m:company", Action::Company),
+            ("m:reviews", Action::Reviews),
+            ("m:delete", Action::DeleteAccount),
+            ("m:delete_yes", Action::DeleteConfirmed),
+        ] {
+            assert_eq!(Action::parse(wire), Some(action.clone()), "{wire}");
+            assert_eq!(action.encode(), wire);
+        }
+        assert_eq!(Action::parse("pf:city"), None);
+        // The old e-mail button keeps its meaning.
+        assert_eq!(Action::parse("p:email"), Some(Action::EditEmail));
+    }
+
+    #[test]
     fn the_email_button_and_a_purchase_called_email_differ() {
         assert_eq!(Action::parse("p:email"), Some(Action::EditEmail));
         let purchase = Action::Purchase { id: "email".into() };
@@ -394,6 +473,17 @@ mod tests {
             .prop_map(|field| Action::EditSellerField { field }),
             any::<u32>().prop_map(|offset| Action::NewsPage { offset }),
             any::<u64>().prop_map(|id| Action::Article { id }),
+            any::<bool>().prop_map(|male| Action::Gender { male }),
+            Just(Action::SkipField),
+            proptest::sample::select(super::super::fields::ProfileField::ALL.to_vec())
+                .prop_map(|field| Action::EditField { field }),
+            Just(Action::CallDone),
+            Just(Action::Card),
+            Just(Action::Levels),
+            Just(Action::Company),
+            Just(Action::Reviews),
+            Just(Action::DeleteAccount),
+            Just(Action::DeleteConfirmed),
         ]
     }
 

@@ -129,18 +129,35 @@ impl Ctx<'_> {
         if !self.code_budget_allows(&phone).await? {
             return Ok(());
         }
-        let provider = self.engine.programme.provider();
-        match provider
+        let outcome = self
+            .engine
+            .programme
+            .provider()
             .request_code(&CodeRequest::new(phone.clone()))
+            .await;
+        self.code_requested(conv, &phone, from_contact, outcome, false)
             .await
-        {
+    }
+
+    /// Tells the user what a code request for `phone` did; `after_captcha`: the request carried
+    /// the answer to a captcha (another captcha means the answer was wrong).
+    pub(super) async fn code_requested(
+        &mut self,
+        conv: &mut Conversation,
+        phone: &Phone,
+        from_contact: bool,
+        outcome: Result<CodeOutcome, LoyaltyError>,
+        after_captcha: bool,
+    ) -> Result<(), EngineError> {
+        let phone = phone.clone();
+        match outcome {
             Ok(CodeOutcome::Sent { channel, .. }) => {
                 conv.step = Step::AwaitCode {
                     phone: phone.e164().to_owned(),
                 };
                 match channel {
                     loyalty_core::CodeChannel::Call { call_to: Some(to) } => {
-                        self.say(TextKey::CodeSentCall, &[("call_to", &to)]);
+                        self.call_pass(conv, &phone, &to);
                     }
                     _ => self.say(TextKey::CodeSent, &[("phone", phone.e164())]),
                 }
@@ -154,10 +171,10 @@ impl Ctx<'_> {
             Ok(CodeOutcome::NoCodeNeeded(_)) => {
                 self.need_own_contact(conv, TextKey::NoCodeNeedsContact)
             }
-            Ok(CodeOutcome::CaptchaRequired(_)) | Ok(_) => {
-                // Captchas need a picture; this demo asks to try again later.
-                self.say(TextKey::TryLater, &[]);
+            Ok(CodeOutcome::CaptchaRequired(c)) => {
+                self.captcha(conv, &phone, c, after_captcha).await;
             }
+            Ok(_) => self.say(TextKey::TryLater, &[]),
             Err(LoyaltyError::CodeAlreadySent { retry_after, .. }) => {
                 conv.step = Step::AwaitCode {
                     phone: phone.e164().to_owned(),
@@ -244,20 +261,8 @@ impl Ctx<'_> {
                 }
             }
             Verification::NeedsSignUp(ticket) => {
-                let data = ticket.prefill.clone();
-                match self
-                    .engine
-                    .programme
-                    .provider()
-                    .sign_up(&ticket, &data)
-                    .await
-                {
-                    Ok(session) => {
-                        Box::pin(self.verified(conv, phone, Verification::LoggedIn(session)))
-                            .await?;
-                    }
-                    Err(e) => self.failed(&e),
-                }
+                // Not a member yet: the programme's questions first (`signup`).
+                Box::pin(self.sign_up_start(conv, &ticket)).await?;
             }
             _ => self.say(TextKey::TryLater, &[]),
         }

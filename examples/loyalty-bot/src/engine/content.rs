@@ -10,6 +10,9 @@ use crate::texts::TextKey;
 impl Ctx<'_> {
     /// The promotions, each title in bold.
     pub(super) async fn promotions(&mut self, s: &Session) -> Flow {
+        if self.bonusmoney_promotions(s).await? {
+            return Ok(());
+        }
         let list = self.engine.programme.provider().promotions(s).await?;
         let back = self.engine.back_to_menu(self.lang);
         if list.is_empty() {

@@ -235,6 +235,11 @@ impl Ctx<'_> {
                 self.settle(conv, &Action::EditSellerField { field }, done)
                     .await?;
             }
+            // Customers
+            Step::SignUp { .. }
+            | Step::AwaitProfileField { .. }
+            | Step::AwaitCall { .. }
+            | Step::AwaitCaptcha { .. } => self.customer_text(conv, text).await?,
             Step::AwaitProductPhoto { .. } => self.say(TextKey::AskProductPhoto, &[]),
             Step::ChooseTradePoint { .. } => self.say(TextKey::ChooseTradePoint, &[]),
             Step::Menu => {
@@ -262,6 +267,9 @@ impl Ctx<'_> {
 
     /// The dispatcher: every action to the flow that runs it.
     async fn run(&mut self, conv: &mut Conversation, action: &Action) -> Flow {
+        if let Some(done) = self.run_before_login(conv, action).await {
+            return done.map_err(FlowError::from);
+        }
         let s = self.session()?;
         match action {
             Action::Menu => self.menu(conv),
@@ -275,7 +283,7 @@ impl Ctx<'_> {
             Action::News => self.news(&s).await?,
             Action::Profile if self.ergo().is_some() => self.seller_profile(&s).await?,
             Action::Profile => self.profile(&s).await?,
-            Action::EditEmail => self.edit_email(conv),
+            Action::EditEmail => self.edit_field(conv, super::fields::ProfileField::Email),
             Action::About => self.about(),
             Action::Support => self.support_ask(conv),
             Action::QuickRegistration => self.quick_registration(conv),
@@ -291,6 +299,17 @@ impl Ctx<'_> {
             Action::EditSellerField { field } => self.edit_seller_field(conv, *field),
             Action::NewsPage { offset } => self.ergo_news(&s, *offset).await?,
             Action::Article { id } => self.article(&s, *id).await?,
+            // Customers
+            Action::Gender { .. }
+            | Action::SkipField
+            | Action::EditField { .. }
+            | Action::CallDone
+            | Action::Card
+            | Action::Levels
+            | Action::Company
+            | Action::Reviews
+            | Action::DeleteAccount
+            | Action::DeleteConfirmed => self.run_customer(conv, &s, action).await?,
         }
         Ok(())
     }

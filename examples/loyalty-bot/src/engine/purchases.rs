@@ -8,6 +8,22 @@ use super::{Action, Conversation, PAGE_SIZE, Programme, Reply, Step};
 use crate::format;
 use crate::texts::TextKey;
 
+/// Where a purchase was: the store's name and address (either may be missing; an address
+/// the same as the name is not repeated).
+fn store_of(pu: &loyalty_core::Purchase) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in [pu.store_name.as_deref(), pu.store_address.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|p| !p.trim().is_empty())
+    {
+        if !parts.contains(&part) {
+            parts.push(part);
+        }
+    }
+    parts.join(", ")
+}
+
 impl Ctx<'_> {
     /// A page of purchases from `offset`, one button per purchase.
     pub(super) async fn purchases(&mut self, s: &Session, offset: u32) -> Flow {
@@ -50,7 +66,23 @@ impl Ctx<'_> {
             ));
         }
         rows.push(nav);
-        self.say_with(TextKey::ButtonPurchases, &[], Keyboard::inline(rows));
+        // Each purchase with where it was and the bonuses it spent and earned.
+        let mut text = self.engine.text(lang, TextKey::ButtonPurchases, &[]);
+        for pu in &page.items {
+            text = text.line().line().append(self.engine.text(
+                lang,
+                TextKey::PurchaseSummary,
+                &[
+                    ("date", &fmt_time(pu.at)),
+                    ("store", &store_of(pu)),
+                    ("sum", &self.engine.money(lang, pu.sum)),
+                    ("spent", &format::number(lang, pu.bonuses_spent)),
+                    ("earned", &format::number(lang, pu.bonuses_earned)),
+                ],
+            ));
+        }
+        self.replies
+            .push(Reply::new(text).with(Keyboard::inline(rows)));
         Ok(())
     }
 
@@ -59,11 +91,7 @@ impl Ctx<'_> {
         let lang = self.lang;
         let detail = self.engine.programme.provider().purchase(s, id).await?;
         let pu = &detail.purchase;
-        let store = [pu.store_name.as_deref(), pu.store_address.as_deref()]
-            .into_iter()
-            .flatten()
-            .collect::<Vec<_>>()
-            .join(", ");
+        let store = store_of(pu);
         let mut text = self.engine.text(
             lang,
             TextKey::PurchaseDetail,
@@ -97,6 +125,13 @@ impl Ctx<'_> {
                     ],
                 ),
             );
+        }
+        if let Some(cashier) = detail.cashier.as_deref().filter(|c| !c.trim().is_empty()) {
+            text = text.line().append(self.engine.text(
+                lang,
+                TextKey::PurchaseCashier,
+                &[("cashier", cashier)],
+            ));
         }
         let kb = match &self.engine.programme {
             Programme::BonusMoney { .. } => Keyboard::inline(vec![

@@ -78,6 +78,31 @@ pub enum Step {
         /// The field.
         field: super::action::SellerField,
     },
+    // Customers
+    /// Sign-up of a verified phone: collecting the new member's data, one field at a time.
+    SignUp {
+        /// What is collected so far and the field asked now.
+        form: super::signup::SignUpForm,
+    },
+    /// Waiting for a new value of one profile field (typed, or a gender button).
+    AwaitProfileField {
+        /// The field.
+        field: super::fields::ProfileField,
+    },
+    /// BonusMoney call-pass: the user calls `call_to` from `phone`, then presses "Done".
+    AwaitCall {
+        /// The phone being verified (E.164).
+        phone: String,
+        /// The number to call, as the programme gave it.
+        call_to: String,
+    },
+    /// BonusMoney: waiting for the characters of the captcha picture sent before.
+    AwaitCaptcha {
+        /// The phone a code is asked for (E.164).
+        phone: String,
+        /// The captcha's token, sent back with the answer.
+        token: String,
+    },
 }
 
 /// The stored state of one chat.

@@ -418,4 +418,123 @@ catalogue! {
         "Питання надіслано. Зараз неробочий час (графік: {hours}), його опрацюють найближчим робочим часом: {next}.",
         "Вопрос отправлен. Сейчас нерабочее время (график: {hours}), его обработают в ближайшее рабочее время: {next}.",
     ),
+    // Customers
+    SignUpStart = "sign_up_start" => (
+        "Вас ще немає в програмі {programme}. Зареєструємося: кілька запитань про вас.",
+        "Вас ещё нет в программе {programme}. Зарегистрируемся: несколько вопросов о вас.",
+    ),
+    AskFirstName = "ask_first_name" => ("Введіть ваше ім'я:", "Введите ваше имя:"),
+    AskLastName = "ask_last_name" => ("Введіть ваше прізвище:", "Введите вашу фамилию:"),
+    AskPatronymic = "ask_patronymic" => ("Введіть ваше по батькові:", "Введите ваше отчество:"),
+    AskBirthDate = "ask_birth_date" => (
+        "Введіть дату народження у форматі ДД.ММ.РРРР (наприклад, 30.05.1990):",
+        "Введите дату рождения в формате ДД.ММ.ГГГГ (например, 30.05.1990):",
+    ),
+    AskGender = "ask_gender" => ("Оберіть стать кнопкою нижче:", "Выберите пол кнопкой ниже:"),
+    AskEmail = "ask_email" => ("Введіть ваш e-mail:", "Введите ваш e-mail:"),
+    InvalidName = "invalid_name" => (
+        "Це не схоже на ім'я: лише літери, пробіл, дефіс або апостроф, до 50 символів. Введіть ще раз:",
+        "Это не похоже на имя: только буквы, пробел, дефис или апостроф, до 50 символов. Введите ещё раз:",
+    ),
+    InvalidBirthDate = "invalid_birth_date" => (
+        "Не вдалося прочитати дату. Введіть її у форматі ДД.ММ.РРРР, наприклад 30.05.1990:",
+        "Не удалось прочитать дату. Введите её в формате ДД.ММ.ГГГГ, например 30.05.1990:",
+    ),
+    InvalidBirthDateAge = "invalid_birth_date_age" => (
+        "Перевірте рік: учасникові програми має бути від 14 до 120 років. Введіть дату ще раз:",
+        "Проверьте год: участнику программы должно быть от 14 до 120 лет. Введите дату ещё раз:",
+    ),
+    EmailInvalid = "email_invalid" => (
+        "Це не схоже на адресу e-mail (приклад: name@example.com). Введіть ще раз:",
+        "Это не похоже на адрес e-mail (пример: name@example.com). Введите ещё раз:",
+    ),
+    ButtonMale = "button_male" => ("👨 Чоловіча", "👨 Мужской"),
+    ButtonFemale = "button_female" => ("👩 Жіноча", "👩 Женский"),
+    ButtonSkipField = "button_skip_field" => ("⏭ Пропустити", "⏭ Пропустить"),
+    GenderMale = "gender_male" => ("чоловіча", "мужской"),
+    GenderFemale = "gender_female" => ("жіноча", "женский"),
+    SignUpRefused = "sign_up_refused" => (
+        "Програма не прийняла дані ({fields}). Почнімо анкету спочатку.",
+        "Программа не приняла данные ({fields}). Начнём анкету сначала.",
+    ),
+    SignUpDone = "sign_up_done" => (
+        "Вітаємо в програмі! Реєстрацію завершено.",
+        "Добро пожаловать в программу! Регистрация завершена.",
+    ),
+    ProfileDetails = "profile_details" => (
+        "Ім'я: {first_name}\nПрізвище: {last_name}\nПо батькові: {patronymic}\nДата народження: {birth_date}\nСтать: {gender}\nТелефон: {phone}\nE-mail: {email}",
+        "Имя: {first_name}\nФамилия: {last_name}\nОтчество: {patronymic}\nДата рождения: {birth_date}\nПол: {gender}\nТелефон: {phone}\nE-mail: {email}",
+    ),
+    ProfileReadOnly = "profile_read_only" => (
+        "Змінити ці дані в боті не можна: зверніться до адміністратора програми {programme} (на касі або в службі підтримки магазину).",
+        "Изменить эти данные в боте нельзя: обратитесь к администратору программы {programme} (на кассе или в службе поддержки магазина).",
+    ),
+    ButtonEditFirstName = "button_edit_first_name" => ("✏️ Ім'я", "✏️ Имя"),
+    ButtonEditLastName = "button_edit_last_name" => ("✏️ Прізвище", "✏️ Фамилия"),
+    ButtonEditPatronymic = "button_edit_patronymic" => ("✏️ По батькові", "✏️ Отчество"),
+    ButtonEditBirthDate = "button_edit_birth_date" => ("✏️ Дата народження", "✏️ Дата рождения"),
+    ButtonEditGender = "button_edit_gender" => ("✏️ Стать", "✏️ Пол"),
+    ButtonEditEmail = "button_edit_email" => ("✏️ E-mail", "✏️ E-mail"),
+    ButtonDeleteAccount = "button_delete_account" => ("🗑 Видалити акаунт", "🗑 Удалить аккаунт"),
+    DeleteAsk = "delete_ask" => (
+        "Видалити ваш акаунт у програмі {programme}? Бонуси та історію покупок буде втрачено назавжди.",
+        "Удалить ваш аккаунт в программе {programme}? Бонусы и история покупок будут потеряны навсегда.",
+    ),
+    ButtonDeleteYes = "button_delete_yes" => ("🗑 Так, видалити", "🗑 Да, удалить"),
+    Deleted = "deleted" => (
+        "Акаунт видалено. Щоб знову приєднатися до програми, надішліть номер телефону.",
+        "Аккаунт удалён. Чтобы снова присоединиться к программе, отправьте номер телефона.",
+    ),
+    DeleteNotAvailable = "delete_not_available" => (
+        "Програма {programme} не дозволяє видалити акаунт через бот. Щоб видалити його, зверніться до служби підтримки магазину або на касу: акаунт видалить оператор програми.",
+        "Программа {programme} не позволяет удалить аккаунт через бот. Чтобы удалить его, обратитесь в службу поддержки магазина или на кассу: аккаунт удалит оператор программы.",
+    ),
+    CallNotYet = "call_not_yet" => (
+        "Дзвінок з вашого номера ще не надійшов. Зателефонуйте на {call_to} і натисніть «Готово».",
+        "Звонок с вашего номера ещё не поступил. Позвоните на {call_to} и нажмите «Готово».",
+    ),
+    CaptchaAsk = "captcha_ask" => (
+        "Введіть символи з картинки, щоб отримати код:",
+        "Введите символы с картинки, чтобы получить код:",
+    ),
+    CaptchaWrong = "captcha_wrong" => (
+        "Символи не збіглися. Ось нова картинка:",
+        "Символы не совпали. Вот новая картинка:",
+    ),
+    ButtonCard = "button_card" => ("💳 Моя картка", "💳 Моя карта"),
+    CardCaption = "card_caption" => (
+        "Ваша картка: {number}\nПокажіть QR-код на касі.",
+        "Ваша карта: {number}\nПокажите QR-код на кассе.",
+    ),
+    CardNone = "card_none" => (
+        "У вас ще немає картки програми.",
+        "У вас ещё нет карты программы.",
+    ),
+    ButtonLevels = "button_levels" => ("🏆 Рівні", "🏆 Уровни"),
+    LevelLine = "level_line" => (
+        "{mark} {name}: від {required}, кешбек {percent}%",
+        "{mark} {name}: от {required}, кешбэк {percent}%",
+    ),
+    LevelProgress = "level_progress" => (
+        "Ваші покупки: {sum}. До рівня «{next}» залишилось {left}.",
+        "Ваши покупки: {sum}. До уровня «{next}» осталось {left}.",
+    ),
+    LevelTop = "level_top" => (
+        "Ваші покупки: {sum}. У вас найвищий рівень.",
+        "Ваши покупки: {sum}. У вас высший уровень.",
+    ),
+    ButtonCompany = "button_company" => ("🏪 Про компанію", "🏪 О компании"),
+    CompanyContact = "company_contact" => ("{label}: {value}", "{label}: {value}"),
+    ButtonNotices = "button_notices" => ("🔔 Сповіщення", "🔔 Уведомления"),
+    ButtonReviews = "button_reviews" => ("⭐ Мої відгуки", "⭐ Мои отзывы"),
+    ReviewsEmpty = "reviews_empty" => ("Ви ще не залишали відгуків.", "Вы ещё не оставляли отзывов."),
+    ReviewItem = "review_item" => ("{date} · {sum} · {stars} {text}", "{date} · {sum} · {stars} {text}"),
+    ReviewResponse = "review_response" => ("↪️ Відповідь: {text}", "↪️ Ответ: {text}"),
+    PromotionCoupon = "promotion_coupon" => ("🎟 Купон: {number}", "🎟 Купон: {number}"),
+    PromotionUntil = "promotion_until" => ("Діє до {date}", "Действует до {date}"),
+    PurchaseSummary = "purchase_summary" => (
+        "{date} · {store}\n{sum} · списано {spent}, нараховано {earned}",
+        "{date} · {store}\n{sum} · списано {spent}, начислено {earned}",
+    ),
+    PurchaseCashier = "purchase_cashier" => ("Касир: {cashier}", "Кассир: {cashier}"),
 }
