@@ -54,31 +54,6 @@ impl SellerField {
     }
 }
 
-/// A name, family name or patronymic: 2 to 50 letters, with single spaces, hyphens and
-/// apostrophes between them (`Анна-Марія`, `Д'Артаньян`).
-pub(crate) fn valid_name(s: &str) -> bool {
-    let n = s.chars().count();
-    (2..=50).contains(&n)
-        && s.chars().next().is_some_and(char::is_alphabetic)
-        && s.chars().last().is_some_and(char::is_alphabetic)
-        && s.chars()
-            .all(|c| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | 'ʼ'))
-}
-
-/// An e-mail address as users type it: one `@`, a local part, a domain with a dot, no spaces,
-/// at most 100 characters.
-pub(crate) fn valid_email(s: &str) -> bool {
-    let Some((local, domain)) = s.split_once('@') else {
-        return false;
-    };
-    s.len() <= 100
-        && !local.is_empty()
-        && !domain.contains('@')
-        && !s.chars().any(char::is_whitespace)
-        && domain.split('.').count() >= 2
-        && domain.split('.').all(|p| !p.is_empty())
-}
-
 impl Ctx<'_> {
     /// The seller's profile with buttons to edit each field.
     pub(super) async fn seller_profile(&mut self, s: &Session) -> Flow {
@@ -142,9 +117,10 @@ impl Ctx<'_> {
         value: &str,
     ) -> Flow {
         let value = value.split_whitespace().collect::<Vec<_>>().join(" ");
+        // The same checks as the customers' profile fields.
         let ok = match field {
-            SellerField::Email => valid_email(&value),
-            _ => valid_name(&value),
+            SellerField::Email => super::fields::check_email(&value).is_ok(),
+            _ => super::fields::check_name(&value).is_ok(),
         };
         if !ok {
             let again = match field {
@@ -177,27 +153,5 @@ impl Ctx<'_> {
         conv.step = Step::Menu;
         self.say(TextKey::SellerProfileSaved, &[]);
         self.seller_profile(&s).await
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_and_emails_are_checked() {
-        for ok in ["Іван", "Анна-Марія", "Д'Артаньян", "Ли", "Олександр Петро"]
-        {
-            assert!(valid_name(ok), "{ok}");
-        }
-        for bad in ["І", "Іван2", "-Іван", "Іван-", "", "<b>", &"я".repeat(51)] {
-            assert!(!valid_name(bad), "{bad}");
-        }
-        for ok in ["a@b.ua", "seller.one+x@shop.example.com"] {
-            assert!(valid_email(ok), "{ok}");
-        }
-        for bad in ["a@b", "@b.ua", "a b@c.ua", "a@@b.ua", "a@b..ua", "ab.ua"] {
-            assert!(!valid_email(bad), "{bad}");
-        }
     }
 }

@@ -103,13 +103,19 @@ pub(super) fn check(field: ProfileField, input: &str, today: NaiveDate) -> Resul
     }
 }
 
-/// A name part: letters (any alphabet), with single spaces, hyphens or apostrophes between them,
-/// at most 50 characters.
-fn check_name(s: &str) -> Result<String, TextKey> {
+/// A name part (customers' and ERGO sellers' alike): 2 to 50 letters of any alphabet, with
+/// spaces, hyphens or apostrophes between them (`Анна-Марія`, `Д'Артаньян`); runs of spaces
+/// become one.
+pub(super) fn check_name(s: &str) -> Result<String, TextKey> {
     let count = s.chars().count();
     let allowed = |c: char| c.is_alphabetic() || matches!(c, ' ' | '-' | '\'' | '’' | 'ʼ');
     let starts_with_letter = s.chars().next().is_some_and(char::is_alphabetic);
-    if count == 0 || count > 50 || !starts_with_letter || !s.chars().all(allowed) {
+    let ends_with_letter = s.chars().last().is_some_and(char::is_alphabetic);
+    if !(2..=50).contains(&count)
+        || !starts_with_letter
+        || !ends_with_letter
+        || !s.chars().all(allowed)
+    {
         return Err(TextKey::InvalidName);
     }
     Ok(s.split_whitespace().collect::<Vec<_>>().join(" "))
@@ -142,17 +148,16 @@ fn check_gender(s: &str) -> Result<Gender, TextKey> {
     }
 }
 
-/// An e-mail address: one `@`, a local part, a domain with a dot, no spaces, at most 254
-/// characters.
-fn check_email(s: &str) -> Result<String, TextKey> {
+/// An e-mail address (customers' and ERGO sellers' alike): one `@`, a local part, a domain of
+/// at least two non-empty labels, no spaces, at most 254 characters.
+pub(super) fn check_email(s: &str) -> Result<String, TextKey> {
     let ok = s.len() <= 254
         && !s.chars().any(char::is_whitespace)
         && s.split_once('@').is_some_and(|(local, domain)| {
             !local.is_empty()
                 && !domain.contains('@')
-                && domain.contains('.')
-                && !domain.starts_with('.')
-                && !domain.ends_with('.')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|label| !label.is_empty())
         });
     if ok {
         Ok(s.to_owned())
@@ -324,5 +329,22 @@ mod tests {
             assert_eq!(ProfileField::parse(f.as_str()), Some(f));
         }
         assert_eq!(ProfileField::parse("city"), None);
+    }
+
+    #[test]
+    fn the_sellers_names_and_emails_pass_the_same_checks() {
+        for ok in ["Іван", "Анна-Марія", "Д'Артаньян", "Ли", "Олександр Петро"]
+        {
+            assert!(check_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["І", "Іван2", "-Іван", "Іван-", "", "<b>", &"я".repeat(51)] {
+            assert!(check_name(bad).is_err(), "{bad}");
+        }
+        for ok in ["a@b.ua", "seller.one+x@shop.example.com"] {
+            assert!(check_email(ok).is_ok(), "{ok}");
+        }
+        for bad in ["a@b", "@b.ua", "a b@c.ua", "a@@b.ua", "a@b..ua", "ab.ua"] {
+            assert!(check_email(bad).is_err(), "{bad}");
+        }
     }
 }
