@@ -20,6 +20,74 @@ pub struct Reply {
     /// Deliver without a notification sound.
     #[serde(default)]
     pub silent: bool,
+    /// A picture, with the text as its caption.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ReplyImage>,
+}
+
+/// A picture of a [`Reply`], stored with it in the outbox until delivered (so it keeps its
+/// place in the chat's order and survives a restart like the text).
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReplyImage {
+    /// A public URL the platform fetches.
+    Url {
+        /// The URL.
+        url: String,
+    },
+    /// Bytes to upload (a generated QR code, a captcha); stored as base64.
+    Bytes {
+        /// The file content.
+        #[serde(with = "base64_bytes")]
+        data: Vec<u8>,
+        /// The file name sent with it.
+        file_name: String,
+        /// The MIME type.
+        mime_type: String,
+    },
+}
+
+impl std::fmt::Debug for ReplyImage {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Url { url } => f.debug_struct("Url").field("url", url).finish(),
+            Self::Bytes {
+                data, file_name, ..
+            } => f
+                .debug_struct("Bytes")
+                .field("file_name", file_name)
+                .field("len", &data.len())
+                .finish_non_exhaustive(),
+        }
+    }
+}
+
+impl From<ReplyImage> for messenger_core::Image {
+    fn from(i: ReplyImage) -> Self {
+        match i {
+            ReplyImage::Url { url } => Self::url(url),
+            ReplyImage::Bytes {
+                data,
+                file_name,
+                mime_type,
+            } => Self::bytes(data, file_name, mime_type),
+        }
+    }
+}
+
+mod base64_bytes {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::STANDARD;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub(super) fn serialize<S: Serializer>(data: &[u8], s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&STANDARD.encode(data))
+    }
+
+    pub(super) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
+        let text = String::deserialize(d)?;
+        STANDARD.decode(text).map_err(serde::de::Error::custom)
+    }
 }
 
 impl Reply {
@@ -29,12 +97,19 @@ impl Reply {
             text: text.into(),
             keyboard: None,
             silent: false,
+            image: None,
         }
     }
 
     /// Sets the keyboard.
     pub fn keyboard(mut self, keyboard: Keyboard) -> Self {
         self.keyboard = Some(keyboard);
+        self
+    }
+
+    /// Sends a picture with the text as its caption.
+    pub fn image(mut self, image: ReplyImage) -> Self {
+        self.image = Some(image);
         self
     }
 }

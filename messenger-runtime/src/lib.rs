@@ -55,6 +55,6 @@ pub mod handler;
 pub mod runtime;
 pub mod store;
 
-pub use handler::{Context, Handler, HandlerError, Outcome, Reply, Value, Write};
+pub use handler::{Context, Handler, HandlerError, Outcome, Reply, ReplyImage, Value, Write};
 pub use runtime::{RateLimit, RunError, Runtime, RuntimeConfig};
 pub use store::{Backend, Counts, Quarantined, Store, StoreError, StoreOptions};

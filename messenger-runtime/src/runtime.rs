@@ -1196,7 +1196,10 @@ async fn send_direct<H: Handler>(
 }
 
 fn outgoing(reply: &Reply) -> OutgoingMessage {
-    let mut msg = OutgoingMessage::new(reply.text.clone());
+    let mut msg = match reply.image.clone() {
+        Some(image) => OutgoingMessage::photo(image.into(), reply.text.clone()),
+        None => OutgoingMessage::new(reply.text.clone()),
+    };
     if let Some(kb) = reply.keyboard.clone() {
         msg = msg.keyboard(kb);
     }

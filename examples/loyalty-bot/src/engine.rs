@@ -133,6 +133,9 @@ pub struct Reply {
     pub text: RichText,
     /// The keyboard, if any.
     pub keyboard: Option<Keyboard>,
+    /// A picture, with the text as its caption (queued and delivered in order like text).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<messenger_runtime::ReplyImage>,
 }
 
 impl Reply {
@@ -140,6 +143,7 @@ impl Reply {
         Self {
             text,
             keyboard: None,
+            image: None,
         }
     }
 

@@ -65,6 +65,7 @@ fn to_rt(reply: Reply) -> RtReply {
         text: reply.text,
         keyboard: reply.keyboard,
         silent: false,
+        image: reply.image,
     }
 }
 

@@ -201,7 +201,7 @@ impl Ctx<'_> {
                 .clone()
                 .or_else(|| st.images_url.first().cloned());
             let sent = match picture {
-                Some(url) => self.send_picture(Image::url(url), text.clone(), None).await,
+                Some(url) => self.send_picture(Image::url(url), text.clone(), None),
                 None => false,
             };
             if !sent {

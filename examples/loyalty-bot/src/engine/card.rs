@@ -72,7 +72,7 @@ impl Ctx<'_> {
         let sent = match qr_png(&number) {
             Some(png) => {
                 let image = Image::bytes(png, "card.png", "image/png");
-                self.send_picture(image, caption, Some(back.clone())).await
+                self.send_picture(image, caption, Some(back.clone()))
             }
             None => false,
         };

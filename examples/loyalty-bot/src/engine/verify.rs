@@ -2,39 +2,45 @@
 //! number ("call-pass": the number is shown with a "Done" button, and the user's typing it is
 //! taken as "done", not as a new login), and a captcha before a code is sent (the picture is
 //! sent, the typed answer goes back with the next code request). Also the pictures the bot
-//! sends (captchas, card QR codes, promotion images).
+//! sends (captchas, card QR codes, promotion images), queued in order with its other replies.
 
 use loyalty_core::{Captcha, CodeRequest, Phone};
-use messenger_core::{ChatRef, Image, Keyboard, OutgoingMessage, PlatformId, RichText};
+use messenger_core::{Image, Keyboard, RichText};
+use messenger_runtime::ReplyImage;
 
 use super::ctx::Ctx;
 use super::{Action, Conversation, EngineError, Step};
 use crate::texts::TextKey;
 
 impl Ctx<'_> {
-    /// Sends a picture with a caption (and a keyboard) straight to the chat: pictures do not go
-    /// through the runtime's outbox, which carries text only. `false` when the platform refused
-    /// it (Viber takes no uploads), so the caller answers with text instead.
-    pub(super) async fn send_picture(
+    /// Queues a picture with a caption (and a keyboard) in the chat's order, like every reply:
+    /// it is delivered after the replies before it and survives a restart. `false` when the
+    /// platform takes no uploads (Viber) and the picture is bytes, so the caller answers with
+    /// text instead.
+    pub(super) fn send_picture(
         &mut self,
         image: Image,
         caption: RichText,
         keyboard: Option<Keyboard>,
     ) -> bool {
-        let id = self.key.chat_id.parse::<i64>().map_or_else(
-            |_| PlatformId::from(self.key.chat_id.clone()),
-            PlatformId::from,
-        );
-        let chat = ChatRef::private(self.messenger.kind(), id);
-        let mut message = OutgoingMessage::photo(image, caption);
-        message.keyboard = keyboard;
-        match self.messenger.send(&chat, &message).await {
-            Ok(_) => true,
-            Err(e) => {
-                tracing::warn!(error = %e, "cannot send a picture");
-                false
-            }
-        }
+        let image = match image {
+            Image::Url(url) => ReplyImage::Url { url },
+            Image::Bytes {
+                data,
+                file_name,
+                mime_type,
+            } if self.messenger.limits().image_upload => ReplyImage::Bytes {
+                data: data.to_vec(),
+                file_name,
+                mime_type,
+            },
+            _ => return false,
+        };
+        let mut reply = super::Reply::new(caption);
+        reply.keyboard = keyboard;
+        reply.image = Some(image);
+        self.replies.push(reply);
+        true
     }
 
     /// The programme verifies the phone by a call to `call_to`: shows the number and "Done".
@@ -93,7 +99,7 @@ impl Ctx<'_> {
         };
         let caption = self.engine.text(self.lang, key, &[]);
         let image = Image::bytes(captcha.image, "captcha.png", "image/png");
-        if self.send_picture(image, caption, None).await {
+        if self.send_picture(image, caption, None) {
             conv.step = Step::AwaitCaptcha {
                 phone: phone.e164().to_owned(),
                 token: captcha.token,
