@@ -1,0 +1,512 @@
+//! Sending broadcasts: one instance per messenger (the holder of the lease
+//! `broadcast:<messenger>`) claims due recipients about a second's worth at a time, sends at the
+//! platform's broadcast rate (and within the runtime's global limit, so replies and broadcasts
+//! together never exceed it), and records every outcome in the journal as it comes.
+//!
+//! Why one sender per messenger: the platform's limit is per bot token, not per instance; one
+//! sender keeps to it without coordinating rates between instances, and the lease hands the
+//! role over when that instance dies.
+
+use std::collections::HashMap;
+use std::future::Future;
+use std::num::NonZeroU32;
+use std::sync::Arc;
+use std::time::Duration;
+
+use governor::clock::Clock;
+use governor::{Quota, RateLimiter};
+use messenger_core::{ChatRef, MessengerError, OutgoingMessage, TokioClock};
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use super::{Inner, Limiter, RateLimit, Runtime, backoff_after, global_turn, outgoing};
+use crate::handler::{Handler, Reply};
+use crate::store::{BroadcastState, ClaimedRecipient, RecipientStatus, Sent, now_ms};
+
+/// How a runtime sends broadcasts ([`Runtime::run_broadcasts`]). `Default` gives the production
+/// values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BroadcastConfig {
+    /// Platform calls per period (one call reaches [`messenger_core::Messenger::broadcast_batch`]
+    /// chats). `None` (the default): the messenger's documented
+    /// [`messenger_core::Messenger::broadcast_rate`] (Telegram and MAX 30/s, Viber's
+    /// `broadcast_message` 500 per 10 s). Paced evenly, no bursts.
+    pub rate: Option<RateLimit>,
+    /// The most platform calls in flight at once (default 8).
+    pub concurrency: usize,
+    /// How long the sender role and a claim last without renewal (default 30 s): a killed
+    /// sender's recipients are taken over after this.
+    pub lease: Duration,
+    /// How often an idle sender looks for due broadcasts (default 1 s).
+    pub idle_interval: Duration,
+    /// Tries of one recipient after passing faults (a 5xx, a reset before the request left)
+    /// before it is marked failed (default 5). "Too many requests" does not count.
+    pub max_attempts: u32,
+    /// The first pause after a passing fault, doubled on each (default 500 ms, at most 30 s).
+    pub backoff: Duration,
+}
+
+impl Default for BroadcastConfig {
+    fn default() -> Self {
+        Self {
+            rate: None,
+            concurrency: 8,
+            lease: Duration::from_secs(30),
+            idle_interval: Duration::from_secs(1),
+            max_attempts: 5,
+            backoff: Duration::from_millis(500),
+        }
+    }
+}
+
+impl BroadcastConfig {
+    /// Sends at `rate` platform calls instead of the platform's documented rate (Telegram's
+    /// paid broadcasts allow up to 1 000 messages per second).
+    pub fn rate(mut self, rate: RateLimit) -> Self {
+        self.rate = Some(rate);
+        self
+    }
+
+    /// Looks for due broadcasts every `every` when idle.
+    pub fn idle_interval(mut self, every: Duration) -> Self {
+        self.idle_interval = every;
+        self
+    }
+
+    /// Sets the lease of the sender role and of claimed recipients.
+    pub fn lease(mut self, lease: Duration) -> Self {
+        self.lease = lease;
+        self
+    }
+
+    /// Sets the most platform calls in flight at once.
+    pub fn concurrency(mut self, n: usize) -> Self {
+        self.concurrency = n;
+        self
+    }
+
+    /// Sets the tries of one recipient after passing faults.
+    pub fn max_attempts(mut self, n: u32) -> Self {
+        self.max_attempts = n;
+        self
+    }
+
+    /// Sets the first pause after a passing fault.
+    pub fn backoff(mut self, first: Duration) -> Self {
+        self.backoff = first;
+        self
+    }
+}
+
+/// A claimed recipient that may be sent to.
+struct Due {
+    broadcast_id: String,
+    chat_id: String,
+    attempts: i64,
+    chat: ChatRef,
+}
+
+/// One platform call's recipients and outcome (per recipient, or the whole call's error).
+type CallOutcome = (
+    Vec<Due>,
+    Result<Vec<Result<(), MessengerError>>, MessengerError>,
+);
+
+/// What the sender knows of a broadcast's message.
+enum Known {
+    Send(Arc<OutgoingMessage>),
+    /// Paused, cancelled or gone since the claim: put back (or left).
+    Stop,
+}
+
+impl<H: Handler> Runtime<H> {
+    /// Sends the due broadcasts of this runtime's messenger until `shutdown` completes; run it
+    /// beside [`Runtime::run_polling`] or [`Runtime::run`] in every instance (one of them at a
+    /// time is the sender). Create broadcasts with [`crate::Store::create_broadcast`]; pause,
+    /// resume and cancel them with [`crate::Store::control_broadcast`].
+    ///
+    /// Delivery is at least once per recipient, with one exception: a send whose outcome is
+    /// unknown (the connection dropped after the request left) is marked failed, not repeated,
+    /// so a broadcast never sends a user the same message twice on a network fault. A kill in
+    /// the middle of a send repeats at most the sends in flight (`concurrency`) after the
+    /// restart. On shutdown the sends in flight finish and are recorded first.
+    pub async fn run_broadcasts(
+        &self,
+        config: BroadcastConfig,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        let inner = self.inner.clone();
+        let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+        let sender = tokio::spawn(async move { sender_loop(inner, config, stop_rx).await });
+        shutdown.await;
+        let _ = stop_tx.send(true);
+        let _ = sender.await;
+    }
+}
+
+fn limiter_of(rate: RateLimit, clock: TokioClock) -> Limiter {
+    let quota = Quota::with_period(rate.per / rate.count.get())
+        .unwrap_or_else(|| Quota::per_second(rate.count))
+        .allow_burst(NonZeroU32::MIN);
+    RateLimiter::direct_with_clock(quota, clock)
+}
+
+async fn sender_loop<H: Handler>(
+    inner: Arc<Inner<H>>,
+    cfg: BroadcastConfig,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
+    let messenger = inner.messenger.clone();
+    let batch = messenger.broadcast_batch().max(1);
+    let rate = cfg.rate.unwrap_or_else(|| {
+        let r = messenger.broadcast_rate();
+        RateLimit {
+            count: r.count,
+            per: r.per,
+        }
+    });
+    let limiter = limiter_of(rate, inner.clock);
+    let lease_name = format!("broadcast:{}", inner.kind);
+    let instance = inner.config.instance.clone();
+    // About one second of work per claim, at least one call's worth.
+    let per_second = (f64::from(rate.count.get()) / rate.per.as_secs_f64()).ceil() as usize;
+    let claim = (per_second.max(1) * batch).clamp(batch, 5_000) as i64;
+    let lease_ms = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
+    let mut failures = 0u32;
+    let mut released = false;
+    let mut holder = false;
+    while !*stop.borrow() {
+        let now = now_ms();
+        let leased = inner
+            .store
+            .try_lease(&lease_name, &instance, now, now + lease_ms)
+            .await;
+        match leased {
+            Ok(true) => {
+                if !holder {
+                    tracing::info!(messenger = %inner.kind, %instance, "broadcast sender");
+                    holder = true;
+                }
+            }
+            Ok(false) => {
+                holder = false;
+                idle(&mut stop, cfg.idle_interval).await;
+                continue;
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot take the broadcast sender lease; retrying");
+                idle(&mut stop, cfg.idle_interval).await;
+                continue;
+            }
+        }
+        if !released {
+            // What this instance (by name) had claimed before a restart goes back to the queue.
+            match inner.store.release_recipients(&inner.kind, &instance).await {
+                Ok(n) => {
+                    released = true;
+                    if n > 0 {
+                        tracing::info!(n, "broadcast recipients claimed before a restart requeued");
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "cannot requeue earlier claims"),
+            }
+        }
+        let now = now_ms();
+        let claimed = match inner
+            .store
+            .claim_recipients(&inner.kind, &instance, now, now + lease_ms, claim)
+            .await
+        {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot claim broadcast recipients; retrying");
+                idle(&mut stop, cfg.idle_interval).await;
+                continue;
+            }
+        };
+        if claimed.is_empty() {
+            if let Err(e) = inner.store.finish_broadcasts().await {
+                tracing::warn!(error = %e, "cannot mark finished broadcasts");
+            }
+            idle(&mut stop, cfg.idle_interval).await;
+            continue;
+        }
+        let faults = send_claimed(&inner, &cfg, &limiter, batch, claimed, &mut stop).await;
+        if faults {
+            failures += 1;
+            let wait = backoff_after(cfg.backoff, Duration::from_secs(30), failures);
+            idle(&mut stop, wait).await;
+        } else {
+            failures = 0;
+        }
+    }
+    if holder {
+        let _ = inner.store.release_lease(&lease_name, &instance).await;
+    }
+}
+
+/// Sleeps `d`, or less when told to stop.
+async fn idle(stop: &mut tokio::sync::watch::Receiver<bool>, d: Duration) {
+    if *stop.borrow() {
+        return;
+    }
+    let _ = tokio::time::timeout(d, stop.changed()).await;
+}
+
+/// Sends one claim's recipients (in order, `batch` per call) and records the outcomes. Returns
+/// whether a passing fault was seen (the caller backs off).
+async fn send_claimed<H: Handler>(
+    inner: &Arc<Inner<H>>,
+    cfg: &BroadcastConfig,
+    limiter: &Limiter,
+    batch: usize,
+    claimed: Vec<ClaimedRecipient>,
+    stop: &mut tokio::sync::watch::Receiver<bool>,
+) -> bool {
+    let mut results: Vec<Sent> = Vec::new();
+    let mut gone: Vec<(ChatRef, MessengerError)> = Vec::new();
+    let mut known: HashMap<String, Known> = HashMap::new();
+    let mut groups: Vec<(String, Vec<Due>)> = Vec::new();
+    for c in claimed {
+        let chat = match c.chat {
+            Ok(chat) => chat,
+            Err(reason) => {
+                results.push(Sent {
+                    broadcast_id: c.broadcast_id,
+                    chat_id: c.chat_id,
+                    status: Some(RecipientStatus::Failed),
+                    error: Some(format!("the stored chat cannot be read: {reason}")),
+                });
+                continue;
+            }
+        };
+        let due = Due {
+            broadcast_id: c.broadcast_id,
+            chat_id: c.chat_id,
+            attempts: c.attempts,
+            chat,
+        };
+        match groups.last_mut() {
+            Some((id, v)) if *id == due.broadcast_id && v.len() < batch => v.push(due),
+            _ => groups.push((due.broadcast_id.clone(), vec![due])),
+        }
+    }
+    let mut set: JoinSet<CallOutcome> = JoinSet::new();
+    let mut fault = false;
+    let mut rate_limited = false;
+    let mut groups = groups.into_iter();
+    while let Some((id, dues)) = groups.next() {
+        if !known.contains_key(&id) {
+            let k = match inner.store.broadcast_message(&id).await {
+                Ok(Some((BroadcastState::Active, reply))) => {
+                    Known::Send(Arc::new(message_of(&reply)))
+                }
+                Ok(_) => Known::Stop,
+                Err(e) => {
+                    tracing::warn!(error = %e, broadcast = %id, "cannot read a broadcast; its claims go back");
+                    Known::Stop
+                }
+            };
+            known.insert(id.clone(), k);
+        }
+        let message = match known.get(&id) {
+            Some(Known::Send(m)) => m.clone(),
+            _ => {
+                requeue(&mut results, dues, None);
+                continue;
+            }
+        };
+        // Stopping, or the platform said "too many requests": the rest goes back to the queue.
+        if *stop.borrow() || rate_limited {
+            requeue(&mut results, dues, None);
+            for (_, rest) in groups.by_ref() {
+                requeue(&mut results, rest, None);
+            }
+            break;
+        }
+        wait_turn(inner, limiter, batch).await;
+        while set.len() >= cfg.concurrency.max(1) {
+            if let Some(Ok(done)) = set.join_next().await {
+                let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone);
+                fault |= f;
+                rate_limited |= rl;
+            }
+        }
+        while let Some(Ok(done)) = set.try_join_next() {
+            let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone);
+            fault |= f;
+            rate_limited |= rl;
+        }
+        flush(inner, &mut results).await;
+        let m = inner.messenger.clone();
+        set.spawn(async move {
+            let chats: Vec<ChatRef> = dues.iter().map(|d| d.chat.clone()).collect();
+            let r = if chats.len() == 1 {
+                Ok(vec![m.send(&chats[0], &message).await.map(|_| ())])
+            } else {
+                m.send_many(&chats, &message).await
+            };
+            (dues, r)
+        });
+    }
+    while let Some(joined) = set.join_next().await {
+        if let Ok(done) = joined {
+            let (f, _) = judge(inner, cfg, done, &mut results, &mut gone);
+            fault |= f;
+        }
+    }
+    flush(inner, &mut results).await;
+    for (chat, e) in gone {
+        inner.handler.on_undeliverable(&chat, &e).await;
+    }
+    fault
+}
+
+fn message_of(reply: &Reply) -> OutgoingMessage {
+    outgoing(reply)
+}
+
+fn requeue(results: &mut Vec<Sent>, dues: Vec<Due>, error: Option<String>) {
+    for d in dues {
+        results.push(Sent {
+            broadcast_id: d.broadcast_id,
+            chat_id: d.chat_id,
+            status: None,
+            error: error.clone(),
+        });
+    }
+}
+
+/// Waits for this sender's pace, and, where each call is one message (not a Viber batch), for
+/// the runtime's global limit too, so replies and broadcasts together keep to the platform's
+/// rate. A platform-wide "too many requests" pauses both.
+async fn wait_turn<H: Handler>(inner: &Inner<H>, limiter: &Limiter, batch: usize) {
+    loop {
+        match limiter.check() {
+            Ok(()) => break,
+            Err(not_until) => {
+                tokio::time::sleep(not_until.wait_time_from(inner.clock.now())).await;
+            }
+        }
+    }
+    if batch == 1 {
+        global_turn(inner).await;
+    } else {
+        let paused = *inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(until) = paused
+            && until > Instant::now()
+        {
+            tokio::time::sleep_until(until).await;
+        }
+    }
+}
+
+/// Turns one call's outcome into journal lines. Returns (a passing fault, a rate limit).
+fn judge<H: Handler>(
+    inner: &Inner<H>,
+    cfg: &BroadcastConfig,
+    (dues, outcome): CallOutcome,
+    results: &mut Vec<Sent>,
+    gone: &mut Vec<(ChatRef, MessengerError)>,
+) -> (bool, bool) {
+    let mut fault = false;
+    let mut limited = false;
+    let each = match outcome {
+        Ok(each) => each,
+        // The message does not fit the platform: nobody can get it.
+        Err(e) => {
+            let text = e.to_string();
+            for d in dues {
+                results.push(Sent {
+                    broadcast_id: d.broadcast_id,
+                    chat_id: d.chat_id,
+                    status: Some(RecipientStatus::Failed),
+                    error: Some(text.clone()),
+                });
+            }
+            return (false, false);
+        }
+    };
+    let mut each = each.into_iter();
+    for d in dues {
+        let r = each.next().unwrap_or_else(|| {
+            Err(MessengerError::Transport {
+                reason: "the platform did not report this recipient".into(),
+                maybe_sent: true,
+            })
+        });
+        let (status, error) = match r {
+            Ok(()) => (Some(RecipientStatus::Sent), None),
+            Err(e @ MessengerError::RateLimited { .. }) => {
+                limited = true;
+                let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
+                tracing::warn!(
+                    ?wait,
+                    "broadcast rate limited by the platform; slowing down"
+                );
+                let until = Instant::now() + wait;
+                let mut p = inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+                if p.is_none_or(|t| t < until) {
+                    *p = Some(until);
+                }
+                (None, Some(e.to_string()))
+            }
+            Err(e) if e.is_recipient_gone() => {
+                let text = e.to_string();
+                gone.push((d.chat.clone(), e));
+                (Some(RecipientStatus::Blocked), Some(text))
+            }
+            Err(
+                e @ MessengerError::Transport {
+                    maybe_sent: true, ..
+                },
+            ) => (
+                Some(RecipientStatus::Failed),
+                Some(format!("outcome unknown, not repeated: {e}")),
+            ),
+            Err(e) if e.is_retryable() => {
+                fault = true;
+                if d.attempts >= i64::from(cfg.max_attempts) {
+                    (Some(RecipientStatus::Failed), Some(e.to_string()))
+                } else {
+                    (None, Some(e.to_string()))
+                }
+            }
+            Err(e) => (Some(RecipientStatus::Failed), Some(e.to_string())),
+        };
+        results.push(Sent {
+            broadcast_id: d.broadcast_id,
+            chat_id: d.chat_id,
+            status,
+            error,
+        });
+    }
+    (fault, limited)
+}
+
+/// Records what was sent so far; on a storage error the lines are kept for the next try.
+async fn flush<H: Handler>(inner: &Inner<H>, results: &mut Vec<Sent>) {
+    if results.is_empty() {
+        return;
+    }
+    let mut tries = 0u32;
+    loop {
+        match inner.store.record_sends(&inner.kind, results).await {
+            Ok(()) => {
+                results.clear();
+                return;
+            }
+            Err(e) => {
+                tries += 1;
+                tracing::warn!(error = %e, tries, "cannot record broadcast sends; retrying");
+                tokio::time::sleep(backoff_after(
+                    Duration::from_millis(100),
+                    Duration::from_secs(5),
+                    tries,
+                ))
+                .await;
+            }
+        }
+    }
+}
