@@ -14,7 +14,9 @@ CREATE TABLE IF NOT EXISTS rt_broadcasts (
 );
 
 -- The journal: one row per recipient. status: queued, sending (claimed by owner until
--- lease_until), sent, failed (error says why), blocked (the user is gone), cancelled.
+-- lease_until), inflight (its platform call under way, committed before the call), sent, failed
+-- (error says why), blocked (the user is gone), cancelled, unknown (the sender stopped during the
+-- call: not sent again).
 CREATE TABLE IF NOT EXISTS rt_broadcast_recipients (
     broadcast_id  TEXT   NOT NULL,
     messenger     TEXT   NOT NULL,

@@ -18,6 +18,9 @@ use crate::handler::Reply;
 const INSERT_CHUNK: usize = 100;
 /// Recipients marked sent per statement.
 const SENT_CHUNK: usize = 500;
+/// The journal's reason for a call under way when its sender stopped.
+const UNKNOWN: &str =
+    "outcome unknown: the sender stopped during the platform call; not sent again";
 
 /// A broadcast to create: one message to many chats (of any messengers).
 #[derive(Debug, Clone)]
@@ -103,7 +106,7 @@ impl fmt::Display for BroadcastState {
 pub enum RecipientStatus {
     /// Waiting to be sent.
     Queued,
-    /// Claimed by the sending instance (being sent now).
+    /// Claimed by the sending instance, or its platform call under way.
     Sending,
     /// The platform accepted the message.
     Sent,
@@ -113,6 +116,9 @@ pub enum RecipientStatus {
     Blocked,
     /// The broadcast was cancelled before this recipient was reached.
     Cancelled,
+    /// The sender stopped (a kill, a lost network) while the platform call was under way: the
+    /// platform may or may not have it, and it is not sent again (no second copy).
+    Unknown,
     /// A status this version does not know.
     Other(String),
 }
@@ -127,6 +133,7 @@ impl RecipientStatus {
             Self::Failed => "failed",
             Self::Blocked => "blocked",
             Self::Cancelled => "cancelled",
+            Self::Unknown => "unknown",
             Self::Other(s) => s,
         }
     }
@@ -135,11 +142,12 @@ impl RecipientStatus {
     pub fn parse(s: &str) -> Self {
         match s {
             "queued" => Self::Queued,
-            "sending" => Self::Sending,
+            "sending" | "inflight" => Self::Sending,
             "sent" => Self::Sent,
             "failed" => Self::Failed,
             "blocked" => Self::Blocked,
             "cancelled" => Self::Cancelled,
+            "unknown" => Self::Unknown,
             other => Self::Other(other.to_owned()),
         }
     }
@@ -167,17 +175,19 @@ pub struct StatusCounts {
     pub blocked: u64,
     /// Not reached because the broadcast was cancelled.
     pub cancelled: u64,
+    /// Outcome unknown (the sender stopped during the platform call; not repeated).
+    pub unknown: u64,
 }
 
 impl StatusCounts {
     /// Every recipient counted.
     pub fn total(&self) -> u64 {
-        self.queued + self.sending + self.sent + self.failed + self.blocked + self.cancelled
+        self.queued + self.sending + self.finished()
     }
 
-    /// Recipients with an outcome (sent, failed, blocked, cancelled).
+    /// Recipients with an outcome (sent, failed, blocked, cancelled, unknown).
     pub fn finished(&self) -> u64 {
-        self.sent + self.failed + self.blocked + self.cancelled
+        self.sent + self.failed + self.blocked + self.cancelled + self.unknown
     }
 
     fn add(&mut self, status: &RecipientStatus, n: u64) {
@@ -188,6 +198,7 @@ impl StatusCounts {
             RecipientStatus::Failed | RecipientStatus::Other(_) => self.failed += n,
             RecipientStatus::Blocked => self.blocked += n,
             RecipientStatus::Cancelled => self.cancelled += n,
+            RecipientStatus::Unknown => self.unknown += n,
         }
     }
 }
@@ -223,6 +234,7 @@ impl BroadcastInfo {
             t.failed += c.failed;
             t.blocked += c.blocked;
             t.cancelled += c.cancelled;
+            t.unknown += c.unknown;
         }
         t
     }
@@ -496,6 +508,16 @@ impl Store {
         until: i64,
         limit: i64,
     ) -> Result<Vec<ClaimedRecipient>, StoreError> {
+        // A dead sender's calls under way: their outcome is unknown, and they are not repeated.
+        sqlx::query(
+            "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1, owner = NULL
+             WHERE messenger = $2 AND status = 'inflight' AND lease_until < $3",
+        )
+        .bind(UNKNOWN)
+        .bind(messenger)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
             Backend::Sqlite => "",
@@ -538,21 +560,25 @@ impl Store {
     }
 
     /// Puts back into the queue what `owner` had claimed of `messenger` (a restart of the same
-    /// instance, a stop).
+    /// instance, a stop); a call that was under way is journalled `unknown`, not repeated.
     pub(crate) async fn release_recipients(
         &self,
         messenger: &str,
         owner: &str,
     ) -> Result<u64, StoreError> {
         let r = sqlx::query(
-            "UPDATE rt_broadcast_recipients SET status = CASE WHEN EXISTS (
+            "UPDATE rt_broadcast_recipients SET
+               error = CASE WHEN status = 'inflight' THEN $3 ELSE error END,
+               status = CASE WHEN status = 'inflight' THEN 'unknown'
+                 WHEN EXISTS (
                  SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
                    AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END,
                owner = NULL, lease_until = 0
-             WHERE messenger = $1 AND owner = $2 AND status = 'sending'",
+             WHERE messenger = $1 AND owner = $2 AND status IN ('sending', 'inflight')",
         )
         .bind(messenger)
         .bind(owner)
+        .bind(UNKNOWN)
         .execute(&self.writer)
         .await?;
         Ok(r.rows_affected())
@@ -582,7 +608,7 @@ impl Store {
                         "UPDATE rt_broadcast_recipients SET status = $1, error = $2,
                            updated_at = $3, owner = NULL
                          WHERE broadcast_id = $4 AND messenger = $5 AND chat_id = $6
-                           AND status = 'sending'",
+                           AND status IN ('sending', 'inflight')",
                     )
                     .bind(status.as_str().to_owned())
                     .bind(r.error.clone())
@@ -600,7 +626,7 @@ impl Store {
                              SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
                                AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END
                          WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
-                           AND status = 'sending'",
+                           AND status IN ('sending', 'inflight')",
                     )
                     .bind(r.error.clone())
                     .bind(&r.broadcast_id)
@@ -615,8 +641,8 @@ impl Store {
             for chunk in chats.chunks(SENT_CHUNK) {
                 let sql = format!(
                     "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL
-                     WHERE broadcast_id = $2 AND messenger = $3 AND status = 'sending'
-                       AND chat_id IN ({})",
+                     WHERE broadcast_id = $2 AND messenger = $3
+                       AND status IN ('sending', 'inflight') AND chat_id IN ({})",
                     super::list(4, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -633,13 +659,37 @@ impl Store {
         Ok(())
     }
 
+    /// Marks a platform call's recipients as under way, committed before the call, so a kill
+    /// during it leaves them `unknown` instead of sending them again.
+    pub(crate) async fn mark_inflight(
+        &self,
+        messenger: &str,
+        broadcast_id: &str,
+        chat_ids: &[&str],
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE rt_broadcast_recipients SET status = 'inflight'
+             WHERE broadcast_id = $1 AND messenger = $2 AND status = 'sending'
+               AND chat_id IN ({})",
+            super::list(3, chat_ids.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(broadcast_id.to_owned())
+            .bind(messenger.to_owned());
+        for c in chat_ids {
+            q = q.bind((*c).to_owned());
+        }
+        q.execute(&self.writer).await?;
+        Ok(())
+    }
+
     /// Marks done the active broadcasts that have no recipient left to send to.
     pub(crate) async fn finish_broadcasts(&self) -> Result<u64, StoreError> {
         let r = sqlx::query(
             "UPDATE rt_broadcasts SET state = 'done', finished_at = $1
              WHERE state = 'active' AND start_at <= $2 AND NOT EXISTS (
                SELECT 1 FROM rt_broadcast_recipients r WHERE r.broadcast_id = rt_broadcasts.id
-                 AND r.status IN ('queued', 'sending'))",
+                 AND r.status IN ('queued', 'sending', 'inflight'))",
         )
         .bind(now_text(Utc::now()))
         .bind(now_ms())
