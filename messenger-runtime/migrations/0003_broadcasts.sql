@@ -14,9 +14,8 @@ CREATE TABLE IF NOT EXISTS rt_broadcasts (
 );
 
 -- The journal: one row per recipient. status: queued, sending (claimed by owner until
--- lease_until), inflight (its platform call under way, committed before the call), sent, failed
--- (error says why), blocked (the user is gone), cancelled, unknown (the sender stopped during the
--- call: not sent again).
+-- lease_until), sent, failed (error says why), blocked (the user is gone), cancelled, unknown
+-- (the sender stopped during its platform call: not sent again).
 CREATE TABLE IF NOT EXISTS rt_broadcast_recipients (
     broadcast_id  TEXT   NOT NULL,
     messenger     TEXT   NOT NULL,
@@ -34,3 +33,15 @@ CREATE TABLE IF NOT EXISTS rt_broadcast_recipients (
 
 CREATE INDEX IF NOT EXISTS rt_broadcast_todo
     ON rt_broadcast_recipients (messenger, status, broadcast_id, seq);
+
+-- Platform calls under way, one row per call committed before it (chat_ids: a JSON array) and
+-- deleted with the call's outcomes: a sender that stops during a call leaves the row, and the
+-- next sender journals those recipients unknown instead of sending them again.
+CREATE TABLE IF NOT EXISTS rt_broadcast_calls (
+    call_id       TEXT   NOT NULL PRIMARY KEY,
+    messenger     TEXT   NOT NULL,
+    broadcast_id  TEXT   NOT NULL,
+    owner         TEXT   NOT NULL,
+    lease_until   BIGINT NOT NULL,
+    chat_ids      TEXT   NOT NULL
+);

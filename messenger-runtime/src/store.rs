@@ -18,7 +18,7 @@ pub use broadcasts::{
     BroadcastControl, BroadcastInfo, BroadcastState, JournalEntry, NewBroadcast, RecipientStatus,
     StatusCounts,
 };
-pub(crate) use broadcasts::{ClaimedRecipient, Sent};
+pub(crate) use broadcasts::{BeginCall, ClaimedRecipient, Sent};
 
 const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 /// A storage failure.

@@ -116,11 +116,16 @@ struct Due {
     chat: ChatRef,
 }
 
-/// One platform call's recipients and outcome (per recipient, or the whole call's error).
+/// One platform call's recipients, its id in `rt_broadcast_calls` (when it was noted there)
+/// and its outcome (per recipient, or the whole call's error).
 type CallOutcome = (
     Vec<Due>,
+    Option<String>,
     Result<Vec<Result<(), MessengerError>>, MessengerError>,
 );
+
+/// Distinguishes the calls of one process.
+static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// What the sender knows of a broadcast's message.
 enum Known {
@@ -317,8 +322,19 @@ async fn sender_loop<H: Handler>(
     }
 }
 
-/// Journal lines and the users found gone, for the recorder.
-type Record = (Vec<Sent>, Vec<(ChatRef, MessengerError)>);
+/// What the recorder commits: journal lines, the users found gone, the calls that ended.
+#[derive(Default)]
+struct Record {
+    lines: Vec<Sent>,
+    gone: Vec<(ChatRef, MessengerError)>,
+    calls: Vec<String>,
+}
+
+impl Record {
+    fn is_empty(&self) -> bool {
+        self.lines.is_empty() && self.gone.is_empty() && self.calls.is_empty()
+    }
+}
 
 /// The recorder: commits the journal lines it receives, all that wait at once in one
 /// transaction (retried on a storage error, never dropped), off the sending path, then tells the
@@ -331,13 +347,14 @@ fn recorder<H: Handler>(
 ) {
     let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<Record>();
     let task = tokio::spawn(async move {
-        while let Some((mut lines, mut gone)) = rx.recv().await {
-            while let Ok((more, more_gone)) = rx.try_recv() {
-                lines.extend(more);
-                gone.extend(more_gone);
+        while let Some(mut r) = rx.recv().await {
+            while let Ok(more) = rx.try_recv() {
+                r.lines.extend(more.lines);
+                r.gone.extend(more.gone);
+                r.calls.extend(more.calls);
             }
-            flush(&inner, &mut lines).await;
-            for (chat, e) in gone {
+            flush(&inner, &mut r.lines, &mut r.calls).await;
+            for (chat, e) in r.gone {
                 inner.handler.on_undeliverable(&chat, &e).await;
             }
         }
@@ -393,6 +410,7 @@ async fn send_claimed<H: Handler>(
             _ => groups.push((due.broadcast_id.clone(), vec![due])),
         }
     }
+    let mut ended: Vec<String> = Vec::new();
     let mut set: JoinSet<CallOutcome> = JoinSet::new();
     let mut fault = false;
     let mut rate_limited = false;
@@ -429,26 +447,45 @@ async fn send_claimed<H: Handler>(
         wait_turn(inner, pacer, batch).await;
         while set.len() >= cfg.concurrency.max(1) {
             if let Some(Ok(done)) = set.join_next().await {
-                let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone);
+                let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
                 fault |= f;
                 rate_limited |= rl;
             }
         }
         while let Some(Ok(done)) = set.try_join_next() {
-            let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone);
+            let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
             fault |= f;
             rate_limited |= rl;
         }
-        if !results.is_empty() || !gone.is_empty() {
-            let _ = record.send((std::mem::take(&mut results), std::mem::take(&mut gone)));
+        if !results.is_empty() || !gone.is_empty() || !ended.is_empty() {
+            let _ = record.send(Record {
+                lines: std::mem::take(&mut results),
+                gone: std::mem::take(&mut gone),
+                calls: std::mem::take(&mut ended),
+            });
         }
         let m = inner.messenger.clone();
         let store = inner.store.clone();
         let kind = inner.kind.clone();
+        let owner = inner.config.instance.clone();
+        let lease_until = now_ms() + i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
         set.spawn(async move {
-            // Committed before the call: a kill during it leaves these `unknown`, not resent.
+            // Noted before the call: a kill during it leaves these `unknown`, not resent.
             let ids: Vec<&str> = dues.iter().map(|d| d.chat_id.as_str()).collect();
-            if let Err(e) = store.mark_inflight(&kind, &id, &ids).await {
+            let call_id = format!(
+                "{owner}:{}:{}",
+                now_ms(),
+                CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+            );
+            let begin = crate::store::BeginCall {
+                call_id: &call_id,
+                messenger: &kind,
+                broadcast_id: &id,
+                owner: &owner,
+                lease_until,
+                chat_ids: &ids,
+            };
+            if let Err(e) = store.begin_call(&begin).await {
                 let reason = format!("not sent: the journal cannot be written ({e})");
                 let each = dues
                     .iter()
@@ -459,7 +496,7 @@ async fn send_claimed<H: Handler>(
                         })
                     })
                     .collect();
-                return (dues, Ok(each));
+                return (dues, None, Ok(each));
             }
             let chats: Vec<ChatRef> = dues.iter().map(|d| d.chat.clone()).collect();
             let r = if chats.len() == 1 {
@@ -467,17 +504,22 @@ async fn send_claimed<H: Handler>(
             } else {
                 m.send_many(&chats, &message).await
             };
-            (dues, r)
+            (dues, Some(call_id), r)
         });
     }
     while let Some(joined) = set.join_next().await {
         if let Ok(done) = joined {
-            let (f, _) = judge(inner, cfg, done, &mut results, &mut gone);
+            let (f, _) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
             fault |= f;
         }
     }
-    if !results.is_empty() || !gone.is_empty() {
-        let _ = record.send((results, gone));
+    let last = Record {
+        lines: results,
+        gone,
+        calls: ended,
+    };
+    if !last.is_empty() {
+        let _ = record.send(last);
     }
     fault
 }
@@ -518,10 +560,12 @@ async fn wait_turn<H: Handler>(inner: &Inner<H>, pacer: &mut Pacer, batch: usize
 fn judge<H: Handler>(
     inner: &Inner<H>,
     cfg: &BroadcastConfig,
-    (dues, outcome): CallOutcome,
+    (dues, call, outcome): CallOutcome,
     results: &mut Vec<Sent>,
     gone: &mut Vec<(ChatRef, MessengerError)>,
+    ended: &mut Vec<String>,
 ) -> (bool, bool) {
+    ended.extend(call);
     let mut fault = false;
     let mut limited = false;
     let each = match outcome {
@@ -597,16 +641,18 @@ fn judge<H: Handler>(
     (fault, limited)
 }
 
-/// Records what was sent so far; on a storage error the lines are kept for the next try.
-async fn flush<H: Handler>(inner: &Inner<H>, results: &mut Vec<Sent>) {
-    if results.is_empty() {
+/// Records what was sent so far and forgets the calls that ended, in one transaction; on a
+/// storage error the lines are kept for the next try.
+async fn flush<H: Handler>(inner: &Inner<H>, results: &mut Vec<Sent>, calls: &mut Vec<String>) {
+    if results.is_empty() && calls.is_empty() {
         return;
     }
     let mut tries = 0u32;
     loop {
-        match inner.store.record_sends(&inner.kind, results).await {
+        match inner.store.record_sends(&inner.kind, results, calls).await {
             Ok(()) => {
                 results.clear();
+                calls.clear();
                 return;
             }
             Err(e) => {

@@ -142,7 +142,7 @@ impl RecipientStatus {
     pub fn parse(s: &str) -> Self {
         match s {
             "queued" => Self::Queued,
-            "sending" | "inflight" => Self::Sending,
+            "sending" => Self::Sending,
             "sent" => Self::Sent,
             "failed" => Self::Failed,
             "blocked" => Self::Blocked,
@@ -278,6 +278,17 @@ pub(crate) struct ClaimedRecipient {
     pub attempts: i64,
     /// The stored chat, or why it could not be read.
     pub chat: Result<ChatRef, String>,
+}
+
+/// A platform call about to be made.
+#[derive(Debug)]
+pub(crate) struct BeginCall<'a> {
+    pub call_id: &'a str,
+    pub messenger: &'a str,
+    pub broadcast_id: &'a str,
+    pub owner: &'a str,
+    pub lease_until: i64,
+    pub chat_ids: &'a [&'a str],
 }
 
 /// A send's outcome, recorded in the journal.
@@ -509,15 +520,7 @@ impl Store {
         limit: i64,
     ) -> Result<Vec<ClaimedRecipient>, StoreError> {
         // A dead sender's calls under way: their outcome is unknown, and they are not repeated.
-        sqlx::query(
-            "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1, owner = NULL
-             WHERE messenger = $2 AND status = 'inflight' AND lease_until < $3",
-        )
-        .bind(UNKNOWN)
-        .bind(messenger)
-        .bind(now)
-        .execute(&self.writer)
-        .await?;
+        self.settle_calls(messenger, None, now).await?;
         let lock = match self.backend {
             Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
             Backend::Sqlite => "",
@@ -566,22 +569,81 @@ impl Store {
         messenger: &str,
         owner: &str,
     ) -> Result<u64, StoreError> {
+        self.settle_calls(messenger, Some(owner), now_ms()).await?;
         let r = sqlx::query(
             "UPDATE rt_broadcast_recipients SET
-               error = CASE WHEN status = 'inflight' THEN $3 ELSE error END,
-               status = CASE WHEN status = 'inflight' THEN 'unknown'
-                 WHEN EXISTS (
+               status = CASE WHEN EXISTS (
                  SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
                    AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END,
                owner = NULL, lease_until = 0
-             WHERE messenger = $1 AND owner = $2 AND status IN ('sending', 'inflight')",
+             WHERE messenger = $1 AND owner = $2 AND status = 'sending'",
         )
         .bind(messenger)
         .bind(owner)
-        .bind(UNKNOWN)
         .execute(&self.writer)
         .await?;
         Ok(r.rows_affected())
+    }
+
+    /// Journals `unknown` the recipients of the calls a sender left under way (its own after a
+    /// restart when `owner` is given, else those whose lease ran out) and forgets the calls.
+    async fn settle_calls(
+        &self,
+        messenger: &str,
+        owner: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let rows = sqlx::query(
+            "SELECT call_id, broadcast_id, chat_ids FROM rt_broadcast_calls
+             WHERE messenger = $1 AND (owner = $2 OR lease_until < $3)",
+        )
+        .bind(messenger)
+        .bind(owner.unwrap_or(""))
+        .bind(if owner.is_some() { i64::MAX } else { now })
+        .fetch_all(&self.writer)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let at = now_text(Utc::now());
+        let mut tx = self.writer.begin().await?;
+        for r in &rows {
+            let call: String = r.try_get(0)?;
+            let broadcast: String = r.try_get(1)?;
+            let ids: Vec<String> = serde_json::from_str(&r.try_get::<String, _>(2)?)
+                .map_err(|e| StoreError::Corrupt {
+                    what: "broadcast call",
+                    reason: e.to_string(),
+                })?;
+            for chunk in ids.chunks(SENT_CHUNK) {
+                let sql = format!(
+                    "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1,
+                       updated_at = $2, owner = NULL
+                     WHERE broadcast_id = $3 AND messenger = $4 AND status = 'sending'
+                       AND chat_id IN ({})",
+                    super::list(5, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(UNKNOWN)
+                    .bind(at.clone())
+                    .bind(broadcast.clone())
+                    .bind(messenger.to_owned());
+                for c in chunk {
+                    q = q.bind(c.clone());
+                }
+                q.execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM rt_broadcast_calls WHERE call_id = $1")
+                .bind(call)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        tracing::warn!(
+            calls = rows.len(),
+            "broadcast calls left under way by a stopped sender: their recipients are journalled unknown"
+        );
+        Ok(())
     }
 
     /// Records sends' outcomes in one transaction: the sent ones in a few statements, each
@@ -590,12 +652,24 @@ impl Store {
         &self,
         messenger: &str,
         results: &[Sent],
+        ended_calls: &[String],
     ) -> Result<(), StoreError> {
-        if results.is_empty() {
+        if results.is_empty() && ended_calls.is_empty() {
             return Ok(());
         }
         let now = now_text(Utc::now());
         let mut tx = self.writer.begin().await?;
+        for chunk in ended_calls.chunks(SENT_CHUNK) {
+            let sql = format!(
+                "DELETE FROM rt_broadcast_calls WHERE call_id IN ({})",
+                super::list(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
         let mut sent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for r in results {
             match &r.status {
@@ -608,7 +682,7 @@ impl Store {
                         "UPDATE rt_broadcast_recipients SET status = $1, error = $2,
                            updated_at = $3, owner = NULL
                          WHERE broadcast_id = $4 AND messenger = $5 AND chat_id = $6
-                           AND status IN ('sending', 'inflight')",
+                           AND status = 'sending'",
                     )
                     .bind(status.as_str().to_owned())
                     .bind(r.error.clone())
@@ -626,7 +700,7 @@ impl Store {
                              SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
                                AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END
                          WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
-                           AND status IN ('sending', 'inflight')",
+                           AND status = 'sending'",
                     )
                     .bind(r.error.clone())
                     .bind(&r.broadcast_id)
@@ -642,7 +716,7 @@ impl Store {
                 let sql = format!(
                     "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL
                      WHERE broadcast_id = $2 AND messenger = $3
-                       AND status IN ('sending', 'inflight') AND chat_id IN ({})",
+                       AND status = 'sending' AND chat_id IN ({})",
                     super::list(4, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -659,27 +733,28 @@ impl Store {
         Ok(())
     }
 
-    /// Marks a platform call's recipients as under way, committed before the call, so a kill
-    /// during it leaves them `unknown` instead of sending them again.
-    pub(crate) async fn mark_inflight(
+    /// Notes a platform call as under way (one row, committed before the call), so a sender
+    /// that stops during it leaves its recipients `unknown` instead of sending them again.
+    pub(crate) async fn begin_call(
         &self,
-        messenger: &str,
-        broadcast_id: &str,
-        chat_ids: &[&str],
+        call: &BeginCall<'_>,
     ) -> Result<(), StoreError> {
-        let sql = format!(
-            "UPDATE rt_broadcast_recipients SET status = 'inflight'
-             WHERE broadcast_id = $1 AND messenger = $2 AND status = 'sending'
-               AND chat_id IN ({})",
-            super::list(3, chat_ids.len())
-        );
-        let mut q = sqlx::query(AssertSqlSafe(sql))
-            .bind(broadcast_id.to_owned())
-            .bind(messenger.to_owned());
-        for c in chat_ids {
-            q = q.bind((*c).to_owned());
-        }
-        q.execute(&self.writer).await?;
+        let ids = serde_json::to_string(call.chat_ids).map_err(|e| StoreError::Corrupt {
+            what: "broadcast call",
+            reason: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO rt_broadcast_calls (call_id, messenger, broadcast_id, owner, lease_until, chat_ids)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(call.call_id)
+        .bind(call.messenger)
+        .bind(call.broadcast_id)
+        .bind(call.owner)
+        .bind(call.lease_until)
+        .bind(ids)
+        .execute(&self.writer)
+        .await?;
         Ok(())
     }
 
@@ -689,7 +764,7 @@ impl Store {
             "UPDATE rt_broadcasts SET state = 'done', finished_at = $1
              WHERE state = 'active' AND start_at <= $2 AND NOT EXISTS (
                SELECT 1 FROM rt_broadcast_recipients r WHERE r.broadcast_id = rt_broadcasts.id
-                 AND r.status IN ('queued', 'sending', 'inflight'))",
+                 AND r.status IN ('queued', 'sending'))",
         )
         .bind(now_text(Utc::now()))
         .bind(now_ms())
