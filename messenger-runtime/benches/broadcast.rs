@@ -186,7 +186,7 @@ impl Platform {
 
 fn platform(kind: Kind, rate: u32, period: Duration) {
     let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(1)
+        .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
@@ -390,6 +390,31 @@ fn spawn(args: &[&str]) -> Child {
         .unwrap()
 }
 
+/// The fake platform runs at a higher priority where the machine allows it (`nice -n -10`,
+/// as root): it counts calls when it handles them, so a platform starved of CPU by a busy
+/// machine would handle a few calls in a bunch and count them as a burst the bot never sent.
+fn spawn_platform(args: &[&str]) -> Child {
+    let exe = std::env::current_exe().unwrap();
+    let niced = Command::new("nice")
+        .args(["-n", "-10"])
+        .arg(&exe)
+        .args(args)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn();
+    match niced {
+        Ok(mut child) => {
+            std::thread::sleep(Duration::from_millis(200));
+            match child.try_wait() {
+                Ok(None) => child,
+                // nice refused (not permitted): an ordinary priority.
+                _ => spawn(args),
+            }
+        }
+        Err(_) => spawn(args),
+    }
+}
+
 fn peak_rss_kib(pid: u32) -> u64 {
     std::fs::read_to_string(format!("/proc/{pid}/status"))
         .ok()
@@ -421,7 +446,7 @@ fn get_stats(api: &str) -> Value {
 fn run(kind: Kind, rate: u32, period: Duration, n: usize, kill_at: Option<f64>) {
     let (_, _, batch) = kind.published();
     let rate_s = rate.to_string();
-    let mut platform = spawn(&["platform", "--messenger", kind.name(), "--rate", &rate_s]);
+    let mut platform = spawn_platform(&["platform", "--messenger", kind.name(), "--rate", &rate_s]);
     let mut line = String::new();
     BufReader::new(platform.stdout.take().unwrap())
         .read_line(&mut line)
