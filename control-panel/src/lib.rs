@@ -39,13 +39,14 @@ pub mod webdriver;
 
 pub use backend::{
     BackendError, BotInfo, CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures,
-    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, TEXT_LANGUAGES, TextEntry,
-    UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
+    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, SupportDetail,
+    SupportDialogue, SupportHoursSettings, SupportMessage, SupportPhoto, SupportSender,
+    TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
 };
 pub use i18n::Lang;
 pub use stats::{Granularity, StatsReport};
 pub use store::{Account, ApiTokenInfo, AuditEntry, PanelStore, Role, StoreError};
 pub use web::{
-    CODE_TEMPLATE_MAX, Clock, MAX_PAGE_SIZE, Panel, PanelConfig, placeholders_in,
-    validate_code_settings, validate_text,
+    CODE_TEMPLATE_MAX, Clock, MAX_PAGE_SIZE, Panel, PanelConfig, SUPPORT_PHOTO_MAX, image_mime,
+    placeholders_in, validate_code_settings, validate_text,
 };
