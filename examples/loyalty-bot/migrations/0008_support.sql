@@ -25,6 +25,7 @@ CREATE UNIQUE INDEX IF NOT EXISTS support_dialogues_one_open
 CREATE INDEX IF NOT EXISTS support_dialogues_chat ON support_dialogues (messenger, chat_id, opened_at);
 CREATE INDEX IF NOT EXISTS support_dialogues_updated ON support_dialogues (updated_at);
 
+-- Ids sort in the order the messages were made (storage/support.rs, `new_support_id`).
 CREATE TABLE IF NOT EXISTS support_messages (
     id           TEXT NOT NULL PRIMARY KEY,
     dialogue_id  TEXT NOT NULL,
@@ -41,4 +42,4 @@ CREATE TABLE IF NOT EXISTS support_messages (
     seen         BIGINT NOT NULL DEFAULT 0
 );
 
-CREATE INDEX IF NOT EXISTS support_messages_dialogue ON support_messages (dialogue_id, at);
+CREATE INDEX IF NOT EXISTS support_messages_dialogue ON support_messages (dialogue_id, id);

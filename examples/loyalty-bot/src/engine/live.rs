@@ -74,7 +74,7 @@ impl Ctx<'_> {
         }
         let now = self.engine.now();
         self.writes.push(Storage::open_dialogue_write(
-            &new_support_id(now),
+            &new_support_id(),
             self.key,
             now,
         ));
@@ -88,12 +88,12 @@ impl Ctx<'_> {
     fn relay_message(&mut self, body: Option<&str>, photo: Option<&NewPhoto>) {
         let now = self.engine.now();
         self.writes.push(Storage::open_dialogue_write(
-            &new_support_id(now),
+            &new_support_id(),
             self.key,
             now,
         ));
         self.writes.extend(Storage::user_message_writes(
-            &new_support_id(now),
+            &new_support_id(),
             self.key,
             body,
             photo,

@@ -189,7 +189,7 @@ impl LiveChat {
         let chat = crate::notify::chat_ref(&d.key)
             .ok_or_else(|| failed(format!("unknown messenger {:?}", d.key.messenger)))?;
         let now = self.now();
-        let message_id = new_support_id(now);
+        let message_id = new_support_id();
         let photo = photo.map(|p| NewPhoto {
             data: p.data,
             mime: p.mime,

@@ -7,6 +7,8 @@
 //! the runtime's durable push ([`messenger_runtime::Store::enqueue_pushes`]) in the same
 //! transaction as its row.
 
+use std::sync::atomic::{AtomicI64, Ordering};
+
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use chrono::{DateTime, Utc};
@@ -115,14 +117,20 @@ impl SupportState {
     }
 }
 
-/// A new id for a dialogue or a message: the time in microseconds (so ids sort by time) and
-/// 64 random bits.
-pub fn new_support_id(at: DateTime<Utc>) -> String {
-    format!(
-        "{:014x}{:016x}",
-        at.timestamp_micros().max(0),
-        fastrand_u64()
-    )
+/// A new id for a dialogue or a message: the system time in microseconds, never less than one
+/// more than the last id of this process (so ids sort in the order they were made, even when
+/// a test's clock stands still), and 64 random bits (so processes sharing a database never
+/// collide). Messages are listed in the order of their ids.
+pub fn new_support_id() -> String {
+    static LAST: AtomicI64 = AtomicI64::new(0);
+    let now = Utc::now().timestamp_micros().max(0);
+    let prev = LAST.fetch_max(now, Ordering::SeqCst);
+    let micros = if prev >= now {
+        LAST.fetch_add(1, Ordering::SeqCst) + 1
+    } else {
+        now
+    };
+    format!("{micros:014x}{:016x}", fastrand_u64())
 }
 
 fn fastrand_u64() -> u64 {
@@ -352,7 +360,7 @@ impl Storage {
     pub async fn dialogue_messages(&self, id: &str) -> Result<Vec<DialogueMessage>, StorageError> {
         let rows = sqlx::query(
             "SELECT id, dialogue_id, at, sender, operator, body, photo_mime FROM support_messages
-             WHERE dialogue_id = $1 ORDER BY at, id",
+             WHERE dialogue_id = $1 ORDER BY id",
         )
         .bind(id)
         .fetch_all(&self.pool)
