@@ -738,3 +738,20 @@ pub(super) async fn hours_set(
         json!({ "ok": true, "hours": wanted }),
     ))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn images_are_recognised_by_their_first_bytes() {
+        assert_eq!(image_mime(&[0xFF, 0xD8, 0xFF, 0xE1, 0]), Some("image/jpeg"));
+        assert_eq!(image_mime(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
+        assert_eq!(image_mime(b"GIF89a...."), Some("image/gif"));
+        assert_eq!(image_mime(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
+        assert_eq!(image_mime(b"RIFF\x10\0\0\0WAVEfmt "), None);
+        assert_eq!(image_mime(b"<svg xmlns=..."), None);
+        assert_eq!(image_mime(b"%PDF-1.7"), None);
+        assert_eq!(image_mime(b""), None);
+    }
+}

@@ -509,3 +509,70 @@ async fn exactly_one_of_two_operators_takes_a_dialogue_on_postgres() {
     let sfx = loyalty_bot::storage::new_support_id();
     take_race(&storage, &sfx).await;
 }
+
+/// The reply form of a browser session: without the session's CSRF token it is refused, with
+/// it the text goes out; a photo over 5 MB is refused with 413 and nothing is sent.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploads_need_the_csrf_token_and_are_size_limited() {
+    use loyalty_core::ExposeSecret;
+    let live = start(Utc::now()).await;
+    let e = &live.ergo;
+    log_in(e).await;
+    e.bot.press("💬 Підтримка").await;
+    e.bot.say("Питання").await;
+    let id = live.backend.support_dialogues("ergo").await.unwrap()[0]
+        .id
+        .clone();
+    let token = live
+        .store
+        .create_session("olena", Utc::now(), Duration::hours(1))
+        .await
+        .unwrap();
+    let session = live
+        .store
+        .session(token.expose_secret(), Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let csrf = session.csrf.expose_secret().to_owned();
+    let cookie = format!("panel_session={}", token.expose_secret());
+    let url = format!("{}/bots/ergo/support/d/{id}/send", live.base);
+    let post = |form: reqwest::multipart::Form| {
+        live.http
+            .post(&url)
+            .header("cookie", &cookie)
+            .multipart(form)
+            .send()
+    };
+    let form = reqwest::multipart::Form::new().text("text", "без токена");
+    assert_eq!(post(form).await.unwrap().status(), 403);
+    let wrong = reqwest::multipart::Form::new()
+        .text("csrf", "0".repeat(64))
+        .text("text", "чужий токен");
+    assert_eq!(post(wrong).await.unwrap().status(), 403);
+    let mut big = OPERATOR_PHOTO.to_vec();
+    big.resize(5 * 1024 * 1024 + 1, 0);
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "photo",
+            reqwest::multipart::Part::bytes(big).file_name("big.png"),
+        );
+    assert_eq!(post(form).await.unwrap().status(), 413);
+    let ok = reqwest::multipart::Form::new()
+        .text("csrf", csrf)
+        .text("text", "Відповідь");
+    let res = post(ok).await.unwrap();
+    assert_eq!(res.status(), 303, "back to the dialogue");
+    e.bot.runner.drain().await.unwrap();
+    let texts = e.bot.texts();
+    assert!(!texts.iter().any(|t| t.contains("токен")), "{texts:?}");
+    assert_eq!(texts.last().unwrap(), "Відповідь");
+    let d = live
+        .backend
+        .support_dialogue("ergo", &id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(d.messages.len(), 2, "the question and the one reply");
+}

@@ -96,8 +96,18 @@ async fn two_operators_one_takes_the_other_sees_it_locked_and_answers_arrive_liv
     let holder = wait_text(&ivan, "#support-holder", "olena").await;
     assert!(holder.contains("🔒"), "{holder}");
     assert!(ivan.client.find(Locator::Css("#take")).await.is_err());
-    assert!(ivan.client.find(Locator::Css("#support-send")).await.is_err());
-    assert!(ivan.client.find(Locator::Css("#support-locked")).await.is_ok());
+    assert!(
+        ivan.client
+            .find(Locator::Css("#support-send"))
+            .await
+            .is_err()
+    );
+    assert!(
+        ivan.client
+            .find(Locator::Css("#support-locked"))
+            .await
+            .is_ok()
+    );
     ivan.screenshot("support-locked").await.unwrap();
 
     // Olena replies with a text and a photo through the form.
@@ -148,7 +158,11 @@ async fn two_operators_one_takes_the_other_sees_it_locked_and_answers_arrive_liv
     assert_eq!(width, serde_json::json!(16));
     e.bot.runner.drain().await.unwrap();
     let got = e.bot.m.last_sent(USER).unwrap();
-    assert!(got.text().contains("https://club.ergo-global.com/"), "{}", got.text());
+    assert!(
+        got.text().contains("https://club.ergo-global.com/"),
+        "{}",
+        got.text()
+    );
     assert!(got.content.image.is_some(), "the photo reached the user");
 
     // The user answers: Olena's open page shows it without a reload.

@@ -162,7 +162,12 @@ impl Live {
             .unwrap()
     }
 
-    pub async fn post(&self, token: &str, path: &str, body: serde_json::Value) -> reqwest::Response {
+    pub async fn post(
+        &self,
+        token: &str,
+        path: &str,
+        body: serde_json::Value,
+    ) -> reqwest::Response {
         self.http
             .post(format!("{}/api/v1{path}", self.base))
             .bearer_auth(token)
@@ -204,4 +209,3 @@ impl Live {
         res.json().await.unwrap()
     }
 }
-
