@@ -198,6 +198,22 @@ pub(super) async fn support_page(
     ))
 }
 
+/// Whether the account behind an open event stream may still see `bot`: its session is alive
+/// (browsers), or its account is (API tokens).
+async fn still_allowed(s: &AppState, via: &Via, login: &str, bot: &str) -> bool {
+    let account = match via {
+        Via::Session { token, .. } => s
+            .store
+            .session(token.expose_secret(), super::now(s))
+            .await
+            .ok()
+            .flatten()
+            .map(|x| x.account),
+        Via::Token => s.store.account(login).await.ok().flatten(),
+    };
+    account.is_some_and(|a| a.can_access(bot))
+}
+
 pub(super) async fn support_events(
     ctx: Ctx,
     State(s): State<AppState>,
@@ -208,22 +224,56 @@ pub(super) async fn support_events(
     let every: Duration = s.config.support_check_interval;
     let first = stamp(&s, &bot).await;
     // The current marker first (the page compares it with the one it was rendered with), then
-    // one event per change.
+    // one event per change. The stream ends when the session ends (expiry, sign-out) or the
+    // account loses the bot, checked at every tick.
     let hello = Event::default().event("change").data(first.clone());
-    let changes = futures_util::stream::unfold((s, bot, first), move |(s, bot, last)| async move {
-        loop {
-            tokio::time::sleep(every).await;
-            let now = stamp(&s, &bot).await;
-            if !now.is_empty() && now != last {
-                let ev = Event::default().event("change").data(now.clone());
-                return Some((Ok::<_, Infallible>(ev), (s, bot, now)));
+    let who = (ctx.via.clone(), ctx.account.login.clone());
+    let changes = futures_util::stream::unfold(
+        (s, bot, first, who),
+        move |(s, bot, last, who)| async move {
+            loop {
+                tokio::time::sleep(every).await;
+                if !still_allowed(&s, &who.0, &who.1, &bot).await {
+                    return None;
+                }
+                let now = stamp(&s, &bot).await;
+                if !now.is_empty() && now != last {
+                    let ev = Event::default().event("change").data(now.clone());
+                    return Some((Ok::<_, Infallible>(ev), (s, bot, now, who)));
+                }
             }
-        }
-    });
+        },
+    );
     let stream = futures_util::StreamExt::chain(futures_util::stream::iter([Ok(hello)]), changes);
     Ok(Sse::new(stream)
         .keep_alive(KeepAlive::default())
         .into_response())
+}
+
+/// Text with its `http(s)://` addresses as links (opened in a new tab, no referrer).
+fn linkify(text: &str) -> Markup {
+    let mut parts: Vec<(bool, &str)> = Vec::new();
+    let mut rest = text;
+    while let Some(i) = ["https://", "http://"]
+        .iter()
+        .filter_map(|p| rest.find(p))
+        .min()
+    {
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '<' | '>' | '"'))
+            .map_or(rest.len(), |n| i + n);
+        // A sentence's full stop or comma after the address is not part of it.
+        let url = rest[i..end].trim_end_matches(['.', ',', ')', '!', '?', ';', ':']);
+        parts.push((false, &rest[..i]));
+        parts.push((true, url));
+        rest = &rest[i + url.len()..];
+    }
+    parts.push((false, rest));
+    html! {
+        @for (link, part) in parts {
+            @if link { a href=(part) target="_blank" rel="noopener noreferrer" { (part) } } @else { (part) }
+        }
+    }
 }
 
 fn message_html(l: Lang, bot: &str, m: &crate::backend::SupportMessage) -> Markup {
@@ -238,7 +288,7 @@ fn message_html(l: Lang, bot: &str, m: &crate::backend::SupportMessage) -> Marku
     html! {
         li class=(class) data-id=(m.id) {
             small.hint { (fmt_time(m.at)) " · " (who) }
-            @if let Some(t) = &m.text { div.text { (t) } }
+            @if let Some(t) = &m.text { div.text { (linkify(t)) } }
             @if m.photo {
                 a href={ "/bots/" (bot) "/support/photo/" (m.id) } target="_blank" {
                     img.photo src={ "/bots/" (bot) "/support/photo/" (m.id) } alt="photo";
@@ -275,6 +325,19 @@ pub(super) async fn dialogue_page(
     let admin = ctx.account.is_admin();
     let base = format!("/bots/{bot}/support/d/{id}");
     let stamp = stamp(&s, &bot).await;
+    // Who an administrator can hand the dialogue to: accounts that see this bot.
+    let candidates: Vec<String> = if admin && open {
+        s.store
+            .accounts()
+            .await
+            .map_err(|e| super::store_err(ctx.e(), e))?
+            .into_iter()
+            .filter(|a| a.can_access(&bot) && dl.operator.as_deref() != Some(a.login.as_str()))
+            .map(|a| a.login)
+            .collect()
+    } else {
+        Vec::new()
+    };
     let status = html! {
         p #support-holder {
             @if !open {
@@ -298,6 +361,17 @@ pub(super) async fn dialogue_page(
                         button type="submit" #take {
                             @if free { (l.t("Взяти", "Взять", "Take")) } @else { (l.t("Перехопити", "Перехватить", "Take over")) }
                         }
+                    }
+                    " "
+                }
+                @if !candidates.is_empty() {
+                    form.inline method="post" action={ (base) "/take" } #reassign-form {
+                        (csrf_field(&ctx))
+                        select name="to" #reassign-to {
+                            @for c in &candidates { option value=(c) { (c) } }
+                        }
+                        " "
+                        button type="submit" #reassign { (l.t("Передати", "Передать", "Hand over")) }
                     }
                     " "
                 }
@@ -416,6 +490,23 @@ pub(super) async fn take(
     if (force || to.is_some()) && !ctx.account.is_admin() {
         return Err(ctx.forbidden());
     }
+    if let Some(to) = to {
+        let target = s
+            .store
+            .account(to)
+            .await
+            .map_err(|e| super::store_err(ctx.e(), e))?;
+        if !target.is_some_and(|a| a.can_access(&bot)) {
+            return Err(ctx.bad(format!(
+                "{} {to:?}",
+                ctx.lang.t(
+                    "Немає оператора цього бота з логіном",
+                    "Нет оператора этого бота с логином",
+                    "No operator of this bot with the login"
+                )
+            )));
+        }
+    }
     let operator = to.unwrap_or(&ctx.account.login).to_owned();
     let won = s
         .backend
@@ -426,7 +517,7 @@ pub(super) async fn take(
         let d = detail(&s, ctx, &bot, &id).await?;
         return Err(locked(ctx, d.dialogue.operator.as_deref()));
     }
-    let action = if force {
+    let action = if force || to.is_some() {
         "support.reassign"
     } else {
         "support.take"
@@ -742,6 +833,21 @@ pub(super) async fn hours_set(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn addresses_in_messages_become_links_and_nothing_else_does() {
+        let html =
+            linkify("Дивіться https://club.ergo-global.com/a?b=1. І <b>це</b>").into_string();
+        assert_eq!(
+            html,
+            "Дивіться <a href=\"https://club.ergo-global.com/a?b=1\" target=\"_blank\" rel=\"noopener noreferrer\">https://club.ergo-global.com/a?b=1</a>. І &lt;b&gt;це&lt;/b&gt;"
+        );
+        assert_eq!(
+            linkify("javascript:alert(1)").into_string(),
+            "javascript:alert(1)"
+        );
+        assert_eq!(linkify("http://").into_string().matches("<a").count(), 1);
+    }
 
     #[test]
     fn images_are_recognised_by_their_first_bytes() {

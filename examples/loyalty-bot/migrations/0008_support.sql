@@ -16,7 +16,9 @@ CREATE TABLE IF NOT EXISTS support_dialogues (
     taken_at    TEXT,
     closed_at   TEXT,
     -- The operator's login, or 'user' when the user ended it.
-    closed_by   TEXT
+    closed_by   TEXT,
+    -- Incremented by every change (a message, a take, a close): the panel's change marker.
+    version     BIGINT NOT NULL DEFAULT 0
 );
 
 -- At most one open dialogue per chat (partial unique index: SQLite 3.8+ and PostgreSQL).
@@ -43,3 +45,5 @@ CREATE TABLE IF NOT EXISTS support_messages (
 );
 
 CREATE INDEX IF NOT EXISTS support_messages_dialogue ON support_messages (dialogue_id, id);
+-- Unseen user messages (the unread counters and the change marker).
+CREATE INDEX IF NOT EXISTS support_messages_unseen ON support_messages (dialogue_id) WHERE seen = 0;

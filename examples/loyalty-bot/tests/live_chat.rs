@@ -13,7 +13,7 @@ use chrono::{Duration, TimeZone, Utc};
 use common::live::{Live, OPERATOR_PHOTO, USER_PHOTO, live_bot, start};
 use common::{Bot, Ergo, SELLER, USER, log_in};
 use control_panel::{PanelBackend, SupportHoursSettings};
-use loyalty_bot::storage::{ChatKey, Profile, Storage};
+use loyalty_bot::storage::{ChatKey, NewPhoto, Profile, Storage};
 use messenger_core::{ButtonPress, MessengerKind, Update, UpdateKind};
 
 /// Feeds an update with a key the restarted in-memory messenger (whose update ids start again
@@ -324,6 +324,17 @@ async fn role_checks_and_reassignment_over_http() {
     assert!(!state.paused && state.open_dialogue.is_none(), "{state:?}");
     // Sending to a closed dialogue is refused.
     assert_eq!(live.send(&ivan, &id, "ще", None).await.status(), 409);
+    // Who did what is in the audit log.
+    let audit = live.json(&boss, "/audit").await.to_string();
+    for action in [
+        "support.take",
+        "support.reassign",
+        "support.pause",
+        "support.close",
+        "support.hours",
+    ] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -363,6 +374,24 @@ async fn the_event_stream_announces_a_new_message() {
     .await
     .expect("a change event after the user's message");
     assert_ne!(first, next);
+    // The operator loses the bot: the stream ends.
+    live.store
+        .update_account(
+            "olena",
+            control_panel::Role::Operator,
+            &["other".into()],
+            false,
+        )
+        .await
+        .unwrap();
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Some(_chunk) = res.chunk().await.unwrap() {}
+    })
+    .await;
+    assert!(
+        end.is_ok(),
+        "the stream went on after the bot was taken away"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -416,7 +445,8 @@ async fn out_of_hours_the_user_is_told_when_operators_work() {
     );
 }
 
-/// Two operators taking one dialogue at once, many times: exactly one wins each time.
+/// Two operators taking one dialogue at once, many times: exactly one wins each time; then
+/// messages both ways through the same writes the bot and the panel commit.
 async fn take_race(storage: &Storage, sfx: &str) {
     let key = ChatKey::new("telegram", format!("race-{sfx}"));
     let profile = Profile {
@@ -442,6 +472,7 @@ async fn take_race(storage: &Storage, sfx: &str) {
             storage.support_state(&key).await.unwrap().open_dialogue,
             Some(id.clone())
         );
+        let before = storage.support_stamp().await.unwrap();
         let (s1, s2) = (storage.clone(), storage.clone());
         let (i1, i2) = (id.clone(), id.clone());
         let a =
@@ -454,6 +485,9 @@ async fn take_race(storage: &Storage, sfx: &str) {
             d.operator.as_deref(),
             Some(if a { "olena" } else { "ivan" })
         );
+        // Every change moves the panel's change marker, whatever the clock says.
+        let taken = storage.support_stamp().await.unwrap();
+        assert_ne!(before, taken);
         // The holder takes it again; a forced take moves it.
         let holder = d.operator.clone().unwrap();
         assert!(
@@ -462,12 +496,19 @@ async fn take_race(storage: &Storage, sfx: &str) {
                 .await
                 .unwrap()
         );
+        let at = Utc::now();
+        assert!(storage.take_dialogue(&id, "boss", true, at).await.unwrap());
+        let reassigned = storage.support_stamp().await.unwrap();
+        assert!(storage.take_dialogue(&id, "olena", true, at).await.unwrap());
+        assert_ne!(storage.support_stamp().await.unwrap(), reassigned);
+        let paused = storage.support_stamp().await.unwrap();
         assert!(
             storage
-                .take_dialogue(&id, "boss", true, Utc::now())
+                .set_support_paused(&key, round % 2 == 0)
                 .await
                 .unwrap()
         );
+        assert_ne!(storage.support_stamp().await.unwrap(), paused);
         assert!(
             storage
                 .close_dialogue(&id, "boss", Utc::now())
@@ -483,6 +524,76 @@ async fn take_race(storage: &Storage, sfx: &str) {
         );
     }
     assert_eq!(storage.dialogues_of(&key).await.unwrap().len(), 5);
+
+    // Messages both ways, as the bot and the panel write them, read back.
+    let id = loyalty_bot::storage::new_support_id();
+    let photo = NewPhoto {
+        data: USER_PHOTO.to_vec(),
+        mime: "image/jpeg".into(),
+    };
+    let mut writes = vec![Storage::open_dialogue_write(&id, &key, Utc::now())];
+    writes.extend(Storage::user_message_writes(
+        &loyalty_bot::storage::new_support_id(),
+        &key,
+        Some("питання"),
+        None,
+        Utc::now(),
+    ));
+    let photo_id = loyalty_bot::storage::new_support_id();
+    writes.extend(Storage::user_message_writes(
+        &photo_id,
+        &key,
+        None,
+        Some(&photo),
+        Utc::now(),
+    ));
+    storage
+        .runtime_store()
+        .enqueue_pushes(&format!("msgs:{id}"), &[], &writes)
+        .await
+        .unwrap();
+    let reply = Storage::operator_message_writes(
+        &loyalty_bot::storage::new_support_id(),
+        &id,
+        "olena",
+        Some("відповідь"),
+        None,
+        Utc::now(),
+    );
+    storage
+        .runtime_store()
+        .enqueue_pushes(&format!("reply:{id}"), &[], &reply)
+        .await
+        .unwrap();
+    let open = storage.open_dialogues().await.unwrap();
+    let d = open.iter().find(|d| d.id == id).unwrap();
+    assert_eq!(d.unread, 2);
+    assert_eq!(d.user_name.as_deref(), Some("Olena"));
+    let messages = storage.dialogue_messages(&id).await.unwrap();
+    let bodies: Vec<_> = messages.iter().map(|m| m.body.as_deref()).collect();
+    assert_eq!(bodies, [Some("питання"), None, Some("відповідь")]);
+    assert_eq!(messages[1].photo_mime.as_deref(), Some("image/jpeg"));
+    assert_eq!(messages[2].operator.as_deref(), Some("olena"));
+    let (mime, bytes) = storage.support_photo(&photo_id).await.unwrap().unwrap();
+    assert_eq!(
+        (mime.as_str(), bytes.as_slice()),
+        ("image/jpeg", USER_PHOTO)
+    );
+    storage.mark_dialogue_seen(&id).await.unwrap();
+    assert_eq!(storage.dialogue(&id).await.unwrap().unwrap().unread, 0);
+    // The user ends it.
+    storage
+        .runtime_store()
+        .enqueue_pushes(
+            &format!("end:{id}"),
+            &[],
+            &[Storage::user_close_write(&key, Utc::now())],
+        )
+        .await
+        .unwrap();
+    let d = storage.dialogue(&id).await.unwrap().unwrap();
+    assert_eq!(d.closed_by.as_deref(), Some("user"));
+    assert_eq!(storage.support_message_count(&key).await.unwrap(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,8 @@
 //! Live operator chat in headless Chromium (issue 20): two operators open the same dialogue;
 //! one takes it and the other sees it locked to her; a reply with a photo, uploaded through
 //! the page, reaches the user on the messenger; the user's answer appears in the first
-//! operator's page by Server-Sent Events, without a reload.
+//! operator's page by Server-Sent Events, without a reload; an administrator hands the dialogue
+//! to the second operator, whose open page shows it.
 //!
 //! Needs `chromium` and `chromium-driver` (`.ci/run` installs them); without them the test
 //! prints a note and passes locally, and fails under `CI=true`.
@@ -175,4 +176,39 @@ async fn two_operators_one_takes_the_other_sees_it_locked_and_answers_arrive_liv
         .unwrap();
     assert_eq!(marker, serde_json::json!(42), "the page was reloaded");
     olena.screenshot("support-live").await.unwrap();
+
+    // An administrator hands the dialogue to Ivan; Ivan's open page shows it without a reload.
+    ivan.client
+        .execute("window.__no_reload = 7;", vec![])
+        .await
+        .unwrap();
+    let boss = &olena;
+    c.find(Locator::Css("#logout"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    boss.sign_in(&live.base, "boss", PASSWORD).await.unwrap();
+    c.goto(&dialogue).await.unwrap();
+    c.find(Locator::Css("#reassign-to"))
+        .await
+        .unwrap()
+        .select_by_value("ivan")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#reassign"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(boss, "#support-holder", "ivan").await;
+    wait_text(&ivan, "#support-holder", "Діалог ведете ви").await;
+    let marker = ivan
+        .client
+        .execute("return window.__no_reload;", vec![])
+        .await
+        .unwrap();
+    assert_eq!(marker, serde_json::json!(7), "Ivan's page was reloaded");
 }

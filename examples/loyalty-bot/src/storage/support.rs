@@ -259,7 +259,7 @@ impl Storage {
         .bind(key.messenger.clone())
         .bind(key.chat_id.clone());
         let touch = Write::new(
-            "UPDATE support_dialogues SET updated_at = $1
+            "UPDATE support_dialogues SET updated_at = $1, version = version + 1
              WHERE messenger = $2 AND chat_id = $3 AND closed_at IS NULL",
         )
         .bind(at)
@@ -271,7 +271,7 @@ impl Storage {
     /// Closes the chat's open dialogue on the user's request (committed with the update).
     pub fn user_close_write(key: &ChatKey, at: DateTime<Utc>) -> Write {
         Write::new(
-            "UPDATE support_dialogues SET closed_at = $1, closed_by = 'user'
+            "UPDATE support_dialogues SET closed_at = $1, closed_by = 'user', version = version + 1
              WHERE messenger = $2 AND chat_id = $3 AND closed_at IS NULL",
         )
         .bind(now_text(at))
@@ -302,7 +302,9 @@ impl Storage {
             .bind(body.map(str::to_owned))
             .bind(photo.map(|p| STANDARD.encode(&p.data)))
             .bind(photo.map(|p| p.mime.clone())),
-            Write::new("UPDATE support_dialogues SET updated_at = $1 WHERE id = $2")
+            Write::new(
+                "UPDATE support_dialogues SET updated_at = $1, version = version + 1 WHERE id = $2",
+            )
                 .bind(at)
                 .bind(dialogue_id.to_owned()),
         ]
@@ -424,10 +426,10 @@ impl Storage {
         at: DateTime<Utc>,
     ) -> Result<bool, StorageError> {
         let sql = if force {
-            "UPDATE support_dialogues SET operator = $1, taken_at = $2
+            "UPDATE support_dialogues SET operator = $1, taken_at = $2, version = version + 1
              WHERE id = $3 AND closed_at IS NULL"
         } else {
-            "UPDATE support_dialogues SET operator = $1, taken_at = $2
+            "UPDATE support_dialogues SET operator = $1, taken_at = $2, version = version + 1
              WHERE id = $3 AND closed_at IS NULL AND (operator IS NULL OR operator = $1)"
         };
         let r = sqlx::query(sql)
@@ -466,7 +468,7 @@ impl Storage {
             row.try_get::<String, _>("chat_id")?,
         );
         let r = sqlx::query(
-            "UPDATE support_dialogues SET closed_at = $1, closed_by = $2 WHERE id = $3 AND closed_at IS NULL",
+            "UPDATE support_dialogues SET closed_at = $1, closed_by = $2, version = version + 1 WHERE id = $3 AND closed_at IS NULL",
         )
         .bind(now_text(at))
         .bind(operator)
@@ -498,19 +500,32 @@ impl Storage {
         key: &ChatKey,
         paused: bool,
     ) -> Result<bool, StorageError> {
+        let mut tx = self.pool.begin().await?;
         let r = sqlx::query(
             "UPDATE bot_users SET support_paused = $1 WHERE messenger = $2 AND chat_id = $3",
         )
         .bind(i64::from(paused))
         .bind(&key.messenger)
         .bind(&key.chat_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?;
+        // The open dialogue shows the pause: a change for the panel's live updates.
+        sqlx::query(
+            "UPDATE support_dialogues SET version = version + 1
+             WHERE messenger = $1 AND chat_id = $2 AND closed_at IS NULL",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(r.rows_affected() == 1)
     }
 
     /// A marker that changes whenever a dialogue opens, closes, is taken or gets a message, or
-    /// a message is seen: the panel's live updates compare it (one cheap query).
+    /// a message is seen: the panel's live updates compare it (one cheap query). It counts
+    /// open and closed dialogues, sums the open ones' `version` (every change of a dialogue
+    /// adds one) and counts unseen user messages, so it never depends on clock readings.
     ///
     /// # Errors
     /// [`StorageError`] on database failure.
@@ -518,19 +533,17 @@ impl Storage {
         let row = sqlx::query(
             "SELECT
                (SELECT COUNT(*) FROM support_dialogues WHERE closed_at IS NULL) AS open_n,
-               (SELECT COALESCE(MAX(updated_at), '') FROM support_dialogues) AS updated,
-               (SELECT COALESCE(MAX(COALESCE(taken_at, '')), '') FROM support_dialogues WHERE closed_at IS NULL) AS taken,
-               (SELECT COALESCE(MAX(closed_at), '') FROM support_dialogues) AS closed,
-               (SELECT COUNT(*) FROM support_messages WHERE sender = 'user' AND seen = 0) AS unread",
+               (SELECT COUNT(*) FROM support_dialogues WHERE closed_at IS NOT NULL) AS closed_n,
+               (SELECT CAST(COALESCE(SUM(version), 0) AS BIGINT) FROM support_dialogues WHERE closed_at IS NULL) AS versions,
+               (SELECT COUNT(*) FROM support_messages WHERE seen = 0) AS unread",
         )
         .fetch_one(&self.pool)
         .await?;
         let open_n: i64 = row.try_get("open_n")?;
-        let updated: String = row.try_get("updated")?;
-        let taken: String = row.try_get("taken")?;
-        let closed: String = row.try_get("closed")?;
+        let closed_n: i64 = row.try_get("closed_n")?;
+        let versions: i64 = row.try_get("versions")?;
         let unread: i64 = row.try_get("unread")?;
-        Ok(format!("{open_n}|{updated}|{taken}|{closed}|{unread}"))
+        Ok(format!("{open_n}.{closed_n}.{versions}.{unread}"))
     }
 
     /// How many messages the chat's dialogues hold (tests: nothing stored twice).
