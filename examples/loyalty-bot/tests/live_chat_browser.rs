@@ -211,4 +211,19 @@ async fn two_operators_one_takes_the_other_sees_it_locked_and_answers_arrive_liv
         .await
         .unwrap();
     assert_eq!(marker, serde_json::json!(7), "Ivan's page was reloaded");
+
+    // On a phone-sized screen the dialogue fits the width.
+    ivan.client.set_window_size(390, 844).await.unwrap();
+    ivan.client.refresh().await.unwrap();
+    wait_text(&ivan, "#support-holder", "Діалог ведете ви").await;
+    let fits = ivan
+        .client
+        .execute(
+            "return document.documentElement.scrollWidth <= window.innerWidth + 1;",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fits, serde_json::json!(true));
+    ivan.screenshot("support-phone").await.unwrap();
 }
