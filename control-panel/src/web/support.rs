@@ -60,6 +60,19 @@ fn conflict(ctx: &Ctx, message: String) -> WebError {
     WebError::new(ctx.e(), StatusCode::CONFLICT, "conflict", message)
 }
 
+fn closed_already(ctx: &Ctx) -> WebError {
+    conflict(
+        ctx,
+        ctx.lang
+            .t(
+                "Діалог уже закрито.",
+                "Диалог уже закрыт.",
+                "The dialogue is closed.",
+            )
+            .into(),
+    )
+}
+
 async fn enabled(s: &AppState, ctx: &Ctx, bot: &str) -> Result<(), WebError> {
     if s.backend.support_enabled(bot).await {
         Ok(())
@@ -548,7 +561,7 @@ pub(super) async fn close(
         .await
         .map_err(|e| backend_err(ctx.e(), e))?;
     if !closed {
-        return Err(conflict(ctx, "the dialogue is closed already".into()));
+        return Err(closed_already(ctx));
     }
     audit(&s, ctx, "support.close", &format!("{bot}/{id}"), "").await;
     Ok(done(
@@ -745,7 +758,7 @@ pub(super) async fn send(
     if !won {
         let d = detail(&s, ctx, &bot, &id).await?;
         if d.dialogue.closed_at.is_some() {
-            return Err(conflict(ctx, "the dialogue is closed".into()));
+            return Err(closed_already(ctx));
         }
         return Err(locked(ctx, d.dialogue.operator.as_deref()));
     }

@@ -29,7 +29,7 @@ use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
-pub use support::LiveChat;
+pub use support::{CAPTION_MAX, LiveChat};
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).

@@ -687,3 +687,50 @@ async fn uploads_need_the_csrf_token_and_are_size_limited() {
         .unwrap();
     assert_eq!(d.messages.len(), 2, "the question and the one reply");
 }
+
+/// A photo with a text longer than a caption may be arrives as the photo, then the text.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_text_with_a_photo_follows_the_photo() {
+    let live = start(Utc::now()).await;
+    let e = &live.ergo;
+    log_in(e).await;
+    e.bot.press("💬 Підтримка").await;
+    e.bot.say("Питання").await;
+    let id = live.backend.support_dialogues("ergo").await.unwrap()[0]
+        .id
+        .clone();
+    assert!(
+        live.backend
+            .support_take("ergo", &id, "olena", false)
+            .await
+            .unwrap()
+    );
+    let photo = || control_panel::SupportPhoto {
+        data: OPERATOR_PHOTO.to_vec(),
+        mime: "image/png".into(),
+    };
+    let n = e.bot.m.sent(USER).len();
+    let long = "б".repeat(loyalty_bot::panel::CAPTION_MAX + 1);
+    live.backend
+        .support_send("ergo", &id, "olena", &long, Some(photo()))
+        .await
+        .unwrap();
+    live.backend
+        .support_send("ergo", &id, "olena", "коротко", Some(photo()))
+        .await
+        .unwrap();
+    e.bot.runner.drain().await.unwrap();
+    let sent = &e.bot.m.sent(USER)[n..];
+    let shape: Vec<(bool, usize)> = sent
+        .iter()
+        .map(|r| (r.content.image.is_some(), r.text().chars().count()))
+        .collect();
+    assert_eq!(
+        shape,
+        [
+            (true, 0),
+            (false, loyalty_bot::panel::CAPTION_MAX + 1),
+            (true, "коротко".chars().count())
+        ]
+    );
+}

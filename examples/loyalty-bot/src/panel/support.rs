@@ -18,6 +18,9 @@ use crate::storage::{ChatKey, Dialogue, NewPhoto, Sender, Storage, new_support_i
 use crate::support_hours::SupportHours;
 use crate::texts::{Lang, TextKey, Texts};
 
+/// The longest text sent as a photo's caption (Telegram's limit is 1024 characters).
+pub const CAPTION_MAX: usize = 1024;
+
 /// What the panel's live chat needs of the bot: its storage (with the runtime's store), texts,
 /// the language of a chat it knows nothing about, and the hours from the environment.
 #[derive(Clone)]
@@ -194,14 +197,26 @@ impl LiveChat {
             data: p.data,
             mime: p.mime,
         });
-        let mut reply = Reply::new(RichText::plain(text));
+        // A photo's caption is limited (Telegram: 1024 characters): a longer text follows
+        // the photo as a message of its own.
+        let mut replies = Vec::with_capacity(2);
         if let Some(p) = &photo {
             let ext = p.mime.rsplit('/').next().unwrap_or("jpg");
-            reply = reply.image(ReplyImage::Bytes {
-                data: p.data.clone(),
-                file_name: format!("photo.{ext}"),
-                mime_type: p.mime.clone(),
-            });
+            let caption = if text.chars().count() <= CAPTION_MAX {
+                text
+            } else {
+                ""
+            };
+            replies.push(
+                Reply::new(RichText::plain(caption)).image(ReplyImage::Bytes {
+                    data: p.data.clone(),
+                    file_name: format!("photo.{ext}"),
+                    mime_type: p.mime.clone(),
+                }),
+            );
+        }
+        if photo.is_none() || (text.chars().count() > CAPTION_MAX) {
+            replies.push(Reply::new(RichText::plain(text)));
         }
         let body = (!text.is_empty()).then_some(text);
         let writes =
@@ -211,7 +226,7 @@ impl LiveChat {
             .runtime_store()
             .enqueue_pushes(
                 &format!("support:{message_id}"),
-                &[(chat, vec![reply])],
+                &[(chat, replies)],
                 &writes,
             )
             .await
