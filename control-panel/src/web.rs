@@ -1015,6 +1015,19 @@ async fn bots_page(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebE
         return Ok(json_ok(json!({ "bots": bots })));
     }
     let l = ctx.lang;
+    // Live chat: the number of open dialogues of each bot that has it.
+    let mut open_dialogues = BTreeMap::new();
+    for b in &bots {
+        if s.backend.support_enabled(&b.id).await {
+            let n = s
+                .backend
+                .support_dialogues(&b.id)
+                .await
+                .map_err(|e| backend_err(ctx.e(), e))?
+                .len();
+            open_dialogues.insert(b.id.clone(), n);
+        }
+    }
     let body = html! {
         @if bots.is_empty() {
             p { (l.t("Вам ще не призначено жодного бота.", "Вам ещё не назначен ни один бот.", "No bot is assigned to you yet.")) }
@@ -1027,6 +1040,12 @@ async fn bots_page(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebE
                         a href={ "/bots/" (b.id) "/stats" } { (l.t("Статистика", "Статистика", "Statistics")) }
                         a href={ "/bots/" (b.id) "/users" } { (l.t("Користувачі", "Пользователи", "Users")) }
                         a href={ "/bots/" (b.id) "/texts" } { (l.t("Тексти", "Тексты", "Texts")) }
+                        @if let Some(n) = open_dialogues.get(&b.id) {
+                            a.support href={ "/bots/" (b.id) "/support" } {
+                                (l.t("Підтримка", "Поддержка", "Support"))
+                                @if *n > 0 { " " span.badge { (n) } }
+                            }
+                        }
                     }
                 }
             }

@@ -54,11 +54,23 @@ async fn two_operators_one_takes_the_other_sees_it_locked_and_answers_arrive_liv
     // Olena finds the dialogue in the list and takes it.
     let olena = Browser::start(&bins).await.unwrap();
     olena.sign_in(&live.base, "olena", PASSWORD).await.unwrap();
+    // The bots page shows one open dialogue and leads to the Support page.
     olena
         .client
-        .goto(&format!("{}/bots/ergo/support", live.base))
+        .goto(&format!("{}/bots", live.base))
         .await
         .unwrap();
+    let link = olena
+        .client
+        .find(Locator::Css("li[data-bot=ergo] a.support"))
+        .await
+        .unwrap();
+    let label = link.text().await.unwrap();
+    assert_eq!(
+        label.split_whitespace().collect::<Vec<_>>(),
+        ["Підтримка", "1"]
+    );
+    link.click().await.unwrap();
     let row = wait_text(&olena, "#support-list tr.dialogue", "User 7").await;
     assert!(row.contains("вільний"), "nobody has it yet: {row}");
     let unread = olena
