@@ -9,11 +9,14 @@
 
 mod common;
 
+use std::sync::Arc;
+
 use chrono::{Duration, TimeZone, Utc};
 use common::live::{Live, OPERATOR_PHOTO, USER_PHOTO, live_bot, start};
 use common::{Bot, Ergo, SELLER, USER, log_in};
 use control_panel::{PanelBackend, SupportHoursSettings};
 use loyalty_bot::storage::{ChatKey, NewPhoto, Profile, Storage};
+use loyalty_core::{Clock, ManualClock};
 use messenger_core::{ButtonPress, MessengerKind, Update, UpdateKind};
 
 /// Feeds an update with a key the restarted in-memory messenger (whose update ids start again
@@ -733,4 +736,69 @@ async fn a_long_text_with_a_photo_follows_the_photo() {
             (true, "коротко".chars().count())
         ]
     );
+}
+
+/// A programme without a support question of its own (BonusMoney) gains "Support" in its menu
+/// with live chat: within the hours it opens a dialogue, out of them it tells the hours and
+/// goes back to the menu.
+#[tokio::test]
+async fn other_programmes_get_support_in_the_menu() {
+    use loyalty_core::{Phone, Region};
+    let sandbox = Arc::new(
+        loyalty_bonusmoney::BonusMoneySandbox::start()
+            .await
+            .unwrap(),
+    );
+    let client = sandbox.client().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let db_url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let sb = sandbox.clone();
+    let peek: loyalty_bot::engine::CodePeek = Arc::new(move |p| sb.last_code(p));
+    let clock = Arc::new(ManualClock::new(
+        Utc.with_ymd_and_hms(2026, 12, 13, 12, 0, 0).unwrap(), // a Sunday
+    ));
+    let hours =
+        loyalty_bot::support_hours::SupportHours::from_vars("Mon-Fri 09:00-18:00", "UTC").unwrap();
+    let bot = common::bot_custom(
+        loyalty_bot::engine::Programme::BonusMoney { client },
+        peek,
+        &db_url,
+        dir,
+        "+77777777777",
+        |e| {
+            e.with_live_chat()
+                .with_support_hours(hours)
+                .with_clock(clock.clone() as Arc<dyn Clock>)
+        },
+        |m| m,
+    )
+    .await;
+    bot.say("/start").await;
+    bot.press("📱 Надіслати номер").await;
+    let phone = Phone::parse(common::CUSTOMER, Region::RU).unwrap();
+    bot.say(&sandbox.last_code(&phone).unwrap()).await;
+    assert_eq!(bot.last(), "Головне меню:");
+    // Out of hours: the hours, then the menu again.
+    bot.press("💬 Підтримка").await;
+    let texts = bot.texts();
+    let n = texts.len();
+    assert!(
+        texts[n - 2].contains("Пн–Пт 09:00–18:00"),
+        "{}",
+        texts[n - 2]
+    );
+    assert_eq!(texts[n - 1], "Головне меню:");
+    // Monday 10:00: a dialogue.
+    clock.set(Utc.with_ymd_and_hms(2026, 12, 14, 10, 0, 0).unwrap());
+    bot.press("💬 Підтримка").await;
+    assert!(
+        bot.last().contains("на зв'язку з оператором"),
+        "{}",
+        bot.last()
+    );
+    bot.say("Де мій кешбек?").await;
+    let state = bot.storage.support_state(&chat()).await.unwrap();
+    let id = state.open_dialogue.unwrap();
+    let messages = bot.storage.dialogue_messages(&id).await.unwrap();
+    assert_eq!(messages[0].body.as_deref(), Some("Де мій кешбек?"));
 }
