@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::capabilities::Capabilities;
 use crate::error::MessengerError;
 use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
-use crate::limits::Limits;
+use crate::limits::{Limits, Rate};
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, Update};
 
@@ -198,12 +198,59 @@ pub trait Messenger: Send + Sync {
         let _ = chat;
         Ok(())
     }
+
+    /// How many chats one [`Messenger::send_many`] call reaches with one platform request: 1
+    /// (the default) where the platform has no broadcast call, 300 for a Viber bot approved for
+    /// `broadcast_message`.
+    fn broadcast_batch(&self) -> usize {
+        1
+    }
+
+    /// The documented rate of [`Messenger::send_many`] calls: the platform's global rate
+    /// ([`Limits::global_rate`]) by default; Viber's `broadcast_message` allows 500 calls per
+    /// 10 s.
+    fn broadcast_rate(&self) -> Rate {
+        self.limits().global_rate
+    }
+
+    /// Sends one message to several chats (at most [`Messenger::broadcast_batch`]) and reports
+    /// each chat's outcome, in order. The default sends to each chat in turn with
+    /// [`Messenger::send`]; an adapter with a broadcast call (Viber) makes one request.
+    ///
+    /// # Errors
+    /// Only when the message cannot be sent to anyone (it does not fit the platform); every
+    /// other failure is reported per chat.
+    async fn send_many(
+        &self,
+        chats: &[ChatRef],
+        message: &OutgoingMessage,
+    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+        message.validate(self.limits())?;
+        let mut out = Vec::with_capacity(chats.len());
+        for chat in chats {
+            out.push(self.send(chat, message).await.map(|_| ()));
+        }
+        Ok(out)
+    }
 }
 
 #[async_trait]
 impl<M: Messenger + ?Sized> Messenger for Arc<M> {
     fn kind(&self) -> MessengerKind {
         (**self).kind()
+    }
+    fn broadcast_batch(&self) -> usize {
+        (**self).broadcast_batch()
+    }
+    fn broadcast_rate(&self) -> Rate {
+        (**self).broadcast_rate()
+    }
+    async fn send_many(
+        &self,
+        chats: &[ChatRef],
+        message: &OutgoingMessage,
+    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+        (**self).send_many(chats, message).await
     }
     fn limits(&self) -> &Limits {
         (**self).limits()

@@ -48,6 +48,35 @@ impl<M: Messenger> Messenger for Traced<M> {
         self.inner.kind()
     }
 
+    fn broadcast_batch(&self) -> usize {
+        self.inner.broadcast_batch()
+    }
+
+    fn broadcast_rate(&self) -> crate::limits::Rate {
+        self.inner.broadcast_rate()
+    }
+
+    async fn send_many(
+        &self,
+        chats: &[ChatRef],
+        message: &OutgoingMessage,
+    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+        let span = tracing::debug_span!("messenger.send_many", messenger = %self.kind(), chats = chats.len());
+        async {
+            let r = self.inner.send_many(chats, message).await;
+            match &r {
+                Ok(each) => {
+                    let failed = each.iter().filter(|e| e.is_err()).count();
+                    tracing::debug!(failed, "sent");
+                }
+                Err(e) => tracing::warn!(error = %e, "failed"),
+            }
+            r
+        }
+        .instrument(span)
+        .await
+    }
+
     fn limits(&self) -> &Limits {
         self.inner.limits()
     }

@@ -56,5 +56,9 @@ pub mod runtime;
 pub mod store;
 
 pub use handler::{Context, Handler, HandlerError, Outcome, Reply, ReplyImage, Value, Write};
+pub use runtime::broadcast::BroadcastConfig;
 pub use runtime::{RateLimit, RunError, Runtime, RuntimeConfig};
-pub use store::{Backend, Counts, Quarantined, Store, StoreError, StoreOptions};
+pub use store::{
+    Backend, BroadcastControl, BroadcastInfo, BroadcastState, Counts, JournalEntry, NewBroadcast,
+    Quarantined, RecipientStatus, StatusCounts, Store, StoreError, StoreOptions,
+};

@@ -25,6 +25,8 @@ use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::handler::{Context, Handler, HandlerError, Reply, Write};
+
+pub mod broadcast;
 use crate::store::{
     Accepted, ClaimArgs, Completed, Completion, Direct, Finish, Queued, Store, StoreError, now_ms,
 };
@@ -1706,11 +1708,17 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
     }
 }
 
+/// Whether sending the same message again cannot succeed, so it is dropped (with its error kept
+/// in the outbox) instead of holding up the chat's later messages. `NotSubscribed` is one: Viber
+/// refuses every message to a user who opened the chat but has not written yet (they got the
+/// welcome in the webhook's HTTP answer), and retrying until they write would deliver a stale
+/// message ahead of the answer to what they write.
 fn is_permanent(e: &MessengerError) -> bool {
     e.is_recipient_gone()
         || matches!(
             e,
-            MessengerError::InvalidRequest { .. }
+            MessengerError::NotSubscribed { .. }
+                | MessengerError::InvalidRequest { .. }
                 | MessengerError::Invalid(_)
                 | MessengerError::Unauthorized { .. }
                 | MessengerError::Unsupported { .. }

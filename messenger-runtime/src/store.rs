@@ -13,6 +13,13 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 
 use crate::handler::{Reply, Value, Write};
 
+mod broadcasts;
+pub use broadcasts::{
+    BroadcastControl, BroadcastInfo, BroadcastState, JournalEntry, NewBroadcast, RecipientStatus,
+    StatusCounts,
+};
+pub(crate) use broadcasts::{ClaimedRecipient, Sent};
+
 const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -117,7 +124,10 @@ impl fmt::Debug for Store {
 }
 
 /// The runtime's migrations, applied in order once each (recorded in `rt_schema_version`).
-const MIGRATIONS: &[(i64, &str)] = &[(1, include_str!("../migrations/0001_runtime.sql"))];
+const MIGRATIONS: &[(i64, &str)] = &[
+    (1, include_str!("../migrations/0001_runtime.sql")),
+    (3, include_str!("../migrations/0003_broadcasts.sql")),
+];
 
 /// The version of the in-place upgrade of the example bot's own tables.
 const LEGACY_IMPORT: i64 = 2;

@@ -154,3 +154,55 @@ async fn three_instances_share_one_postgres_and_survive_a_kill() {
         t.abort();
     }
 }
+
+/// Two instances on one PostgreSQL share a broadcast: one sends (the lease holder), the other
+/// takes over when it dies; nobody gets the message twice.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_share_a_broadcast_on_postgres_without_repeats() {
+    let Some(url) = postgres_url() else { return };
+    let url = fresh_database(&url).await;
+    let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
+    let platform = Arc::new(Faulty::new());
+    let to = chats(&platform, 1..301);
+    store
+        .create_broadcast(&messenger_runtime::NewBroadcast::new(
+            "pg",
+            messenger_runtime::Reply::new("x"),
+            to,
+        ))
+        .await
+        .unwrap();
+    let gate_a = Arc::new(Gate::new(platform.clone()));
+    let gate_b = Arc::new(Gate::new(platform.clone()));
+    let (_a, _ra, task_a) = sender(&store, gate_a.clone(), "a", config(200));
+    let (_b, _rb, task_b) = sender(&store, gate_b.clone(), "b", config(200));
+    wait_for(10, "a third", async || {
+        platform.sends.lock().unwrap().len() >= 100
+    })
+    .await;
+    // The one sending loses its network and dies; the other takes over.
+    let holder: String =
+        sqlx::query_scalar("SELECT owner FROM rt_leases WHERE name = 'broadcast:in_memory'")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+    let (dead_gate, dead, alive) = if holder == "a" {
+        (gate_a, task_a, task_b)
+    } else {
+        (gate_b, task_b, task_a)
+    };
+    dead_gate.frozen.store(true, Ordering::SeqCst);
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    dead.abort();
+    let at_kill = platform.sends.lock().unwrap().len();
+    assert!(at_kill < 300, "{at_kill}");
+    wait_done(&store, "pg", 30).await;
+    alive.abort();
+    let c = counts(&platform);
+    assert!(c.values().all(|n| *n == 1), "repeats: {c:?}");
+    // The dead sender's calls under way are journalled unknown, not sent again.
+    let t = store.broadcast("pg").await.unwrap().unwrap().totals();
+    assert_eq!(t.sent as usize, c.len());
+    assert_eq!(t.sent + t.unknown, 300, "{t:?}");
+    assert!(t.unknown <= 8, "{t:?}");
+}

@@ -351,6 +351,48 @@ async fn a_push_is_delivered_exactly_once_after_faults() {
     assert_eq!(m.sent_to(5).len(), 2);
 }
 
+/// Viber refuses messages to a user who opened the chat and has not written yet (status 6,
+/// `NotSubscribed`): that message is dropped at once with its error kept, not retried until the
+/// user writes (which would deliver it late, ahead of the answer to what they write), and the
+/// chat's later messages flow.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_to_a_user_not_subscribed_yet_is_dropped_not_retried() {
+    let (store, _dir) = sqlite_store().await;
+    let m = Arc::new(Faulty::new());
+    let rec = Arc::new(Recorder::default());
+    let chat = m.inner.chat(6);
+    m.fail_sends(
+        6,
+        vec![messenger_core::MessengerError::NotSubscribed {
+            detail: messenger_core::ApiDetail::new(
+                Some(200),
+                Some("6".into()),
+                "receiverNotSubscribed",
+            ),
+        }],
+    );
+    let (rt, task) = start(&store, m.clone(), rec.clone(), fast_config());
+    assert!(
+        rt.enqueue_push("welcome", &chat, &[Reply::new("stale greeting")])
+            .await
+            .unwrap()
+    );
+    wait_for(10, "the refused send", async || {
+        !rec.undeliverable.lock().unwrap().is_empty()
+    })
+    .await;
+    assert!(
+        rt.enqueue_push("later", &chat, &[Reply::new("answer")])
+            .await
+            .unwrap()
+    );
+    wait_for(10, "the later message", async || !m.sent_to(6).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    task.abort();
+    assert_eq!(m.sent_to(6), vec!["answer"]);
+    assert_eq!(*rec.undeliverable.lock().unwrap(), vec!["6".to_owned()]);
+}
+
 /// The example bot's tables before the runtime (migrations 0001 and 0002 of loyalty-bot).
 const LEGACY: &[&str] = &[
     "CREATE TABLE bot_conversations (messenger TEXT NOT NULL, chat_id TEXT NOT NULL, state TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (messenger, chat_id))",

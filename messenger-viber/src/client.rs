@@ -259,6 +259,7 @@ pub struct ViberBotBuilder {
     http_client: Option<reqwest::Client>,
     limits: Limits,
     media_host: Option<Arc<dyn MediaHost>>,
+    broadcast_api: bool,
 }
 
 impl fmt::Debug for ViberBotBuilder {
@@ -269,11 +270,21 @@ impl fmt::Debug for ViberBotBuilder {
             .field("base_url", &self.base_url)
             .field("timeout", &self.timeout)
             .field("media_host", &self.media_host.is_some())
+            .field("broadcast_api", &self.broadcast_api)
             .finish_non_exhaustive()
     }
 }
 
 impl ViberBotBuilder {
+    /// Says that Viber approved this bot for `broadcast_message` (off by default: Viber enables
+    /// it per account). Then [`messenger_core::Messenger::send_many`] reaches up to
+    /// [`BROADCAST_MAX_RECEIVERS`] users per call at 500 calls per 10 s; without it a broadcast
+    /// falls back to paced `send_message` calls, one per user.
+    pub fn broadcast_api(mut self, approved: bool) -> Self {
+        self.broadcast_api = approved;
+        self
+    }
+
     /// Sets the API base (default [`DEFAULT_BASE_URL`]); tests point it at a fake.
     pub fn base_url(mut self, url: impl Into<String>) -> Self {
         self.base_url = url.into();
@@ -356,6 +367,7 @@ impl ViberBotBuilder {
             timeout: self.timeout,
             limits: self.limits,
             media_host: self.media_host,
+            broadcast_api: self.broadcast_api,
         })
     }
 }
@@ -373,6 +385,7 @@ pub struct ViberBot {
     timeout: Duration,
     pub(crate) limits: Limits,
     pub(crate) media_host: Option<Arc<dyn MediaHost>>,
+    pub(crate) broadcast_api: bool,
 }
 
 impl fmt::Debug for ViberBot {
@@ -403,6 +416,7 @@ impl ViberBot {
             http_client: None,
             limits: Limits::viber(),
             media_host: None,
+            broadcast_api: false,
         }
     }
 

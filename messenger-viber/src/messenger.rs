@@ -310,6 +310,63 @@ impl Messenger for ViberBot {
         &self.limits
     }
 
+    /// [`BROADCAST_MAX_RECEIVERS`] when the bot is approved for `broadcast_message`
+    /// ([`crate::ViberBotBuilder::broadcast_api`]), else 1.
+    fn broadcast_batch(&self) -> usize {
+        if self.broadcast_api {
+            BROADCAST_MAX_RECEIVERS
+        } else {
+            1
+        }
+    }
+
+    /// `broadcast_message`: 500 calls per 10 s, paced evenly (one call per 20 ms, so no 10 s
+    /// window ever holds more than 500); without broadcast approval, the global rate.
+    fn broadcast_rate(&self) -> messenger_core::Rate {
+        match (
+            self.broadcast_api,
+            messenger_core::Rate::new(500, std::time::Duration::from_secs(10)),
+        ) {
+            (true, Some(rate)) => rate,
+            _ => self.limits.global_rate,
+        }
+    }
+
+    /// One `broadcast_message` call per [`BROADCAST_MAX_RECEIVERS`] chats when approved
+    /// ([`ViberBot::broadcast`]): a receiver in `failed_list` gets its own status as the error,
+    /// every receiver of a failed call gets that call's error. Without approval, one
+    /// `send_message` per chat.
+    async fn send_many(
+        &self,
+        chats: &[ChatRef],
+        message: &OutgoingMessage,
+    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+        message.validate(&self.limits)?;
+        if !self.broadcast_api {
+            let mut out = Vec::with_capacity(chats.len());
+            for chat in chats {
+                out.push(self.send(chat, message).await.map(|_| ()));
+            }
+            return Ok(out);
+        }
+        let ids: Vec<Result<String, MessengerError>> = chats.iter().map(receiver_of).collect();
+        let receivers: Vec<String> = ids
+            .iter()
+            .filter_map(|r| r.as_ref().ok().cloned())
+            .collect();
+        let mut report = self.broadcast(&receivers, message, None).await?;
+        Ok(ids
+            .into_iter()
+            .map(|id| {
+                let r = id?;
+                match report.failed.iter().position(|f| f.receiver == r) {
+                    Some(i) => Err(report.failed.swap_remove(i).error),
+                    None => Ok(()),
+                }
+            })
+            .collect())
+    }
+
     /// No edits, no deletes (Viber's REST bot API has neither), no real callbacks (a press is a
     /// message), no persistent keyboard (it lasts until the next message without one), no
     /// typing indicator, no long polling; the welcome message is the only way to answer a user

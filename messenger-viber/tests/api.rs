@@ -624,6 +624,57 @@ async fn a_failed_broadcast_call_reports_each_of_its_receivers() {
     );
 }
 
+/// Through the `Messenger` trait (what a broadcaster uses): an approved bot reaches 300 users per
+/// `broadcast_message` call at Viber's 500 calls per 10 s, each user's outcome in order; a bot
+/// without approval falls back to one `send_message` per user at the global rate.
+#[tokio::test]
+async fn send_many_batches_only_when_the_bot_is_approved_for_broadcasts() {
+    let server = MockServer::start().await;
+    strict(&server).await;
+    let chats: Vec<ChatRef> = (0..3)
+        .map(|i| ChatRef::private(MessengerKind::Viber, format!("u{i}=")))
+        .collect();
+    expect_call(
+        &server,
+        "broadcast_message",
+        json!({"sender": {"name": "Loyalty"}, "type": "text", "text": "Sale!",
+               "broadcast_list": ["u0=", "u1=", "u2="]}),
+        ok(json!({"message_token": 9, "failed_list": [
+            {"receiver": "u1=", "status": 7, "status_message": "blocked"}]})),
+    )
+    .await;
+    let approved = ViberBot::builder(SecretString::from(TOKEN), "Loyalty")
+        .base_url(format!("{}/pa", server.uri()))
+        .broadcast_api(true)
+        .build()
+        .unwrap();
+    assert_eq!(approved.broadcast_batch(), 300);
+    let rate = approved.broadcast_rate();
+    assert_eq!((rate.count.get(), rate.per), (500, Duration::from_secs(10)));
+    let out = approved
+        .send_many(&chats, &OutgoingMessage::new("Sale!"))
+        .await
+        .unwrap();
+    assert!(out[0].is_ok() && out[2].is_ok(), "{out:?}");
+    assert!(out[1].as_ref().unwrap_err().is_recipient_gone(), "{out:?}");
+
+    // Not approved: one send_message per user (the strict catch-all fails a broadcast call).
+    let plain = bot(&server);
+    assert_eq!(plain.broadcast_batch(), 1);
+    assert_eq!(plain.broadcast_rate(), plain.limits().global_rate);
+    Mock::given(method("POST"))
+        .and(path("/pa/send_message"))
+        .respond_with(sent())
+        .expect(3)
+        .mount(&server)
+        .await;
+    let out = plain
+        .send_many(&chats, &OutgoingMessage::new("Sale!"))
+        .await
+        .unwrap();
+    assert_eq!(out.iter().filter(|r| r.is_ok()).count(), 3);
+}
+
 #[tokio::test]
 async fn welcome_response_is_a_message_without_receiver() {
     let server = MockServer::start().await;

@@ -267,6 +267,26 @@ impl Engine {
         )
     }
 
+    /// The language of the chat an update came from: the one stored with the chat (its choice),
+    /// else the one a new chat would start in (see [`Lang::initial`]). A storage error falls back
+    /// to the latter: this serves messages such as "something went wrong", which must go out
+    /// even when the database does not answer.
+    pub async fn lang_of(&self, update: &Update) -> Lang {
+        let first = Lang::initial(
+            Lang::of_market(self.programme.region()),
+            update.from.as_ref().and_then(|f| f.language.as_deref()),
+            self.bot_lang,
+        );
+        let Some(chat) = &update.chat else {
+            return first;
+        };
+        let key = ChatKey::new(update.messenger.as_str(), chat.id.to_string());
+        match self.storage.user(&key).await {
+            Ok(Some(user)) => Lang::parse(&user.language).unwrap_or(first),
+            _ => first,
+        }
+    }
+
     /// A sum of money in the programme's currency and the locale's format (`1 175,00 ₴`).
     pub fn money(&self, lang: Lang, amount: Decimal) -> String {
         format::money(lang, amount, &self.currency)

@@ -127,7 +127,7 @@ impl Handler for BotHandler {
 
     async fn on_quarantine(&self, update: &Update, reason: &str) -> Vec<RtReply> {
         tracing::error!(key = %update.dedup_key, reason, "an update was set aside; the user is told to try later");
-        let lang = self.engine.default_lang();
+        let lang = self.engine.lang_of(update).await;
         vec![RtReply::new(self.engine.text(lang, TextKey::TryLater, &[]))]
     }
 

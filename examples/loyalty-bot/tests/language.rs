@@ -154,3 +154,20 @@ async fn the_first_choice_is_kept_for_the_chat() {
     // (only the language button changes it).
     assert!(b.say("/start", Some("ru")).await.starts_with(UK_GREETING));
 }
+
+/// "Something went wrong" (the reply to an update the runtime set aside) is written in the chat's
+/// own language, read from its stored choice, not in the bot's default.
+#[tokio::test]
+async fn the_set_aside_message_speaks_the_chats_language() {
+    let b = bot(Market::Ergo, None).await;
+    // A chat of the Ukrainian programme that started in Russian.
+    assert!(b.say("/start", Some("ru")).await.starts_with(RU_GREETING));
+    // Whatever the messenger reports now, the stored choice decides.
+    let u = b.m.user_says(USER, "hello");
+    assert_eq!(b.runner.engine().lang_of(&u).await, Lang::Ru);
+    // A chat the bot has never seen: the user's language, then the market's.
+    let mut stranger = b.m.user_says(USER + 1, "hello");
+    assert_eq!(b.runner.engine().lang_of(&stranger).await, Lang::Uk);
+    stranger.from.as_mut().unwrap().language = Some("ru".into());
+    assert_eq!(b.runner.engine().lang_of(&stranger).await, Lang::Ru);
+}

@@ -2,6 +2,8 @@
 #![allow(dead_code, clippy::unwrap_used)]
 
 use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -15,7 +17,8 @@ use messenger_core::{
     RateLimitScope, Update,
 };
 use messenger_runtime::{
-    Context, Handler, HandlerError, Outcome, Reply, RuntimeConfig, Store, StoreOptions, Write,
+    BroadcastConfig, BroadcastState, Context, Handler, HandlerError, Outcome, RateLimit, Reply,
+    Runtime, RuntimeConfig, Store, StoreOptions, Write,
 };
 
 /// A fresh SQLite store in a temp dir (kept alive by the returned guard).
@@ -349,4 +352,64 @@ impl Messenger for Gate {
         }
         self.platform.poll(cursor, timeout).await
     }
+}
+
+// Broadcast helpers.
+
+pub fn per_second(n: u32) -> RateLimit {
+    RateLimit::per_second(NonZeroU32::new(n).unwrap())
+}
+
+pub fn config(rate: u32) -> BroadcastConfig {
+    BroadcastConfig::default()
+        .rate(per_second(rate))
+        .idle_interval(Duration::from_millis(50))
+        .lease(Duration::from_secs(2))
+        .backoff(Duration::from_millis(20))
+}
+
+/// A runtime named `instance` over `m`, sending broadcasts in a task (abort it to "kill").
+pub fn sender<M: Messenger + 'static>(
+    store: &Store,
+    m: Arc<M>,
+    instance: &str,
+    cfg: BroadcastConfig,
+) -> (
+    Runtime<Arc<Recorder>>,
+    Arc<Recorder>,
+    tokio::task::JoinHandle<()>,
+) {
+    let rec = Arc::new(Recorder::default());
+    let rt = Runtime::new(
+        store.clone(),
+        m,
+        rec.clone(),
+        RuntimeConfig {
+            instance: instance.to_owned(),
+            ..fast_config()
+        },
+    );
+    let r2 = rt.clone();
+    let task = tokio::spawn(async move { r2.run_broadcasts(cfg, std::future::pending()).await });
+    (rt, rec, task)
+}
+
+pub fn chats(m: &Faulty, ids: std::ops::Range<i64>) -> Vec<ChatRef> {
+    ids.map(|i| m.inner.chat(i)).collect()
+}
+
+/// How many times each chat got something.
+pub fn counts(m: &Faulty) -> HashMap<String, usize> {
+    let mut out = HashMap::new();
+    for (chat, _, _) in m.sends.lock().unwrap().iter() {
+        *out.entry(chat.clone()).or_default() += 1;
+    }
+    out
+}
+
+pub async fn wait_done(store: &Store, id: &str, secs: u64) {
+    wait_for(secs, "the broadcast to finish", async || {
+        store.broadcast(id).await.unwrap().unwrap().state == BroadcastState::Done
+    })
+    .await;
 }

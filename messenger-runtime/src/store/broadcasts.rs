@@ -1,0 +1,723 @@
+//! Broadcasts in the store: one row per broadcast (`rt_broadcasts`) and one per recipient
+//! (`rt_broadcast_recipients`, the journal). The sender side (claims, results) is used by
+//! [`crate::Runtime::run_broadcasts`]; the rest is public for a panel: create, pause, resume,
+//! cancel, figures per messenger, the journal.
+
+use std::collections::BTreeMap;
+use std::fmt;
+
+use chrono::{DateTime, TimeZone, Utc};
+use messenger_core::ChatRef;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::{Backend, Store, StoreError, now_ms, now_text, placeholders};
+use crate::handler::Reply;
+
+/// Recipients inserted per statement (6 values each: far under SQLite's and PostgreSQL's
+/// parameter limits).
+const INSERT_CHUNK: usize = 100;
+/// Recipients marked sent per statement.
+const SENT_CHUNK: usize = 500;
+/// The journal's reason for a call under way when its sender stopped.
+const UNKNOWN: &str =
+    "outcome unknown: the sender stopped during the platform call; not sent again";
+
+/// A broadcast to create: one message to many chats (of any messengers).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct NewBroadcast {
+    /// The caller's id for it (unique; creating the same id again does nothing).
+    pub id: String,
+    /// The message: text, optional picture and keyboard (a URL button).
+    pub message: Reply,
+    /// Who gets it, in the order they are sent to; a chat listed twice gets it once.
+    pub recipients: Vec<ChatRef>,
+    /// When sending starts (`None`: now).
+    pub start_at: Option<DateTime<Utc>>,
+}
+
+impl NewBroadcast {
+    /// A broadcast of `message` to `recipients`, starting now.
+    pub fn new(id: impl Into<String>, message: Reply, recipients: Vec<ChatRef>) -> Self {
+        Self {
+            id: id.into(),
+            message,
+            recipients,
+            start_at: None,
+        }
+    }
+
+    /// Starts sending at `at` instead of now.
+    pub fn start_at(mut self, at: DateTime<Utc>) -> Self {
+        self.start_at = Some(at);
+        self
+    }
+}
+
+/// Where a broadcast is in its life.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum BroadcastState {
+    /// Sending, or waiting for its start time.
+    Active,
+    /// Paused: nothing more is sent until it is resumed.
+    Paused,
+    /// Cancelled: the recipients not reached yet are marked cancelled.
+    Cancelled,
+    /// Every recipient has an outcome.
+    Done,
+    /// A state this version does not know (written by a newer one).
+    Other(String),
+}
+
+impl BroadcastState {
+    /// The stored name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Active => "active",
+            Self::Paused => "paused",
+            Self::Cancelled => "cancelled",
+            Self::Done => "done",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Reads a stored name (an unknown one becomes [`BroadcastState::Other`]).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "active" => Self::Active,
+            "paused" => Self::Paused,
+            "cancelled" => Self::Cancelled,
+            "done" => Self::Done,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for BroadcastState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A recipient's place in the journal.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecipientStatus {
+    /// Waiting to be sent.
+    Queued,
+    /// Claimed by the sending instance, or its platform call under way.
+    Sending,
+    /// The platform accepted the message.
+    Sent,
+    /// It could not be sent; the journal keeps why.
+    Failed,
+    /// The user blocked the bot or is gone (the bot marks them inactive).
+    Blocked,
+    /// The broadcast was cancelled before this recipient was reached.
+    Cancelled,
+    /// The sender stopped (a kill, a lost network) while the platform call was under way: the
+    /// platform may or may not have it, and it is not sent again (no second copy).
+    Unknown,
+    /// A status this version does not know.
+    Other(String),
+}
+
+impl RecipientStatus {
+    /// The stored name.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Queued => "queued",
+            Self::Sending => "sending",
+            Self::Sent => "sent",
+            Self::Failed => "failed",
+            Self::Blocked => "blocked",
+            Self::Cancelled => "cancelled",
+            Self::Unknown => "unknown",
+            Self::Other(s) => s,
+        }
+    }
+
+    /// Reads a stored name (an unknown one becomes [`RecipientStatus::Other`]).
+    pub fn parse(s: &str) -> Self {
+        match s {
+            "queued" => Self::Queued,
+            "sending" | "inflight" => Self::Sending,
+            "sent" => Self::Sent,
+            "failed" => Self::Failed,
+            "blocked" => Self::Blocked,
+            "cancelled" => Self::Cancelled,
+            "unknown" => Self::Unknown,
+            other => Self::Other(other.to_owned()),
+        }
+    }
+}
+
+impl fmt::Display for RecipientStatus {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How many recipients of one messenger are in each status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StatusCounts {
+    /// Waiting.
+    pub queued: u64,
+    /// Being sent.
+    pub sending: u64,
+    /// Accepted by the platform.
+    pub sent: u64,
+    /// Failed.
+    pub failed: u64,
+    /// Gone (blocked the bot).
+    pub blocked: u64,
+    /// Not reached because the broadcast was cancelled.
+    pub cancelled: u64,
+    /// Outcome unknown (the sender stopped during the platform call; not repeated).
+    pub unknown: u64,
+}
+
+impl StatusCounts {
+    /// Every recipient counted.
+    pub fn total(&self) -> u64 {
+        self.queued + self.sending + self.finished()
+    }
+
+    /// Recipients with an outcome (sent, failed, blocked, cancelled, unknown).
+    pub fn finished(&self) -> u64 {
+        self.sent + self.failed + self.blocked + self.cancelled + self.unknown
+    }
+
+    fn add(&mut self, status: &RecipientStatus, n: u64) {
+        match status {
+            RecipientStatus::Queued => self.queued += n,
+            RecipientStatus::Sending => self.sending += n,
+            RecipientStatus::Sent => self.sent += n,
+            RecipientStatus::Failed | RecipientStatus::Other(_) => self.failed += n,
+            RecipientStatus::Blocked => self.blocked += n,
+            RecipientStatus::Cancelled => self.cancelled += n,
+            RecipientStatus::Unknown => self.unknown += n,
+        }
+    }
+}
+
+/// A broadcast as stored, with its figures per messenger.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct BroadcastInfo {
+    /// Its id.
+    pub id: String,
+    /// Its state.
+    pub state: BroadcastState,
+    /// The message.
+    pub message: Reply,
+    /// When sending starts (or started).
+    pub start_at: DateTime<Utc>,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it was done or cancelled (RFC 3339).
+    pub finished_at: Option<String>,
+    /// Recipients per status, per messenger (`telegram`, `viber`, `max`, …).
+    pub per_messenger: BTreeMap<String, StatusCounts>,
+}
+
+impl BroadcastInfo {
+    /// The figures of every messenger added up.
+    pub fn totals(&self) -> StatusCounts {
+        let mut t = StatusCounts::default();
+        for c in self.per_messenger.values() {
+            t.queued += c.queued;
+            t.sending += c.sending;
+            t.sent += c.sent;
+            t.failed += c.failed;
+            t.blocked += c.blocked;
+            t.cancelled += c.cancelled;
+            t.unknown += c.unknown;
+        }
+        t
+    }
+}
+
+/// One recipient's line in the journal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct JournalEntry {
+    /// The messenger.
+    pub messenger: String,
+    /// The chat id.
+    pub chat_id: String,
+    /// Where it is.
+    pub status: RecipientStatus,
+    /// Why it failed (the platform's error).
+    pub error: Option<String>,
+    /// How many times it was claimed for sending.
+    pub attempts: i64,
+    /// When its status last changed (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
+/// What to do with a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BroadcastControl {
+    /// Stop sending (an active broadcast); the messages in hand (about a second's worth) still go.
+    Pause,
+    /// Go on sending (a paused broadcast).
+    Resume,
+    /// Stop for good (an active or paused broadcast); recipients not reached are marked cancelled.
+    Cancel,
+}
+
+/// A recipient claimed for sending.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedRecipient {
+    pub broadcast_id: String,
+    pub chat_id: String,
+    pub seq: i64,
+    pub attempts: i64,
+    /// The stored chat, or why it could not be read.
+    pub chat: Result<ChatRef, String>,
+}
+
+/// A send's outcome, recorded in the journal.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub broadcast_id: String,
+    pub chat_id: String,
+    /// `None`: back to the queue (a "too many requests", a passing fault).
+    pub status: Option<RecipientStatus>,
+    pub error: Option<String>,
+}
+
+fn ms_to_time(ms: i64) -> DateTime<Utc> {
+    Utc.timestamp_millis_opt(ms).single().unwrap_or_default()
+}
+
+impl Store {
+    /// Creates a broadcast and queues its recipients in one transaction. Returns `false` (and
+    /// changes nothing) when a broadcast with this id exists.
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was created; the caller may retry.
+    pub async fn create_broadcast(&self, b: &NewBroadcast) -> Result<bool, StoreError> {
+        let now = Utc::now();
+        let payload = serde_json::to_string(&b.message).map_err(|e| StoreError::Corrupt {
+            what: "broadcast message",
+            reason: e.to_string(),
+        })?;
+        let start = b.start_at.unwrap_or(now).timestamp_millis();
+        let mut tx = self.writer.begin().await?;
+        let r = sqlx::query(
+            "INSERT INTO rt_broadcasts (id, state, payload, start_at, created_at)
+             VALUES ($1, 'active', $2, $3, $4) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&b.id)
+        .bind(payload)
+        .bind(start)
+        .bind(now_text(now))
+        .execute(&mut *tx)
+        .await?;
+        if r.rows_affected() == 0 {
+            tx.rollback().await?;
+            return Ok(false);
+        }
+        let mut seq = 0i64;
+        for chunk in b.recipients.chunks(INSERT_CHUNK) {
+            let sql = format!(
+                "INSERT INTO rt_broadcast_recipients
+                   (broadcast_id, messenger, chat_id, chat, seq, status) VALUES {}
+                 ON CONFLICT (broadcast_id, messenger, chat_id) DO NOTHING",
+                placeholders(chunk.len(), 6)
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for chat in chunk {
+                let json = serde_json::to_string(chat).map_err(|e| StoreError::Corrupt {
+                    what: "broadcast recipient",
+                    reason: e.to_string(),
+                })?;
+                q = q
+                    .bind(b.id.clone())
+                    .bind(chat.messenger.as_str().to_owned())
+                    .bind(chat.id.to_string())
+                    .bind(json)
+                    .bind(seq)
+                    .bind("queued");
+                seq += 1;
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    /// Pauses, resumes or cancels a broadcast. Returns `false` when its state does not allow it
+    /// (pausing one that is done, resuming one that is not paused, an unknown id).
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure (nothing changed).
+    pub async fn control_broadcast(
+        &self,
+        id: &str,
+        action: BroadcastControl,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let r =
+            match action {
+                BroadcastControl::Pause => sqlx::query(
+                    "UPDATE rt_broadcasts SET state = 'paused' WHERE id = $1 AND state = 'active'",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?,
+                BroadcastControl::Resume => sqlx::query(
+                    "UPDATE rt_broadcasts SET state = 'active' WHERE id = $1 AND state = 'paused'",
+                )
+                .bind(id)
+                .execute(&mut *tx)
+                .await?,
+                BroadcastControl::Cancel => {
+                    let now = now_text(Utc::now());
+                    let r = sqlx::query(
+                        "UPDATE rt_broadcasts SET state = 'cancelled', finished_at = $2
+                     WHERE id = $1 AND state IN ('active', 'paused')",
+                    )
+                    .bind(id)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                    if r.rows_affected() == 1 {
+                        sqlx::query(
+                        "UPDATE rt_broadcast_recipients SET status = 'cancelled', updated_at = $2
+                         WHERE broadcast_id = $1 AND status = 'queued'",
+                    )
+                    .bind(id)
+                    .bind(&now)
+                    .execute(&mut *tx)
+                    .await?;
+                    }
+                    r
+                }
+            };
+        tx.commit().await?;
+        Ok(r.rows_affected() == 1)
+    }
+
+    /// A broadcast with its figures per messenger, or `None` for an unknown id.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure or a message that cannot be read.
+    pub async fn broadcast(&self, id: &str) -> Result<Option<BroadcastInfo>, StoreError> {
+        let Some(row) = sqlx::query(
+            "SELECT state, payload, start_at, created_at, finished_at FROM rt_broadcasts WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.reader)
+        .await?
+        else {
+            return Ok(None);
+        };
+        let payload: String = row.try_get(1)?;
+        let message: Reply = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "broadcast message",
+            reason: format!("{id}: {e}"),
+        })?;
+        let counts = sqlx::query(
+            "SELECT messenger, status, COUNT(*) FROM rt_broadcast_recipients
+             WHERE broadcast_id = $1 GROUP BY messenger, status",
+        )
+        .bind(id)
+        .fetch_all(&self.reader)
+        .await?;
+        let mut per_messenger: BTreeMap<String, StatusCounts> = BTreeMap::new();
+        for c in &counts {
+            let messenger: String = c.try_get(0)?;
+            let status: String = c.try_get(1)?;
+            let n: i64 = c.try_get(2)?;
+            per_messenger.entry(messenger).or_default().add(
+                &RecipientStatus::parse(&status),
+                u64::try_from(n).unwrap_or(0),
+            );
+        }
+        Ok(Some(BroadcastInfo {
+            id: id.to_owned(),
+            state: BroadcastState::parse(&row.try_get::<String, _>(0)?),
+            message,
+            start_at: ms_to_time(row.try_get(2)?),
+            created_at: row.try_get(3)?,
+            finished_at: row.try_get(4)?,
+            per_messenger,
+        }))
+    }
+
+    /// The ids of the latest `limit` broadcasts, newest first.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn broadcast_ids(&self, limit: i64) -> Result<Vec<String>, StoreError> {
+        let rows =
+            sqlx::query("SELECT id FROM rt_broadcasts ORDER BY created_at DESC, id LIMIT $1")
+                .bind(limit)
+                .fetch_all(&self.reader)
+                .await?;
+        rows.iter().map(|r| Ok(r.try_get(0)?)).collect()
+    }
+
+    /// A page of a broadcast's journal in sending order (`limit` lines from `offset`).
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn broadcast_journal(
+        &self,
+        id: &str,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<JournalEntry>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT messenger, chat_id, status, error, attempts, updated_at
+             FROM rt_broadcast_recipients WHERE broadcast_id = $1
+             ORDER BY seq, messenger LIMIT $2 OFFSET $3",
+        )
+        .bind(id)
+        .bind(limit)
+        .bind(offset)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(JournalEntry {
+                    messenger: r.try_get(0)?,
+                    chat_id: r.try_get(1)?,
+                    status: RecipientStatus::parse(&r.try_get::<String, _>(2)?),
+                    error: r.try_get(3)?,
+                    attempts: r.try_get(4)?,
+                    updated_at: r.try_get(5)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Claims up to `limit` recipients of `messenger` that are due (their broadcast active and
+    /// started; queued, or claimed by an instance whose claim expired), for `owner` until
+    /// `until`, in sending order.
+    pub(crate) async fn claim_recipients(
+        &self,
+        messenger: &str,
+        owner: &str,
+        now: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedRecipient>, StoreError> {
+        // A dead sender's calls under way: their outcome is unknown, and they are not repeated.
+        sqlx::query(
+            "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1, owner = NULL
+             WHERE messenger = $2 AND status = 'inflight' AND lease_until < $3",
+        )
+        .bind(UNKNOWN)
+        .bind(messenger)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE rt_broadcast_recipients SET status = 'sending', owner = $1, lease_until = $2,
+               attempts = attempts + 1
+             WHERE (broadcast_id, messenger, chat_id) IN (
+               SELECT r.broadcast_id, r.messenger, r.chat_id FROM rt_broadcast_recipients r
+               JOIN rt_broadcasts b ON b.id = r.broadcast_id
+               WHERE r.messenger = $3 AND b.state = 'active' AND b.start_at <= $4
+                 AND (r.status = 'queued' OR (r.status = 'sending' AND r.lease_until < $4))
+               ORDER BY b.start_at, r.broadcast_id, r.seq LIMIT $5 {lock})
+             AND (status = 'queued' OR (status = 'sending' AND lease_until < $4))
+             RETURNING broadcast_id, chat_id, seq, attempts, chat"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(until)
+            .bind(messenger)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let chat: String = r.try_get(4)?;
+                Ok(ClaimedRecipient {
+                    broadcast_id: r.try_get(0)?,
+                    chat_id: r.try_get(1)?,
+                    seq: r.try_get(2)?,
+                    attempts: r.try_get(3)?,
+                    chat: serde_json::from_str(&chat).map_err(|e| e.to_string()),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| (&a.broadcast_id, a.seq).cmp(&(&b.broadcast_id, b.seq)));
+        Ok(out)
+    }
+
+    /// Puts back into the queue what `owner` had claimed of `messenger` (a restart of the same
+    /// instance, a stop); a call that was under way is journalled `unknown`, not repeated.
+    pub(crate) async fn release_recipients(
+        &self,
+        messenger: &str,
+        owner: &str,
+    ) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE rt_broadcast_recipients SET
+               error = CASE WHEN status = 'inflight' THEN $3 ELSE error END,
+               status = CASE WHEN status = 'inflight' THEN 'unknown'
+                 WHEN EXISTS (
+                 SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
+                   AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END,
+               owner = NULL, lease_until = 0
+             WHERE messenger = $1 AND owner = $2 AND status IN ('sending', 'inflight')",
+        )
+        .bind(messenger)
+        .bind(owner)
+        .bind(UNKNOWN)
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Records sends' outcomes in one transaction: the sent ones in a few statements, each
+    /// other one on its own. Only rows still claimed (`sending`) change.
+    pub(crate) async fn record_sends(
+        &self,
+        messenger: &str,
+        results: &[Sent],
+    ) -> Result<(), StoreError> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let now = now_text(Utc::now());
+        let mut tx = self.writer.begin().await?;
+        let mut sent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in results {
+            match &r.status {
+                Some(RecipientStatus::Sent) => sent
+                    .entry(r.broadcast_id.as_str())
+                    .or_default()
+                    .push(r.chat_id.as_str()),
+                Some(status) => {
+                    sqlx::query(
+                        "UPDATE rt_broadcast_recipients SET status = $1, error = $2,
+                           updated_at = $3, owner = NULL
+                         WHERE broadcast_id = $4 AND messenger = $5 AND chat_id = $6
+                           AND status IN ('sending', 'inflight')",
+                    )
+                    .bind(status.as_str().to_owned())
+                    .bind(r.error.clone())
+                    .bind(&now)
+                    .bind(&r.broadcast_id)
+                    .bind(messenger)
+                    .bind(&r.chat_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(
+                        "UPDATE rt_broadcast_recipients SET error = $1, owner = NULL, lease_until = 0,
+                           status = CASE WHEN EXISTS (
+                             SELECT 1 FROM rt_broadcasts b WHERE b.id = rt_broadcast_recipients.broadcast_id
+                               AND b.state = 'cancelled') THEN 'cancelled' ELSE 'queued' END
+                         WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
+                           AND status IN ('sending', 'inflight')",
+                    )
+                    .bind(r.error.clone())
+                    .bind(&r.broadcast_id)
+                    .bind(messenger)
+                    .bind(&r.chat_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        for (id, chats) in sent {
+            for chunk in chats.chunks(SENT_CHUNK) {
+                let sql = format!(
+                    "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL
+                     WHERE broadcast_id = $2 AND messenger = $3
+                       AND status IN ('sending', 'inflight') AND chat_id IN ({})",
+                    super::list(4, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(now.clone())
+                    .bind(id.to_owned())
+                    .bind(messenger.to_owned());
+                for c in chunk {
+                    q = q.bind((*c).to_owned());
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Marks a platform call's recipients as under way, committed before the call, so a kill
+    /// during it leaves them `unknown` instead of sending them again.
+    pub(crate) async fn mark_inflight(
+        &self,
+        messenger: &str,
+        broadcast_id: &str,
+        chat_ids: &[&str],
+    ) -> Result<(), StoreError> {
+        let sql = format!(
+            "UPDATE rt_broadcast_recipients SET status = 'inflight'
+             WHERE broadcast_id = $1 AND messenger = $2 AND status = 'sending'
+               AND chat_id IN ({})",
+            super::list(3, chat_ids.len())
+        );
+        let mut q = sqlx::query(AssertSqlSafe(sql))
+            .bind(broadcast_id.to_owned())
+            .bind(messenger.to_owned());
+        for c in chat_ids {
+            q = q.bind((*c).to_owned());
+        }
+        q.execute(&self.writer).await?;
+        Ok(())
+    }
+
+    /// Marks done the active broadcasts that have no recipient left to send to.
+    pub(crate) async fn finish_broadcasts(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE rt_broadcasts SET state = 'done', finished_at = $1
+             WHERE state = 'active' AND start_at <= $2 AND NOT EXISTS (
+               SELECT 1 FROM rt_broadcast_recipients r WHERE r.broadcast_id = rt_broadcasts.id
+                 AND r.status IN ('queued', 'sending', 'inflight'))",
+        )
+        .bind(now_text(Utc::now()))
+        .bind(now_ms())
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// The message of a broadcast, with its state.
+    pub(crate) async fn broadcast_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<(BroadcastState, Reply)>, StoreError> {
+        let Some(row) = sqlx::query("SELECT state, payload FROM rt_broadcasts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let payload: String = row.try_get(1)?;
+        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "broadcast message",
+            reason: format!("{id}: {e}"),
+        })?;
+        Ok(Some((
+            BroadcastState::parse(&row.try_get::<String, _>(0)?),
+            message,
+        )))
+    }
+}
