@@ -164,6 +164,7 @@ impl Panel {
             ("/bots/{bot}/support/d/{id}/take", post(support::take)),
             ("/bots/{bot}/support/d/{id}/close", post(support::close)),
             ("/bots/{bot}/support/d/{id}/pause", post(support::pause)),
+            ("/bots/{bot}/support/d/{id}/seen", post(support::seen)),
             (
                 "/bots/{bot}/support/d/{id}/send",
                 post(support::send).layer(axum::extract::DefaultBodyLimit::max(

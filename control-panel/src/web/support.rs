@@ -4,7 +4,8 @@
 //!   who has each; the working hours (administrators change them).
 //! - `/bots/{bot}/support/d/{id}`: one dialogue with the user's data beside it; take (locks it
 //!   to the operator; an administrator can take it over), close (returns the user to the bot),
-//!   pause or resume the bot for the user, send text and a photo.
+//!   pause or resume the bot for the user, send text and a photo; `…/seen` marks the user's
+//!   messages read for API clients (the page does it when shown).
 //! - `/bots/{bot}/support/events`: Server-Sent Events. The server asks the backend for a change
 //!   marker ([`crate::PanelBackend::support_stamp`]) every
 //!   [`crate::PanelConfig::support_check_interval`] and sends `change` when it moved; the page's
@@ -599,6 +600,26 @@ pub(super) async fn pause(
         ctx,
         &format!("/bots/{bot}/support/d/{id}"),
         json!({ "ok": true, "paused": paused }),
+    ))
+}
+
+pub(super) async fn seen(
+    State(s): State<AppState>,
+    Path((bot, id)): Path<(String, String)>,
+    w: Write,
+) -> Result<Response, WebError> {
+    let ctx = &w.ctx;
+    bot_info(&s, ctx, &bot).await?;
+    enabled(&s, ctx, &bot).await?;
+    detail(&s, ctx, &bot, &id).await?;
+    s.backend
+        .support_mark_seen(&bot, &id)
+        .await
+        .map_err(|e| backend_err(ctx.e(), e))?;
+    Ok(done(
+        ctx,
+        &format!("/bots/{bot}/support/d/{id}"),
+        json!({ "ok": true }),
     ))
 }
 

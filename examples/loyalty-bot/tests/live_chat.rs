@@ -297,6 +297,17 @@ async fn role_checks_and_reassignment_over_http() {
     assert_eq!(live.post(&boss, hours, body).await.status(), 200);
     let list = live.json(&olena, "/bots/ergo/support").await;
     assert_eq!(list["hours"]["hours"], "Mon-Fri 09:00-18:00");
+    // Reading through the API leaves the message unread until marked.
+    assert_eq!(list["dialogues"][0]["unread"], 1);
+    let seen = format!("/bots/ergo/support/d/{id}/seen");
+    assert_eq!(
+        live.post(&ivan, &seen, serde_json::json!({}))
+            .await
+            .status(),
+        200
+    );
+    let list = live.json(&olena, "/bots/ergo/support").await;
+    assert_eq!(list["dialogues"][0]["unread"], 0);
     assert_eq!(list["hours"]["tz"], "+02:00");
     // The administrator hands it to Ivan.
     let res = live
