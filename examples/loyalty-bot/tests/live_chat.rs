@@ -244,7 +244,20 @@ async fn a_dialogue_goes_both_ways_through_the_panel_and_survives_a_restart() {
         "{}",
         bot.last()
     );
-    feed_after_restart(&bot, 4, UpdateKind::from_text("/menu", None)).await;
+    let note = bot.m.last_sent(USER).unwrap();
+    let back = note
+        .content
+        .keyboard
+        .as_ref()
+        .unwrap()
+        .find("⬅️ Назад")
+        .cloned();
+    assert!(
+        matches!(&back, Some(messenger_core::Button::Callback { data, .. }) if data == "m:menu"),
+        "{back:?}"
+    );
+    let menu = UpdateKind::ButtonPress(ButtonPress::new("m:menu"));
+    feed_after_restart(&bot, 4, menu).await;
     assert!(bot.last().contains("Головне меню"), "{}", bot.last());
     assert!(b.support_dialogues("ergo").await.unwrap().is_empty());
 }

@@ -13,9 +13,9 @@ use crate::storage::{NewPhoto, Storage, SupportState, new_support_id};
 use crate::support_hours::SupportHours;
 use crate::texts::TextKey;
 
-/// The settings (`bot_settings`) that hold the working hours edited in the panel.
+/// The setting (`bot_settings`) that holds the working hours edited in the panel.
 pub const HOURS_SETTING: &str = "support_hours";
-/// The settings (`bot_settings`) that hold the hours' UTC offset edited in the panel.
+/// The setting (`bot_settings`) that holds the UTC offset of those hours.
 pub const TZ_SETTING: &str = "support_tz";
 
 impl super::Engine {

@@ -9,11 +9,11 @@ use control_panel::{
     BackendError, SupportDialogue, SupportHoursSettings, SupportMessage, SupportPhoto,
     SupportSender, UserKey,
 };
-use messenger_core::RichText;
+use messenger_core::{Button, Keyboard, RichText};
 use messenger_runtime::{Reply, ReplyImage};
 
 use super::rows::failed;
-use crate::engine::{HOURS_SETTING, TZ_SETTING};
+use crate::engine::{Action, HOURS_SETTING, TZ_SETTING};
 use crate::storage::{ChatKey, Dialogue, NewPhoto, Sender, Storage, new_support_id};
 use crate::support_hours::SupportHours;
 use crate::texts::{Lang, TextKey, Texts};
@@ -143,7 +143,8 @@ impl LiveChat {
             .map_err(failed)
     }
 
-    /// Closes the dialogue, resumes the bot for the user and tells them (a durable push).
+    /// Closes the dialogue, resumes the bot for the user and tells them (a durable push with a
+    /// button back to the menu).
     pub(super) async fn close(
         &self,
         texts: &Texts,
@@ -162,11 +163,16 @@ impl LiveChat {
         let chat = crate::notify::chat_ref(&key)
             .ok_or_else(|| failed(format!("unknown messenger {:?}", key.messenger)))?;
         let text = RichText::plain(texts.get(lang, TextKey::SupportLiveClosed));
+        // Back to the bot: a button to its menu.
+        let back = Keyboard::inline(vec![vec![Button::callback(
+            texts.get(lang, TextKey::ButtonBack),
+            Action::Menu.encode(),
+        )]]);
         self.storage
             .runtime_store()
             .enqueue_pushes(
                 &format!("support-close:{id}"),
-                &[(chat, vec![Reply::new(text)])],
+                &[(chat, vec![Reply::new(text).keyboard(back)])],
                 &[],
             )
             .await
