@@ -2,7 +2,10 @@
 //!
 //! The web panel for the people who run loyalty bots (seed 004's administrators and operators):
 //! statistics per bot and messenger with charts and an Excel export, the users list and profiles,
-//! the bots' editable texts, accounts with roles, API tokens and an audit log.
+//! the bots' editable texts, the live chat between operators and users (the Support page, live
+//! over Server-Sent Events; the host stores and delivers through the `support_*` methods of
+//! [`PanelBackend`], which default to "no live chat"), accounts with roles, API tokens and an
+//! audit log.
 //!
 //! - HTML rendered on the server with [maud] (templates checked at compile time), one small
 //!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian
