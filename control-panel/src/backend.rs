@@ -252,6 +252,105 @@ pub struct CodeActionSettings {
 /// The placeholder every code template must contain.
 pub const CODE_PLACEHOLDER: &str = "{code}";
 
+/// Who wrote a live-chat message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SupportSender {
+    /// The bot's user.
+    User,
+    /// An operator of the panel.
+    Operator,
+}
+
+/// One live-chat dialogue between a user and the operators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SupportDialogue {
+    /// The dialogue's id.
+    pub id: String,
+    /// The user.
+    pub user: UserKey,
+    /// The user's name from the messenger profile.
+    pub user_name: Option<String>,
+    /// When the user opened it.
+    pub opened_at: DateTime<Utc>,
+    /// The last message's time (the list is ordered by it, newest first).
+    pub updated_at: DateTime<Utc>,
+    /// The login of the operator who has it (`None`: nobody took it yet).
+    pub operator: Option<String>,
+    /// When it was closed (`None`: open).
+    pub closed_at: Option<DateTime<Utc>>,
+    /// Who closed it: an operator's login, or `user`.
+    pub closed_by: Option<String>,
+    /// User messages no operator has seen.
+    pub unread: u64,
+    /// The bot is paused for this user (every message goes to the operators).
+    pub paused: bool,
+}
+
+/// One message of a dialogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SupportMessage {
+    /// The message's id (its photo is `/bots/{bot}/support/photo/{id}`).
+    pub id: String,
+    /// When it was written.
+    pub at: DateTime<Utc>,
+    /// Who wrote it.
+    pub sender: SupportSender,
+    /// The operator's login for operator messages.
+    pub operator: Option<String>,
+    /// The text or the photo's caption.
+    pub text: Option<String>,
+    /// The message carries a photo.
+    pub photo: bool,
+}
+
+/// A dialogue with its messages and the user's data, for the dialogue view.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SupportDetail {
+    /// The dialogue.
+    pub dialogue: SupportDialogue,
+    /// Its messages, oldest first.
+    pub messages: Vec<SupportMessage>,
+    /// The user's profile (name, phone, messenger, language, programme data), if known.
+    pub profile: Option<UserProfile>,
+    /// The user's earlier dialogues, newest first.
+    pub earlier: Vec<SupportDialogue>,
+}
+
+/// A picture of a live-chat message (an operator's upload, or a user's photo). `Debug` shows
+/// its size, never its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SupportPhoto {
+    /// The file's bytes.
+    pub data: Vec<u8>,
+    /// Its MIME type (`image/jpeg`, `image/png`, `image/gif` or `image/webp` for uploads).
+    pub mime: String,
+}
+
+impl std::fmt::Debug for SupportPhoto {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SupportPhoto")
+            .field("mime", &self.mime)
+            .field("len", &self.data.len())
+            .finish()
+    }
+}
+
+/// A bot's live-chat working hours, in the bot's time zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct SupportHoursSettings {
+    /// Spans like `Mon-Fri 09:00-18:00, Sat 10:00-14:00`; empty: always open.
+    pub hours: String,
+    /// The UTC offset of the hours (`+02:00`, `UTC+3`, `UTC`).
+    pub tz: String,
+    /// The bot text key of the out-of-hours answer (editable on the Texts page), if any.
+    pub out_of_hours_text: Option<String>,
+}
+
 /// An error of the host's backend.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -262,6 +361,9 @@ pub enum BackendError {
     /// The backend refused the value.
     #[error("invalid: {0}")]
     Invalid(String),
+    /// The change conflicts with the current state (a dialogue another operator has taken).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Anything else (storage down, …); the message is logged, not shown to users.
     #[error("backend failure: {0}")]
     Failed(String),
@@ -353,4 +455,154 @@ pub trait PanelBackend: Send + Sync + 'static {
             "this bot sends no verification codes of its own".to_owned(),
         ))
     }
+
+    /// Whether the bot has live operator chat (the Support page); `false` by default.
+    async fn support_enabled(&self, bot: &str) -> bool {
+        let _ = bot;
+        false
+    }
+
+    /// The bot's open dialogues, newest message first.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn support_dialogues(&self, bot: &str) -> Result<Vec<SupportDialogue>, BackendError> {
+        let _ = bot;
+        Ok(Vec::new())
+    }
+
+    /// One dialogue with its messages and the user's data; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn support_dialogue(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<SupportDetail>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// Marks the user's messages of a dialogue seen (an operator opened it).
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be written.
+    async fn support_mark_seen(&self, bot: &str, id: &str) -> Result<(), BackendError> {
+        let _ = (bot, id);
+        Ok(())
+    }
+
+    /// Takes an open dialogue for `operator`, atomically: `Ok(false)` when another operator has
+    /// it (unless `force`, an administrator reassigning) or it is closed.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without live chat (the default).
+    async fn support_take(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+        force: bool,
+    ) -> Result<bool, BackendError> {
+        let _ = (bot, id, operator, force);
+        Err(no_live_chat())
+    }
+
+    /// Closes an open dialogue and returns the user to the bot; `Ok(false)` when it was closed.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without live chat (the default).
+    async fn support_close(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+    ) -> Result<bool, BackendError> {
+        let _ = (bot, id, operator);
+        Err(no_live_chat())
+    }
+
+    /// Sends an operator's text and/or photo to the dialogue's user (durably: delivered once,
+    /// even across a restart).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for a dialogue that is not open; [`BackendError::Invalid`]
+    /// without live chat (the default).
+    async fn support_send(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+        text: &str,
+        photo: Option<SupportPhoto>,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, id, operator, text, photo);
+        Err(no_live_chat())
+    }
+
+    /// Pauses (`true`) or resumes the bot for a user.
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown user; [`BackendError::Invalid`] without live
+    /// chat (the default).
+    async fn support_set_paused(
+        &self,
+        bot: &str,
+        user: &UserKey,
+        paused: bool,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, user, paused);
+        Err(no_live_chat())
+    }
+
+    /// The photo of a message; `Ok(None)` when it has none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn support_photo(
+        &self,
+        bot: &str,
+        message_id: &str,
+    ) -> Result<Option<SupportPhoto>, BackendError> {
+        let _ = (bot, message_id);
+        Ok(None)
+    }
+
+    /// The live chat's working hours; `Ok(None)` without live chat.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn support_hours(&self, bot: &str) -> Result<Option<SupportHoursSettings>, BackendError> {
+        let _ = bot;
+        Ok(None)
+    }
+
+    /// Saves the live chat's working hours (the bot uses them from its next "Support").
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when the hours or the offset do not read, or without live chat.
+    async fn set_support_hours(
+        &self,
+        bot: &str,
+        hours: &SupportHoursSettings,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, hours);
+        Err(no_live_chat())
+    }
+
+    /// A marker that changes whenever the bot's dialogues change (a message, a take, a close):
+    /// the panel's live updates compare it at a modest interval and tell browsers over
+    /// Server-Sent Events. Keep it one cheap query.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn support_stamp(&self, bot: &str) -> Result<String, BackendError> {
+        let _ = bot;
+        Ok(String::new())
+    }
+}
+
+fn no_live_chat() -> BackendError {
+    BackendError::Invalid("this bot has no live operator chat".to_owned())
 }

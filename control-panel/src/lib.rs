@@ -2,7 +2,10 @@
 //!
 //! The web panel for the people who run loyalty bots (seed 004's administrators and operators):
 //! statistics per bot and messenger with charts and an Excel export, the users list and profiles,
-//! the bots' editable texts, accounts with roles, API tokens and an audit log.
+//! the bots' editable texts, the live chat between operators and users (the Support page, live
+//! over Server-Sent Events; the host stores and delivers through the `support_*` methods of
+//! [`PanelBackend`], which default to "no live chat"), accounts with roles, API tokens and an
+//! audit log.
 //!
 //! - HTML rendered on the server with [maud] (templates checked at compile time), one small
 //!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian
@@ -39,13 +42,14 @@ pub mod webdriver;
 
 pub use backend::{
     BackendError, BotInfo, CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures,
-    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, TEXT_LANGUAGES, TextEntry,
-    UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
+    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, SupportDetail,
+    SupportDialogue, SupportHoursSettings, SupportMessage, SupportPhoto, SupportSender,
+    TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
 };
 pub use i18n::Lang;
 pub use stats::{Granularity, StatsReport};
 pub use store::{Account, ApiTokenInfo, AuditEntry, PanelStore, Role, StoreError};
 pub use web::{
-    CODE_TEMPLATE_MAX, Clock, MAX_PAGE_SIZE, Panel, PanelConfig, placeholders_in,
-    validate_code_settings, validate_text,
+    CODE_TEMPLATE_MAX, Clock, MAX_PAGE_SIZE, Panel, PanelConfig, SUPPORT_PHOTO_MAX, image_mime,
+    placeholders_in, validate_code_settings, validate_text,
 };

@@ -1,4 +1,6 @@
-// The control panel's only script: confirmations and a character counter. Pages work without it.
+// The control panel's only script: confirmations, a character counter, and the live chat's
+// updates (Server-Sent Events: on a change the live parts of the page are fetched once and
+// swapped in; the browser never polls). Pages work without it.
 "use strict";
 document.addEventListener("submit", function (e) {
   var b = e.submitter;
@@ -10,3 +12,35 @@ document.addEventListener("input", function (e) {
     t.title = t.value.length + " / " + t.dataset.max;
   }
 });
+(function () {
+  var root = document.querySelector("[data-sse]");
+  if (!root || !window.EventSource) { return; }
+  var stamp = root.dataset.stamp;
+  var scroll = function () {
+    var m = document.getElementById("support-messages");
+    if (m) { m.scrollTop = m.scrollHeight; }
+  };
+  scroll();
+  var busy = false;
+  var refresh = function () {
+    if (busy) { return; }
+    busy = true;
+    fetch(window.location.href, { credentials: "same-origin" })
+      .then(function (r) { return r.text(); })
+      .then(function (html) {
+        var doc = new DOMParser().parseFromString(html, "text/html");
+        document.querySelectorAll("[data-live]").forEach(function (el) {
+          var fresh = doc.getElementById(el.id);
+          if (fresh) { el.innerHTML = fresh.innerHTML; }
+        });
+        scroll();
+      })
+      .finally(function () { busy = false; });
+  };
+  var es = new EventSource(root.dataset.sse);
+  es.addEventListener("change", function (e) {
+    if (e.data === stamp) { return; }
+    stamp = e.data;
+    refresh();
+  });
+})();

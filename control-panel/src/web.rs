@@ -19,8 +19,10 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 mod codes;
+mod support;
 
 pub use codes::{CODE_TEMPLATE_MAX, validate_code_settings};
+pub use support::{SUPPORT_PHOTO_MAX, image_mime};
 
 use crate::backend::{
     BackendError, BotInfo, Direction, PanelBackend, TEXT_LANGUAGES, TextEntry, UserKey, UserSort,
@@ -58,6 +60,10 @@ pub struct PanelConfig {
     pub trust_forwarded_for: bool,
     /// The title in the header.
     pub title: String,
+    /// How often the live chat's event stream asks the backend whether dialogues changed
+    /// ([`crate::PanelBackend::support_stamp`]); browsers are told over Server-Sent Events and
+    /// never poll themselves.
+    pub support_check_interval: std::time::Duration,
 }
 
 impl Default for PanelConfig {
@@ -70,6 +76,7 @@ impl Default for PanelConfig {
             failure_window: Duration::minutes(15),
             trust_forwarded_for: false,
             title: "Loyalty bots".into(),
+            support_check_interval: std::time::Duration::from_secs(2),
         }
     }
 }
@@ -149,6 +156,21 @@ impl Panel {
             ("/bots/{bot}/texts/{key}/{lang}/reset", post(text_reset)),
             ("/bots/{bot}/codes", get(codes::codes_page)),
             ("/bots/{bot}/codes/{action}", post(codes::codes_set)),
+            ("/bots/{bot}/support", get(support::support_page)),
+            ("/bots/{bot}/support/events", get(support::support_events)),
+            ("/bots/{bot}/support/hours", post(support::hours_set)),
+            ("/bots/{bot}/support/photo/{message}", get(support::photo)),
+            ("/bots/{bot}/support/d/{id}", get(support::dialogue_page)),
+            ("/bots/{bot}/support/d/{id}/take", post(support::take)),
+            ("/bots/{bot}/support/d/{id}/close", post(support::close)),
+            ("/bots/{bot}/support/d/{id}/pause", post(support::pause)),
+            ("/bots/{bot}/support/d/{id}/seen", post(support::seen)),
+            (
+                "/bots/{bot}/support/d/{id}/send",
+                post(support::send).layer(axum::extract::DefaultBodyLimit::max(
+                    support::SUPPORT_PHOTO_MAX + 64 * 1024,
+                )),
+            ),
             ("/accounts", get(accounts_page).post(account_create)),
             ("/accounts/{login}", post(account_update)),
             ("/accounts/{login}/delete", post(account_delete)),
@@ -289,6 +311,7 @@ fn backend_err(ctx: (bool, Lang), e: BackendError) -> WebError {
             WebError::new(ctx, StatusCode::NOT_FOUND, "not_found", what)
         }
         BackendError::Invalid(why) => WebError::new(ctx, StatusCode::BAD_REQUEST, "invalid", why),
+        BackendError::Conflict(why) => WebError::new(ctx, StatusCode::CONFLICT, "conflict", why),
         other => {
             tracing::error!(error = %other, "control panel backend failed");
             WebError::new(
@@ -976,6 +999,7 @@ fn bot_tabs(l: Lang, bot: &BotInfo, active: &str) -> Markup {
         ("users", l.t("Користувачі", "Пользователи", "Users")),
         ("texts", l.t("Тексти", "Тексты", "Texts")),
         ("codes", l.t("Коди", "Коды", "Codes")),
+        ("support", l.t("Підтримка", "Поддержка", "Support")),
     ];
     html! {
         nav.tabs {
@@ -992,6 +1016,19 @@ async fn bots_page(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebE
         return Ok(json_ok(json!({ "bots": bots })));
     }
     let l = ctx.lang;
+    // Live chat: the number of open dialogues of each bot that has it.
+    let mut open_dialogues = BTreeMap::new();
+    for b in &bots {
+        if s.backend.support_enabled(&b.id).await {
+            let n = s
+                .backend
+                .support_dialogues(&b.id)
+                .await
+                .map_err(|e| backend_err(ctx.e(), e))?
+                .len();
+            open_dialogues.insert(b.id.clone(), n);
+        }
+    }
     let body = html! {
         @if bots.is_empty() {
             p { (l.t("Вам ще не призначено жодного бота.", "Вам ещё не назначен ни один бот.", "No bot is assigned to you yet.")) }
@@ -1004,6 +1041,12 @@ async fn bots_page(ctx: Ctx, State(s): State<AppState>) -> Result<Response, WebE
                         a href={ "/bots/" (b.id) "/stats" } { (l.t("Статистика", "Статистика", "Statistics")) }
                         a href={ "/bots/" (b.id) "/users" } { (l.t("Користувачі", "Пользователи", "Users")) }
                         a href={ "/bots/" (b.id) "/texts" } { (l.t("Тексти", "Тексты", "Texts")) }
+                        @if let Some(n) = open_dialogues.get(&b.id) {
+                            a.support href={ "/bots/" (b.id) "/support" } {
+                                (l.t("Підтримка", "Поддержка", "Support"))
+                                @if *n > 0 { " " span.badge { (n) } }
+                            }
+                        }
                     }
                 }
             }

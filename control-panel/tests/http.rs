@@ -1047,3 +1047,24 @@ async fn code_settings_are_validated_set_and_audited() {
         "the change is audited: {audit}"
     );
 }
+
+/// A backend that does not implement live chat (the trait's default methods) has no Support
+/// page: its routes answer 404, and taking or sending is refused, never half done.
+#[tokio::test]
+async fn a_backend_without_live_chat_has_no_support_page() {
+    let h = Harness::start().await;
+    let mut admin = h.login(ADMIN).await;
+    for path in [
+        "/bots/ergo/support",
+        "/api/v1/bots/ergo/support",
+        "/api/v1/bots/ergo/support/d/x",
+        "/bots/ergo/support/photo/x",
+    ] {
+        assert_eq!(admin.get(path).await.status(), 404, "{path}");
+    }
+    let res = admin.submit("/bots/ergo/support/d/x/take", &[]).await;
+    assert_eq!(res.status(), 404);
+    // An operator of another bot is refused before that.
+    let mut op = h.login(OPERATOR).await;
+    assert_eq!(op.get("/bots/pharmacy/support").await.status(), 403);
+}

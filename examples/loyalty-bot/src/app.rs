@@ -307,6 +307,10 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     if let Some(url) = &config.dialogue.web_cabinet_url {
         engine = engine.with_web_cabinet(url.as_str());
     }
+    // Live operator chat goes with the panel its operators work in.
+    if config.panel.listen_addr.is_some() {
+        engine = engine.with_live_chat();
+    }
     let (channels, viber) = channels(&config, &engine).await?;
     if let Some(codes) = engine.codes() {
         // The chat channel of the codes reaches linked chats on every messenger that runs.
@@ -382,6 +386,18 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         crate::panel::bot_info(provider_name, messengers),
         Some(live_provider),
         engine.codes().cloned(),
+        engine.live_chat().then(|| {
+            crate::panel::LiveChat::new(
+                storage.clone(),
+                engine.default_lang(),
+                config
+                    .dialogue
+                    .support_hours
+                    .as_ref()
+                    .map(crate::support_hours::SupportHours::to_spec),
+                Arc::new(loyalty_core::SystemClock),
+            )
+        }),
         matches!(config.loyalty, LoyaltyTarget::Sandbox),
     )
     .await

@@ -40,6 +40,7 @@ mod ergo_groups;
 mod ergo_history;
 mod ergo_profile;
 pub mod fields;
+mod live;
 mod news;
 mod options;
 mod profile;
@@ -50,6 +51,7 @@ mod support;
 mod verify;
 
 pub use action::{Action, SellerField};
+pub use live::{HOURS_SETTING, TZ_SETTING};
 pub use state::{CONVERSATION_VERSION, Conversation, Step};
 
 use ctx::Ctx;
@@ -402,6 +404,9 @@ impl Engine {
             }
         };
         let mut rows = rows;
+        if self.options.live_chat && !matches!(self.programme, Programme::Ergo { .. }) {
+            rows.push(vec![b(T::ButtonSupport, A::Support)]);
+        }
         if let Some(url) = &self.options.web_cabinet {
             rows.push(vec![Button::url(
                 self.texts.get(lang, T::ButtonWebCabinet),
@@ -520,6 +525,18 @@ impl Engine {
             // Stop the spinner; a failure here must not lose the press.
             if let Err(e) = messenger.answer_button(cb, &ButtonAnswer::ack()).await {
                 tracing::warn!(error = %e, "cannot answer a button press");
+            }
+        }
+        if self.options.live_chat {
+            let support = self.storage.support_state(&key).await?;
+            if support.relays() {
+                // A live dialogue (or a pause): the operators get the message, not the bot.
+                ctx.relay(&mut conv, &update.kind, &support).await?;
+                return Ok(Outcome {
+                    replies: ctx.replies,
+                    conversation: Some(conv),
+                    writes: ctx.writes,
+                });
             }
         }
         ctx.dispatch(&mut conv, &update.kind, &name).await?;

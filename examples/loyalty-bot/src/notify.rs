@@ -81,7 +81,7 @@ pub struct Pusher {
 }
 
 /// The chat of a stored [`ChatKey`] on its messenger (numeric ids stay numbers).
-fn chat_ref(key: &ChatKey) -> Option<ChatRef> {
+pub(crate) fn chat_ref(key: &ChatKey) -> Option<ChatRef> {
     let kind = [
         MessengerKind::Telegram,
         MessengerKind::Viber,

@@ -23,11 +23,13 @@ use crate::texts::{Lang, TextKey, Texts};
 mod live;
 mod rows;
 mod serve;
+mod support;
 
 use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
+pub use support::{CAPTION_MAX, LiveChat};
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).
@@ -48,6 +50,8 @@ pub struct BotPanel {
     provider: Option<Arc<dyn loyalty_core::LoyaltyProvider>>,
     /// The bot's own verification codes (LoyalClient), for the Codes page.
     codes: Option<crate::codes::BotCodes>,
+    /// The live operator chat, for the Support page.
+    live: Option<LiveChat>,
 }
 
 impl std::fmt::Debug for BotPanel {
@@ -68,7 +72,21 @@ impl BotPanel {
             bot,
             provider: None,
             codes: None,
+            live: None,
         }
+    }
+
+    /// Serves the live operator chat on the panel's Support page.
+    pub fn with_live_chat(mut self, live: LiveChat) -> Self {
+        self.live = Some(live);
+        self
+    }
+
+    fn live(&self, bot: &str) -> Result<&LiveChat, BackendError> {
+        self.check_bot(bot)?;
+        self.live
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot has no live operator chat".into()))
     }
 
     /// Shows and edits the bot's verification codes on the panel's Codes page.
@@ -445,6 +463,115 @@ impl PanelBackend for BotPanel {
                 "this bot sends no verification codes of its own".to_owned(),
             )),
         }
+    }
+
+    async fn support_enabled(&self, bot: &str) -> bool {
+        self.live(bot).is_ok()
+    }
+
+    async fn support_dialogues(
+        &self,
+        bot: &str,
+    ) -> Result<Vec<control_panel::SupportDialogue>, BackendError> {
+        self.live(bot)?.dialogues().await
+    }
+
+    async fn support_dialogue(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<control_panel::SupportDetail>, BackendError> {
+        let Some((dialogue, messages, earlier)) = self.live(bot)?.detail(id).await? else {
+            return Ok(None);
+        };
+        let profile = self.user(bot, &dialogue.user).await?;
+        Ok(Some(control_panel::SupportDetail {
+            dialogue,
+            messages,
+            profile,
+            earlier,
+        }))
+    }
+
+    async fn support_mark_seen(&self, bot: &str, id: &str) -> Result<(), BackendError> {
+        self.live(bot)?
+            .storage
+            .mark_dialogue_seen(id)
+            .await
+            .map_err(failed)
+    }
+
+    async fn support_take(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+        force: bool,
+    ) -> Result<bool, BackendError> {
+        self.live(bot)?.take(id, operator, force).await
+    }
+
+    async fn support_close(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+    ) -> Result<bool, BackendError> {
+        self.live(bot)?.close(&self.texts, id, operator).await
+    }
+
+    async fn support_send(
+        &self,
+        bot: &str,
+        id: &str,
+        operator: &str,
+        text: &str,
+        photo: Option<control_panel::SupportPhoto>,
+    ) -> Result<(), BackendError> {
+        self.live(bot)?.send(id, operator, text, photo).await
+    }
+
+    async fn support_set_paused(
+        &self,
+        bot: &str,
+        user: &UserKey,
+        paused: bool,
+    ) -> Result<(), BackendError> {
+        self.live(bot)?.set_paused(user, paused).await
+    }
+
+    async fn support_photo(
+        &self,
+        bot: &str,
+        message_id: &str,
+    ) -> Result<Option<control_panel::SupportPhoto>, BackendError> {
+        self.live(bot)?.photo(message_id).await
+    }
+
+    async fn support_hours(
+        &self,
+        bot: &str,
+    ) -> Result<Option<control_panel::SupportHoursSettings>, BackendError> {
+        match self.live(bot) {
+            Ok(live) => live.hours().await.map(Some),
+            Err(_) => Ok(None),
+        }
+    }
+
+    async fn set_support_hours(
+        &self,
+        bot: &str,
+        hours: &control_panel::SupportHoursSettings,
+    ) -> Result<(), BackendError> {
+        self.live(bot)?.set_hours(hours).await
+    }
+
+    async fn support_stamp(&self, bot: &str) -> Result<String, BackendError> {
+        self.live(bot)?
+            .storage
+            .support_stamp()
+            .await
+            .map_err(failed)
     }
 }
 

@@ -12,7 +12,10 @@ use sqlx::{AnyPool, Row};
 
 mod ledger;
 mod settings;
+mod support;
 mod users;
+
+pub use support::{Dialogue, DialogueMessage, NewPhoto, Sender, SupportState, new_support_id};
 
 /// Migrations, applied in order once each; kept in `migrations/`.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -23,6 +26,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (5, include_str!("../migrations/0005_codes.sql")),
     (6, include_str!("../migrations/0006_panel_search.sql")),
     (7, include_str!("../migrations/0007_settings.sql")),
+    (8, include_str!("../migrations/0008_support.sql")),
 ];
 
 /// The version whose migration adds `bot_users.search_name`, filled in by

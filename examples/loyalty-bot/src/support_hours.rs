@@ -154,6 +154,35 @@ impl SupportHours {
         Ok(Self { spans, offset })
     }
 
+    /// The hours written back as `SUPPORT_HOURS` and `SUPPORT_TZ` read them
+    /// (`Mon-Fri 09:00-18:00, Sat 10:00-14:00` and `+02:00`), for an editor.
+    pub fn to_spec(&self) -> (String, String) {
+        let name = |d: Weekday| DAYS[d.num_days_from_monday() as usize].0;
+        let title = |s: &str| {
+            let mut c = s.chars();
+            c.next()
+                .map(|f| f.to_ascii_uppercase().to_string() + c.as_str())
+                .unwrap_or_default()
+        };
+        let spans: Vec<String> = self
+            .spans
+            .iter()
+            .map(|s| {
+                let days = if s.days.0 == s.days.1 {
+                    title(name(s.days.0))
+                } else {
+                    format!("{}-{}", title(name(s.days.0)), title(name(s.days.1)))
+                };
+                format!(
+                    "{days} {}-{}",
+                    s.open.format("%H:%M"),
+                    s.close.format("%H:%M")
+                )
+            })
+            .collect();
+        (spans.join(", "), self.offset.to_string())
+    }
+
     /// Whether support works at `now`.
     pub fn is_open(&self, now: DateTime<Utc>) -> bool {
         let local = now.with_timezone(&self.offset);
@@ -246,6 +275,10 @@ mod tests {
             h.describe(Lang::Uk),
             "Пн–Пт 09:00–18:00, Сб 10:00–14:00 (UTC+02:00)"
         );
+        let (spec, tz) = h.to_spec();
+        assert_eq!(spec, "Mon-Fri 09:00-18:00, Sat 10:00-14:00");
+        assert_eq!(tz, "+02:00");
+        assert_eq!(SupportHours::from_vars(&spec, &tz).unwrap(), h);
         assert_eq!(
             h.describe(Lang::Ru),
             "Пн–Пт 09:00–18:00, Сб 10:00–14:00 (UTC+02:00)"

@@ -366,11 +366,19 @@ async fn start_serves_the_panel_with_the_first_administrator() {
     .unwrap();
     let texts = Arc::new(Texts::built_in());
     let info = loyalty_bot::panel::bot_info("ergo", ["console".to_string()]);
-    let (addr, task) =
-        loyalty_bot::panel::start(&settings, &storage, texts.clone(), info, None, None, true)
-            .await
-            .unwrap()
-            .unwrap();
+    let (addr, task) = loyalty_bot::panel::start(
+        &settings,
+        &storage,
+        texts.clone(),
+        info,
+        None,
+        None,
+        None,
+        true,
+    )
+    .await
+    .unwrap()
+    .unwrap();
     let http = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

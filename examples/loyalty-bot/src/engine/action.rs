@@ -28,6 +28,7 @@ pub use super::ergo_profile::SellerField;
 /// | [`Action::EditEmail`] | `p:email` |
 /// | [`Action::About`] | `m:about` |
 /// | [`Action::Support`] | `m:support` |
+/// | [`Action::SupportEnd`] | `m:support_end` |
 /// | [`Action::QuickRegistration`] | `m:quick` |
 /// | [`Action::FullRegistration`] | `m:full` |
 /// | [`Action::ErgoAction`] | `a:<action id>` |
@@ -88,8 +89,10 @@ pub enum Action {
     EditEmail,
     /// About the programme.
     About,
-    /// Ask support a question.
+    /// Ask support a question (or, with live chat, talk to an operator).
     Support,
+    /// End the live dialogue with an operator and return to the bot.
+    SupportEnd,
     /// ERGO quick registration (serial only).
     QuickRegistration,
     /// ERGO full registration (choose an action, then a model).
@@ -174,6 +177,7 @@ const FIXED: &[(&str, Action)] = &[
     ("p:email", Action::EditEmail),
     ("m:about", Action::About),
     ("m:support", Action::Support),
+    ("m:support_end", Action::SupportEnd),
     ("m:quick", Action::QuickRegistration),
     ("m:full", Action::FullRegistration),
     ("m:again", Action::Again),
@@ -300,6 +304,7 @@ mod tests {
             ("m:profile", Action::Profile),
             ("m:about", Action::About),
             ("m:support", Action::Support),
+            ("m:support_end", Action::SupportEnd),
             ("m:quick", Action::QuickRegistration),
             ("m:full", Action::FullRegistration),
             ("m:menu", Action::Menu),
@@ -454,6 +459,7 @@ mod tests {
             Just(Action::EditEmail),
             Just(Action::About),
             Just(Action::Support),
+            Just(Action::SupportEnd),
             Just(Action::QuickRegistration),
             Just(Action::FullRegistration),
             any::<u64>().prop_map(|action_id| Action::ErgoAction { action_id }),

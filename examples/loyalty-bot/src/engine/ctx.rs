@@ -285,7 +285,10 @@ impl Ctx<'_> {
             Action::Profile => self.profile(&s).await?,
             Action::EditEmail => self.edit_field(conv, super::fields::ProfileField::Email),
             Action::About => self.about(),
+            Action::Support if self.engine.options.live_chat => self.support_live(conv).await?,
             Action::Support => self.support_ask(conv),
+            // The dialogue ended already (the relay handles the button while one is open).
+            Action::SupportEnd => self.menu(conv),
             Action::QuickRegistration => self.quick_registration(conv),
             Action::FullRegistration => self.choose_action(&s).await?,
             Action::ErgoAction { action_id } => self.choose_model(&s, *action_id).await?,

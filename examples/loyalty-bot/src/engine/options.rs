@@ -19,6 +19,8 @@ pub(super) struct DialogueOptions {
     pub(super) web_cabinet: Option<String>,
     /// Where "now" comes from.
     pub(super) clock: Arc<dyn Clock>,
+    /// "Support" opens a live dialogue with the operators of the control panel.
+    pub(super) live_chat: bool,
 }
 
 impl Default for DialogueOptions {
@@ -27,6 +29,7 @@ impl Default for DialogueOptions {
             support_hours: None,
             web_cabinet: None,
             clock: Arc::new(SystemClock),
+            live_chat: false,
         }
     }
 }
@@ -42,6 +45,20 @@ impl Engine {
     pub fn with_web_cabinet(mut self, url: impl Into<String>) -> Self {
         self.options.web_cabinet = Some(url.into());
         self
+    }
+
+    /// Live operator chat (issue 20): "Support" opens a dialogue with the operators of the
+    /// control panel within the working hours (the panel's, else [`Engine::with_support_hours`]),
+    /// and while it is open (or an operator paused the bot for the user) the user's messages go
+    /// to the operators instead of the bot's dialogues. Shows "Support" in every programme's menu.
+    pub fn with_live_chat(mut self) -> Self {
+        self.options.live_chat = true;
+        self
+    }
+
+    /// Whether live operator chat is on.
+    pub fn live_chat(&self) -> bool {
+        self.options.live_chat
     }
 
     /// Reads the time from `clock` (default: the system clock).

@@ -24,7 +24,13 @@ impl Ctx<'_> {
 
     /// Out of support's working hours: the hours and the next opening, as users read them.
     fn support_closed(&self) -> Option<(String, String)> {
-        let hours = self.engine.options.support_hours.as_ref()?;
+        self.closed_by(self.engine.options.support_hours.as_ref())
+    }
+
+    /// Out of `hours`: the hours and the next opening, as users read them (`None`: open, or no
+    /// hours set).
+    pub(super) fn closed_by(&self, hours: Option<&SupportHours>) -> Option<(String, String)> {
+        let hours = hours?;
         let now = self.engine.now();
         if hours.is_open(now) {
             return None;

@@ -107,11 +107,13 @@ impl PanelSettings {
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
 /// stderr), saved text edits re-applied, profiles with the `provider`'s live figures, the
-/// Codes page over `codes`. Returns the address it listens on and the serving task,
+/// Codes page over `codes`, the Support page over `live`. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
 /// A message when the store, the administrator or the listener cannot be set up.
+// One optional part per panel page the host may have (provider data, codes, live chat).
+#[allow(clippy::too_many_arguments)]
 pub async fn start(
     settings: &PanelSettings,
     storage: &crate::storage::Storage,
@@ -119,6 +121,7 @@ pub async fn start(
     bot: BotInfo,
     provider: Option<Arc<dyn LoyaltyProvider>>,
     codes: Option<crate::codes::BotCodes>,
+    live: Option<super::LiveChat>,
     offline_demo: bool,
 ) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = settings.listen_addr else {
@@ -156,6 +159,9 @@ pub async fn start(
     }
     if let Some(c) = codes {
         backend = backend.with_codes(c);
+    }
+    if let Some(l) = live {
+        backend = backend.with_live_chat(l);
     }
     let n = backend
         .apply_saved_texts()

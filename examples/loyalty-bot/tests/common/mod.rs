@@ -14,6 +14,7 @@ use loyalty_ergo::sandbox::{ErgoSandbox, SandboxConfig};
 use messenger_core::{InMemoryMessenger, Update};
 
 pub mod console;
+pub mod live;
 pub mod sellers;
 
 pub const USER: i64 = 7;
