@@ -1013,11 +1013,13 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        // 2. The fences (one per completion: each chat's state and delivery lease differ).
+        // 2. The fences: one merged statement for the group (one completion per chat), each
+        // row checked and updated as its own fence would.
+        let fenced = Self::fences_in(&mut tx, jobs, &now).await?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut granted = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            match Self::fence_in(&mut tx, job, &now).await? {
+        for f in fenced {
+            match f {
                 None => {
                     out.push(Completed::LeaseLost);
                     granted.push(false);
@@ -1059,6 +1061,31 @@ impl Store {
                 }
             }
         }
+        // 4a. The `chat_upsert` writes that lead the handled completions' writes (a user
+        // record), merged per statement: rows of different chats never conflict.
+        let mut skip = vec![0usize; jobs.len()];
+        let mut keyed: Vec<(&'static str, Vec<&Write>)> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            if !marked[i] || job.quarantine.is_some() {
+                continue;
+            }
+            let n = job.writes.iter().take_while(|w| w.keyed).count();
+            skip[i] = n;
+            for w in &job.writes[..n] {
+                match keyed
+                    .iter_mut()
+                    .find(|(s, _)| std::ptr::eq(*s, w.sql) || *s == w.sql)
+                {
+                    Some((_, v)) => v.push(w),
+                    None => keyed.push((w.sql, vec![w])),
+                }
+            }
+        }
+        for (_, ws) in keyed {
+            for chunk in ws.chunks(100) {
+                exec_keyed(&mut tx, chunk).await?;
+            }
+        }
         for (i, job) in jobs.iter().enumerate() {
             if out[i] == Completed::LeaseLost {
                 continue;
@@ -1092,7 +1119,7 @@ impl Store {
                 continue;
             }
             // 4. The handler's writes, in order; `append` rows merged at the end.
-            for w in &job.writes {
+            for w in &job.writes[skip[i]..] {
                 if w.append {
                     appends.push(w);
                 } else {
@@ -1236,6 +1263,105 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// The fences of a group's completions (see [`Store::fence_in`]) in one
+    /// `UPDATE rt_chats … FROM (VALUES …)` (portable: SQLite ≥ 3.33 and PostgreSQL; the VALUES
+    /// columns are `column1…` on both). A group with two completions of one chat (never made by
+    /// the runtime) or of one job falls back to one statement per completion.
+    async fn fences_in(
+        tx: &mut Transaction<'_, Any>,
+        jobs: &[Completion],
+        now: &str,
+    ) -> Result<Vec<Option<bool>>, StoreError> {
+        let distinct = {
+            let mut seen = std::collections::HashSet::with_capacity(jobs.len());
+            jobs.iter()
+                .all(|j| seen.insert((j.messenger.as_str(), j.chat_id.as_str())))
+        };
+        if jobs.len() < 2 || !distinct {
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                out.push(Self::fence_in(tx, job, now).await?);
+            }
+            return Ok(out);
+        }
+        let mut out = vec![None; jobs.len()];
+        for (c, chunk) in jobs.chunks(1000).enumerate() {
+            let mut sql = String::from(
+                "UPDATE rt_chats SET lease_until = v.column4, owner = v.column3,
+                   state = COALESCE(v.column5, rt_chats.state),
+                   state_at = CASE WHEN v.column5 IS NULL THEN rt_chats.state_at ELSE $1 END,
+                   dlv_owner = CASE WHEN v.column6 IS NOT NULL
+                       AND (rt_chats.dlv_until < v.column9 OR rt_chats.dlv_owner = v.column7)
+                       AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
+                                       AND o.chat_id = v.column2 AND o.sent_at IS NULL)
+                     THEN v.column6 ELSE rt_chats.dlv_owner END,
+                   dlv_until = CASE WHEN v.column6 IS NOT NULL
+                       AND (rt_chats.dlv_until < v.column9 OR rt_chats.dlv_owner = v.column7)
+                       AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
+                                       AND o.chat_id = v.column2 AND o.sent_at IS NULL)
+                     THEN v.column8 ELSE rt_chats.dlv_until END
+                 FROM (VALUES ",
+            );
+            for r in 0..chunk.len() {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&list(2 + r * 9, 9));
+                sql.push(')');
+            }
+            sql.push_str(
+                ") AS v
+                 WHERE rt_chats.messenger = v.column1 AND rt_chats.chat_id = v.column2
+                   AND rt_chats.owner = v.column3
+                 RETURNING messenger, chat_id, dlv_owner",
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+            for job in chunk {
+                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
+                let (token, prev, dlv_until, dlv_now) = match &job.direct {
+                    Some(d) if wants => {
+                        (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now)
+                    }
+                    _ => (None, None, 0, 0),
+                };
+                q = q
+                    .bind(&job.messenger)
+                    .bind(&job.chat_id)
+                    .bind(&job.owner)
+                    .bind(job.lease_until)
+                    .bind(job.state.as_deref())
+                    .bind(token)
+                    .bind(prev)
+                    .bind(dlv_until)
+                    .bind(dlv_now);
+            }
+            let rows = q.fetch_all(&mut **tx).await?;
+            let base = c * 1000;
+            let at: std::collections::HashMap<(&str, &str), usize> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, j)| ((j.messenger.as_str(), j.chat_id.as_str()), i))
+                .collect();
+            for r in &rows {
+                let m: String = r.try_get(0)?;
+                let chat: String = r.try_get(1)?;
+                let owner: Option<String> = r.try_get(2)?;
+                let Some(&i) = at.get(&(m.as_str(), chat.as_str())) else {
+                    continue;
+                };
+                let job = &chunk[i];
+                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
+                let granted = match &job.direct {
+                    Some(d) if wants => owner.as_deref() == Some(d.token.as_str()),
+                    _ => false,
+                };
+                out[base + i] = Some(granted);
+            }
+        }
+        Ok(out)
     }
 
     /// The fence of one completion: only the lease holder may complete (and this locks the
@@ -1729,6 +1855,68 @@ async fn exec_appends(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<()
     Ok(())
 }
 
+/// Runs `chat_upsert` writes of one statement as one multi-row statement: the `VALUES` tuple
+/// repeated per row (placeholders renumbered), the rest (`ON CONFLICT …`) once. A statement of
+/// another shape (no tuple, or placeholders after it) runs row by row.
+async fn exec_keyed(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<(), StoreError> {
+    let Some(first) = ws.first() else {
+        return Ok(());
+    };
+    let split = values_tuple(first.sql).filter(|(_, _, tail)| !tail.contains('$'));
+    let (Some((head, tuple, tail)), true) = (split, ws.len() > 1) else {
+        for w in ws {
+            exec_write(tx, w).await?;
+        }
+        return Ok(());
+    };
+    let n = first.args.len();
+    let mut text = String::with_capacity(head.len() + tail.len() + ws.len() * (tuple.len() + 8));
+    text.push_str(head);
+    for r in 0..ws.len() {
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&renumber(tuple, r * n));
+    }
+    text.push_str(tail);
+    let mut q = sqlx::query(AssertSqlSafe(text));
+    for w in ws {
+        for v in &w.args {
+            q = bind_value(q, v);
+        }
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Splits `INSERT … VALUES (…) rest` into the text before the tuple, the tuple (parentheses
+/// balanced, quoted text skipped) and the rest.
+fn values_tuple(sql: &str) -> Option<(&str, &str, &str)> {
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.find("VALUES")? + "VALUES".len();
+    let open = at + sql[at..].find(|c: char| !c.is_whitespace())?;
+    if !sql[open..].starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in sql[open..].char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    let end = open + i + 1;
+                    return Some((&sql[..open], &sql[open..end], &sql[end..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
 /// `($1, $2)` with `offset` 2 → `($3, $4)`.
 fn renumber(tuple: &str, offset: usize) -> String {
     let mut out = String::with_capacity(tuple.len() + 8);
@@ -1872,6 +2060,18 @@ mod tests {
     fn append_rows_renumber_their_placeholders() {
         assert_eq!(renumber("($1, $2, 'a$', 1)", 2), "($3, $4, 'a$', 1)");
         assert_eq!(renumber("($10, $9)", 10), "($20, $19)");
+    }
+
+    #[test]
+    fn upserts_split_around_their_values_tuple() {
+        let (head, tuple, tail) = values_tuple(
+            "INSERT INTO t (a, b, c) VALUES ($1, '(x)', $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b",
+        )
+        .unwrap();
+        assert_eq!(head, "INSERT INTO t (a, b, c) VALUES ");
+        assert_eq!(tuple, "($1, '(x)', $2)");
+        assert_eq!(tail, " ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+        assert!(values_tuple("UPDATE t SET a = $1").is_none());
     }
 
     #[test]

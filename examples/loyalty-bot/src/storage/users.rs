@@ -54,7 +54,8 @@ impl Storage {
         default_language: &str,
         at: DateTime<Utc>,
     ) -> messenger_runtime::Write {
-        messenger_runtime::Write::new(TOUCH_USER)
+        // Keyed by the chat: the runtime merges the touches of a commit group into one upsert.
+        messenger_runtime::Write::chat_upsert(TOUCH_USER)
             .bind(key.messenger.clone())
             .bind(key.chat_id.clone())
             .bind(profile.user_id.clone())
