@@ -80,8 +80,9 @@ pub enum Backend {
 /// How to open a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// SQLite: connections that only read (default 4). PostgreSQL: the pool size is
-    /// `readers + 1`.
+    /// SQLite: connections that only read (default 2: each is a thread, and reads are short
+    /// point lookups). PostgreSQL: the pool size is `readers + 3` (the committer, the poller and
+    /// the claim loops write concurrently).
     pub readers: u32,
     /// SQLite: how long a statement waits for a lock before failing (default 5 s).
     pub busy_timeout: Duration,
@@ -92,7 +93,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            readers: 4,
+            readers: 2,
             busy_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(10),
         }
@@ -279,6 +280,17 @@ pub(crate) struct ClaimArgs<'a> {
     pub busy: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
+/// Bound values per merged statement, at most. SQLite looks a `$n` placeholder up by a linear
+/// walk of the statement's parameter list, when it prepares the statement and again when sqlx
+/// binds each value, so a statement with `n` placeholders costs O(n²): 900 placeholders cost
+/// more than the round trips that merging them saved. About 250 balances the two.
+const MAX_BOUND: usize = 250;
+
+/// Rows of `per_row` values each in one merged statement (at least one).
+fn rows_for(per_row: usize) -> usize {
+    (MAX_BOUND / per_row.max(1)).max(1)
+}
+
 fn seq_base() -> i64 {
     Utc::now().timestamp_micros().saturating_mul(1000)
 }
@@ -357,7 +369,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .after_connect(move |conn, _| sqlite_pragmas(conn, busy, wal))
+                .after_connect(move |conn, _| sqlite_pragmas(conn, busy, wal, None))
                 .connect(&u)
                 .await?;
             // An in-memory database exists once per connection: reads go to the writer.
@@ -367,7 +379,7 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(options.readers.max(1))
                     .acquire_timeout(options.acquire_timeout)
-                    .after_connect(move |conn, _| sqlite_pragmas(conn, busy, false))
+                    .after_connect(move |conn, _| sqlite_pragmas(conn, busy, false, READER_CACHE_KIB))
                     .connect(&u)
                     .await?
             };
@@ -378,7 +390,7 @@ impl Store {
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
-                .max_connections(options.readers.max(1) + 1)
+                .max_connections(options.readers.max(1) + 3)
                 .acquire_timeout(options.acquire_timeout)
                 .connect(url)
                 .await?;
@@ -604,7 +616,7 @@ impl Store {
         let now = now_text(Utc::now());
         let mut out = Accepted::default();
         let mut fresh_chats: Vec<(String, usize)> = Vec::new();
-        for (chunk_no, chunk) in updates.chunks(100).enumerate() {
+        for (chunk_no, chunk) in updates.chunks(rows_for(6)).enumerate() {
             let mut chats: Vec<&str> = Vec::with_capacity(chunk.len());
             let mut rows = Vec::with_capacity(chunk.len());
             let mut ids: Vec<String> = Vec::with_capacity(chunk.len());
@@ -625,7 +637,7 @@ impl Store {
                 if !chats.contains(&chat_id) {
                     chats.push(chat_id);
                 }
-                let seq = base.saturating_add((chunk_no * 100 + i) as i64);
+                let seq = base.saturating_add((chunk_no * rows_for(6) + i) as i64);
                 rows.push((u.dedup_key.as_str(), chat_id, seq, payload));
             }
             let sql = format!(
@@ -650,7 +662,7 @@ impl Store {
             }
             for (i, u) in chunk.iter().enumerate() {
                 if keys.contains(&u.dedup_key) {
-                    let at = chunk_no * 100 + i;
+                    let at = chunk_no * rows_for(6) + i;
                     out.fresh.push((at, base.saturating_add(at as i64)));
                     match fresh_chats.iter_mut().find(|(c, _)| *c == ids[i]) {
                         Some((_, n)) => *n += 1,
@@ -994,7 +1006,7 @@ impl Store {
                 }
             }
         }
-        for chunk in sent.chunks(300) {
+        for chunk in sent.chunks(rows_for(3)) {
             let mut sql = String::from(
                 "UPDATE rt_outbox SET sent_at = $1 WHERE (messenger, update_key, idx) IN (",
             );
@@ -1036,7 +1048,7 @@ impl Store {
         let handled: Vec<usize> = (0..jobs.len())
             .filter(|&i| out[i] != Completed::LeaseLost && jobs[i].quarantine.is_none())
             .collect();
-        for chunk in handled.chunks(300) {
+        for chunk in handled.chunks(rows_for(2)) {
             let sql = format!(
                 "UPDATE rt_inbox SET handled_at = $1 WHERE (messenger, update_key) IN ({})
                  AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
@@ -1082,7 +1094,7 @@ impl Store {
             }
         }
         for (_, ws) in keyed {
-            for chunk in ws.chunks(100) {
+            for chunk in ws.chunks(rows_for(ws[0].args.len())) {
                 exec_keyed(&mut tx, chunk).await?;
             }
         }
@@ -1149,7 +1161,7 @@ impl Store {
                 }
             }
         }
-        for chunk in rows.chunks(200) {
+        for chunk in rows.chunks(rows_for(7)) {
             let sql = format!(
                 "INSERT INTO rt_outbox (messenger, update_key, idx, chat_id, seq, payload, created_at) VALUES {}
                  ON CONFLICT (messenger, update_key, idx) DO NOTHING",
@@ -1196,7 +1208,7 @@ impl Store {
                 tokens.push((f.messenger.as_str(), f.chat_id.as_str(), t.as_str()));
             }
         }
-        for chunk in releases.chunks(300) {
+        for chunk in releases.chunks(rows_for(3)) {
             let sql = format!(
                 "UPDATE rt_chats SET owner = NULL, lease_until = 0 WHERE (messenger, chat_id, owner) IN ({})",
                 (0..chunk.len())
@@ -1210,7 +1222,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in tokens.chunks(300) {
+        for chunk in tokens.chunks(rows_for(3)) {
             let sql = format!(
                 "UPDATE rt_chats SET dlv_owner = NULL, dlv_until = 0 WHERE (messenger, chat_id, dlv_owner) IN ({})",
                 (0..chunk.len())
@@ -1236,7 +1248,7 @@ impl Store {
             }
         }
         for (_, ws) in by_sql {
-            for chunk in ws.chunks(100) {
+            for chunk in ws.chunks(rows_for(ws[0].args.len())) {
                 exec_appends(&mut tx, chunk).await?;
             }
         }
@@ -1287,7 +1299,7 @@ impl Store {
             return Ok(out);
         }
         let mut out = vec![None; jobs.len()];
-        for (c, chunk) in jobs.chunks(1000).enumerate() {
+        for (c, chunk) in jobs.chunks(rows_for(9)).enumerate() {
             let mut sql = String::from(
                 "UPDATE rt_chats SET lease_until = v.column4, owner = v.column3,
                    state = COALESCE(v.column5, rt_chats.state),
@@ -1339,7 +1351,7 @@ impl Store {
                     .bind(dlv_now);
             }
             let rows = q.fetch_all(&mut **tx).await?;
-            let base = c * 1000;
+            let base = c * rows_for(9);
             let at: std::collections::HashMap<(&str, &str), usize> = chunk
                 .iter()
                 .enumerate()
@@ -1763,6 +1775,11 @@ impl Store {
     }
 }
 
+/// The page cache of an SQLite reader connection (KiB; SQLite's default is 2 000). A reader's
+/// cache is emptied whenever another connection commits, which the writer does every few
+/// milliseconds under load, so a large one only holds memory.
+const READER_CACHE_KIB: Option<i64> = Some(256);
+
 /// Sets up one SQLite connection: the busy timeout, WAL (once, on the writer; it is a property
 /// of the file) and `synchronous = NORMAL` (safe in WAL: a power cut may lose the last commits,
 /// never corrupt the file).
@@ -1770,8 +1787,13 @@ fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     busy_ms: i64,
     wal: bool,
+    cache_kib: Option<i64>,
 ) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
+        if let Some(kib) = cache_kib {
+            let sql = format!("PRAGMA cache_size = -{kib}");
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        }
         let busy_sql = format!("PRAGMA busy_timeout = {busy_ms}");
         sqlx::query(AssertSqlSafe(busy_sql))
             .execute(&mut *conn)
