@@ -468,7 +468,7 @@ impl Engine {
         );
         // The user's record is read here and refreshed (or created) by a write committed with
         // the update's completion, first of its writes.
-        let user = self.storage.user(&key).await?;
+        let user = self.storage.user_batched(&key).await?;
         let at = update.date.unwrap_or_else(Utc::now);
         // A user seen within the minute with the same profile, still active, is not written
         // again (the last activity is kept to the minute): one upsert less per update in a
