@@ -379,7 +379,9 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(options.readers.max(1))
                     .acquire_timeout(options.acquire_timeout)
-                    .after_connect(move |conn, _| sqlite_pragmas(conn, busy, false, READER_CACHE_KIB))
+                    .after_connect(move |conn, _| {
+                        sqlite_pragmas(conn, busy, false, READER_CACHE_KIB)
+                    })
                     .connect(&u)
                     .await?
             };
@@ -1334,9 +1336,7 @@ impl Store {
             for job in chunk {
                 let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
                 let (token, prev, dlv_until, dlv_now) = match &job.direct {
-                    Some(d) if wants => {
-                        (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now)
-                    }
+                    Some(d) if wants => (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now),
                     _ => (None, None, 0, 0),
                 };
                 q = q

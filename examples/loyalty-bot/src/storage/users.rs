@@ -12,7 +12,10 @@ use super::{
 /// Users read at once, at most (two bound values each).
 const USER_BATCH: usize = 50;
 
-type UserWaiter = (ChatKey, tokio::sync::oneshot::Sender<Option<Option<BotUser>>>);
+type UserWaiter = (
+    ChatKey,
+    tokio::sync::oneshot::Sender<Option<Option<BotUser>>>,
+);
 
 /// The reads of [`Storage::user_batched`] waiting for the next batch, and whether a batch is
 /// being read now.
@@ -61,9 +64,11 @@ impl Storage {
             };
             let read = self.users_by_keys(batch.iter().map(|(k, _)| k)).await;
             for (key, tx) in batch {
-                let _ = tx.send(read.as_ref().ok().map(|found| {
-                    found.iter().find(|u| u.key == key).cloned()
-                }));
+                let _ = tx.send(
+                    read.as_ref()
+                        .ok()
+                        .map(|found| found.iter().find(|u| u.key == key).cloned()),
+                );
             }
         }
     }
