@@ -166,6 +166,7 @@ pub struct Write {
     pub(crate) sql: &'static str,
     pub(crate) args: Vec<Value>,
     pub(crate) append: bool,
+    pub(crate) keyed: bool,
 }
 
 impl std::fmt::Debug for Write {
@@ -184,6 +185,7 @@ impl Write {
             sql,
             args: Vec::new(),
             append: false,
+            keyed: false,
         }
     }
 
@@ -195,6 +197,22 @@ impl Write {
             sql,
             args: Vec::new(),
             append: true,
+            keyed: false,
+        }
+    }
+
+    /// A one-row `INSERT INTO t (…) VALUES ($1, …) ON CONFLICT (…) DO …` keyed by the
+    /// completion's chat (the chat's user record): the rows of two completions of one group
+    /// never conflict with each other, and the placeholders are all inside the `VALUES` tuple.
+    /// When such writes lead a completion's writes, the runtime runs them before the group's
+    /// other writes, merged with the same statement of the group's other completions into one
+    /// multi-row statement (the completion's own writes keep their order).
+    pub fn chat_upsert(sql: &'static str) -> Self {
+        Self {
+            sql,
+            args: Vec::new(),
+            append: false,
+            keyed: true,
         }
     }
 

@@ -87,8 +87,9 @@ pub enum Backend {
 /// How to open a [`Store`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct StoreOptions {
-    /// SQLite: connections that only read (default 4). PostgreSQL: the pool size is
-    /// `readers + 1`.
+    /// SQLite: connections that only read (default 2: each is a thread, and reads are short
+    /// point lookups). PostgreSQL: the pool size is `readers + 3` (the committer, the poller and
+    /// the claim loops write concurrently).
     pub readers: u32,
     /// SQLite: how long a statement waits for a lock before failing (default 5 s).
     pub busy_timeout: Duration,
@@ -99,7 +100,7 @@ pub struct StoreOptions {
 impl Default for StoreOptions {
     fn default() -> Self {
         Self {
-            readers: 4,
+            readers: 2,
             busy_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(10),
         }
@@ -289,6 +290,17 @@ pub(crate) struct ClaimArgs<'a> {
     pub busy: &'a (dyn Fn(&str) -> bool + Sync),
 }
 
+/// Bound values per merged statement, at most. SQLite looks a `$n` placeholder up by a linear
+/// walk of the statement's parameter list, when it prepares the statement and again when sqlx
+/// binds each value, so a statement with `n` placeholders costs O(n²): 900 placeholders cost
+/// more than the round trips that merging them saved. About 120 balances the two.
+const MAX_BOUND: usize = 120;
+
+/// Rows of `per_row` values each in one merged statement (at least one).
+fn rows_for(per_row: usize) -> usize {
+    (MAX_BOUND / per_row.max(1)).max(1)
+}
+
 fn seq_base() -> i64 {
     Utc::now().timestamp_micros().saturating_mul(1000)
 }
@@ -367,7 +379,7 @@ impl Store {
                 .acquire_timeout(options.acquire_timeout)
                 .idle_timeout(None)
                 .max_lifetime(None)
-                .after_connect(move |conn, _| sqlite_pragmas(conn, busy, wal))
+                .after_connect(move |conn, _| sqlite_pragmas(conn, busy, wal, None))
                 .connect(&u)
                 .await?;
             // An in-memory database exists once per connection: reads go to the writer.
@@ -377,7 +389,9 @@ impl Store {
                 AnyPoolOptions::new()
                     .max_connections(options.readers.max(1))
                     .acquire_timeout(options.acquire_timeout)
-                    .after_connect(move |conn, _| sqlite_pragmas(conn, busy, false))
+                    .after_connect(move |conn, _| {
+                        sqlite_pragmas(conn, busy, false, READER_CACHE_KIB)
+                    })
                     .connect(&u)
                     .await?
             };
@@ -388,7 +402,7 @@ impl Store {
             }
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
             let pool = AnyPoolOptions::new()
-                .max_connections(options.readers.max(1) + 1)
+                .max_connections(options.readers.max(1) + 3)
                 .acquire_timeout(options.acquire_timeout)
                 .connect(url)
                 .await?;
@@ -614,7 +628,7 @@ impl Store {
         let now = now_text(Utc::now());
         let mut out = Accepted::default();
         let mut fresh_chats: Vec<(String, usize)> = Vec::new();
-        for (chunk_no, chunk) in updates.chunks(100).enumerate() {
+        for (chunk_no, chunk) in updates.chunks(rows_for(6)).enumerate() {
             let mut chats: Vec<&str> = Vec::with_capacity(chunk.len());
             let mut rows = Vec::with_capacity(chunk.len());
             let mut ids: Vec<String> = Vec::with_capacity(chunk.len());
@@ -635,7 +649,7 @@ impl Store {
                 if !chats.contains(&chat_id) {
                     chats.push(chat_id);
                 }
-                let seq = base.saturating_add((chunk_no * 100 + i) as i64);
+                let seq = base.saturating_add((chunk_no * rows_for(6) + i) as i64);
                 rows.push((u.dedup_key.as_str(), chat_id, seq, payload));
             }
             let sql = format!(
@@ -660,7 +674,7 @@ impl Store {
             }
             for (i, u) in chunk.iter().enumerate() {
                 if keys.contains(&u.dedup_key) {
-                    let at = chunk_no * 100 + i;
+                    let at = chunk_no * rows_for(6) + i;
                     out.fresh.push((at, base.saturating_add(at as i64)));
                     match fresh_chats.iter_mut().find(|(c, _)| *c == ids[i]) {
                         Some((_, n)) => *n += 1,
@@ -1004,7 +1018,7 @@ impl Store {
                 }
             }
         }
-        for chunk in sent.chunks(300) {
+        for chunk in sent.chunks(rows_for(3)) {
             let mut sql = String::from(
                 "UPDATE rt_outbox SET sent_at = $1 WHERE (messenger, update_key, idx) IN (",
             );
@@ -1023,11 +1037,13 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        // 2. The fences (one per completion: each chat's state and delivery lease differ).
+        // 2. The fences: one merged statement for the group (one completion per chat), each
+        // row checked and updated as its own fence would.
+        let fenced = Self::fences_in(&mut tx, jobs, &now).await?;
         let mut out = Vec::with_capacity(jobs.len());
         let mut granted = Vec::with_capacity(jobs.len());
-        for job in jobs {
-            match Self::fence_in(&mut tx, job, &now).await? {
+        for f in fenced {
+            match f {
                 None => {
                     out.push(Completed::LeaseLost);
                     granted.push(false);
@@ -1044,7 +1060,7 @@ impl Store {
         let handled: Vec<usize> = (0..jobs.len())
             .filter(|&i| out[i] != Completed::LeaseLost && jobs[i].quarantine.is_none())
             .collect();
-        for chunk in handled.chunks(300) {
+        for chunk in handled.chunks(rows_for(2)) {
             let sql = format!(
                 "UPDATE rt_inbox SET handled_at = $1 WHERE (messenger, update_key) IN ({})
                  AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
@@ -1067,6 +1083,31 @@ impl Store {
                 {
                     marked[i] = true;
                 }
+            }
+        }
+        // 4a. The `chat_upsert` writes that lead the handled completions' writes (a user
+        // record), merged per statement: rows of different chats never conflict.
+        let mut skip = vec![0usize; jobs.len()];
+        let mut keyed: Vec<(&'static str, Vec<&Write>)> = Vec::new();
+        for (i, job) in jobs.iter().enumerate() {
+            if !marked[i] || job.quarantine.is_some() {
+                continue;
+            }
+            let n = job.writes.iter().take_while(|w| w.keyed).count();
+            skip[i] = n;
+            for w in &job.writes[..n] {
+                match keyed
+                    .iter_mut()
+                    .find(|(s, _)| std::ptr::eq(*s, w.sql) || *s == w.sql)
+                {
+                    Some((_, v)) => v.push(w),
+                    None => keyed.push((w.sql, vec![w])),
+                }
+            }
+        }
+        for (_, ws) in keyed {
+            for chunk in ws.chunks(rows_for(ws[0].args.len())) {
+                exec_keyed(&mut tx, chunk).await?;
             }
         }
         for (i, job) in jobs.iter().enumerate() {
@@ -1102,7 +1143,7 @@ impl Store {
                 continue;
             }
             // 4. The handler's writes, in order; `append` rows merged at the end.
-            for w in &job.writes {
+            for w in &job.writes[skip[i]..] {
                 if w.append {
                     appends.push(w);
                 } else {
@@ -1132,7 +1173,7 @@ impl Store {
                 }
             }
         }
-        for chunk in rows.chunks(200) {
+        for chunk in rows.chunks(rows_for(7)) {
             let sql = format!(
                 "INSERT INTO rt_outbox (messenger, update_key, idx, chat_id, seq, payload, created_at) VALUES {}
                  ON CONFLICT (messenger, update_key, idx) DO NOTHING",
@@ -1179,7 +1220,7 @@ impl Store {
                 tokens.push((f.messenger.as_str(), f.chat_id.as_str(), t.as_str()));
             }
         }
-        for chunk in releases.chunks(300) {
+        for chunk in releases.chunks(rows_for(3)) {
             let sql = format!(
                 "UPDATE rt_chats SET owner = NULL, lease_until = 0 WHERE (messenger, chat_id, owner) IN ({})",
                 (0..chunk.len())
@@ -1193,7 +1234,7 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        for chunk in tokens.chunks(300) {
+        for chunk in tokens.chunks(rows_for(3)) {
             let sql = format!(
                 "UPDATE rt_chats SET dlv_owner = NULL, dlv_until = 0 WHERE (messenger, chat_id, dlv_owner) IN ({})",
                 (0..chunk.len())
@@ -1219,7 +1260,7 @@ impl Store {
             }
         }
         for (_, ws) in by_sql {
-            for chunk in ws.chunks(100) {
+            for chunk in ws.chunks(rows_for(ws[0].args.len())) {
                 exec_appends(&mut tx, chunk).await?;
             }
         }
@@ -1246,6 +1287,103 @@ impl Store {
         .execute(&mut **tx)
         .await?;
         Ok(())
+    }
+
+    /// The fences of a group's completions (see [`Store::fence_in`]) in one
+    /// `UPDATE rt_chats … FROM (VALUES …)` (portable: SQLite ≥ 3.33 and PostgreSQL; the VALUES
+    /// columns are `column1…` on both). A group with two completions of one chat (never made by
+    /// the runtime) or of one job falls back to one statement per completion.
+    async fn fences_in(
+        tx: &mut Transaction<'_, Any>,
+        jobs: &[Completion],
+        now: &str,
+    ) -> Result<Vec<Option<bool>>, StoreError> {
+        let distinct = {
+            let mut seen = std::collections::HashSet::with_capacity(jobs.len());
+            jobs.iter()
+                .all(|j| seen.insert((j.messenger.as_str(), j.chat_id.as_str())))
+        };
+        if jobs.len() < 2 || !distinct {
+            let mut out = Vec::with_capacity(jobs.len());
+            for job in jobs {
+                out.push(Self::fence_in(tx, job, now).await?);
+            }
+            return Ok(out);
+        }
+        let mut out = vec![None; jobs.len()];
+        for (c, chunk) in jobs.chunks(rows_for(9)).enumerate() {
+            let mut sql = String::from(
+                "UPDATE rt_chats SET lease_until = v.column4, owner = v.column3,
+                   state = COALESCE(v.column5, rt_chats.state),
+                   state_at = CASE WHEN v.column5 IS NULL THEN rt_chats.state_at ELSE $1 END,
+                   dlv_owner = CASE WHEN v.column6 IS NOT NULL
+                       AND (rt_chats.dlv_until < v.column9 OR rt_chats.dlv_owner = v.column7)
+                       AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
+                                       AND o.chat_id = v.column2 AND o.sent_at IS NULL)
+                     THEN v.column6 ELSE rt_chats.dlv_owner END,
+                   dlv_until = CASE WHEN v.column6 IS NOT NULL
+                       AND (rt_chats.dlv_until < v.column9 OR rt_chats.dlv_owner = v.column7)
+                       AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
+                                       AND o.chat_id = v.column2 AND o.sent_at IS NULL)
+                     THEN v.column8 ELSE rt_chats.dlv_until END
+                 FROM (VALUES ",
+            );
+            for r in 0..chunk.len() {
+                if r > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push('(');
+                sql.push_str(&list(2 + r * 9, 9));
+                sql.push(')');
+            }
+            sql.push_str(
+                ") AS v
+                 WHERE rt_chats.messenger = v.column1 AND rt_chats.chat_id = v.column2
+                   AND rt_chats.owner = v.column3
+                 RETURNING messenger, chat_id, dlv_owner",
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+            for job in chunk {
+                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
+                let (token, prev, dlv_until, dlv_now) = match &job.direct {
+                    Some(d) if wants => (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now),
+                    _ => (None, None, 0, 0),
+                };
+                q = q
+                    .bind(&job.messenger)
+                    .bind(&job.chat_id)
+                    .bind(&job.owner)
+                    .bind(job.lease_until)
+                    .bind(job.state.as_deref())
+                    .bind(token)
+                    .bind(prev)
+                    .bind(dlv_until)
+                    .bind(dlv_now);
+            }
+            let rows = q.fetch_all(&mut **tx).await?;
+            let base = c * rows_for(9);
+            let at: std::collections::HashMap<(&str, &str), usize> = chunk
+                .iter()
+                .enumerate()
+                .map(|(i, j)| ((j.messenger.as_str(), j.chat_id.as_str()), i))
+                .collect();
+            for r in &rows {
+                let m: String = r.try_get(0)?;
+                let chat: String = r.try_get(1)?;
+                let owner: Option<String> = r.try_get(2)?;
+                let Some(&i) = at.get(&(m.as_str(), chat.as_str())) else {
+                    continue;
+                };
+                let job = &chunk[i];
+                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
+                let granted = match &job.direct {
+                    Some(d) if wants => owner.as_deref() == Some(d.token.as_str()),
+                    _ => false,
+                };
+                out[base + i] = Some(granted);
+            }
+        }
+        Ok(out)
     }
 
     /// The fence of one completion: only the lease holder may complete (and this locks the
@@ -1647,6 +1785,11 @@ impl Store {
     }
 }
 
+/// The page cache of an SQLite reader connection (KiB; SQLite's default is 2 000). A reader's
+/// cache is emptied whenever another connection commits, which the writer does every few
+/// milliseconds under load, so a large one only holds memory.
+const READER_CACHE_KIB: Option<i64> = Some(256);
+
 /// Sets up one SQLite connection: the busy timeout, WAL (once, on the writer; it is a property
 /// of the file) and `synchronous = NORMAL` (safe in WAL: a power cut may lose the last commits,
 /// never corrupt the file).
@@ -1654,14 +1797,25 @@ fn sqlite_pragmas(
     conn: &mut sqlx::AnyConnection,
     busy_ms: i64,
     wal: bool,
+    cache_kib: Option<i64>,
 ) -> futures_util::future::BoxFuture<'_, Result<(), sqlx::Error>> {
     Box::pin(async move {
+        if let Some(kib) = cache_kib {
+            let sql = format!("PRAGMA cache_size = -{kib}");
+            sqlx::query(AssertSqlSafe(sql)).execute(&mut *conn).await?;
+        }
         let busy_sql = format!("PRAGMA busy_timeout = {busy_ms}");
         sqlx::query(AssertSqlSafe(busy_sql))
             .execute(&mut *conn)
             .await?;
         if wal {
             sqlx::query("PRAGMA journal_mode = WAL")
+                .execute(&mut *conn)
+                .await?;
+            // Checkpoint every 4 000 pages (16 MB of WAL) instead of 1 000: the index pages
+            // rewritten by every commit are copied back to the file 4 times less often, and
+            // the writer waits for the checkpoint's two fsyncs 4 times less often.
+            sqlx::query("PRAGMA wal_autocheckpoint = 4000")
                 .execute(&mut *conn)
                 .await?;
         }
@@ -1737,6 +1891,68 @@ async fn exec_appends(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<()
     }
     q.execute(&mut **tx).await?;
     Ok(())
+}
+
+/// Runs `chat_upsert` writes of one statement as one multi-row statement: the `VALUES` tuple
+/// repeated per row (placeholders renumbered), the rest (`ON CONFLICT …`) once. A statement of
+/// another shape (no tuple, or placeholders after it) runs row by row.
+async fn exec_keyed(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<(), StoreError> {
+    let Some(first) = ws.first() else {
+        return Ok(());
+    };
+    let split = values_tuple(first.sql).filter(|(_, _, tail)| !tail.contains('$'));
+    let (Some((head, tuple, tail)), true) = (split, ws.len() > 1) else {
+        for w in ws {
+            exec_write(tx, w).await?;
+        }
+        return Ok(());
+    };
+    let n = first.args.len();
+    let mut text = String::with_capacity(head.len() + tail.len() + ws.len() * (tuple.len() + 8));
+    text.push_str(head);
+    for r in 0..ws.len() {
+        if r > 0 {
+            text.push_str(", ");
+        }
+        text.push_str(&renumber(tuple, r * n));
+    }
+    text.push_str(tail);
+    let mut q = sqlx::query(AssertSqlSafe(text));
+    for w in ws {
+        for v in &w.args {
+            q = bind_value(q, v);
+        }
+    }
+    q.execute(&mut **tx).await?;
+    Ok(())
+}
+
+/// Splits `INSERT … VALUES (…) rest` into the text before the tuple, the tuple (parentheses
+/// balanced, quoted text skipped) and the rest.
+fn values_tuple(sql: &str) -> Option<(&str, &str, &str)> {
+    let upper = sql.to_ascii_uppercase();
+    let at = upper.find("VALUES")? + "VALUES".len();
+    let open = at + sql[at..].find(|c: char| !c.is_whitespace())?;
+    if !sql[open..].starts_with('(') {
+        return None;
+    }
+    let mut depth = 0usize;
+    let mut quoted = false;
+    for (i, c) in sql[open..].char_indices() {
+        match c {
+            '\'' => quoted = !quoted,
+            '(' if !quoted => depth += 1,
+            ')' if !quoted => {
+                depth -= 1;
+                if depth == 0 {
+                    let end = open + i + 1;
+                    return Some((&sql[..open], &sql[open..end], &sql[end..]));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
 }
 
 /// `($1, $2)` with `offset` 2 → `($3, $4)`.
@@ -1882,6 +2098,18 @@ mod tests {
     fn append_rows_renumber_their_placeholders() {
         assert_eq!(renumber("($1, $2, 'a$', 1)", 2), "($3, $4, 'a$', 1)");
         assert_eq!(renumber("($10, $9)", 10), "($20, $19)");
+    }
+
+    #[test]
+    fn upserts_split_around_their_values_tuple() {
+        let (head, tuple, tail) = values_tuple(
+            "INSERT INTO t (a, b, c) VALUES ($1, '(x)', $2) ON CONFLICT (a) DO UPDATE SET b = excluded.b",
+        )
+        .unwrap();
+        assert_eq!(head, "INSERT INTO t (a, b, c) VALUES ");
+        assert_eq!(tuple, "($1, '(x)', $2)");
+        assert_eq!(tail, " ON CONFLICT (a) DO UPDATE SET b = excluded.b");
+        assert!(values_tuple("UPDATE t SET a = $1").is_none());
     }
 
     #[test]

@@ -62,6 +62,10 @@ pub const ERGO_TERMS_LINK: &str = "https://club.ergo-global.com/img/Terms-and-ag
 pub const ERGO_SITE: &str = "https://club.ergo-global.com/";
 /// Items per page in lists.
 pub const PAGE_SIZE: u32 = 5;
+
+/// A user's record is refreshed (profile, last activity) at most this often while the profile
+/// stays the same.
+pub const TOUCH_EVERY: chrono::TimeDelta = chrono::TimeDelta::seconds(60);
 /// The largest photo or file the bot downloads from a user (a barcode or product photo, a
 /// picture for support); the platform's stated size is checked before downloading.
 pub const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
@@ -489,13 +493,15 @@ impl Engine {
         );
         // The user's record is read here and refreshed (or created) by a write committed with
         // the update's completion, first of its writes.
-        let user = self.storage.user(&key).await?;
-        let touch = Storage::touch_write(
-            &key,
-            &profile,
-            first_lang.code(),
-            update.date.unwrap_or_else(Utc::now),
-        );
+        let user = self.storage.user_batched(&key).await?;
+        let at = update.date.unwrap_or_else(Utc::now);
+        // A user seen within the minute with the same profile, still active, is not written
+        // again (the last activity is kept to the minute): one upsert less per update in a
+        // conversation.
+        let fresh = user.as_ref().is_some_and(|u| {
+            u.active && u.profile == profile && at - u.last_activity < TOUCH_EVERY
+        });
+        let touch = (!fresh).then(|| Storage::touch_write(&key, &profile, first_lang.code(), at));
         let lang = user
             .as_ref()
             .and_then(|u| Lang::parse(&u.language))
@@ -517,7 +523,7 @@ impl Engine {
             lang,
             session,
             replies: Vec::new(),
-            writes: vec![touch],
+            writes: touch.into_iter().collect(),
         };
         if let UpdateKind::ButtonPress(p) = &update.kind
             && let Some(cb) = &p.callback

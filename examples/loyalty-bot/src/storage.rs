@@ -197,6 +197,8 @@ pub struct Storage {
     reader: AnyPool,
     backend: Backend,
     store: messenger_runtime::Store,
+    /// Groups the user reads of chats handled at the same time (see [`Storage::user_batched`]).
+    users: std::sync::Arc<users::UserLoader>,
 }
 
 /// Which database is behind the storage.
@@ -261,6 +263,7 @@ impl Storage {
             reader: store.reader().clone(),
             backend,
             store,
+            users: std::sync::Arc::default(),
         };
         storage.migrate().await?;
         Ok(storage)
@@ -379,6 +382,12 @@ const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, fi
        last_activity = excluded.last_activity";
 
 const LOG_MESSAGE: &str = "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)";
+
+/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
+const USER_SELECT_BY_KEYS: &str =
+    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
+    provider, customer_id, session, segment, active, created_at, last_activity
+    FROM bot_users WHERE (messenger, chat_id) IN";
 
 const USER_SELECT_BY_KEY: &str =
     "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,

@@ -138,6 +138,32 @@ async fn exercise(storage: &Storage, messenger: &str) {
         .await
         .unwrap();
     assert_eq!(storage.message_counts(messenger).await.unwrap(), (1, 2));
+
+    // Reads made at the same time are grouped; each gets its own chat's user, or none.
+    for i in 0..120 {
+        let k = ChatKey::new(messenger, format!("b{i}"));
+        let p = Profile {
+            first_name: Some(format!("n{i}")),
+            ..Profile::default()
+        };
+        storage.touch_user(&k, &p, "uk", t1).await.unwrap();
+    }
+    let mut reads = tokio::task::JoinSet::new();
+    for i in 0..130 {
+        let k = ChatKey::new(messenger, format!("b{i}"));
+        let s = storage.clone();
+        reads.spawn(async move { (i, s.user_batched(&k).await.unwrap()) });
+    }
+    while let Some(read) = reads.join_next().await {
+        let (i, user) = read.unwrap();
+        if i < 120 {
+            let user = user.unwrap();
+            assert_eq!(user.key.chat_id, format!("b{i}"));
+            assert_eq!(user.profile.first_name, Some(format!("n{i}")));
+        } else {
+            assert!(user.is_none(), "b{i} was never written");
+        }
+    }
 }
 
 #[tokio::test]
