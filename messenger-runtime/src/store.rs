@@ -14,11 +14,11 @@ use sqlx::{Any, AnyPool, AssertSqlSafe, Row, Transaction};
 use crate::handler::{Reply, Value, Write};
 
 mod broadcasts;
+pub(crate) use broadcasts::{BeginCall, ClaimedRecipient, Sent};
 pub use broadcasts::{
     BroadcastControl, BroadcastInfo, BroadcastState, JournalEntry, NewBroadcast, RecipientStatus,
     StatusCounts,
 };
-pub(crate) use broadcasts::{BeginCall, ClaimedRecipient, Sent};
 
 const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 /// A storage failure.

@@ -610,10 +610,12 @@ impl Store {
         for r in &rows {
             let call: String = r.try_get(0)?;
             let broadcast: String = r.try_get(1)?;
-            let ids: Vec<String> = serde_json::from_str(&r.try_get::<String, _>(2)?)
-                .map_err(|e| StoreError::Corrupt {
-                    what: "broadcast call",
-                    reason: e.to_string(),
+            let ids: Vec<String> =
+                serde_json::from_str(&r.try_get::<String, _>(2)?).map_err(|e| {
+                    StoreError::Corrupt {
+                        what: "broadcast call",
+                        reason: e.to_string(),
+                    }
                 })?;
             for chunk in ids.chunks(SENT_CHUNK) {
                 let sql = format!(
@@ -735,10 +737,7 @@ impl Store {
 
     /// Notes a platform call as under way (one row, committed before the call), so a sender
     /// that stops during it leaves its recipients `unknown` instead of sending them again.
-    pub(crate) async fn begin_call(
-        &self,
-        call: &BeginCall<'_>,
-    ) -> Result<(), StoreError> {
+    pub(crate) async fn begin_call(&self, call: &BeginCall<'_>) -> Result<(), StoreError> {
         let ids = serde_json::to_string(call.chat_ids).map_err(|e| StoreError::Corrupt {
             what: "broadcast call",
             reason: e.to_string(),
