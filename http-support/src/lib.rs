@@ -8,7 +8,7 @@
 //!   first (`without_url`), as URLs may carry tokens (Telegram's do).
 //! - [`read_capped`]: a response body read chunk by chunk up to a cap, so a huge or endless
 //!   answer cannot exhaust memory.
-//! - [`mock`] (feature `mock`): the faults and matchers every wiremock test kit shares.
+//! - `mock` (feature `mock`): the faults and matchers every wiremock test kit shares.
 //!
 //! ```
 //! http_support::ensure_crypto_provider();

@@ -1,5 +1,5 @@
 //! Sign-up of a verified phone that is not a member yet: the bot asks for every field the
-//! programme takes ([`fields::sign_up_fields`]), one at a time, checks each answer (a clear
+//! programme takes (`fields::sign_up_fields`), one at a time, checks each answer (a clear
 //! re-ask when it does not read), lets the user skip only what the programme does not require,
 //! and sends everything in one `sign_up`.
 
