@@ -97,6 +97,25 @@ pub mod secrets {
         format!("{e} {e:?} {e:#?}")
     }
 
+    /// What an error shows, labelled for [`assert_clean`]: its `Display` and `Debug`, and the
+    /// `Display` of every error in its `source()` chain (where a wrapped reqwest error would
+    /// show a URL with a token in it).
+    pub fn error_chain_texts(
+        name: &str,
+        e: &(dyn std::error::Error + 'static),
+    ) -> Vec<(String, String)> {
+        let mut texts = vec![
+            (format!("Display of {name}"), e.to_string()),
+            (format!("Debug of {name}"), format!("{e:?}")),
+        ];
+        let mut source = e.source();
+        while let Some(s) = source {
+            texts.push((format!("source of {name}"), s.to_string()));
+            source = s.source();
+        }
+        texts
+    }
+
     /// Panics naming `what` and the text when `text` contains any of `secrets`.
     pub fn assert_clean<S: AsRef<str>>(what: &str, text: &str, secrets: &[S]) {
         for s in secrets {
@@ -126,6 +145,10 @@ mod tests {
         );
         assert!(!text.contains("not captured"), "{text}");
         secrets::assert_clean("the logs", &text, &["tok-SECRET"]);
+        let io = std::io::Error::other("outer");
+        let texts = secrets::error_chain_texts("io", &io);
+        assert_eq!(texts[0], ("Display of io".to_owned(), "outer".to_owned()));
+        assert!(texts[1].1.contains("Custom"), "{texts:?}");
         let leaked = std::panic::catch_unwind(|| {
             secrets::assert_clean("the logs", "a tok-SECRET here", &["tok-SECRET"])
         });
