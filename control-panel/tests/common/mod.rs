@@ -18,7 +18,7 @@ pub const OPERATOR: (&str, &str) = ("op1", "operator-password-1");
 
 /// reqwest is built without a crypto provider of its own (plain HTTP here, but it insists).
 pub fn http_client() -> reqwest::Client {
-    let _ = rustls::crypto::ring::default_provider().install_default();
+    http_support::ensure_crypto_provider();
     reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -1,4 +1,4 @@
-//! Every crate of the workspace packages its README and both license files.
+//! Every crate of the workspace packages its README, its changelog and both license files.
 //!
 //! `cargo package --list` only lists files inside a crate's directory, so each crate carries
 //! `LICENSE-MIT` and `LICENSE-APACHE` as links to the root files. This test asks cargo for the packaged
@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// The files every packaged crate must contain.
-const REQUIRED: [&str; 3] = ["README.md", "LICENSE-MIT", "LICENSE-APACHE"];
+const REQUIRED: [&str; 4] = ["README.md", "CHANGELOG.md", "LICENSE-MIT", "LICENSE-APACHE"];
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
