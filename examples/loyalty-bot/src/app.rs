@@ -404,6 +404,21 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     .map_err(AppError::Panel)?;
 
     let mut tasks = tokio::task::JoinSet::new();
+    // Broadcasts stored in the bot's database go out beside the dialogues, at each platform's
+    // broadcast rate; they stop with the bot.
+    let (stop_senders, stopped) = tokio::sync::watch::channel(false);
+    let mut senders = tokio::task::JoinSet::new();
+    for ch in &channels {
+        let runner = ch.runner.clone();
+        let mut stopped = stopped.clone();
+        senders.spawn(async move {
+            runner
+                .run_broadcasts(async move {
+                    let _ = stopped.wait_for(|s| *s).await;
+                })
+                .await;
+        });
+    }
     for ch in channels {
         match ch.webhook_path {
             Some(_) => {
@@ -438,6 +453,13 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         },
     };
     tasks.abort_all();
+    // The broadcast senders finish the calls in flight and record them (bounded).
+    let _ = stop_senders.send(true);
+    let _ = tokio::time::timeout(Duration::from_secs(10), async {
+        while senders.join_next().await.is_some() {}
+    })
+    .await;
+    senders.abort_all();
     if let Some((_, task)) = panel {
         task.abort();
     }

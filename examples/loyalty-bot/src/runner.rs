@@ -235,6 +235,15 @@ impl Runner {
         self.runtime.run(shutdown).await;
     }
 
+    /// Sends the broadcasts stored for this messenger (`messenger_runtime::Store::create_broadcast`
+    /// on the bot's database) at the platform's broadcast rate until `shutdown` resolves; one
+    /// instance at a time is the sender (see messenger-runtime's README).
+    pub async fn run_broadcasts(&self, shutdown: impl Future<Output = ()>) {
+        self.runtime
+            .run_broadcasts(messenger_runtime::BroadcastConfig::default(), shutdown)
+            .await;
+    }
+
     /// Long-polls the messenger until `shutdown` resolves or its input closes.
     ///
     /// # Errors
