@@ -10,11 +10,13 @@ use loyalty_core::Session;
 use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
+mod audience;
 mod ledger;
 mod settings;
 mod support;
 mod users;
 
+pub use audience::Segment;
 pub use support::{Dialogue, DialogueMessage, NewPhoto, Sender, SupportState, new_support_id};
 
 /// Migrations, applied in order once each; kept in `migrations/`.

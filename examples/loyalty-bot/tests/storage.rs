@@ -166,6 +166,139 @@ async fn exercise(storage: &Storage, messenger: &str) {
     }
 }
 
+/// Broadcast audiences (issue 19) against known users: every filter narrows, inactive users are
+/// never reached, the order is first contact.
+async fn segments(storage: &Storage) {
+    use loyalty_bot::storage::Segment;
+    let before = storage.audience_count(&Segment::everyone()).await.unwrap();
+    // (messenger, chat, language, phone, active, first contact, last activity)
+    let users = [
+        (
+            "viber",
+            "v1=",
+            "uk",
+            Some("+380501112233"),
+            1,
+            "2026-01-10",
+            "2026-11-30",
+        ),
+        ("viber", "v2=", "ru", None, 1, "2026-03-01", "2026-12-01"),
+        (
+            "viber",
+            "v3=",
+            "uk",
+            Some("+380501112234"),
+            0,
+            "2026-02-01",
+            "2026-12-02",
+        ),
+        (
+            "max",
+            "501",
+            "ru",
+            Some("+79001112233"),
+            1,
+            "2026-05-05",
+            "2026-06-01",
+        ),
+        ("max", "502", "uk", None, 1, "2026-07-07", "2026-12-05"),
+        (
+            "max",
+            "503",
+            "ru",
+            Some("+79001112234"),
+            1,
+            "2026-08-08",
+            "2026-08-09",
+        ),
+    ];
+    for (m, chat, lang, phone, active, first, last) in users {
+        sqlx::query(
+            "INSERT INTO bot_users (messenger, chat_id, language, phone, segment, active, created_at, last_activity)
+             VALUES ($1, $2, $3, $4, 'customer', $5, $6, $7)",
+        )
+        .bind(m)
+        .bind(chat)
+        .bind(lang)
+        .bind(phone)
+        .bind(active)
+        .bind(format!("{first}T09:00:00.000000Z"))
+        .bind(format!("{last}T09:00:00.000000Z"))
+        .execute(storage.pool())
+        .await
+        .unwrap();
+    }
+    let day = |d: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("{d}T00:00:00Z"))
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    };
+    let chats = async |s: &Segment| -> Vec<String> {
+        storage
+            .audience(s)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| format!("{}:{}", k.messenger, k.chat_id))
+            .collect()
+    };
+    // Everyone active: five more than before (v3= blocked the bot).
+    assert_eq!(
+        storage.audience_count(&Segment::everyone()).await.unwrap(),
+        before + 5
+    );
+    let viber_max = Segment::everyone().messenger("viber").messenger("max");
+    assert_eq!(
+        chats(&viber_max).await,
+        ["viber:v1=", "viber:v2=", "max:501", "max:502", "max:503"]
+    );
+    assert_eq!(
+        chats(&viber_max.clone().language("ru")).await,
+        ["viber:v2=", "max:501", "max:503"]
+    );
+    assert_eq!(
+        chats(&viber_max.clone().with_phone(true)).await,
+        ["viber:v1=", "max:501", "max:503"]
+    );
+    assert_eq!(
+        chats(&viber_max.clone().with_phone(false)).await,
+        ["viber:v2=", "max:502"]
+    );
+    // First contact in [March, August): v2=, 501, 502.
+    let spring = viber_max
+        .clone()
+        .first_contact(Some(day("2026-03-01")), Some(day("2026-08-01")));
+    assert_eq!(chats(&spring).await, ["viber:v2=", "max:501", "max:502"]);
+    assert_eq!(storage.audience_count(&spring).await.unwrap(), 3);
+    // Active since December: v2=, 502 (v3= is inactive).
+    let recent = viber_max
+        .clone()
+        .last_activity(Some(day("2026-12-01")), None);
+    assert_eq!(chats(&recent).await, ["viber:v2=", "max:502"]);
+    // Filters combine.
+    let one = Segment::everyone()
+        .messenger("max")
+        .language("ru")
+        .last_activity(None, Some(day("2026-07-01")));
+    assert_eq!(chats(&one).await, ["max:501"]);
+    // A filter that matches nobody.
+    assert_eq!(
+        storage
+            .audience_count(&Segment::everyone().messenger("telegram").language("de"))
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+#[tokio::test]
+async fn broadcast_audiences_follow_their_filters() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let storage = Storage::connect(&url).await.unwrap();
+    segments(&storage).await;
+}
+
 #[tokio::test]
 async fn sqlite_file_survives_a_reopen() {
     let dir = tempfile::tempdir().unwrap();
@@ -215,6 +348,7 @@ async fn postgres_backend_behaves_the_same() {
     let storage = Storage::connect(&format!("{base}/{name}")).await.unwrap();
     assert_eq!(storage.backend(), Backend::Postgres);
     exercise(&storage, "telegram").await;
+    segments(&storage).await;
     drop(storage);
     let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
         "DROP DATABASE {name} WITH (FORCE)"
