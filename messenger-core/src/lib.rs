@@ -104,7 +104,7 @@ pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
 pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};
 pub use memory::{InMemoryMessenger, SentRecord};
 pub use message::{ButtonAnswer, Image, OutgoingMessage};
-pub use messenger::{Messenger, PollBatch, PollCursor, send_long};
+pub use messenger::{Messenger, PollBatch, PollCursor, send_each, send_long};
 pub use model::{
     ButtonPress, CallbackRef, ChatRef, ChatType, FileRef, IncomingFile, MessageRef, MessengerKind,
     PlatformId, SharedContact, Update, UpdateKind, UserInfo, from_unix_millis, from_unix_seconds,

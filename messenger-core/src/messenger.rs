@@ -225,13 +225,27 @@ pub trait Messenger: Send + Sync {
         chats: &[ChatRef],
         message: &OutgoingMessage,
     ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
-        message.validate(self.limits())?;
-        let mut out = Vec::with_capacity(chats.len());
-        for chat in chats {
-            out.push(self.send(chat, message).await.map(|_| ()));
-        }
-        Ok(out)
+        send_each(self, chats, message).await
     }
+}
+
+/// [`Messenger::send_many`] without a broadcast call: validates once, then one
+/// [`Messenger::send`] per chat, each chat's outcome in order. The trait's default, and the
+/// fallback of an adapter whose broadcast call is not available (a Viber bot not approved).
+///
+/// # Errors
+/// Only when the message does not fit the platform; send failures are reported per chat.
+pub async fn send_each<M: Messenger + ?Sized>(
+    messenger: &M,
+    chats: &[ChatRef],
+    message: &OutgoingMessage,
+) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+    message.validate(messenger.limits())?;
+    let mut out = Vec::with_capacity(chats.len());
+    for chat in chats {
+        out.push(messenger.send(chat, message).await.map(|_| ()));
+    }
+    Ok(out)
 }
 
 #[async_trait]

@@ -197,6 +197,28 @@ struct Inner<H: Handler> {
     workers: Mutex<Option<(mpsc::Sender<Job>, mpsc::UnboundedSender<ChatStart>)>>,
 }
 
+impl<H: Handler> Inner<H> {
+    /// A platform-wide "too many requests": no send (reply or broadcast) before `until`.
+    fn pause_all(&self, until: Instant) {
+        let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        if p.is_none_or(|t| t < until) {
+            *p = Some(until);
+        }
+    }
+
+    /// Sleeps out a platform-wide pause; returns whether there was one.
+    async fn wait_pause(&self) -> bool {
+        let paused = *self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
+        match paused {
+            Some(until) if until > Instant::now() => {
+                tokio::time::sleep_until(until).await;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
 /// A chat task to start (in the claim loop's task set, so stopping the workers stops it).
 struct ChatStart {
     chat_id: String,
@@ -1160,12 +1182,7 @@ async fn send_direct<H: Handler>(
                             postpone = Some(now_ms() + ms(wait));
                         } else {
                             tracing::warn!(?wait, "rate limited by the platform; every chat waits");
-                            let until = Instant::now() + wait;
-                            let mut p =
-                                inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-                            if p.is_none_or(|t| t < until) {
-                                *p = Some(until);
-                            }
+                            inner.pause_all(Instant::now() + wait);
                         }
                     }
                     false
@@ -1535,11 +1552,7 @@ async fn deliver_loop<H: Handler>(inner: Arc<Inner<H>>, jobs: mpsc::Sender<Job>)
 /// Waits for the global limit and any platform-wide pause.
 async fn global_turn<H: Handler>(inner: &Inner<H>) {
     loop {
-        let paused = *inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(until) = paused
-            && until > Instant::now()
-        {
-            tokio::time::sleep_until(until).await;
+        if inner.wait_pause().await {
             continue;
         }
         let Some(limiter) = &inner.limiter else {
@@ -1657,12 +1670,7 @@ async fn deliver_chat<H: Handler>(inner: &Inner<H>, jobs: &mpsc::Sender<Job>, ch
                             chat_ready = Instant::now() + wait;
                         } else {
                             tracing::warn!(?wait, "rate limited by the platform; every chat waits");
-                            let until = Instant::now() + wait;
-                            let mut p =
-                                inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-                            if p.is_none_or(|t| t < until) {
-                                *p = Some(until);
-                            }
+                            inner.pause_all(Instant::now() + wait);
                         }
                     }
                     Err(e) if is_permanent(&e) => {

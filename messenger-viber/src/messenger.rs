@@ -341,14 +341,10 @@ impl Messenger for ViberBot {
         chats: &[ChatRef],
         message: &OutgoingMessage,
     ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
-        message.validate(&self.limits)?;
         if !self.broadcast_api {
-            let mut out = Vec::with_capacity(chats.len());
-            for chat in chats {
-                out.push(self.send(chat, message).await.map(|_| ()));
-            }
-            return Ok(out);
+            return messenger_core::send_each(self, chats, message).await;
         }
+        message.validate(&self.limits)?;
         let ids: Vec<Result<String, MessengerError>> = chats.iter().map(receiver_of).collect();
         let receivers: Vec<String> = ids
             .iter()

@@ -577,12 +577,7 @@ async fn wait_turn<H: Handler>(inner: &Inner<H>, pacer: &mut Pacer, batch: usize
     if batch == 1 {
         global_turn(inner).await;
     } else {
-        let paused = *inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some(until) = paused
-            && until > Instant::now()
-        {
-            tokio::time::sleep_until(until).await;
-        }
+        inner.wait_pause().await;
     }
 }
 
@@ -631,11 +626,7 @@ fn judge<H: Handler>(
                     ?wait,
                     "broadcast rate limited by the platform; slowing down"
                 );
-                let until = Instant::now() + wait;
-                let mut p = inner.paused_until.lock().unwrap_or_else(|e| e.into_inner());
-                if p.is_none_or(|t| t < until) {
-                    *p = Some(until);
-                }
+                inner.pause_all(Instant::now() + wait);
                 (None, Some(e.to_string()))
             }
             Err(e) if e.is_recipient_gone() => {

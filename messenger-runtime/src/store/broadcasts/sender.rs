@@ -1,0 +1,340 @@
+//! The sender's side of broadcasts in the store: claims of due recipients, the calls under way
+//! (`rt_broadcast_calls`), outcomes recorded in the journal, finished broadcasts.
+
+use std::collections::BTreeMap;
+
+use chrono::Utc;
+use messenger_core::ChatRef;
+use sqlx::{AssertSqlSafe, Row};
+
+use super::super::{Backend, Store, StoreError, now_ms, now_text};
+use super::{BroadcastState, RecipientStatus, SENT_CHUNK, UNKNOWN};
+use crate::handler::Reply;
+
+/// The status a claimed recipient goes back to: `queued`, or `cancelled` when its broadcast was
+/// cancelled meanwhile (a cancel marks only the recipients queued at that moment).
+macro_rules! back_to_queue {
+    () => {
+        "CASE WHEN EXISTS (SELECT 1 FROM rt_broadcasts b
+           WHERE b.id = rt_broadcast_recipients.broadcast_id AND b.state = 'cancelled')
+         THEN 'cancelled' ELSE 'queued' END"
+    };
+}
+
+/// A recipient claimed for sending.
+#[derive(Debug, Clone)]
+pub(crate) struct ClaimedRecipient {
+    pub broadcast_id: String,
+    pub chat_id: String,
+    pub seq: i64,
+    pub attempts: i64,
+    /// The stored chat, or why it could not be read.
+    pub chat: Result<ChatRef, String>,
+}
+
+/// A platform call about to be made.
+#[derive(Debug)]
+pub(crate) struct BeginCall<'a> {
+    pub call_id: &'a str,
+    pub messenger: &'a str,
+    pub broadcast_id: &'a str,
+    pub owner: &'a str,
+    pub lease_until: i64,
+    pub chat_ids: &'a [&'a str],
+}
+
+/// A send's outcome, recorded in the journal.
+#[derive(Debug, Clone)]
+pub(crate) struct Sent {
+    pub broadcast_id: String,
+    pub chat_id: String,
+    /// `None`: back to the queue (a "too many requests", a passing fault).
+    pub status: Option<RecipientStatus>,
+    pub error: Option<String>,
+}
+
+impl Store {
+    /// Claims up to `limit` recipients of `messenger` that are due (their broadcast active and
+    /// started; queued, or claimed by an instance whose claim expired), for `owner` until
+    /// `until`, in sending order.
+    pub(crate) async fn claim_recipients(
+        &self,
+        messenger: &str,
+        owner: &str,
+        now: i64,
+        until: i64,
+        limit: i64,
+    ) -> Result<Vec<ClaimedRecipient>, StoreError> {
+        // A dead sender's calls under way: their outcome is unknown, and they are not repeated.
+        self.settle_calls(messenger, None, now).await?;
+        let lock = match self.backend {
+            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+            Backend::Sqlite => "",
+        };
+        let sql = format!(
+            "UPDATE rt_broadcast_recipients SET status = 'sending', owner = $1, lease_until = $2,
+               attempts = attempts + 1
+             WHERE (broadcast_id, messenger, chat_id) IN (
+               SELECT r.broadcast_id, r.messenger, r.chat_id FROM rt_broadcast_recipients r
+               JOIN rt_broadcasts b ON b.id = r.broadcast_id
+               WHERE r.messenger = $3 AND b.state = 'active' AND b.start_at <= $4
+                 AND (r.status = 'queued' OR (r.status = 'sending' AND r.lease_until < $4))
+               ORDER BY b.start_at, r.broadcast_id, r.seq LIMIT $5 {lock})
+             AND (status = 'queued' OR (status = 'sending' AND lease_until < $4))
+             RETURNING broadcast_id, chat_id, seq, attempts, chat"
+        );
+        let rows = sqlx::query(AssertSqlSafe(sql))
+            .bind(owner)
+            .bind(until)
+            .bind(messenger)
+            .bind(now)
+            .bind(limit)
+            .fetch_all(&self.writer)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(|r| {
+                let chat: String = r.try_get(4)?;
+                Ok(ClaimedRecipient {
+                    broadcast_id: r.try_get(0)?,
+                    chat_id: r.try_get(1)?,
+                    seq: r.try_get(2)?,
+                    attempts: r.try_get(3)?,
+                    chat: serde_json::from_str(&chat).map_err(|e| e.to_string()),
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        out.sort_by(|a, b| (&a.broadcast_id, a.seq).cmp(&(&b.broadcast_id, b.seq)));
+        Ok(out)
+    }
+
+    /// Puts back into the queue what `owner` had claimed of `messenger` (a restart of the same
+    /// instance, a stop); a call that was under way is journalled `unknown`, not repeated.
+    pub(crate) async fn release_recipients(
+        &self,
+        messenger: &str,
+        owner: &str,
+    ) -> Result<u64, StoreError> {
+        self.settle_calls(messenger, Some(owner), now_ms()).await?;
+        let r = sqlx::query(concat!(
+            "UPDATE rt_broadcast_recipients SET status = ",
+            back_to_queue!(),
+            ", owner = NULL, lease_until = 0
+                 WHERE messenger = $1 AND owner = $2 AND status = 'sending'"
+        ))
+        .bind(messenger)
+        .bind(owner)
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// Journals `unknown` the recipients of the calls a sender left under way (its own after a
+    /// restart when `owner` is given, else those whose lease ran out) and forgets the calls.
+    async fn settle_calls(
+        &self,
+        messenger: &str,
+        owner: Option<&str>,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        let rows = sqlx::query(
+            "SELECT call_id, broadcast_id, chat_ids FROM rt_broadcast_calls
+             WHERE messenger = $1 AND (owner = $2 OR lease_until < $3)",
+        )
+        .bind(messenger)
+        .bind(owner.unwrap_or(""))
+        .bind(if owner.is_some() { i64::MAX } else { now })
+        .fetch_all(&self.writer)
+        .await?;
+        if rows.is_empty() {
+            return Ok(());
+        }
+        let at = now_text(Utc::now());
+        let mut tx = self.writer.begin().await?;
+        for r in &rows {
+            let call: String = r.try_get(0)?;
+            let broadcast: String = r.try_get(1)?;
+            let ids: Vec<String> =
+                serde_json::from_str(&r.try_get::<String, _>(2)?).map_err(|e| {
+                    StoreError::Corrupt {
+                        what: "broadcast call",
+                        reason: e.to_string(),
+                    }
+                })?;
+            for chunk in ids.chunks(SENT_CHUNK) {
+                let sql = format!(
+                    "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1,
+                       updated_at = $2, owner = NULL
+                     WHERE broadcast_id = $3 AND messenger = $4 AND status = 'sending'
+                       AND chat_id IN ({})",
+                    super::super::list(5, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(UNKNOWN)
+                    .bind(at.clone())
+                    .bind(broadcast.clone())
+                    .bind(messenger.to_owned());
+                for c in chunk {
+                    q = q.bind(c.clone());
+                }
+                q.execute(&mut *tx).await?;
+            }
+            sqlx::query("DELETE FROM rt_broadcast_calls WHERE call_id = $1")
+                .bind(call)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        tracing::warn!(
+            calls = rows.len(),
+            "broadcast calls left under way by a stopped sender: their recipients are journalled unknown"
+        );
+        Ok(())
+    }
+
+    /// Records sends' outcomes in one transaction: the sent ones in a few statements, each
+    /// other one on its own. Only rows still claimed (`sending`) change.
+    pub(crate) async fn record_sends(
+        &self,
+        messenger: &str,
+        results: &[Sent],
+        ended_calls: &[String],
+    ) -> Result<(), StoreError> {
+        if results.is_empty() && ended_calls.is_empty() {
+            return Ok(());
+        }
+        let now = now_text(Utc::now());
+        let mut tx = self.writer.begin().await?;
+        for chunk in ended_calls.chunks(SENT_CHUNK) {
+            let sql = format!(
+                "DELETE FROM rt_broadcast_calls WHERE call_id IN ({})",
+                super::super::list(1, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql));
+            for c in chunk {
+                q = q.bind(c.clone());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        let mut sent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for r in results {
+            match &r.status {
+                Some(RecipientStatus::Sent) => sent
+                    .entry(r.broadcast_id.as_str())
+                    .or_default()
+                    .push(r.chat_id.as_str()),
+                Some(status) => {
+                    sqlx::query(
+                        "UPDATE rt_broadcast_recipients SET status = $1, error = $2,
+                           updated_at = $3, owner = NULL
+                         WHERE broadcast_id = $4 AND messenger = $5 AND chat_id = $6
+                           AND status = 'sending'",
+                    )
+                    .bind(status.as_str().to_owned())
+                    .bind(r.error.clone())
+                    .bind(&now)
+                    .bind(&r.broadcast_id)
+                    .bind(messenger)
+                    .bind(&r.chat_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+                None => {
+                    sqlx::query(concat!(
+                        "UPDATE rt_broadcast_recipients SET error = $1, owner = NULL,
+                               lease_until = 0, status = ",
+                        back_to_queue!(),
+                        " WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
+                               AND status = 'sending'"
+                    ))
+                    .bind(r.error.clone())
+                    .bind(&r.broadcast_id)
+                    .bind(messenger)
+                    .bind(&r.chat_id)
+                    .execute(&mut *tx)
+                    .await?;
+                }
+            }
+        }
+        for (id, chats) in sent {
+            for chunk in chats.chunks(SENT_CHUNK) {
+                let sql = format!(
+                    "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL
+                     WHERE broadcast_id = $2 AND messenger = $3
+                       AND status = 'sending' AND chat_id IN ({})",
+                    super::super::list(4, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql))
+                    .bind(now.clone())
+                    .bind(id.to_owned())
+                    .bind(messenger.to_owned());
+                for c in chunk {
+                    q = q.bind((*c).to_owned());
+                }
+                q.execute(&mut *tx).await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Notes a platform call as under way (one row, committed before the call), so a sender
+    /// that stops during it leaves its recipients `unknown` instead of sending them again.
+    pub(crate) async fn begin_call(&self, call: &BeginCall<'_>) -> Result<(), StoreError> {
+        let ids = serde_json::to_string(call.chat_ids).map_err(|e| StoreError::Corrupt {
+            what: "broadcast call",
+            reason: e.to_string(),
+        })?;
+        sqlx::query(
+            "INSERT INTO rt_broadcast_calls (call_id, messenger, broadcast_id, owner, lease_until, chat_ids)
+             VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(call.call_id)
+        .bind(call.messenger)
+        .bind(call.broadcast_id)
+        .bind(call.owner)
+        .bind(call.lease_until)
+        .bind(ids)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    /// Marks done the active broadcasts that have no recipient left to send to.
+    pub(crate) async fn finish_broadcasts(&self) -> Result<u64, StoreError> {
+        let r = sqlx::query(
+            "UPDATE rt_broadcasts SET state = 'done', finished_at = $1
+             WHERE state = 'active' AND start_at <= $2 AND NOT EXISTS (
+               SELECT 1 FROM rt_broadcast_recipients r WHERE r.broadcast_id = rt_broadcasts.id
+                 AND r.status IN ('queued', 'sending'))",
+        )
+        .bind(now_text(Utc::now()))
+        .bind(now_ms())
+        .execute(&self.writer)
+        .await?;
+        Ok(r.rows_affected())
+    }
+
+    /// The message of a broadcast, with its state.
+    pub(crate) async fn broadcast_message(
+        &self,
+        id: &str,
+    ) -> Result<Option<(BroadcastState, Reply)>, StoreError> {
+        let Some(row) = sqlx::query("SELECT state, payload FROM rt_broadcasts WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let payload: String = row.try_get(1)?;
+        let message = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "broadcast message",
+            reason: format!("{id}: {e}"),
+        })?;
+        Ok(Some((
+            BroadcastState::parse(&row.try_get::<String, _>(0)?),
+            message,
+        )))
+    }
+}
