@@ -288,7 +288,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let codes = crate::codes::for_config(&config, &storage, &texts)
         .await
         .map_err(|e| AppError::Loyalty(e.to_string()))?;
-    let mut engine = Engine::new(programme, storage.clone(), texts, config.lang);
+    let mut engine = Engine::new(programme, storage.clone(), texts, config.lang)
+        .with_code_budget(config.code_budget);
     if let Some(codes) = codes {
         engine = engine.with_codes(codes);
     }

@@ -224,6 +224,9 @@ pub struct Config {
     /// `SANDBOX_LATENCY_MS`: how long the in-process ERGO sandbox waits before it answers each
     /// call (a slow vendor, for load tests; default none).
     pub sandbox_latency: std::time::Duration,
+    /// `CODE_BUDGET`: confirmation codes allowed per phone and per chat in an hour (default
+    /// [`crate::engine::CodeBudget::default`]: 5 and 10).
+    pub code_budget: crate::engine::CodeBudget,
     /// The bot's own verification codes (`CODES_*`, `SMSRU_*`, `SMTP_*`; LoyalClient log-in).
     pub codes: crate::codes::CodesConfig,
     /// The control panel (`PANEL_*`).

@@ -256,6 +256,33 @@ async fn budget_has_no_race(storages: &[Storage]) {
     }
 }
 
+/// A spent budget says how long until the oldest request that keeps it full leaves the window,
+/// also when more requests are on record than the limit asked now (a budget lowered since).
+async fn budget_wait_is_until_room_comes_back(storage: &Storage) {
+    let take = |limit: u32, minutes: i64| {
+        let storage = storage.clone();
+        async move {
+            storage
+                .take_code_budget(
+                    &[("phone:+79201112233", limit)],
+                    chrono::Duration::hours(1),
+                    t0() + chrono::Duration::minutes(minutes),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(take(2, 0).await, None);
+    assert_eq!(take(2, 10).await, None);
+    // Full: room when the request of 10:00 leaves the window at 11:00.
+    assert_eq!(take(2, 20).await, Some(chrono::Duration::minutes(40)));
+    // A limit of 3 takes a third; then, at a limit of 2, the second oldest (10:10) counts.
+    assert_eq!(take(3, 20).await, None);
+    assert_eq!(take(2, 30).await, Some(chrono::Duration::minutes(40)));
+    // After the window the oldest are gone.
+    assert_eq!(take(2, 75).await, None);
+}
+
 async fn linked(storage: &Storage) {
     let phone = Phone::parse("+7 920 765 43 21", Region::RU).unwrap();
     let session = Session::new("loyalclient", SecretString::from("79207654321"));
@@ -323,6 +350,7 @@ async fn exercise(url: &str) {
     let storage = Storage::connect(url).await.unwrap();
     codes_round_trip(&storage).await;
     linked(&storage).await;
+    budget_wait_is_until_room_comes_back(&storage).await;
     let mut instances = vec![storage];
     if !url.starts_with("sqlite:") {
         // Two more instances on the same database (SQLite has one writer per file anyway).

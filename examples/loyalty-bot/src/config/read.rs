@@ -286,10 +286,37 @@ impl Config {
                     )
                 })?),
             },
+            code_budget: match get("CODE_BUDGET") {
+                None => crate::engine::CodeBudget::default(),
+                Some(v) => code_budget(&v)?,
+            },
         };
         config.check_paths()?;
         Ok(config)
     }
+}
+
+/// `CODE_BUDGET`: `<per phone>/<per chat>`, codes in an hour, each at least 1.
+fn code_budget(value: &str) -> Result<crate::engine::CodeBudget, ConfigError> {
+    let bad = || {
+        err(
+            "CODE_BUDGET",
+            format!("{value:?} is not <codes per phone>/<codes per chat> (such as 5/10)"),
+        )
+    };
+    let (phone, chat) = value.trim().split_once('/').ok_or_else(bad)?;
+    let count = |s: &str| {
+        s.trim()
+            .parse::<u32>()
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(bad)
+    };
+    Ok(crate::engine::CodeBudget {
+        per_phone: count(phone)?,
+        per_chat: count(chat)?,
+        ..crate::engine::CodeBudget::default()
+    })
 }
 
 /// A tenant endpoint of Manzana: `manager:<path>` or `admin:<path>` (`manager:Contact/Delete`).

@@ -19,6 +19,19 @@ fn sandbox_latency_is_read_in_milliseconds() {
 }
 
 #[test]
+fn the_code_budget_is_per_phone_then_per_chat() {
+    let d = cfg(&[]).unwrap().code_budget;
+    assert_eq!((d.per_phone, d.per_chat), (5, 10));
+    let c = cfg(&[("CODE_BUDGET", " 3 / 20 ")]).unwrap().code_budget;
+    assert_eq!((c.per_phone, c.per_chat), (3, 20));
+    assert_eq!(c.window, chrono::Duration::hours(1));
+    for bad in ["5", "0/10", "5/x", "-1/2", "/"] {
+        let e = cfg(&[("CODE_BUDGET", bad)]).unwrap_err();
+        assert_eq!(e.var, "CODE_BUDGET", "{bad}");
+    }
+}
+
+#[test]
 fn nothing_set_means_offline() {
     let c = cfg(&[]).unwrap();
     assert_eq!(c.provider, ProviderKind::Ergo);

@@ -136,6 +136,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "the in-process ERGO sandbox answers each call after this many milliseconds (load tests; default 0)",
     ),
     (
+        "CODE_BUDGET",
+        "confirmation codes allowed per phone / per chat in an hour, against SMS pumping (default 5/10)",
+    ),
+    (
         "BOT_LANG",
         "uk or ru: every new chat's language; unset: the user's own (uk/ru) where the messenger says, else the programme's market's (ERGO uk; BonusMoney, Manzana, LoyalClient ru)",
     ),

@@ -44,17 +44,23 @@ impl Storage {
                 .bind(&since)
                 .execute(&mut *tx)
                 .await?;
-            let times: Vec<String> = sqlx::query_scalar(
-                "SELECT requested_at FROM bot_code_requests WHERE subject = $1 ORDER BY requested_at",
-            )
-            .bind(*subject)
-            .fetch_all(&mut *tx)
-            .await?;
-            if times.len() >= *limit as usize {
-                // Room comes back when the oldest request that keeps it full leaves the window.
-                let idx = times.len() - *limit as usize;
-                let oldest = parse_time(&times[idx])?;
-                let w = (oldest + window - now).max(chrono::Duration::zero());
+            let count: i64 =
+                sqlx::query_scalar("SELECT COUNT(*) FROM bot_code_requests WHERE subject = $1")
+                    .bind(*subject)
+                    .fetch_one(&mut *tx)
+                    .await?;
+            if count >= i64::from(*limit) {
+                // Room comes back when the oldest request that keeps it full leaves the window
+                // (read alone: a busy subject's requests are not all fetched).
+                let oldest: String = sqlx::query_scalar(
+                    "SELECT requested_at FROM bot_code_requests WHERE subject = $1
+                     ORDER BY requested_at LIMIT 1 OFFSET $2",
+                )
+                .bind(*subject)
+                .bind(count - i64::from(*limit))
+                .fetch_one(&mut *tx)
+                .await?;
+                let w = (parse_time(&oldest)? + window - now).max(chrono::Duration::zero());
                 wait = Some(wait.map_or(w, |x| x.max(w)));
             }
         }
