@@ -44,3 +44,26 @@ document.addEventListener("input", function (e) {
     refresh();
   });
 })();
+// The segment form (web/segment.rs): the audience size, asked again as the fields change.
+(function () {
+  var box = document.querySelector("fieldset[data-count]");
+  var out = document.getElementById("audience-count");
+  if (!box || !out || !box.form) { return; }
+  var timer = null;
+  var ask = function () {
+    var q = new URLSearchParams();
+    new FormData(box.form).forEach(function (v, k) {
+      if (k.indexOf("aud_") === 0 && typeof v === "string") { q.append(k, v); }
+    });
+    fetch(box.dataset.count + "?" + q.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        out.textContent = j.count !== undefined ? String(j.count) : (j.message || "?");
+        out.className = j.count === 0 || j.count === undefined ? "error" : "";
+      });
+  };
+  var later = function () { clearTimeout(timer); timer = setTimeout(ask, 250); };
+  box.form.addEventListener("input", later);
+  box.form.addEventListener("change", later);
+  ask();
+})();

@@ -19,6 +19,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 mod codes;
+pub mod segment;
 mod support;
 
 pub use codes::{CODE_TEMPLATE_MAX, validate_code_settings};
@@ -171,6 +172,7 @@ impl Panel {
                     support::SUPPORT_PHOTO_MAX + 64 * 1024,
                 )),
             ),
+            ("/bots/{bot}/audience/count", get(segment::audience_count)),
             ("/accounts", get(accounts_page).post(account_create)),
             ("/accounts/{login}", post(account_update)),
             ("/accounts/{login}/delete", post(account_delete)),

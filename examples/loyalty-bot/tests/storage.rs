@@ -289,6 +289,95 @@ async fn segments(storage: &Storage) {
             .unwrap(),
         0
     );
+    // Programme data: the level cached from the provider (v3= is inactive: never reached).
+    for (chat, level) in [
+        ("v1=", "Gold"),
+        ("v3=", "Gold"),
+        ("501", "Silver"),
+        ("503", "Gold"),
+    ] {
+        sqlx::query("UPDATE bot_users SET level = $1 WHERE chat_id = $2")
+            .bind(level)
+            .bind(chat)
+            .execute(storage.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        chats(&Segment::everyone().level("Gold")).await,
+        ["viber:v1=", "max:503"]
+    );
+    assert_eq!(
+        chats(&Segment::everyone().level("Gold").level("Silver")).await,
+        ["viber:v1=", "max:501", "max:503"]
+    );
+    assert_eq!(
+        chats(&Segment::everyone().level("Silver").language("uk")).await,
+        Vec::<String>::new()
+    );
+    // Custom attributes: every pair must match, values compare as text (the first part of the
+    // PostgreSQL test gave telegram:12345 a city too, hence viber and MAX only).
+    let set = async |m: &str, chat: &str, k: &str, v: serde_json::Value| {
+        storage
+            .set_segment_attr(&ChatKey::new(m, chat), k, v)
+            .await
+            .unwrap();
+    };
+    set("viber", "v1=", "city", serde_json::json!("Київ")).await;
+    set("viber", "v2=", "city", serde_json::json!("Львів")).await;
+    set("max", "502", "city", serde_json::json!("Київ")).await;
+    set("max", "502", "seller", serde_json::json!(true)).await;
+    set("viber", "v3=", "city", serde_json::json!("Київ")).await;
+    assert_eq!(
+        chats(&viber_max.clone().attribute("city", "Київ")).await,
+        ["viber:v1=", "max:502"]
+    );
+    assert_eq!(
+        chats(
+            &viber_max
+                .clone()
+                .attribute("city", "Київ")
+                .attribute("seller", "true")
+        )
+        .await,
+        ["max:502"]
+    );
+    assert_eq!(
+        storage
+            .audience_count(&viber_max.clone().attribute("city", "київ"))
+            .await
+            .unwrap(),
+        0,
+        "values compare exactly"
+    );
+    // A changed value replaces the old one; null removes it.
+    set("viber", "v1=", "city", serde_json::json!("Одеса")).await;
+    set("max", "502", "seller", serde_json::Value::Null).await;
+    assert_eq!(
+        chats(&viber_max.clone().attribute("city", "Київ")).await,
+        ["max:502"]
+    );
+    assert_eq!(
+        storage
+            .audience_count(&viber_max.clone().attribute("seller", "true"))
+            .await
+            .unwrap(),
+        0
+    );
+    // Attributes and the level combine with the other filters.
+    assert_eq!(
+        chats(
+            &Segment::everyone()
+                .messenger("viber")
+                .level("Gold")
+                .attribute("city", "Одеса")
+        )
+        .await,
+        ["viber:v1="]
+    );
+    let (levels, keys) = storage.audience_options(50).await.unwrap();
+    assert_eq!(levels, ["Gold", "Silver"]);
+    assert!(keys.contains(&"city".to_owned()), "{keys:?}");
 }
 
 #[tokio::test]
