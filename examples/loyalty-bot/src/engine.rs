@@ -474,7 +474,11 @@ impl Engine {
             self.storage.set_inactive(&key).await?;
             return Ok(Outcome::default());
         }
-        if matches!(update.kind, UpdateKind::Other { .. }) {
+        // Raw platform events and receipts (the runtime journals these itself) are no dialogue.
+        if matches!(
+            update.kind,
+            UpdateKind::Other { .. } | UpdateKind::Receipt(_)
+        ) {
             return Ok(Outcome::default());
         }
         let from = update.from.clone().unwrap_or_default();
@@ -534,7 +538,8 @@ impl Engine {
             }
         }
         if self.options.live_chat {
-            let support = self.storage.support_state(&key).await?;
+            // Read with the user (no query of its own); a new user has no dialogue.
+            let support = user.as_ref().map(|u| u.support.clone()).unwrap_or_default();
             if support.relays() {
                 // A live dialogue (or a pause): the operators get the message, not the bot.
                 ctx.relay(&mut conv, &update.kind, &support).await?;

@@ -119,6 +119,8 @@ pub struct BotUser {
     pub created_at: DateTime<Utc>,
     /// When the user last did anything.
     pub last_activity: DateTime<Utc>,
+    /// The live chat: the open dialogue and whether an operator paused the bot.
+    pub support: SupportState,
 }
 
 impl fmt::Debug for BotUser {
@@ -393,16 +395,23 @@ const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, fi
 
 const LOG_MESSAGE: &str = "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
-const USER_SELECT_BY_KEYS: &str =
-    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
-    provider, customer_id, session, segment, active, created_at, last_activity
-    FROM bot_users WHERE (messenger, chat_id) IN";
+/// The columns [`user_from_row`] reads, the support state included (read with the user, so
+/// the live chat costs no query of its own per update).
+macro_rules! user_select {
+    () => {
+        "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
+        provider, customer_id, session, segment, active, created_at, last_activity,
+        support_paused,
+        (SELECT d.id FROM support_dialogues d WHERE d.messenger = bot_users.messenger
+            AND d.chat_id = bot_users.chat_id AND d.closed_at IS NULL) AS open_dialogue
+        FROM bot_users WHERE "
+    };
+}
 
-const USER_SELECT_BY_KEY: &str =
-    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
-    provider, customer_id, session, segment, active, created_at, last_activity
-    FROM bot_users WHERE messenger = $1 AND chat_id = $2";
+/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
+const USER_SELECT_BY_KEYS: &str = concat!(user_select!(), "(messenger, chat_id) IN");
+
+const USER_SELECT_BY_KEY: &str = concat!(user_select!(), "messenger = $1 AND chat_id = $2");
 
 fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
     let segment: String = r.try_get(11)?;
@@ -428,6 +437,10 @@ fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
         active: r.try_get::<i64, _>(12)? != 0,
         created_at: parse_time(&created)?,
         last_activity: parse_time(&last)?,
+        support: SupportState {
+            paused: r.try_get::<i64, _>(15)? != 0,
+            open_dialogue: r.try_get(16)?,
+        },
     })
 }
 
