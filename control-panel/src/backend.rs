@@ -451,7 +451,7 @@ pub struct BroadcastFigures {
     pub queued: u64,
     /// Being sent.
     pub sending: u64,
-    /// Accepted by the platform.
+    /// Accepted by the platform (and, on Viber, not yet reported delivered).
     pub sent: u64,
     /// Could not be sent (the journal says why).
     pub failed: u64,
@@ -461,10 +461,38 @@ pub struct BroadcastFigures {
     pub cancelled: u64,
     /// The sender stopped during the platform call (not sent again).
     pub unknown: u64,
-    /// Delivered to the device (Viber's callbacks).
+    /// Delivered to the device, not yet seen (Viber's callbacks; counted apart from `sent`).
     pub delivered: u64,
-    /// Seen by the user (Viber's callbacks).
+    /// Seen by the user (Viber's callbacks; counted apart from `sent` and `delivered`).
     pub seen: u64,
+}
+
+impl BroadcastFigures {
+    /// Every recipient counted.
+    pub fn total(&self) -> u64 {
+        self.queued
+            + self.sending
+            + self.sent
+            + self.delivered
+            + self.seen
+            + self.failed
+            + self.blocked
+            + self.cancelled
+            + self.unknown
+    }
+
+    /// Adds another messenger's figures.
+    pub fn add(&mut self, o: &BroadcastFigures) {
+        self.queued += o.queued;
+        self.sending += o.sending;
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.seen += o.seen;
+        self.failed += o.failed;
+        self.blocked += o.blocked;
+        self.cancelled += o.cancelled;
+        self.unknown += o.unknown;
+    }
 }
 
 /// A broadcast with its figures per messenger.

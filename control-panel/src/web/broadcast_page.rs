@@ -105,15 +105,7 @@ fn value(c: &BroadcastFigures, col: &str) -> u64 {
 fn figures_html(l: Lang, b: &BroadcastSummary) -> Markup {
     let mut total = BroadcastFigures::default();
     for c in b.per_messenger.values() {
-        total.queued += c.queued;
-        total.sending += c.sending;
-        total.sent += c.sent;
-        total.failed += c.failed;
-        total.blocked += c.blocked;
-        total.cancelled += c.cancelled;
-        total.unknown += c.unknown;
-        total.delivered += c.delivered;
-        total.seen += c.seen;
+        total.add(c);
     }
     html! {
         p { (l.t("Стан:", "Состояние:", "State:")) " " (state_badge(l, &b.state)) }
@@ -202,11 +194,7 @@ pub(super) async fn broadcast_page(
         button: b.button.clone(),
     };
     let image_src = format!("{base}/image");
-    let total: u64 = b
-        .per_messenger
-        .values()
-        .map(|c| c.queued + c.sending + c.sent + c.failed + c.blocked + c.cancelled + c.unknown)
-        .sum();
+    let total: u64 = b.per_messenger.values().map(BroadcastFigures::total).sum();
     let body = html! {
         (bot_tabs(l, &info, "broadcasts"))
         p.hint {

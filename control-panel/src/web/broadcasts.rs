@@ -283,8 +283,8 @@ pub(super) async fn list_page(
                     th { (l.t("Надіслано", "Отправлено", "Sent")) }
                 } }
                 tbody { @for b in &list {
-                    @let total: u64 = b.per_messenger.values().map(|c| c.queued + c.sending + c.sent + c.failed + c.blocked + c.cancelled + c.unknown).sum();
-                    @let sent: u64 = b.per_messenger.values().map(|c| c.sent).sum();
+                    @let total: u64 = b.per_messenger.values().map(|c| c.total()).sum();
+                    @let sent: u64 = b.per_messenger.values().map(|c| c.sent + c.delivered + c.seen).sum();
                     tr data-id=(b.id) {
                         td { a href={ "/bots/" (bot) "/broadcasts/b/" (b.id) } { (fmt_time(b.created_at)) } }
                         td { (b.text.chars().take(80).collect::<String>()) @if b.image { " 🖼" } }

@@ -440,7 +440,8 @@ async fn broadcast_forms_need_the_csrf_token() {
         .http
         .post(format!("{}/bots/ergo/broadcasts/test-chat", live.base))
         .header("cookie", &cookie)
-        .form(&[("search", "2")])
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("search=2")
         .send()
         .await
         .unwrap();

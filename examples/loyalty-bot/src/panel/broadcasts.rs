@@ -119,7 +119,8 @@ fn figures(c: &StatusCounts) -> BroadcastFigures {
         blocked: c.blocked,
         cancelled: c.cancelled,
         unknown: c.unknown,
-        ..BroadcastFigures::default()
+        delivered: c.delivered,
+        seen: c.seen,
     }
 }
 
