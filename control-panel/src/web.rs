@@ -21,6 +21,7 @@ use subtle::ConstantTimeEq;
 mod broadcast_page;
 mod broadcasts;
 mod codes;
+mod compose_form;
 pub mod preview;
 pub mod segment;
 mod support;

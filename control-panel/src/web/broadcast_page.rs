@@ -111,19 +111,17 @@ fn figures_html(l: Lang, b: &BroadcastSummary) -> Markup {
         p { (l.t("Стан:", "Состояние:", "State:")) " " (state_badge(l, &b.state)) }
         div.scroll { table #bc-figures-table {
             thead { tr {
-                th { (l.t("Месенджер", "Мессенджер", "Messenger")) }
-                @for c in COLUMNS { th { (column_name(l, c)) } }
+                th {}
+                @for m in b.per_messenger.keys() { th.num { (m) } }
+                th.num { (l.t("Разом", "Итого", "Total")) }
             } }
             tbody {
-                @for (m, c) in &b.per_messenger {
-                    tr data-messenger=(m) {
-                        td { (m) }
-                        @for col in COLUMNS { td.num data-col=(col) { (value(c, col)) } }
+                @for col in COLUMNS {
+                    tr data-status=(col) {
+                        td { (column_name(l, col)) }
+                        @for (m, c) in &b.per_messenger { td.num data-messenger=(m) { (value(c, col)) } }
+                        td.num data-messenger="total" { b { (value(&total, col)) } }
                     }
-                }
-                tr.total data-messenger="total" {
-                    td { b { (l.t("Разом", "Итого", "Total")) } }
-                    @for col in COLUMNS { td.num data-col=(col) { b { (value(&total, col)) } } }
                 }
             }
         } }

@@ -365,6 +365,26 @@ async fn broadcasts_are_sent_controlled_by_role_and_journalled() {
     for u in 1..=3 {
         assert_eq!(b.m.last_sent(u).unwrap().text(), "Вітаємо!");
     }
+    // The page's live stream starts with the current figures' marker.
+    let mut events = live
+        .get(&olena, &format!("/bots/ergo/broadcasts/b/{id2}/events"))
+        .await;
+    assert_eq!(events.status(), 200);
+    assert!(
+        events.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/event-stream")
+    );
+    let first = events.chunk().await.unwrap().unwrap();
+    let first = String::from_utf8_lossy(&first);
+    assert!(first.contains("event: change"), "{first}");
+    assert!(first.contains("done|in_memory:0:0:3:"), "{first}");
+    drop(events);
+    let res = live
+        .get(&stranger, &format!("/bots/ergo/broadcasts/b/{id2}/events"))
+        .await;
+    assert_eq!(res.status(), 403);
     // Paged journal.
     let page2 = live
         .json(

@@ -454,3 +454,43 @@ async fn unsupported_urls_are_refused_clearly() {
         "DATABASE_URL must start with sqlite: or postgres: (got \"mysql\")"
     );
 }
+
+/// A database made before migration 0010 gets its users' segment documents copied into
+/// `bot_user_attributes` (strings as themselves, other values as JSON, nulls left out), so
+/// segments filter on the attributes it already had.
+#[tokio::test]
+async fn an_older_database_gets_its_attributes_for_segments() {
+    use loyalty_bot::storage::Segment;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let storage = Storage::connect(&url).await.unwrap();
+    // Undo 0010 to get the older schema, with a user whose document has attributes.
+    for sql in [
+        "DROP TABLE bot_user_attributes",
+        "DROP TABLE bot_broadcasts",
+        "DROP INDEX bot_users_level",
+        "ALTER TABLE bot_users DROP COLUMN level",
+        "DELETE FROM bot_schema_version WHERE version = 10",
+        "INSERT INTO bot_users (messenger, chat_id, language, segment, active, created_at, last_activity)
+         VALUES ('viber', 'old=', 'uk', '{\"city\":\"Київ\",\"vip\":true,\"gone\":null}', 1,
+                 '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z')",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(storage.pool())
+            .await
+            .unwrap();
+    }
+    drop(storage);
+    let storage = Storage::connect(&url).await.unwrap();
+    let reach = async |s: Segment| storage.audience_count(&s).await.unwrap();
+    assert_eq!(
+        reach(Segment::everyone().attribute("city", "Київ")).await,
+        1
+    );
+    assert_eq!(reach(Segment::everyone().attribute("vip", "true")).await, 1);
+    assert_eq!(
+        reach(Segment::everyone().attribute("gone", "null")).await,
+        0
+    );
+    assert_eq!(reach(Segment::everyone().level("Gold")).await, 0);
+}
