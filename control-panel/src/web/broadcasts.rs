@@ -71,7 +71,9 @@ struct Composed {
 }
 
 impl ComposeForm {
-    fn composed(&self) -> Result<Composed, String> {
+    /// The typed values (an audience that does not read is kept as "all users") and the
+    /// audience's mistake, if any.
+    fn composed(&self) -> (Composed, Result<(), String>) {
         let f = &self.fields;
         let audience = parse_audience(
             f.0.iter()
@@ -88,7 +90,7 @@ impl ComposeForm {
             start_at: f.one("start_at").unwrap_or_default().trim().to_owned(),
             audience: audience.clone().unwrap_or_default(),
         };
-        audience.map(|_| composed)
+        (composed, audience.map(|_| ()))
     }
 }
 
@@ -211,6 +213,22 @@ pub(super) async fn list_page(
         &format!("{} · {}", info.name, title(l)),
         body,
     ))
+}
+
+/// A browser cannot be handed its file back: say so when the form had a picture.
+fn with_reattach(l: Lang, c: &Composed, message: &str) -> String {
+    if c.raw.image.is_some() {
+        format!(
+            "{message} {}",
+            l.t(
+                "Додайте зображення ще раз.",
+                "Добавьте изображение ещё раз.",
+                "Attach the picture again."
+            )
+        )
+    } else {
+        message.to_owned()
+    }
 }
 
 /// The compose page, filled with `c`, with a message (`error` or note) and the previews of a
@@ -345,17 +363,15 @@ async fn checked(
         if ctx.api {
             return e.into_response();
         }
-        compose(s, ctx, bot, c, None, Some(&e.message), None, e.status)
+        let message = with_reattach(ctx.lang, c, &e.message);
+        compose(s, ctx, bot, c, None, Some(&message), None, e.status)
             .await
             .into_response()
     };
-    let c = match f.composed() {
-        Ok(c) => c,
-        Err(m) => {
-            let c = Composed::default();
-            return Err(again(&c, ctx.bad(m)).await);
-        }
-    };
+    let (c, audience) = f.composed();
+    if let Err(m) = audience {
+        return Err(again(&c, ctx.bad(m)).await);
+    }
     let opts = match options(s, ctx, bot).await {
         Ok(o) => o,
         Err(e) => return Err(e.into_response()),
@@ -407,12 +423,27 @@ pub(super) async fn create(
         if ctx.api {
             return Err(e);
         }
-        compose(&s, ctx, &bot, c, None, Some(&e.message), None, e.status).await
+        let message = with_reattach(ctx.lang, c, &e.message);
+        compose(&s, ctx, &bot, c, None, Some(&message), None, e.status).await
     };
     let start_at = match parse_start(&c.start_at, super::now(&s), ctx.lang) {
         Ok(t) => t,
         Err(m) => return refuse(&c, ctx.bad(m)).await,
     };
+    // A platform the audience is on would refuse the text: say which, before anything is sent.
+    let opts = options(&s, ctx, &bot).await?;
+    let reached = if c.audience.messengers.is_empty() {
+        &opts.messengers
+    } else {
+        &c.audience.messengers
+    };
+    if let Some(p) = previews(&draft, ctx.lang)
+        .into_iter()
+        .find(|p| p.refused && reached.iter().any(|m| m == p.messenger))
+    {
+        let m = format!("{}: {}", p.messenger, p.notes.join(" "));
+        return refuse(&c, ctx.bad(m)).await;
+    }
     // Refused here with a clear message; the backend checks again when it lists them.
     let n = s
         .backend
