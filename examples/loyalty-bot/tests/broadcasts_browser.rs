@@ -185,6 +185,13 @@ async fn an_operator_composes_a_broadcast_with_a_picture_and_a_button_and_watche
         .unwrap();
     wait_text(&olena, "#audience-count", "3").await;
     olena.screenshot("broadcast-compose").await.unwrap();
+    c.execute(
+        "document.getElementById('bc-preview').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    olena.screenshot("broadcast-preview").await.unwrap();
     c.find(Locator::Css("#bc-send"))
         .await
         .unwrap()
