@@ -19,6 +19,7 @@ use serde_json::json;
 use subtle::ConstantTimeEq;
 
 mod broadcast_page;
+mod broadcast_test;
 mod broadcasts;
 mod codes;
 mod compose_form;
@@ -192,13 +193,13 @@ impl Panel {
             ),
             (
                 "/bots/{bot}/broadcasts/test",
-                post(broadcasts::test).layer(axum::extract::DefaultBodyLimit::max(
+                post(broadcast_test::test).layer(axum::extract::DefaultBodyLimit::max(
                     support::SUPPORT_PHOTO_MAX + 256 * 1024,
                 )),
             ),
             (
                 "/bots/{bot}/broadcasts/test-chat",
-                post(broadcasts::test_chat_set),
+                post(broadcast_test::test_chat_set),
             ),
             (
                 "/bots/{bot}/broadcasts/b/{id}",

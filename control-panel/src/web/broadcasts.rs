@@ -9,7 +9,8 @@
 //! - `POST /bots/{bot}/broadcasts`: sends (or schedules) it; `…/preview`: the previews (with
 //!   `has_image=1` instead of the file when the page already sent it once);
 //!   `…/test`: sends it to the operator's own test chat only (durably, not as a broadcast);
-//!   `…/test-chat`: picks that chat among the bot's users (stored per account and bot).
+//!   `…/test-chat`: picks that chat among the bot's users (stored per account and bot); both
+//!   in [`super::broadcast_test`].
 //! - One broadcast's page, live figures, pause/resume/cancel: [`super::broadcast_page`].
 //!
 //! Operators of the bot and administrators may do all of it (seed 004: operators "form
@@ -27,12 +28,11 @@ pub(super) use super::compose_form::ComposeForm;
 use super::preview::{DraftError, RawDraft, check_draft, previews, previews_html};
 use super::segment::{audience_form, check_audience, describe_audience, parse_audience};
 use super::{
-    AppState, Ctx, WebError, Write, audit, backend_err, bot_info, bot_tabs, csrf_field, fmt_time,
-    json_ok, page, see_other,
+    AppState, Ctx, WebError, audit, backend_err, bot_info, bot_tabs, csrf_field, fmt_time, json_ok,
+    page, see_other,
 };
 use crate::backend::{
-    AudienceFilter, AudienceOptions, BroadcastDraft, BroadcastOrder, BroadcastSummary, UserKey,
-    UsersQuery,
+    AudienceFilter, AudienceOptions, BroadcastDraft, BroadcastOrder, BroadcastSummary,
 };
 use crate::i18n::Lang;
 
@@ -66,7 +66,7 @@ pub(super) fn title(l: Lang) -> &'static str {
 
 /// What the operator typed, kept to fill the form again.
 #[derive(Debug, Default, Clone)]
-struct Composed {
+pub(super) struct Composed {
     raw: RawDraft,
     start_at: String,
     audience: AudienceFilter,
@@ -248,7 +248,7 @@ fn with_reattach(l: Lang, c: &Composed, message: &str) -> String {
 /// The compose page, filled with `c`, with a message (`error` or note) and the previews of a
 /// checked draft.
 #[allow(clippy::too_many_arguments)]
-async fn compose(
+pub(super) async fn compose(
     s: &AppState,
     ctx: &Ctx,
     bot: &str,
@@ -367,7 +367,7 @@ pub(super) async fn compose_page(
 
 /// Reads and checks the form: on a mistake, the error (JSON), or the page again with the
 /// operator's values and the message (HTML).
-async fn checked(
+pub(super) async fn checked(
     s: &AppState,
     bot: &str,
     f: &ComposeForm,
@@ -503,183 +503,6 @@ pub(super) async fn create(
         return Ok(json_ok(json!({ "ok": true, "id": id, "recipients": n })));
     }
     Ok(see_other(&format!("/bots/{bot}/broadcasts/b/{id}")))
-}
-
-pub(super) async fn test(
-    State(s): State<AppState>,
-    Path(bot): Path<String>,
-    f: ComposeForm,
-) -> Result<Response, WebError> {
-    let ctx = &f.ctx;
-    bot_info(&s, ctx, &bot).await?;
-    enabled(&s, ctx, &bot).await?;
-    let (c, draft) = match checked(&s, &bot, &f).await {
-        Ok(x) => x,
-        Err(res) => return Ok(res),
-    };
-    let Some(to) = s
-        .store
-        .test_chat(&ctx.account.login, &bot)
-        .await
-        .map_err(|e| super::store_err(ctx.e(), e))?
-    else {
-        return Err(ctx.bad(ctx.lang.t(
-            "Спершу виберіть свій тестовий чат.",
-            "Сначала выберите свой тестовый чат.",
-            "Choose your test chat first.",
-        )));
-    };
-    s.backend
-        .broadcast_test(&bot, &draft, &to)
-        .await
-        .map_err(|e| backend_err(ctx.e(), e))?;
-    audit(
-        &s,
-        ctx,
-        "broadcast.test",
-        &format!("{bot}/{}/{}", to.messenger, to.user_id),
-        "",
-    )
-    .await;
-    if ctx.api {
-        return Ok(json_ok(json!({ "ok": true, "to": to })));
-    }
-    let note = format!(
-        "{} {} {}",
-        ctx.lang
-            .t("Тест надіслано в", "Тест отправлен в", "The test went to"),
-        to.messenger,
-        to.user_id
-    );
-    compose(
-        &s,
-        ctx,
-        &bot,
-        &c,
-        Some(&draft),
-        None,
-        Some(&note),
-        StatusCode::OK,
-    )
-    .await
-}
-
-/// Picks the operator's test chat: `search` (a phone, a name or an id that matches one user),
-/// or `messenger` + `user_id`.
-pub(super) async fn test_chat_set(
-    State(s): State<AppState>,
-    Path(bot): Path<String>,
-    w: Write,
-) -> Result<Response, WebError> {
-    let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
-    enabled(&s, ctx, &bot).await?;
-    let l = ctx.lang;
-    let chosen = match (w.fields.one("messenger"), w.fields.one("user_id")) {
-        (Some(m), Some(u)) if !m.trim().is_empty() && !u.trim().is_empty() => UserKey {
-            messenger: m.trim().to_owned(),
-            user_id: u.trim().to_owned(),
-        },
-        _ => {
-            let search = w.fields.one("search").unwrap_or_default().trim().to_owned();
-            if search.is_empty() {
-                return Err(ctx.bad(l.t(
-                    "Вкажіть телефон, ім'я або id.",
-                    "Укажите телефон, имя или id.",
-                    "Give a phone, a name or an id.",
-                )));
-            }
-            let page = s
-                .backend
-                .users(
-                    &bot,
-                    &UsersQuery {
-                        search: Some(search.clone()),
-                        sort: crate::backend::UserSort::LastActivity,
-                        descending: true,
-                        offset: 0,
-                        limit: 6,
-                    },
-                )
-                .await
-                .map_err(|e| backend_err(ctx.e(), e))?;
-            // An exact id wins over partial matches of names and phones.
-            let exact: Vec<_> = page
-                .users
-                .iter()
-                .filter(|u| u.key.user_id == search)
-                .cloned()
-                .collect();
-            match (exact.as_slice(), page.users.as_slice()) {
-                ([one], _) | ([], [one]) => one.key.clone(),
-                ([], []) => {
-                    return Err(not_found(
-                        ctx,
-                        format!(
-                            "{} {search:?}",
-                            l.t("Немає користувача", "Нет пользователя", "No user matches")
-                        ),
-                    ));
-                }
-                _ => {
-                    let names: Vec<String> = page
-                        .users
-                        .iter()
-                        .take(5)
-                        .map(|u| {
-                            format!(
-                                "{} {} {}",
-                                u.key.messenger,
-                                u.key.user_id,
-                                u.name.clone().unwrap_or_default()
-                            )
-                        })
-                        .collect();
-                    return Err(ctx.bad(format!(
-                        "{} {}",
-                        l.t(
-                            "Знайдено кількох, уточніть:",
-                            "Найдено несколько, уточните:",
-                            "Several match, be more specific:"
-                        ),
-                        names.join("; ")
-                    )));
-                }
-            }
-        }
-    };
-    if s.backend
-        .user(&bot, &chosen)
-        .await
-        .map_err(|e| backend_err(ctx.e(), e))?
-        .is_none()
-    {
-        return Err(not_found(
-            ctx,
-            format!(
-                "{} {}/{}",
-                l.t("Немає користувача", "Нет пользователя", "No user"),
-                chosen.messenger,
-                chosen.user_id
-            ),
-        ));
-    }
-    s.store
-        .set_test_chat(&ctx.account.login, &bot, &chosen, super::now(&s))
-        .await
-        .map_err(|e| super::store_err(ctx.e(), e))?;
-    audit(
-        &s,
-        ctx,
-        "broadcast.test_chat",
-        &format!("{bot}/{}/{}", chosen.messenger, chosen.user_id),
-        "",
-    )
-    .await;
-    if ctx.api {
-        return Ok(json_ok(json!({ "ok": true, "test_chat": chosen })));
-    }
-    Ok(see_other(&format!("/bots/{bot}/broadcasts/new")))
 }
 
 #[cfg(test)]
