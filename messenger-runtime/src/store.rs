@@ -293,9 +293,59 @@ pub(crate) struct ClaimArgs<'a> {
 
 /// Bound values per merged statement, at most. SQLite looks a `$n` placeholder up by a linear
 /// walk of the statement's parameter list, when it prepares the statement and again when sqlx
-/// binds each value, so a statement with `n` placeholders costs O(n²): 900 placeholders cost
-/// more than the round trips that merging them saved. About 120 balances the two.
-const MAX_BOUND: usize = 120;
+/// binds each value, so a statement with `n` placeholders costs O(n²); [`merged`] gives SQLite
+/// plain `?` placeholders instead (bound in order, no lookup), so merging is linear and each
+/// statement saves a round trip to the database thread. Under SQLite's old default limit of
+/// 999 variables.
+const MAX_BOUND: usize = 960;
+
+/// A merged statement of a size that varies, for `conn`'s backend: on SQLite its `$n`
+/// placeholders become `?` when they run 1, 2, 3… through the text ([`positional`]); as written
+/// otherwise. Not kept in the connection's statement cache (a statement per row count would
+/// fill it, and memory with it).
+fn merged<'q>(
+    conn: &sqlx::AnyConnection,
+    sql: String,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments> {
+    let sql = if conn.backend_name() == "SQLite" {
+        positional(&sql).unwrap_or(sql)
+    } else {
+        sql
+    };
+    sqlx::query(AssertSqlSafe(sql)).persistent(false)
+}
+
+/// `sql` with its `$1, $2, …` placeholders as `?`, when each appears once and in order (quoted
+/// text skipped); `None` otherwise.
+fn positional(sql: &str) -> Option<String> {
+    let b = sql.as_bytes();
+    let mut out = String::with_capacity(sql.len());
+    let (mut next, mut last, mut i, mut quoted) = (1usize, 0usize, 0usize, false);
+    while i < b.len() {
+        match b[i] {
+            b'\'' => quoted = !quoted,
+            b'$' if !quoted => {
+                let digits = b[i + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+                if digits > 0 {
+                    let n: usize = sql[i + 1..i + 1 + digits].parse().ok()?;
+                    if n != next {
+                        return None;
+                    }
+                    next += 1;
+                    out.push_str(&sql[last..i]);
+                    out.push('?');
+                    i += 1 + digits;
+                    last = i;
+                    continue;
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    out.push_str(&sql[last..]);
+    Some(out)
+}
 
 /// Rows of `per_row` values each in one merged statement (at least one).
 fn rows_for(per_row: usize) -> usize {
@@ -683,7 +733,7 @@ impl Store {
                  ON CONFLICT (messenger, update_key) DO NOTHING RETURNING update_key",
                 placeholders(rows.len(), 6)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = merged(&tx, sql);
             for (key, chat_id, seq, payload) in rows {
                 q = q
                     .bind(messenger)
@@ -712,7 +762,7 @@ impl Store {
                 "INSERT INTO rt_chats (messenger, chat_id) VALUES {} ON CONFLICT (messenger, chat_id) DO NOTHING",
                 placeholders(chats.len(), 2)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = merged(&tx, sql);
             for c in chats {
                 q = q.bind(messenger).bind(c);
             }
@@ -731,7 +781,7 @@ impl Store {
                      RETURNING chat_id, state",
                     list(5, wanted.len())
                 );
-                let mut q = sqlx::query(AssertSqlSafe(sql))
+                let mut q = merged(&tx, sql)
                     .bind(c.owner)
                     .bind(c.until)
                     .bind(messenger)
@@ -754,7 +804,7 @@ impl Store {
                          AND handled_at IS NULL AND quarantined_at IS NULL GROUP BY chat_id",
                         list(2, claimed.len())
                     );
-                    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(messenger);
+                    let mut q = merged(&tx, sql).bind(messenger);
                     for (id, _) in &claimed {
                         q = q.bind(id.as_str());
                     }
@@ -1055,7 +1105,7 @@ impl Store {
                     list(3, n),
                     tuples(3 + n, n, 2)
                 );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now).bind(m);
+                let mut q = merged(&tx, sql).bind(&now).bind(m);
                 for (_, k, _) in chunk {
                     q = q.bind(*k);
                 }
@@ -1095,7 +1145,7 @@ impl Store {
                      AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
                     list(3, chunk.len())
                 );
-                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now).bind(m);
+                let mut q = merged(&tx, sql).bind(&now).bind(m);
                 for &&i in chunk {
                     q = q.bind(&jobs[i].update_key);
                 }
@@ -1206,7 +1256,7 @@ impl Store {
                  ON CONFLICT (messenger, update_key, idx) DO NOTHING",
                 placeholders(chunk.len(), 7)
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
+            let mut q = merged(&tx, sql);
             for (job, idx, payload) in chunk {
                 q = q
                     .bind(&job.messenger)
@@ -1266,7 +1316,7 @@ impl Store {
                         list(2, n),
                         tuples(2 + n, n, 2)
                     );
-                    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(m);
+                    let mut q = merged(&tx, sql).bind(m);
                     for (_, c, _) in chunk {
                         q = q.bind(*c);
                     }
@@ -1371,7 +1421,7 @@ impl Store {
                    AND rt_chats.owner = v.column3
                  RETURNING messenger, chat_id, dlv_owner",
             );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(now);
+            let mut q = merged(&tx, sql).bind(now);
             for job in chunk {
                 let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
                 let (token, prev, dlv_until, dlv_now) = match &job.direct {
@@ -1912,7 +1962,7 @@ async fn exec_appends(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<()
         }
         text.push_str(&renumber(tuple, r * n));
     }
-    let mut q = sqlx::query(AssertSqlSafe(text));
+    let mut q = merged(&*tx, text);
     for w in ws {
         for v in &w.args {
             q = bind_value(q, v);
@@ -1946,7 +1996,7 @@ async fn exec_keyed(tx: &mut Transaction<'_, Any>, ws: &[&Write]) -> Result<(), 
         text.push_str(&renumber(tuple, r * n));
     }
     text.push_str(tail);
-    let mut q = sqlx::query(AssertSqlSafe(text));
+    let mut q = merged(&*tx, text);
     for w in ws {
         for v in &w.args {
             q = bind_value(q, v);
@@ -2122,6 +2172,22 @@ mod tests {
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(1, 1), "($1)");
         assert_eq!(tuples(4, 2, 2), "($4, $5), ($6, $7)");
+    }
+
+    #[test]
+    fn placeholders_in_order_become_positional_for_sqlite() {
+        assert_eq!(
+            positional("UPDATE t SET a = $1 WHERE b IN ($2, $3) AND c = 'x$4'").as_deref(),
+            Some("UPDATE t SET a = ? WHERE b IN (?, ?) AND c = 'x$4'")
+        );
+        assert_eq!(
+            positional("VALUES ($1, $2), ($3, $4)").as_deref(),
+            Some("VALUES (?, ?), (?, ?)")
+        );
+        // A placeholder used twice, or out of order, keeps its number.
+        assert_eq!(positional("SET a = $1, b = $1"), None);
+        assert_eq!(positional("SET a = $2, b = $1"), None);
+        assert_eq!(positional("$10").as_deref(), None);
     }
 
     #[test]
