@@ -351,6 +351,12 @@ pub struct SupportHoursSettings {
     pub out_of_hours_text: Option<String>,
 }
 
+mod broadcasts;
+pub use broadcasts::{
+    AttributeFilter, AudienceFilter, AudienceOptions, BroadcastAction, BroadcastDraft,
+    BroadcastFigures, BroadcastJournalLine, BroadcastOrder, BroadcastSummary, UrlButton,
+};
+
 /// An error of the host's backend.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -601,8 +607,140 @@ pub trait PanelBackend: Send + Sync + 'static {
         let _ = bot;
         Ok(String::new())
     }
+
+    // ----- audiences and broadcasts (issue 19) -----
+
+    /// What the segment form offers (messengers, languages, levels, attribute keys).
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when the bot has no audiences (the default).
+    async fn audience_options(&self, bot: &str) -> Result<AudienceOptions, BackendError> {
+        let _ = bot;
+        Err(no_broadcasts())
+    }
+
+    /// How many users `filter` reaches now (one `COUNT`).
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when the bot has no audiences (the default).
+    async fn audience_count(
+        &self,
+        bot: &str,
+        filter: &AudienceFilter,
+    ) -> Result<u64, BackendError> {
+        let _ = (bot, filter);
+        Err(no_broadcasts())
+    }
+
+    /// Whether the bot sends broadcasts (the Broadcasts page); `false` by default.
+    async fn broadcasts_enabled(&self, bot: &str) -> bool {
+        let _ = bot;
+        false
+    }
+
+    /// Creates a broadcast to the users `order.audience` reaches now and returns its id; the
+    /// bot's senders deliver it from `start_at` on.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] for an empty audience or a message the bot refuses, or without
+    /// broadcasts (the default).
+    async fn broadcast_create(
+        &self,
+        bot: &str,
+        order: &BroadcastOrder,
+    ) -> Result<String, BackendError> {
+        let _ = (bot, order);
+        Err(no_broadcasts())
+    }
+
+    /// Sends `draft` to one chat only, as an ordinary durable message (not a broadcast).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown user; [`BackendError::Invalid`] without
+    /// broadcasts (the default).
+    async fn broadcast_test(
+        &self,
+        bot: &str,
+        draft: &BroadcastDraft,
+        to: &UserKey,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, draft, to);
+        Err(no_broadcasts())
+    }
+
+    /// The latest `limit` broadcasts, newest first.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn broadcasts(
+        &self,
+        bot: &str,
+        limit: u32,
+    ) -> Result<Vec<BroadcastSummary>, BackendError> {
+        let _ = (bot, limit);
+        Ok(Vec::new())
+    }
+
+    /// One broadcast with its figures; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<BroadcastSummary>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// The picture of a broadcast; `Ok(None)` when it has none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast_image(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<SupportPhoto>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// Pauses, resumes or cancels a broadcast; `Ok(false)` when its state does not allow it.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without broadcasts (the default).
+    async fn broadcast_control(
+        &self,
+        bot: &str,
+        id: &str,
+        action: BroadcastAction,
+    ) -> Result<bool, BackendError> {
+        let _ = (bot, id, action);
+        Err(no_broadcasts())
+    }
+
+    /// A page of a broadcast's journal in sending order.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast_journal(
+        &self,
+        bot: &str,
+        id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<BroadcastJournalLine>, BackendError> {
+        let _ = (bot, id, limit, offset);
+        Ok(Vec::new())
+    }
 }
 
 fn no_live_chat() -> BackendError {
     BackendError::Invalid("this bot has no live operator chat".to_owned())
+}
+
+fn no_broadcasts() -> BackendError {
+    BackendError::Invalid("this bot sends no broadcasts".to_owned())
 }

@@ -4,8 +4,10 @@
 //! statistics per bot and messenger with charts and an Excel export, the users list and profiles,
 //! the bots' editable texts, the live chat between operators and users (the Support page, live
 //! over Server-Sent Events; the host stores and delivers through the `support_*` methods of
-//! [`PanelBackend`], which default to "no live chat"), accounts with roles, API tokens and an
-//! audit log.
+//! [`PanelBackend`], which default to "no live chat"), broadcasts to all users or a segment
+//! (compose with a preview per messenger, a test to oneself, live delivery figures; the segment
+//! form in [`web::segment`] serves surveys too; the `audience_*` and `broadcast*` methods default
+//! to "no broadcasts"), accounts with roles, API tokens and an audit log.
 //!
 //! - HTML rendered on the server with [maud] (templates checked at compile time), one small
 //!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian
@@ -41,10 +43,12 @@ pub mod web;
 pub mod webdriver;
 
 pub use backend::{
-    BackendError, BotInfo, CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures,
-    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, SupportDetail,
-    SupportDialogue, SupportHoursSettings, SupportMessage, SupportPhoto, SupportSender,
-    TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
+    AttributeFilter, AudienceFilter, AudienceOptions, BackendError, BotInfo, BroadcastAction,
+    BroadcastDraft, BroadcastFigures, BroadcastJournalLine, BroadcastOrder, BroadcastSummary,
+    CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures, Direction, MessageEntry,
+    PanelBackend, RawStats, SubscriberTotals, SupportDetail, SupportDialogue, SupportHoursSettings,
+    SupportMessage, SupportPhoto, SupportSender, TEXT_LANGUAGES, TextEntry, UrlButton, UserKey,
+    UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
 };
 pub use i18n::Lang;
 pub use stats::{Granularity, StatsReport};

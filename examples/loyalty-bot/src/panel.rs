@@ -20,6 +20,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::texts::{Lang, TextKey, Texts};
 
+mod broadcasts;
 mod live;
 mod rows;
 mod serve;
@@ -27,6 +28,7 @@ mod support;
 
 use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
+pub use broadcasts::{BROADCAST_ID_PREFIX, Broadcasts, reply_of, segment_of};
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
 pub use support::{CAPTION_MAX, LiveChat};
@@ -52,6 +54,8 @@ pub struct BotPanel {
     codes: Option<crate::codes::BotCodes>,
     /// The live operator chat, for the Support page.
     live: Option<LiveChat>,
+    /// Audiences and broadcasts, for the Broadcasts page.
+    broadcasts: Option<Broadcasts>,
 }
 
 impl std::fmt::Debug for BotPanel {
@@ -73,7 +77,21 @@ impl BotPanel {
             provider: None,
             codes: None,
             live: None,
+            broadcasts: None,
         }
+    }
+
+    /// Serves audiences and broadcasts on the panel's Broadcasts page.
+    pub fn with_broadcasts(mut self, broadcasts: Broadcasts) -> Self {
+        self.broadcasts = Some(broadcasts);
+        self
+    }
+
+    fn broadcasting(&self, bot: &str) -> Result<&Broadcasts, BackendError> {
+        self.check_bot(bot)?;
+        self.broadcasts
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot sends no broadcasts".into()))
     }
 
     /// Serves the live operator chat on the panel's Support page.
@@ -572,6 +590,87 @@ impl PanelBackend for BotPanel {
             .support_stamp()
             .await
             .map_err(failed)
+    }
+
+    // ----- audiences and broadcasts (issue 19): panel/broadcasts.rs -----
+
+    async fn audience_options(
+        &self,
+        bot: &str,
+    ) -> Result<control_panel::AudienceOptions, BackendError> {
+        self.broadcasting(bot)?.options(&self.bot.messengers).await
+    }
+
+    async fn audience_count(
+        &self,
+        bot: &str,
+        filter: &control_panel::AudienceFilter,
+    ) -> Result<u64, BackendError> {
+        self.broadcasting(bot)?.count(filter).await
+    }
+
+    async fn broadcasts_enabled(&self, bot: &str) -> bool {
+        self.broadcasting(bot).is_ok()
+    }
+
+    async fn broadcast_create(
+        &self,
+        bot: &str,
+        order: &control_panel::BroadcastOrder,
+    ) -> Result<String, BackendError> {
+        self.broadcasting(bot)?.create(order).await
+    }
+
+    async fn broadcast_test(
+        &self,
+        bot: &str,
+        draft: &control_panel::BroadcastDraft,
+        to: &UserKey,
+    ) -> Result<(), BackendError> {
+        self.broadcasting(bot)?.test(draft, to).await
+    }
+
+    async fn broadcasts(
+        &self,
+        bot: &str,
+        limit: u32,
+    ) -> Result<Vec<control_panel::BroadcastSummary>, BackendError> {
+        self.broadcasting(bot)?.list(limit).await
+    }
+
+    async fn broadcast(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<control_panel::BroadcastSummary>, BackendError> {
+        self.broadcasting(bot)?.get(id).await
+    }
+
+    async fn broadcast_image(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<control_panel::SupportPhoto>, BackendError> {
+        self.broadcasting(bot)?.image(id).await
+    }
+
+    async fn broadcast_control(
+        &self,
+        bot: &str,
+        id: &str,
+        action: control_panel::BroadcastAction,
+    ) -> Result<bool, BackendError> {
+        self.broadcasting(bot)?.control(id, action).await
+    }
+
+    async fn broadcast_journal(
+        &self,
+        bot: &str,
+        id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<control_panel::BroadcastJournalLine>, BackendError> {
+        self.broadcasting(bot)?.journal(id, limit, offset).await
     }
 }
 

@@ -29,11 +29,16 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_panel_search.sql")),
     (7, include_str!("../migrations/0007_settings.sql")),
     (8, include_str!("../migrations/0008_support.sql")),
+    // 9 is reserved for the surveys (issue 19).
+    (10, include_str!("../migrations/0010_segments.sql")),
 ];
 
 /// The version whose migration adds `bot_users.search_name`, filled in by
 /// [`backfill_search_names`] in the same transaction.
 const SEARCH_NAME_VERSION: i64 = 6;
+/// The version whose migration adds `bot_user_attributes`, filled in from the `segment`
+/// documents by [`audience::backfill_attributes`] in the same transaction.
+const ATTRIBUTES_VERSION: i64 = 10;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -359,6 +364,9 @@ impl Storage {
             }
             if *version == SEARCH_NAME_VERSION {
                 backfill_search_names(&mut tx).await?;
+            }
+            if *version == ATTRIBUTES_VERSION {
+                audience::backfill_attributes(&mut tx, &now_text(Utc::now())).await?;
             }
             sqlx::query("INSERT INTO bot_schema_version (version, applied_at) VALUES ($1, $2)")
                 .bind(*version)
