@@ -1421,7 +1421,7 @@ impl Store {
                    AND rt_chats.owner = v.column3
                  RETURNING messenger, chat_id, dlv_owner",
             );
-            let mut q = merged(&tx, sql).bind(now);
+            let mut q = merged(tx, sql).bind(now);
             for job in chunk {
                 let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
                 let (token, prev, dlv_until, dlv_now) = match &job.direct {
