@@ -103,6 +103,14 @@ pub enum Step {
         /// The captcha's token, sent back with the answer.
         token: String,
     },
+    // Surveys
+    /// A survey in progress: the user's next answer is for `question` of `survey`.
+    Survey {
+        /// The survey.
+        survey: i64,
+        /// The question asked now (position from 0).
+        question: u32,
+    },
 }
 
 /// The stored state of one chat.
