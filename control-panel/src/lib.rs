@@ -36,6 +36,7 @@ pub mod demo;
 pub mod i18n;
 pub mod stats;
 pub mod store;
+pub mod survey;
 pub mod web;
 #[cfg(feature = "webdriver")]
 pub mod webdriver;

@@ -16,6 +16,7 @@ use control_panel::{
     BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, PanelStore,
     RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UsersPage, UsersQuery,
 };
+use control_panel::survey::{SurveyAudience, SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 use sqlx::{AnyPool, Row};
 
 use crate::texts::{Lang, TextKey, Texts};
@@ -24,12 +25,14 @@ mod live;
 mod rows;
 mod serve;
 mod support;
+mod surveys;
 
 use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
 pub use support::{CAPTION_MAX, LiveChat};
+pub use surveys::SurveyDesk;
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).
@@ -52,6 +55,8 @@ pub struct BotPanel {
     codes: Option<crate::codes::BotCodes>,
     /// The live operator chat, for the Support page.
     live: Option<LiveChat>,
+    /// Surveys, for the Surveys page.
+    surveys: Option<SurveyDesk>,
 }
 
 impl std::fmt::Debug for BotPanel {
@@ -73,6 +78,7 @@ impl BotPanel {
             provider: None,
             codes: None,
             live: None,
+            surveys: None,
         }
     }
 
@@ -87,6 +93,19 @@ impl BotPanel {
         self.live
             .as_ref()
             .ok_or_else(|| BackendError::Invalid("this bot has no live operator chat".into()))
+    }
+
+    /// Serves surveys on the panel's Surveys page.
+    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
+        self.surveys = Some(surveys);
+        self
+    }
+
+    fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
+        self.check_bot(bot)?;
+        self.surveys
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
     }
 
     /// Shows and edits the bot's verification codes on the panel's Codes page.
@@ -572,6 +591,62 @@ impl PanelBackend for BotPanel {
             .support_stamp()
             .await
             .map_err(failed)
+    }
+
+    // Surveys (`panel/surveys.rs`).
+    async fn surveys_enabled(&self, bot: &str) -> bool {
+        self.desk(bot).is_ok()
+    }
+
+    async fn surveys(&self, bot: &str) -> Result<Vec<SurveyInfo>, BackendError> {
+        self.desk(bot)?.list().await
+    }
+
+    async fn survey(&self, bot: &str, id: i64) -> Result<Option<SurveyInfo>, BackendError> {
+        self.desk(bot)?.get(id).await
+    }
+
+    async fn survey_create(&self, bot: &str, title: &str) -> Result<i64, BackendError> {
+        self.desk(bot)?.create(title).await
+    }
+
+    async fn survey_save(&self, bot: &str, id: i64, edit: &SurveyEdit) -> Result<(), BackendError> {
+        self.desk(bot)?.save(id, edit).await
+    }
+
+    async fn survey_delete(&self, bot: &str, id: i64) -> Result<bool, BackendError> {
+        self.desk(bot)?.delete(id).await
+    }
+
+    async fn survey_image(
+        &self,
+        bot: &str,
+        id: i64,
+        position: u32,
+    ) -> Result<Option<control_panel::SupportPhoto>, BackendError> {
+        self.desk(bot)?.image(id, position).await
+    }
+
+    async fn survey_audience_count(
+        &self,
+        bot: &str,
+        audience: &SurveyAudience,
+    ) -> Result<u64, BackendError> {
+        self.desk(bot)?.audience_count(audience).await
+    }
+
+    async fn survey_send(
+        &self,
+        bot: &str,
+        id: i64,
+        audience: &SurveyAudience,
+        by: &str,
+    ) -> Result<SurveySendInfo, BackendError> {
+        self.desk(bot)?.send(id, audience, by).await
+    }
+
+    async fn survey_rows(&self, bot: &str, id: i64) -> Result<Vec<SurveyRow>, BackendError> {
+        self.desk(bot)?.rows(id).await
     }
 }
 

@@ -107,7 +107,7 @@ impl PanelSettings {
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
 /// stderr), saved text edits re-applied, profiles with the `provider`'s live figures, the
-/// Codes page over `codes`, the Support page over `live`. Returns the address it listens on and the serving task,
+/// Codes page over `codes`, the Support page over `live`, the Surveys page. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
@@ -153,7 +153,13 @@ pub async fn start(
             demo_password = Some(password);
         }
     }
-    let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    let surveys = super::SurveyDesk::new(
+        storage.clone(),
+        texts.clone(),
+        Arc::new(loyalty_core::SystemClock),
+    );
+    let mut backend =
+        BotPanel::new(storage.pool().clone(), texts, store.clone(), bot).with_surveys(surveys);
     if let Some(p) = provider {
         backend = backend.with_provider(p);
     }
