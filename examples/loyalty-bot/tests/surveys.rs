@@ -1,0 +1,327 @@
+//! Surveys (issue 19) end to end: an administrator builds a survey through the control panel's
+//! API (the bot's real `BotPanel`), sends it (the invitation goes out as runtime broadcasts,
+//! delivered by the bot's broadcast sender), two users of the in-memory messenger answer it
+//! (closed and open questions, a picture, skip, a typed answer to a closed question, a stale
+//! button, a second "Start"), the bot restarts in the middle of the survey and goes on at the
+//! same question; then the results and the Excel export read back cell by cell. Also: the
+//! panel's roles, CSRF and bad input.
+#![allow(clippy::unwrap_used, clippy::print_stderr)]
+
+mod common;
+
+use std::time::Duration;
+
+use calamine::Reader as _;
+use chrono::Utc;
+use common::live::{Live, OPERATOR_PHOTO, live_bot, start};
+use common::{Bot, Ergo, USER, log_in};
+use messenger_core::{ButtonPress, MessengerKind, Update, UpdateKind};
+use messenger_runtime::BroadcastState;
+
+/// A second user of the bot (not logged in to the programme).
+const OTHER: i64 = 8;
+
+/// Feeds `user`'s update with a key the restarted in-memory messenger has not used.
+async fn feed_as(bot: &Bot, user: i64, key: &str, kind: UpdateKind) {
+    let m = &bot.m;
+    let u = Update::new(MessengerKind::InMemory, key.to_owned(), kind)
+        .with_chat(m.chat(user))
+        .with_from(m.user(user))
+        .with_date(Utc::now());
+    bot.feed(u).await;
+}
+
+async fn press_as(bot: &Bot, user: i64, label: &str) {
+    let u = bot.m.press(user, label).unwrap();
+    bot.feed(u).await;
+}
+
+async fn say_as(bot: &Bot, user: i64, text: &str) {
+    let u = bot.m.user_says(user, text);
+    bot.feed(u).await;
+}
+
+fn last_of(bot: &Bot, user: i64) -> String {
+    bot.m.last_sent(user).map(|r| r.text()).unwrap_or_default()
+}
+
+/// Runs the bot's broadcast sender until every broadcast of `ids` is done.
+pub async fn deliver(bot: &Bot, ids: &[String]) {
+    let store = bot.runner.runtime().store().clone();
+    let (stop, stopped) = tokio::sync::watch::channel(false);
+    let runner = bot.runner.clone();
+    let sender = tokio::spawn(async move {
+        let mut stopped = stopped;
+        runner
+            .run_broadcasts(async move {
+                let _ = stopped.wait_for(|s| *s).await;
+            })
+            .await;
+    });
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    for id in ids {
+        loop {
+            let info = store.broadcast(id).await.unwrap().unwrap();
+            if info.state == BroadcastState::Done {
+                break;
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{info:?}");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+    stop.send(true).unwrap();
+    sender.await.unwrap();
+}
+
+/// Adds a question through the panel's API (multipart, with an optional picture).
+pub async fn add_question(
+    live: &Live,
+    token: &str,
+    survey: i64,
+    text: &str,
+    kind: &str,
+    options: &str,
+    photo: Option<&[u8]>,
+) -> reqwest::Response {
+    let mut form = reqwest::multipart::Form::new()
+        .text("op", "add")
+        .text("text", text.to_owned())
+        .text("kind", kind.to_owned())
+        .text("options", options.to_owned());
+    if let Some(p) = photo {
+        form = form.part(
+            "photo",
+            reqwest::multipart::Part::bytes(p.to_vec()).file_name("q.png"),
+        );
+    }
+    live.http
+        .post(format!(
+            "{}/api/v1/bots/ergo/surveys/{survey}/questions",
+            live.base
+        ))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Creates the coffee survey: a closed question, an open one, a closed one with a picture.
+async fn coffee_survey(live: &Live, boss: &str) -> i64 {
+    let res = live
+        .post(boss, "/bots/ergo/surveys", serde_json::json!({"title": "Кава в ERGO ☕"}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    for (text, kind, options, photo) in [
+        ("☕ Яку каву ви п'єте?", "closed", "Еспресо\nЛате\nКапучино", None),
+        ("Що нам покращити?", "open", "", None),
+        (
+            "🧁 Як вам наш десерт?",
+            "closed",
+            "👍 Смачно\n👎 Не дуже",
+            Some(OPERATOR_PHOTO),
+        ),
+    ] {
+        let res = add_question(live, boss, id, text, kind, options, photo).await;
+        assert_eq!(res.status(), 200, "{}", res.text().await.unwrap());
+    }
+    id
+}
+
+fn cells(bytes: &[u8]) -> Vec<Vec<String>> {
+    let mut book: calamine::Xlsx<_> =
+        calamine::Xlsx::new(std::io::Cursor::new(bytes.to_vec())).unwrap();
+    let range = book.worksheet_range("Answers").unwrap();
+    range
+        .rows()
+        .map(|r| {
+            r.iter()
+                .map(|c| match c {
+                    calamine::Data::Empty => String::new(),
+                    calamine::Data::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+                .collect()
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported() {
+    let live = start(Utc::now()).await;
+    let boss = live.token("boss").await;
+    let e = &live.ergo;
+    log_in(e).await;
+    say_as(&e.bot, OTHER, "/start").await;
+    let id = coffee_survey(&live, &boss).await;
+
+    // Sent to every user: one broadcast (both speak Ukrainian), two recipients.
+    let res = live
+        .post(&boss, &format!("/bots/ergo/surveys/{id}/send"), serde_json::json!({}))
+        .await;
+    assert_eq!(res.status(), 200);
+    let sent: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(sent["send"]["recipients"], 2, "{sent}");
+    assert_eq!(sent["send"]["audience"], "all users");
+    let broadcasts: Vec<String> =
+        serde_json::from_value(sent["send"]["broadcasts"].clone()).unwrap();
+    assert_eq!(broadcasts.len(), 1, "{broadcasts:?}");
+    deliver(&e.bot, &broadcasts).await;
+    for user in [USER, OTHER] {
+        let invite = last_of(&e.bot, user);
+        assert!(invite.contains("Кава в ERGO ☕"), "{invite}");
+        assert!(invite.contains("запитань — 3"), "{invite}");
+    }
+
+    // The seller: a closed answer, an open one, then the picture question.
+    press_as(&e.bot, USER, "▶️ Почати").await;
+    assert!(last_of(&e.bot, USER).starts_with("Запитання 1 з 3\n☕ Яку каву"));
+    press_as(&e.bot, USER, "Лате").await;
+    assert!(last_of(&e.bot, USER).contains("Що нам покращити?"));
+    assert!(last_of(&e.bot, USER).contains("Напишіть відповідь"));
+    say_as(&e.bot, USER, "Більше десертів 🍰").await;
+    let q3 = e.bot.m.last_sent(USER).unwrap();
+    assert!(q3.text().starts_with("Запитання 3 з 3"), "{}", q3.text());
+    let image = q3.content.image.as_ref().expect("the question's picture");
+    assert!(format!("{image:?}").contains("image/png"), "{image:?}");
+
+    // The other user: text to a closed question asks for a button; skip; start again.
+    press_as(&e.bot, OTHER, "▶️ Почати").await;
+    say_as(&e.bot, OTHER, "не знаю").await;
+    let texts = e.bot.m.sent_texts(OTHER);
+    assert!(texts[texts.len() - 2].contains("Оберіть, будь ласка"), "{texts:?}");
+    assert!(texts[texts.len() - 1].starts_with("Запитання 1 з 3"));
+    press_as(&e.bot, OTHER, "Еспресо").await;
+    press_as(&e.bot, OTHER, "⏭ Пропустити опитування").await;
+    let texts = e.bot.m.sent_texts(OTHER);
+    assert!(texts[texts.len() - 2].contains("опитування пропущено"), "{texts:?}");
+    // Not logged in: back to the phone request.
+    assert!(e.bot.m.last_sent(OTHER).unwrap().content.keyboard.is_some());
+    say_as(&e.bot, OTHER, "привіт").await;
+    assert!(!last_of(&e.bot, OTHER).contains("Запитання"), "the survey is over");
+    // "Start" again goes on at the first unanswered question.
+    press_as(&e.bot, OTHER, "▶️ Почати").await;
+    assert!(last_of(&e.bot, OTHER).starts_with("Запитання 2 з 3"));
+    say_as(&e.bot, OTHER, "Швидше обслуговування").await;
+    assert!(last_of(&e.bot, OTHER).starts_with("Запитання 3 з 3"));
+
+    // A restart while the seller is at question 3: the survey goes on there.
+    let Live { ergo, backend, base, http, store } = live;
+    let Ergo { bot, sandbox, clock } = ergo;
+    let db_url = bot.db_url.clone();
+    let dir = bot.dir;
+    drop(bot.runner);
+    let bot = live_bot(&sandbox, &db_url, clock.clone(), dir).await;
+    let live = Live {
+        ergo: Ergo { bot, sandbox, clock },
+        backend,
+        base,
+        http,
+        store,
+    };
+    let bot = &live.ergo.bot;
+    let press = |data: &str| UpdateKind::ButtonPress(ButtonPress::new(data));
+    // A typed text is read as the answer to question 3 (a closed one): asked again.
+    feed_as(bot, USER, "r1", UpdateKind::from_text("а?", None)).await;
+    assert!(last_of(bot, USER).starts_with("Запитання 3 з 3"), "{}", last_of(bot, USER));
+    feed_as(bot, USER, "r2", press(&format!("sa:{id}:2:0"))).await;
+    let texts = bot.m.sent_texts(USER);
+    assert!(texts.iter().any(|t| t.contains("Дякуємо за відповіді")), "{texts:?}");
+    assert!(last_of(bot, USER).contains("Головне меню"), "{}", last_of(bot, USER));
+    // A second "Start" and a stale button change nothing.
+    feed_as(bot, USER, "r3", press(&format!("sv:{id}"))).await;
+    assert!(last_of(bot, USER).contains("Ви вже відповіли"), "{}", last_of(bot, USER));
+    feed_as(bot, USER, "r4", press(&format!("sa:{id}:0:0"))).await;
+    assert!(last_of(bot, USER).contains("вже неактуальне"), "{}", last_of(bot, USER));
+    feed_as(bot, USER, "r5", press(&format!("sa:{id}:2:1"))).await;
+    // The other user skips question 3 (after the restart, by the button's data).
+    feed_as(bot, OTHER, "r6", press(&format!("sx:{id}"))).await;
+    assert!(bot.m.sent_texts(OTHER).iter().any(|t| t.contains("опитування пропущено")));
+
+    // Answers per user and messenger: the first answer stands.
+    let answers = bot.storage.survey_answers(id).await.unwrap();
+    let got: Vec<(String, u32, Option<u32>, String)> = answers
+        .iter()
+        .map(|a| (a.key.chat_id.clone(), a.position, a.option, a.text.clone()))
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("7".into(), 0, Some(1), "Лате".into()),
+            ("7".into(), 1, None, "Більше десертів 🍰".into()),
+            ("7".into(), 2, Some(0), "👍 Смачно".into()),
+            ("8".into(), 0, Some(0), "Еспресо".into()),
+            ("8".into(), 1, None, "Швидше обслуговування".into()),
+        ]
+    );
+    assert!(answers.iter().all(|a| a.key.messenger == "in_memory"));
+
+    // The results: counts per option, the open answers.
+    let r = live
+        .json(&boss, &format!("/bots/ergo/surveys/{id}/results"))
+        .await;
+    let r = &r["results"];
+    assert_eq!(r["respondents"], 2);
+    let counts = |q: usize| -> Vec<u64> {
+        r["questions"][q]["options"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["count"].as_u64().unwrap())
+            .collect()
+    };
+    assert_eq!(counts(0), [1, 1, 0]);
+    assert_eq!(counts(2), [1, 0]);
+    assert_eq!(r["questions"][1]["answered"], 2);
+    let open: Vec<&str> = r["questions"][1]["open_answers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(open, ["Більше десертів 🍰", "Швидше обслуговування"]);
+
+    // The Excel export, cell by cell: the seller answered first.
+    let res = live
+        .get(&boss, &format!("/bots/ergo/surveys/{id}/answers.xlsx"))
+        .await;
+    assert_eq!(res.status(), 200);
+    assert!(
+        res.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .contains(&format!("survey-ergo-{id}.xlsx"))
+    );
+    let rows = cells(&res.bytes().await.unwrap());
+    assert_eq!(
+        rows,
+        vec![
+            vec![
+                "Месенджер",
+                "ID користувача",
+                "Телефон",
+                "Ім'я",
+                "1. ☕ Яку каву ви п'єте?",
+                "2. Що нам покращити?",
+                "3. 🧁 Як вам наш десерт?",
+            ],
+            vec![
+                "in_memory",
+                "7",
+                "+380889993366",
+                "User 7",
+                "Лате",
+                "Більше десертів 🍰",
+                "👍 Смачно",
+            ],
+            vec!["in_memory", "8", "", "User 8", "Еспресо", "Швидше обслуговування", ""],
+        ]
+    );
+
+    // Sent, the survey is locked.
+    let res = add_question(&live, &boss, id, "Ще?", "open", "", None).await;
+    assert_eq!(res.status(), 409);
+}
