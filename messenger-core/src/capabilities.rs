@@ -34,6 +34,10 @@ pub struct Capabilities {
     /// carries only a name and a number, so `is_own` is always `false` there and a contact is no
     /// better proof than a typed number.
     pub verified_contacts: bool,
+    /// The platform reports what became of a sent message (Viber's `delivered`, `seen` and
+    /// `failed` callbacks, as [`crate::UpdateKind::Receipt`]), so the ids returned by
+    /// [`crate::Messenger::send_many`] are worth keeping.
+    pub delivery_receipts: bool,
 }
 
 impl Capabilities {
@@ -49,6 +53,7 @@ impl Capabilities {
             long_polling: false,
             raw_requests: false,
             verified_contacts: false,
+            delivery_receipts: false,
         }
     }
 
@@ -103,6 +108,12 @@ impl Capabilities {
     /// Sets [`Capabilities::verified_contacts`].
     pub const fn with_verified_contacts(mut self, on: bool) -> Self {
         self.verified_contacts = on;
+        self
+    }
+
+    /// Sets [`Capabilities::delivery_receipts`].
+    pub const fn with_delivery_receipts(mut self, on: bool) -> Self {
+        self.delivery_receipts = on;
         self
     }
 }

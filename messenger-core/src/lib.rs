@@ -107,7 +107,8 @@ pub use message::{ButtonAnswer, Image, OutgoingMessage};
 pub use messenger::{Messenger, PollBatch, PollCursor, send_each, send_long};
 pub use model::{
     ButtonPress, CallbackRef, ChatRef, ChatType, FileRef, IncomingFile, MessageRef, MessengerKind,
-    PlatformId, SharedContact, Update, UpdateKind, UserInfo, from_unix_millis, from_unix_seconds,
+    PlatformId, Receipt, ReceiptStatus, SharedContact, Update, UpdateKind, UserInfo,
+    from_unix_millis, from_unix_seconds,
 };
 pub use polling::PollOptions;
 pub use text::{LengthUnit, MarkupError, RichText, Span, Style, TextRendering, escape_html};

@@ -13,7 +13,7 @@ use crate::error::MessengerError;
 use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 use crate::limits::{Limits, Rate};
 use crate::message::{ButtonAnswer, OutgoingMessage};
-use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, Update};
+use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, PlatformId, Update};
 
 /// Where long polling resumes: Telegram's `offset`, MAX's `marker`. Opaque to bots; persist it
 /// (it is serde) to resume after a restart without repeating updates.
@@ -214,8 +214,10 @@ pub trait Messenger: Send + Sync {
     }
 
     /// Sends one message to several chats (at most [`Messenger::broadcast_batch`]) and reports
-    /// each chat's outcome, in order. The default sends to each chat in turn with
-    /// [`Messenger::send`]; an adapter with a broadcast call (Viber) makes one request.
+    /// each chat's outcome, in order: the platform's id of the message sent (what a
+    /// [`crate::Receipt`] names later; one Viber `broadcast_message` call gives all its receivers
+    /// the same token), `None` where the platform gives none. The default sends to each chat in
+    /// turn with [`Messenger::send`]; an adapter with a broadcast call (Viber) makes one request.
     ///
     /// # Errors
     /// Only when the message cannot be sent to anyone (it does not fit the platform); every
@@ -224,7 +226,7 @@ pub trait Messenger: Send + Sync {
         &self,
         chats: &[ChatRef],
         message: &OutgoingMessage,
-    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+    ) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
         send_each(self, chats, message).await
     }
 }
@@ -239,11 +241,11 @@ pub async fn send_each<M: Messenger + ?Sized>(
     messenger: &M,
     chats: &[ChatRef],
     message: &OutgoingMessage,
-) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
     message.validate(messenger.limits())?;
     let mut out = Vec::with_capacity(chats.len());
     for chat in chats {
-        out.push(messenger.send(chat, message).await.map(|_| ()));
+        out.push(messenger.send(chat, message).await.map(|m| Some(m.id)));
     }
     Ok(out)
 }
@@ -263,7 +265,7 @@ impl<M: Messenger + ?Sized> Messenger for Arc<M> {
         &self,
         chats: &[ChatRef],
         message: &OutgoingMessage,
-    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+    ) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
         (**self).send_many(chats, message).await
     }
     fn limits(&self) -> &Limits {

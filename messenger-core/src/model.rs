@@ -413,6 +413,43 @@ impl ButtonPress {
     }
 }
 
+/// What the platform says became of a sent message, in the chat of the [`Update`] carrying it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct Receipt {
+    /// The platform's id of the message (Viber's `message_token`; one `broadcast_message` call
+    /// gives all its receivers the same token).
+    pub message: PlatformId,
+    /// What became of it.
+    pub status: ReceiptStatus,
+}
+
+impl Receipt {
+    /// A receipt for `message`.
+    pub fn new(message: impl Into<PlatformId>, status: ReceiptStatus) -> Self {
+        Self {
+            message: message.into(),
+            status,
+        }
+    }
+}
+
+/// What became of a sent message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum ReceiptStatus {
+    /// It reached the user's device.
+    Delivered,
+    /// The user opened it.
+    Seen,
+    /// The platform could not deliver it.
+    Failed {
+        /// The platform's reason (Viber's `desc`), empty when it gives none.
+        reason: String,
+    },
+}
+
 /// A phone number shared through a contact button (or any forwarded contact).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -554,6 +591,10 @@ pub enum UpdateKind {
     /// The user blocked, stopped or unsubscribed from the bot: Telegram `my_chat_member` →
     /// `kicked`, Viber `unsubscribed`, MAX `bot_stopped`/`dialog_removed`. Mark them inactive.
     Unsubscribed,
+    /// What became of a message the bot sent (Viber's `delivered`, `seen` and `failed`
+    /// callbacks): not a user's action, so a runtime records it (a broadcast's journal) instead
+    /// of handing it to the dialogue.
+    Receipt(Receipt),
     /// Anything else, including updates that could not be parsed: kept raw, never an error.
     Other {
         /// The platform's name for it (`"edited_message"`, `"delivered"`), or `"unparsed"`.

@@ -15,7 +15,7 @@ use crate::exchange::{RawRequest, WebhookOutcome, WebhookResponse, WelcomeSlot};
 use crate::limits::Limits;
 use crate::message::{ButtonAnswer, OutgoingMessage};
 use crate::messenger::{Messenger, PollBatch, PollCursor};
-use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, Update};
+use crate::model::{CallbackRef, ChatRef, FileRef, MessageRef, MessengerKind, PlatformId, Update};
 
 /// Any [`Messenger`] with a span per call (`messenger.op`, target `messenger_core::traced`).
 #[derive(Debug)]
@@ -60,7 +60,7 @@ impl<M: Messenger> Messenger for Traced<M> {
         &self,
         chats: &[ChatRef],
         message: &OutgoingMessage,
-    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+    ) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
         let span = tracing::debug_span!("messenger.send_many", messenger = %self.kind(), chats = chats.len());
         async {
             let r = self.inner.send_many(chats, message).await;

@@ -18,7 +18,7 @@ use governor::state::{InMemoryState, NotKeyed};
 use governor::{Quota, RateLimiter};
 use messenger_core::{
     Messenger, MessengerError, OutgoingMessage, PollCursor, RateLimitScope, TokioClock, Update,
-    send_long,
+    UpdateKind, send_long,
 };
 use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore, mpsc, oneshot};
 use tokio::task::JoinSet;
@@ -342,6 +342,24 @@ impl<H: Handler> Runtime<H> {
         fence: Option<(&str, &str, i64)>,
     ) -> Result<Option<usize>, StoreError> {
         let inner = &self.inner;
+        // Receipts (Viber's delivered/seen/failed) are not a user's doing: they go to the
+        // broadcast journal, never to the dialogue.
+        let before = updates.len();
+        let mut receipts = Vec::new();
+        updates.retain(|u| match (&u.kind, &u.chat) {
+            (UpdateKind::Receipt(r), Some(chat)) => {
+                receipts.push((chat.id.to_string(), r.clone()));
+                false
+            }
+            (UpdateKind::Receipt(_), None) => false,
+            _ => true,
+        });
+        for (chat_id, r) in &receipts {
+            inner.store.record_receipt(&inner.kind, chat_id, r).await?;
+        }
+        if updates.is_empty() && before > 0 && cursor.is_none() {
+            return Ok(Some(0));
+        }
         let workers = inner
             .workers
             .lock()

@@ -128,6 +128,7 @@ impl fmt::Debug for Store {
 const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_runtime.sql")),
     (3, include_str!("../migrations/0003_broadcasts.sql")),
+    (4, include_str!("../migrations/0004_receipts.sql")),
 ];
 
 /// The version of the in-place upgrade of the example bot's own tables.

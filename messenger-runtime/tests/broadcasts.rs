@@ -15,9 +15,9 @@ use bytes::Bytes;
 use common::*;
 use http::HeaderMap;
 use messenger_core::{
-    ApiDetail, ButtonAnswer, CallbackRef, ChatRef, FileRef, Limits, MessageRef, Messenger,
-    MessengerError, MessengerKind, OutgoingMessage, PollBatch, PollCursor, Rate, RateLimitScope,
-    Update,
+    ApiDetail, ButtonAnswer, CallbackRef, Capabilities, ChatRef, FileRef, Limits, MessageRef,
+    Messenger, MessengerError, MessengerKind, OutgoingMessage, PlatformId, PollBatch, PollCursor,
+    Rate, RateLimitScope, Receipt, ReceiptStatus, Update, UpdateKind,
 };
 use messenger_runtime::{
     BroadcastConfig, BroadcastControl, BroadcastState, NewBroadcast, RecipientStatus, Reply,
@@ -292,6 +292,8 @@ struct Batched {
     platform: Arc<Faulty>,
     batch: usize,
     calls: Mutex<Vec<usize>>,
+    /// Report receipts, and give each call's receivers one shared token `call<n>` (as Viber).
+    receipts: bool,
 }
 
 #[async_trait]
@@ -312,13 +314,27 @@ impl Messenger for Batched {
         &self,
         chats: &[ChatRef],
         message: &OutgoingMessage,
-    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
-        self.calls.lock().unwrap().push(chats.len());
+    ) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
+        let call = {
+            let mut calls = self.calls.lock().unwrap();
+            calls.push(chats.len());
+            calls.len()
+        };
         let mut out = Vec::new();
         for c in chats {
-            out.push(self.platform.send(c, message).await.map(|_| ()));
+            let r = self.platform.send(c, message).await;
+            out.push(r.map(|m| {
+                Some(if self.receipts {
+                    PlatformId::from(format!("call{call}"))
+                } else {
+                    m.id
+                })
+            }));
         }
         Ok(out)
+    }
+    fn capabilities(&self) -> Capabilities {
+        Capabilities::new().with_delivery_receipts(self.receipts)
     }
     async fn send(
         &self,
@@ -360,6 +376,7 @@ async fn a_batched_platform_gets_300_recipients_per_call_at_its_call_rate() {
         platform: platform.clone(),
         batch: 300,
         calls: Mutex::new(Vec::new()),
+        receipts: false,
     });
     store
         .create_broadcast(&NewBroadcast::new(
@@ -377,6 +394,78 @@ async fn a_batched_platform_gets_300_recipients_per_call_at_its_call_rate() {
     assert_eq!(*m.calls.lock().unwrap(), vec![300, 300, 50]);
     let t = store.broadcast("v").await.unwrap().unwrap().totals();
     assert_eq!((t.sent, t.blocked), (649, 1));
+}
+
+/// Receipts (Viber's delivered/seen/failed) move a recipient's journal line forward, found by
+/// the token its call was given: never backwards, never for a token of another call, and they
+/// never reach the dialogue handler.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn receipts_move_the_journal_forward_and_never_reach_the_dialogue() {
+    let (store, _dir) = sqlite_store().await;
+    let platform = Arc::new(Faulty::new());
+    let m = Arc::new(Batched {
+        platform: platform.clone(),
+        batch: 3,
+        calls: Mutex::new(Vec::new()),
+        receipts: true,
+    });
+    store
+        .create_broadcast(&NewBroadcast::new(
+            "r",
+            Reply::new("x"),
+            chats(&platform, 1..7),
+        ))
+        .await
+        .unwrap();
+    let cfg = BroadcastConfig::default().idle_interval(Duration::from_millis(50));
+    let (rt, _rec, task) = sender(&store, m.clone(), "a", cfg);
+    wait_done(&store, "r", 20).await;
+    task.abort();
+    assert_eq!(*m.calls.lock().unwrap(), vec![3, 3]);
+    // Chats 1–3 got token call1, chats 4–6 call2.
+    let receipt = |chat: i64, token: &str, status: ReceiptStatus| {
+        Update::new(
+            MessengerKind::InMemory,
+            format!("{token}:{chat}:{status:?}"),
+            UpdateKind::Receipt(Receipt::new(token, status)),
+        )
+        .with_chat(platform.inner.chat(chat))
+    };
+    let failed = || ReceiptStatus::Failed {
+        reason: "no device".into(),
+    };
+    let accepted = rt
+        .accept(&[
+            receipt(1, "call1", ReceiptStatus::Delivered),
+            receipt(2, "call1", ReceiptStatus::Seen),
+            // Seen before delivered: the late delivered does not move it back.
+            receipt(3, "call1", ReceiptStatus::Seen),
+            receipt(3, "call1", ReceiptStatus::Delivered),
+            receipt(4, "call2", failed()),
+            // Another call's token: not this chat's message (a dialogue reply, say).
+            receipt(5, "call1", ReceiptStatus::Seen),
+            // A chat no broadcast reached.
+            receipt(99, "call2", ReceiptStatus::Seen),
+        ])
+        .await
+        .unwrap();
+    assert_eq!(accepted, 0, "receipts are not updates to handle");
+    let c = store.broadcast("r").await.unwrap().unwrap().per_messenger["in_memory"];
+    assert_eq!(
+        (c.sent, c.delivered, c.seen, c.failed, c.reached()),
+        (2, 1, 2, 1, 5)
+    );
+    assert_eq!(c.finished(), 6);
+    let journal = store.broadcast_journal("r", 10, 0).await.unwrap();
+    let line = |chat: &str| journal.iter().find(|j| j.chat_id == chat).unwrap();
+    assert_eq!(line("3").status, RecipientStatus::Seen);
+    assert_eq!(line("4").status, RecipientStatus::Failed);
+    assert_eq!(line("4").error.as_deref(), Some("not delivered: no device"));
+    assert_eq!(line("5").status, RecipientStatus::Sent);
+    // A failed receipt after delivery changes nothing.
+    rt.accept(&[receipt(1, "call1", failed())]).await.unwrap();
+    let journal = store.broadcast_journal("r", 10, 0).await.unwrap();
+    assert_eq!(journal[0].status, RecipientStatus::Delivered);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

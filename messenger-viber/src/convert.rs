@@ -2,7 +2,8 @@
 
 use messenger_core::{
     Button, ButtonPress, ChatRef, FileRef, IncomingFile, Keyboard, MessageRef, MessengerKind,
-    PlatformId, SharedContact, Update, UpdateKind, UserInfo, escape_html, from_unix_millis,
+    PlatformId, Receipt, ReceiptStatus, SharedContact, Update, UpdateKind, UserInfo, escape_html,
+    from_unix_millis,
 };
 use serde_json::Value;
 
@@ -98,8 +99,9 @@ pub fn normalize_phone(raw: &str) -> String {
 /// Turns a raw Viber callback into a [`ViberEvent`]. Never fails and never panics; anything it
 /// does not understand becomes [`UpdateKind::Other`] with the raw JSON kept.
 ///
-/// - `webhook` (the registration ping), `delivered`, `seen`, `failed` and unknown events →
-///   `Other` named after the event;
+/// - `webhook` (the registration ping) and unknown events → `Other` named after the event;
+/// - `delivered`, `seen`, `failed` → [`UpdateKind::Receipt`] for `message_token` in the chat of
+///   `user_id` (`failed` keeps `desc` as the reason), keyed by event, token and user;
 /// - `conversation_started` → [`UpdateKind::Started`] with `context` as payload;
 /// - `subscribed` → [`UpdateKind::Subscribed`], `unsubscribed` → [`UpdateKind::Unsubscribed`];
 /// - `message`: `text` starting with [`CALLBACK_PREFIX`] → [`UpdateKind::ButtonPress`] (no
@@ -155,6 +157,22 @@ pub fn parse_event(raw: &Value) -> ViberEvent {
             let user = raw.get("user").unwrap_or(&Value::Null);
             if let Some(id) = str_field(user, "id") {
                 out.update = base(id, user_info(user), UpdateKind::Subscribed);
+            }
+        }
+        "delivered" | "seen" | "failed" => {
+            if let (Some(id), Some(token)) = (str_field(raw, "user_id"), token.clone()) {
+                let status = match event.as_str() {
+                    "delivered" => ReceiptStatus::Delivered,
+                    "seen" => ReceiptStatus::Seen,
+                    _ => ReceiptStatus::Failed {
+                        reason: str_field(raw, "desc").unwrap_or_default().to_owned(),
+                    },
+                };
+                // One broadcast token is shared by up to 300 receivers: the key names the
+                // receiver and the event too, or a repeat check would drop all but the first.
+                let mut u = base(id, None, UpdateKind::Receipt(Receipt::new(token, status)));
+                u.dedup_key = format!("{event}:{key}:{id}");
+                out.update = u;
             }
         }
         "unsubscribed" => {

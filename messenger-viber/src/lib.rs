@@ -60,5 +60,5 @@ pub use convert::{
     parse_update, viber_keyboard,
 };
 pub use media::{HostedFile, InMemoryMediaHost, MediaHost};
-pub use messenger::{BroadcastFailure, BroadcastReport, TRACKING_DATA_MAX};
+pub use messenger::{BroadcastFailure, BroadcastReport, BroadcastSent, TRACKING_DATA_MAX};
 pub use messenger_core::{MessengerError, SecretString};

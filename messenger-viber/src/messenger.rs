@@ -30,6 +30,17 @@ pub struct BroadcastFailure {
     pub error: MessengerError,
 }
 
+/// A receiver [`ViberBot::broadcast`] reached.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BroadcastSent {
+    /// The receiver's Viber id.
+    pub receiver: String,
+    /// The `message_token` of the call that reached them (shared by the call's receivers; the
+    /// `delivered` and `seen` callbacks name it), when Viber gave one.
+    pub message_token: Option<PlatformId>,
+}
+
 /// The outcome of [`ViberBot::broadcast`], per recipient.
 #[derive(Debug, Default)]
 #[non_exhaustive]
@@ -37,7 +48,7 @@ pub struct BroadcastReport {
     /// How many `broadcast_message` calls were made.
     pub calls: usize,
     /// Receivers Viber accepted the message for.
-    pub sent: Vec<String>,
+    pub sent: Vec<BroadcastSent>,
     /// Receivers it failed for, one entry each.
     pub failed: Vec<BroadcastFailure>,
 }
@@ -281,7 +292,10 @@ impl ViberBot {
                                 error: ViberStatus::from_code(f.status)
                                     .to_error(None, &f.status_message),
                             }),
-                            None => report.sent.push(r.clone()),
+                            None => report.sent.push(BroadcastSent {
+                                receiver: r.clone(),
+                                message_token: resp.message_token.clone(),
+                            }),
                         }
                     }
                 }
@@ -340,7 +354,7 @@ impl Messenger for ViberBot {
         &self,
         chats: &[ChatRef],
         message: &OutgoingMessage,
-    ) -> Result<Vec<Result<(), MessengerError>>, MessengerError> {
+    ) -> Result<Vec<Result<Option<PlatformId>, MessengerError>>, MessengerError> {
         if !self.broadcast_api {
             return messenger_core::send_each(self, chats, message).await;
         }
@@ -357,7 +371,11 @@ impl Messenger for ViberBot {
                 let r = id?;
                 match report.failed.iter().position(|f| f.receiver == r) {
                     Some(i) => Err(report.failed.swap_remove(i).error),
-                    None => Ok(()),
+                    None => Ok(report
+                        .sent
+                        .iter()
+                        .find(|s| s.receiver == r)
+                        .and_then(|s| s.message_token.clone())),
                 }
             })
             .collect())
@@ -371,6 +389,7 @@ impl Messenger for ViberBot {
         Capabilities::new()
             .with_welcome_only_before_subscribe(true)
             .with_raw_requests(true)
+            .with_delivery_receipts(true)
     }
 
     /// [`ViberBot::parse_events`], with a [`WelcomeSlot`] for `conversation_started` (its

@@ -574,6 +574,17 @@ async fn broadcast_of_650_receivers_makes_three_calls_and_reports_failures() {
         .unwrap();
     assert_eq!(report.calls, 3);
     assert_eq!(report.sent.len(), 647);
+    // Each receiver keeps its call's token: what `delivered`/`seen` callbacks name.
+    let token_of = |r: &str| {
+        report
+            .sent
+            .iter()
+            .find(|s| s.receiver == r)
+            .and_then(|s| s.message_token.clone())
+    };
+    assert_eq!(token_of("user000="), Some(PlatformId::from(1)));
+    assert_eq!(token_of("user451="), Some(PlatformId::from(2)));
+    assert_eq!(token_of("user649="), Some(PlatformId::from(3)));
     let failed: Vec<(&str, Option<i64>)> = report
         .failed
         .iter()
@@ -649,13 +660,24 @@ async fn send_many_batches_only_when_the_bot_is_approved_for_broadcasts() {
         .build()
         .unwrap();
     assert_eq!(approved.broadcast_batch(), 300);
+    // Viber reports delivered/seen/failed: the runtime keeps the tokens for its journal.
+    assert!(approved.capabilities().delivery_receipts);
     let rate = approved.broadcast_rate();
     assert_eq!((rate.count.get(), rate.per), (500, Duration::from_secs(10)));
     let out = approved
         .send_many(&chats, &OutgoingMessage::new("Sale!"))
         .await
         .unwrap();
-    assert!(out[0].is_ok() && out[2].is_ok(), "{out:?}");
+    assert_eq!(
+        out[0].as_ref().unwrap(),
+        &Some(PlatformId::from(9)),
+        "{out:?}"
+    );
+    assert_eq!(
+        out[2].as_ref().unwrap(),
+        &Some(PlatformId::from(9)),
+        "{out:?}"
+    );
     assert!(out[1].as_ref().unwrap_err().is_recipient_gone(), "{out:?}");
 
     // Not approved: one send_message per user (the strict catch-all fails a broadcast call).

@@ -5,8 +5,8 @@
 
 use http::HeaderMap;
 use messenger_core::{
-    ButtonPress, ChatRef, Messenger, MessengerError, MessengerKind, PlatformId, UpdateKind,
-    sign_hmac_sha256_hex,
+    ButtonPress, ChatRef, Messenger, MessengerError, MessengerKind, PlatformId, Receipt,
+    ReceiptStatus, UpdateKind, sign_hmac_sha256_hex,
 };
 use messenger_viber::{SecretString, ViberBot, parse_event};
 use serde_json::Value;
@@ -201,12 +201,57 @@ fn a_picture_carries_its_media_url() {
     }
 }
 
+/// `delivered`, `seen` and `failed` name the message by token in the user's chat; the key holds
+/// event, token and user, because one broadcast token is shared by up to 300 receivers.
 #[test]
-fn receipts_unknown_events_and_malformed_callbacks_are_kept_raw() {
+fn receipts_name_the_message_and_the_user() {
+    for (name, token, status) in [
+        (
+            "delivered",
+            4_912_661_846_655_238_151_i64,
+            ReceiptStatus::Delivered,
+        ),
+        ("seen", 4_912_661_846_655_238_156, ReceiptStatus::Seen),
+        (
+            "failed",
+            4_912_661_846_655_238_152,
+            ReceiptStatus::Failed {
+                reason: "failure".into(),
+            },
+        ),
+    ] {
+        let e = parse_event(&fixtures()[name]);
+        assert_eq!(
+            e.update.kind,
+            UpdateKind::Receipt(Receipt::new(token, status)),
+            "{name}"
+        );
+        assert_eq!(
+            e.update.chat,
+            Some(ChatRef::private(MessengerKind::Viber, USER)),
+            "{name}"
+        );
+        assert_eq!(e.update.dedup_key, format!("{name}:{token}:{USER}"));
+    }
+    // Two receivers of one broadcast: two keys.
+    let mut other = fixtures()["delivered"].clone();
+    other["user_id"] = "other=".into();
+    assert_ne!(
+        parse_event(&other).update.dedup_key,
+        parse_event(&fixtures()["delivered"]).update.dedup_key
+    );
+    // Without a user or a token a receipt names nothing: kept raw.
+    let mut bare = fixtures()["seen"].clone();
+    bare.as_object_mut().unwrap().remove("user_id");
+    assert!(matches!(
+        parse_event(&bare).update.kind,
+        UpdateKind::Other { .. }
+    ));
+}
+
+#[test]
+fn unknown_events_and_malformed_callbacks_are_kept_raw() {
     for (name, type_name) in [
-        ("delivered", "delivered"),
-        ("seen", "seen"),
-        ("failed", "failed"),
         ("sticker", "message.sticker"),
         ("unknown_event", "client_status"),
         ("malformed_message", "message"),

@@ -364,6 +364,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             vb.webhook_url.as_str(),
             &[
                 "delivered",
+                "seen",
                 "failed",
                 "subscribed",
                 "unsubscribed",

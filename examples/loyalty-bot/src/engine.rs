@@ -476,7 +476,11 @@ impl Engine {
             self.storage.set_inactive(&key).await?;
             return Ok(Outcome::default());
         }
-        if matches!(update.kind, UpdateKind::Other { .. }) {
+        // Raw platform events and receipts (the runtime journals these itself) are no dialogue.
+        if matches!(
+            update.kind,
+            UpdateKind::Other { .. } | UpdateKind::Receipt(_)
+        ) {
             return Ok(Outcome::default());
         }
         let from = update.from.clone().unwrap_or_default();

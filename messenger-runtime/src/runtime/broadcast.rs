@@ -121,7 +121,7 @@ struct Due {
 type CallOutcome = (
     Vec<Due>,
     Option<String>,
-    Result<Vec<Result<(), MessengerError>>, MessengerError>,
+    Result<Vec<Result<Option<messenger_core::PlatformId>, MessengerError>>, MessengerError>,
 );
 
 /// Distinguishes the calls of one process.
@@ -423,6 +423,7 @@ async fn send_claimed<H: Handler>(
                     chat_id: c.chat_id,
                     status: Some(RecipientStatus::Failed),
                     error: Some(format!("the stored chat cannot be read: {reason}")),
+                    message_id: None,
                 });
                 continue;
             }
@@ -530,7 +531,7 @@ async fn send_claimed<H: Handler>(
             gate.await;
             let chats: Vec<ChatRef> = dues.iter().map(|d| d.chat.clone()).collect();
             let r = if chats.len() == 1 {
-                Ok(vec![m.send(&chats[0], &message).await.map(|_| ())])
+                Ok(vec![m.send(&chats[0], &message).await.map(|r| Some(r.id))])
             } else {
                 m.send_many(&chats, &message).await
             };
@@ -565,6 +566,7 @@ fn requeue(results: &mut Vec<Sent>, dues: Vec<Due>, error: Option<String>) {
             chat_id: d.chat_id,
             status: None,
             error: error.clone(),
+            message_id: None,
         });
     }
 }
@@ -604,13 +606,17 @@ fn judge<H: Handler>(
                     chat_id: d.chat_id,
                     status: Some(RecipientStatus::Failed),
                     error: Some(text.clone()),
+                    message_id: None,
                 });
             }
             return (false, false);
         }
     };
+    // Message ids are kept only where the platform names them in receipts (Viber).
+    let receipts = inner.messenger.capabilities().delivery_receipts;
     let mut each = each.into_iter();
     for d in dues {
+        let mut message_id = None;
         let r = each.next().unwrap_or_else(|| {
             Err(MessengerError::Transport {
                 reason: "the platform did not report this recipient".into(),
@@ -618,7 +624,10 @@ fn judge<H: Handler>(
             })
         });
         let (status, error) = match r {
-            Ok(()) => (Some(RecipientStatus::Sent), None),
+            Ok(id) => {
+                message_id = id.filter(|_| receipts).map(|id| id.to_string());
+                (Some(RecipientStatus::Sent), None)
+            }
             Err(e @ MessengerError::RateLimited { .. }) => {
                 limited = true;
                 let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
@@ -657,6 +666,7 @@ fn judge<H: Handler>(
             chat_id: d.chat_id,
             status,
             error,
+            message_id,
         });
     }
     (fault, limited)

@@ -113,7 +113,12 @@ pub enum RecipientStatus {
     Sending,
     /// The platform accepted the message.
     Sent,
-    /// It could not be sent; the journal keeps why.
+    /// The platform reports it reached the user's device (Viber's `delivered`).
+    Delivered,
+    /// The platform reports the user opened it (Viber's `seen`).
+    Seen,
+    /// It could not be sent, or the platform reports it could not be delivered; the journal
+    /// keeps why.
     Failed,
     /// The user blocked the bot or is gone (the bot marks them inactive).
     Blocked,
@@ -133,6 +138,8 @@ impl RecipientStatus {
             Self::Queued => "queued",
             Self::Sending => "sending",
             Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Seen => "seen",
             Self::Failed => "failed",
             Self::Blocked => "blocked",
             Self::Cancelled => "cancelled",
@@ -147,6 +154,8 @@ impl RecipientStatus {
             "queued" => Self::Queued,
             "sending" => Self::Sending,
             "sent" => Self::Sent,
+            "delivered" => Self::Delivered,
+            "seen" => Self::Seen,
             "failed" => Self::Failed,
             "blocked" => Self::Blocked,
             "cancelled" => Self::Cancelled,
@@ -170,8 +179,12 @@ pub struct StatusCounts {
     pub queued: u64,
     /// Being sent.
     pub sending: u64,
-    /// Accepted by the platform.
+    /// Accepted by the platform (and no receipt yet).
     pub sent: u64,
+    /// Reached the user's device, by the platform's receipt (Viber).
+    pub delivered: u64,
+    /// Opened by the user, by the platform's receipt (Viber).
+    pub seen: u64,
     /// Failed.
     pub failed: u64,
     /// Gone (blocked the bot).
@@ -188,9 +201,14 @@ impl StatusCounts {
         self.queued + self.sending + self.finished()
     }
 
-    /// Recipients with an outcome (sent, failed, blocked, cancelled, unknown).
+    /// Recipients with an outcome (sent, delivered, seen, failed, blocked, cancelled, unknown).
     pub fn finished(&self) -> u64 {
-        self.sent + self.failed + self.blocked + self.cancelled + self.unknown
+        self.reached() + self.failed + self.blocked + self.cancelled + self.unknown
+    }
+
+    /// Recipients the platform accepted the message for: sent, delivered or seen.
+    pub fn reached(&self) -> u64 {
+        self.sent + self.delivered + self.seen
     }
 
     fn add(&mut self, status: &RecipientStatus, n: u64) {
@@ -198,6 +216,8 @@ impl StatusCounts {
             RecipientStatus::Queued => self.queued += n,
             RecipientStatus::Sending => self.sending += n,
             RecipientStatus::Sent => self.sent += n,
+            RecipientStatus::Delivered => self.delivered += n,
+            RecipientStatus::Seen => self.seen += n,
             RecipientStatus::Failed | RecipientStatus::Other(_) => self.failed += n,
             RecipientStatus::Blocked => self.blocked += n,
             RecipientStatus::Cancelled => self.cancelled += n,
@@ -234,6 +254,8 @@ impl BroadcastInfo {
             t.queued += c.queued;
             t.sending += c.sending;
             t.sent += c.sent;
+            t.delivered += c.delivered;
+            t.seen += c.seen;
             t.failed += c.failed;
             t.blocked += c.blocked;
             t.cancelled += c.cancelled;
@@ -477,5 +499,48 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Records a platform's receipt for a message sent to the chat `chat_id` of `messenger` in
+    /// the journal of the broadcast that sent it (found by the message's id): `sent` becomes
+    /// `delivered` or `seen`, `delivered` becomes `seen`, and `sent` becomes `failed` with the
+    /// platform's reason. Never backwards (a late `delivered` after `seen` changes nothing), and a
+    /// receipt for a message no broadcast sent (a dialogue's reply) changes nothing. Returns
+    /// whether a journal line changed.
+    ///
+    /// # Errors
+    /// [`StoreError`]: nothing was recorded; the caller may retry (receipts are idempotent).
+    pub async fn record_receipt(
+        &self,
+        messenger: &str,
+        chat_id: &str,
+        receipt: &messenger_core::Receipt,
+    ) -> Result<bool, StoreError> {
+        use messenger_core::ReceiptStatus;
+        let (status, from, error) = match &receipt.status {
+            ReceiptStatus::Delivered => ("delivered", "('sent')", None),
+            ReceiptStatus::Seen => ("seen", "('sent', 'delivered')", None),
+            ReceiptStatus::Failed { reason } => (
+                "failed",
+                "('sent')",
+                Some(format!("not delivered: {reason}")),
+            ),
+            _ => return Ok(false),
+        };
+        let sql = format!(
+            "UPDATE rt_broadcast_recipients SET status = $1, error = COALESCE($2, error),
+               updated_at = $3
+             WHERE messenger = $4 AND message_id = $5 AND chat_id = $6 AND status IN {from}"
+        );
+        let r = sqlx::query(AssertSqlSafe(sql))
+            .bind(status)
+            .bind(error)
+            .bind(now_text(Utc::now()))
+            .bind(messenger)
+            .bind(receipt.message.to_string())
+            .bind(chat_id)
+            .execute(&self.writer)
+            .await?;
+        Ok(r.rows_affected() > 0)
     }
 }

@@ -51,6 +51,8 @@ pub(crate) struct Sent {
     /// `None`: back to the queue (a "too many requests", a passing fault).
     pub status: Option<RecipientStatus>,
     pub error: Option<String>,
+    /// The platform's id of the message sent, kept where receipts name it (Viber).
+    pub message_id: Option<String>,
 }
 
 impl Store {
@@ -216,11 +218,13 @@ impl Store {
             }
             q.execute(&mut *tx).await?;
         }
-        let mut sent: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        // Grouped by broadcast and message id: one statement per Viber call (its receivers
+        // share one token) or per chunk of sends without ids.
+        let mut sent: BTreeMap<(&str, Option<&str>), Vec<&str>> = BTreeMap::new();
         for r in results {
             match &r.status {
                 Some(RecipientStatus::Sent) => sent
-                    .entry(r.broadcast_id.as_str())
+                    .entry((r.broadcast_id.as_str(), r.message_id.as_deref()))
                     .or_default()
                     .push(r.chat_id.as_str()),
                 Some(status) => {
@@ -256,16 +260,18 @@ impl Store {
                 }
             }
         }
-        for (id, chats) in sent {
+        for ((id, message_id), chats) in sent {
             for chunk in chats.chunks(SENT_CHUNK) {
                 let sql = format!(
-                    "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL
-                     WHERE broadcast_id = $2 AND messenger = $3
+                    "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL,
+                       message_id = $2
+                     WHERE broadcast_id = $3 AND messenger = $4
                        AND status = 'sending' AND chat_id IN ({})",
-                    super::super::list(4, chunk.len())
+                    super::super::list(5, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
                     .bind(now.clone())
+                    .bind(message_id.map(str::to_owned))
                     .bind(id.to_owned())
                     .bind(messenger.to_owned());
                 for c in chunk {
