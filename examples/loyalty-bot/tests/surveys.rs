@@ -325,3 +325,158 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
     let res = add_question(&live, &boss, id, "Ще?", "open", "", None).await;
     assert_eq!(res.status(), 409);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn panel_routes_check_roles_csrf_and_input() {
+    use loyalty_core::ExposeSecret;
+    let live = start(Utc::now()).await;
+    let (boss, olena, stranger) = (
+        live.token("boss").await,
+        live.token("olena").await,
+        live.token("stranger").await,
+    );
+    say_as(&live.ergo.bot, USER, "/start").await;
+    let list = "/bots/ergo/surveys";
+    // Operators read, only administrators write; another bot's operator sees nothing.
+    assert_eq!(live.get(&olena, list).await.status(), 200);
+    assert_eq!(live.get(&stranger, list).await.status(), 403);
+    let title = serde_json::json!({"title": "Опитування"});
+    assert_eq!(live.post(&olena, list, title.clone()).await.status(), 403);
+    assert_eq!(live.post(&stranger, list, title.clone()).await.status(), 403);
+    assert_eq!(
+        live.post(&boss, list, serde_json::json!({"title": "  "})).await.status(),
+        400
+    );
+    let res = live.post(&boss, list, title).await;
+    assert_eq!(res.status(), 200);
+    let id = res.json::<serde_json::Value>().await.unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(live.get(&olena, &format!("{list}/{id}")).await.status(), 200);
+    assert_eq!(live.get(&olena, &format!("{list}/999")).await.status(), 404);
+    let q = format!("{list}/{id}/questions");
+    assert_eq!(
+        add_question(&live, &olena, id, "Так?", "closed", "Так\nНі", None).await.status(),
+        403
+    );
+    // Bad questions: one option, repeated options, an unknown kind, no text, not a picture.
+    for (text, kind, options, status) in [
+        ("Так?", "closed", "Так", 422),
+        ("Так?", "closed", "Так\nТак", 422),
+        ("Так?", "multi", "Так\nНі", 400),
+        (" ", "open", "", 422),
+    ] {
+        let res = add_question(&live, &boss, id, text, kind, options, None).await;
+        assert_eq!(res.status(), status, "{text} {kind} {options}");
+    }
+    let res = add_question(&live, &boss, id, "Так?", "open", "", Some(b"GIF-not")).await;
+    assert_eq!(res.status(), 415);
+    for text in ["Перше?", "Друге?", "Третє?"] {
+        let res = add_question(&live, &boss, id, text, "open", "", None).await;
+        assert_eq!(res.status(), 200);
+    }
+    // Reorder and remove, as JSON; a bad op or number is refused.
+    let op = |op: &str, n: i64| serde_json::json!({"op": op, "n": n});
+    assert_eq!(live.post(&boss, &q, op("down", 0)).await.status(), 200);
+    assert_eq!(live.post(&boss, &q, op("remove", 2)).await.status(), 200);
+    assert_eq!(live.post(&boss, &q, op("up", 1)).await.status(), 200);
+    assert_eq!(live.post(&boss, &q, op("remove", 7)).await.status(), 400);
+    assert_eq!(live.post(&boss, &q, op("shuffle", 0)).await.status(), 400);
+    let sv = live.json(&olena, &format!("{list}/{id}")).await;
+    let texts: Vec<&str> = sv["survey"]["questions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|q| q["text"].as_str().unwrap())
+        .collect();
+    assert_eq!(texts, ["Перше?", "Друге?"]);
+    // An edit keeps the question's place.
+    let edit = serde_json::json!({"op": "update", "n": 1, "text": "Друге, змінене?", "kind": "closed", "options": ["А", "Б"]});
+    assert_eq!(live.post(&boss, &q, edit).await.status(), 200);
+    let sv = live.json(&olena, &format!("{list}/{id}")).await;
+    assert_eq!(sv["survey"]["questions"][1]["options"], serde_json::json!(["А", "Б"]));
+    // Sending: operators may not; an unknown messenger is refused.
+    let send = format!("{list}/{id}/send");
+    assert_eq!(live.post(&olena, &send, serde_json::json!({})).await.status(), 403);
+    let bad = serde_json::json!({"messenger": ["telegram"]});
+    assert_eq!(live.post(&boss, &send, bad).await.status(), 400);
+    let ok = serde_json::json!({"messenger": ["in_memory"]});
+    let res = live.post(&boss, &send, ok).await;
+    assert_eq!(res.status(), 200);
+    let body: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(body["send"]["audience"], "in_memory");
+    assert_eq!(body["send"]["recipients"], 1);
+    // Sent: questions and title are locked.
+    assert_eq!(live.post(&boss, &q, op("remove", 0)).await.status(), 409);
+    let rename = serde_json::json!({"title": "Нова назва"});
+    assert_eq!(
+        live.post(&boss, &format!("{list}/{id}/title"), rename).await.status(),
+        409
+    );
+
+    // A browser session must send the CSRF token, with a form or an upload.
+    let token = live
+        .store
+        .create_session("boss", Utc::now(), chrono::Duration::hours(1))
+        .await
+        .unwrap();
+    let session = live
+        .store
+        .session(token.expose_secret(), Utc::now())
+        .await
+        .unwrap()
+        .unwrap();
+    let csrf = session.csrf.expose_secret().to_owned();
+    let cookie = format!("panel_session={}", token.expose_secret());
+    let url = format!("{}{list}", live.base);
+    let post = |form: Vec<(&'static str, String)>| {
+        let body: String = url::form_urlencoded::Serializer::new(String::new())
+            .extend_pairs(form)
+            .finish();
+        live.http
+            .post(&url)
+            .header("cookie", &cookie)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body)
+            .send()
+    };
+    assert_eq!(post(vec![("title", "Без токена".into())]).await.unwrap().status(), 403);
+    let res = post(vec![("title", "З токеном".into()), ("csrf", csrf.clone())])
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+    let created = res.headers()["location"].to_str().unwrap().to_owned();
+    let upload = reqwest::multipart::Form::new()
+        .text("op", "add")
+        .text("text", "Без токена?")
+        .text("kind", "open");
+    let res = live
+        .http
+        .post(format!("{}{created}/questions", live.base))
+        .header("cookie", &cookie)
+        .multipart(upload)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 403);
+    // The HTML pages render for the session.
+    for path in [list.to_owned(), created.clone(), format!("{created}/results")] {
+        let res = live
+            .http
+            .get(format!("{}{path}", live.base))
+            .header("cookie", &cookie)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 200, "{path}");
+    }
+    // Deleting, then it is gone; who did what is in the audit log.
+    let del = format!("{list}/{id}/delete");
+    assert_eq!(live.post(&olena, &del, serde_json::json!({})).await.status(), 403);
+    assert_eq!(live.post(&boss, &del, serde_json::json!({})).await.status(), 200);
+    assert_eq!(live.get(&boss, &format!("{list}/{id}")).await.status(), 404);
+    let audit = live.json(&boss, "/audit").await.to_string();
+    for action in ["survey.create", "survey.questions", "survey.send", "survey.delete"] {
+        assert!(audit.contains(action), "{action} in {audit}");
+    }
+}
