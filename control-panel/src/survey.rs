@@ -259,7 +259,8 @@ pub fn results(survey: &SurveyInfo, rows: &[SurveyRow]) -> SurveyResults {
                 out.answered += 1;
                 match (q.kind, cell.option) {
                     (SurveyQuestionKind::Closed, Some(o)) => {
-                        if let Some(c) = usize::try_from(o).ok().and_then(|o| out.options.get_mut(o))
+                        if let Some(c) =
+                            usize::try_from(o).ok().and_then(|o| out.options.get_mut(o))
                         {
                             c.count += 1;
                         }
@@ -286,12 +287,23 @@ pub fn results(survey: &SurveyInfo, rows: &[SurveyRow]) -> SurveyResults {
 pub fn validate_question(q: &SurveyQuestionEdit, l: Lang) -> Vec<String> {
     let mut out = Vec::new();
     if q.text.trim().is_empty() {
-        out.push(l.t("Напишіть текст запитання.", "Напишите текст вопроса.", "Write the question's text.").to_owned());
+        out.push(
+            l.t(
+                "Напишіть текст запитання.",
+                "Напишите текст вопроса.",
+                "Write the question's text.",
+            )
+            .to_owned(),
+        );
     }
     if q.text.chars().count() > SURVEY_QUESTION_MAX {
         out.push(format!(
             "{} {SURVEY_QUESTION_MAX}",
-            l.t("Текст запитання довший за", "Текст вопроса длиннее", "The question is longer than")
+            l.t(
+                "Текст запитання довший за",
+                "Текст вопроса длиннее",
+                "The question is longer than"
+            )
         ));
     }
     if q.kind == SurveyQuestionKind::Closed {
@@ -299,18 +311,36 @@ pub fn validate_question(q: &SurveyQuestionEdit, l: Lang) -> Vec<String> {
         if !(2..=SURVEY_OPTIONS_MAX).contains(&n) {
             out.push(format!(
                 "{} 2–{SURVEY_OPTIONS_MAX}",
-                l.t("Варіантів відповіді має бути", "Вариантов ответа должно быть", "A closed question needs options:")
+                l.t(
+                    "Варіантів відповіді має бути",
+                    "Вариантов ответа должно быть",
+                    "A closed question needs options:"
+                )
             ));
         }
-        if q.options.iter().any(|o| o.trim().is_empty() || o.chars().count() > SURVEY_OPTION_MAX) {
+        if q.options
+            .iter()
+            .any(|o| o.trim().is_empty() || o.chars().count() > SURVEY_OPTION_MAX)
+        {
             out.push(format!(
                 "{} {SURVEY_OPTION_MAX}",
-                l.t("Варіант не може бути порожнім чи довшим за", "Вариант не может быть пустым или длиннее", "An option must be non-empty and at most")
+                l.t(
+                    "Варіант не може бути порожнім чи довшим за",
+                    "Вариант не может быть пустым или длиннее",
+                    "An option must be non-empty and at most"
+                )
             ));
         }
         let mut seen = std::collections::BTreeSet::new();
         if q.options.iter().any(|o| !seen.insert(o.trim())) {
-            out.push(l.t("Варіанти повторюються.", "Варианты повторяются.", "Options repeat.").to_owned());
+            out.push(
+                l.t(
+                    "Варіанти повторюються.",
+                    "Варианты повторяются.",
+                    "Options repeat.",
+                )
+                .to_owned(),
+            );
         }
     }
     out
@@ -416,7 +446,16 @@ mod tests {
     #[test]
     fn results_count_each_option_and_list_open_answers() {
         let rows = vec![
-            row("1", vec![pick(1, "Лате"), Some(SurveyCell { option: None, text: "Тихіше".into() })]),
+            row(
+                "1",
+                vec![
+                    pick(1, "Лате"),
+                    Some(SurveyCell {
+                        option: None,
+                        text: "Тихіше".into(),
+                    }),
+                ],
+            ),
             row("2", vec![pick(1, "Лате"), None]),
             row("3", vec![pick(0, "Еспресо")]),
         ];
@@ -442,11 +481,26 @@ mod tests {
         let l = Lang::En;
         assert!(validate_question(&q(SurveyQuestionKind::Closed, &["a", "b"], "Q?"), l).is_empty());
         assert!(validate_question(&q(SurveyQuestionKind::Open, &[], "Q?"), l).is_empty());
-        assert_eq!(validate_question(&q(SurveyQuestionKind::Closed, &["a"], "Q?"), l).len(), 1);
-        assert_eq!(validate_question(&q(SurveyQuestionKind::Closed, &["a", "a"], "Q?"), l).len(), 1);
-        assert_eq!(validate_question(&q(SurveyQuestionKind::Closed, &["a", " "], "Q?"), l).len(), 1);
-        assert_eq!(validate_question(&q(SurveyQuestionKind::Open, &[], " "), l).len(), 1);
+        assert_eq!(
+            validate_question(&q(SurveyQuestionKind::Closed, &["a"], "Q?"), l).len(),
+            1
+        );
+        assert_eq!(
+            validate_question(&q(SurveyQuestionKind::Closed, &["a", "a"], "Q?"), l).len(),
+            1
+        );
+        assert_eq!(
+            validate_question(&q(SurveyQuestionKind::Closed, &["a", " "], "Q?"), l).len(),
+            1
+        );
+        assert_eq!(
+            validate_question(&q(SurveyQuestionKind::Open, &[], " "), l).len(),
+            1
+        );
         let long = "x".repeat(SURVEY_QUESTION_MAX + 1);
-        assert_eq!(validate_question(&q(SurveyQuestionKind::Open, &[], &long), l).len(), 1);
+        assert_eq!(
+            validate_question(&q(SurveyQuestionKind::Open, &[], &long), l).len(),
+            1
+        );
     }
 }

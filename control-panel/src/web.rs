@@ -173,7 +173,10 @@ impl Panel {
                     support::SUPPORT_PHOTO_MAX + 64 * 1024,
                 )),
             ),
-            ("/bots/{bot}/surveys", get(surveys::list_page).post(surveys::create)),
+            (
+                "/bots/{bot}/surveys",
+                get(surveys::list_page).post(surveys::create),
+            ),
             ("/bots/{bot}/surveys/{id}", get(surveys::survey_page)),
             ("/bots/{bot}/surveys/{id}/title", post(surveys::set_title)),
             (
@@ -184,9 +187,18 @@ impl Panel {
             ),
             ("/bots/{bot}/surveys/{id}/send", post(surveys::send)),
             ("/bots/{bot}/surveys/{id}/delete", post(surveys::delete)),
-            ("/bots/{bot}/surveys/{id}/results", get(survey_results::results_page)),
-            ("/bots/{bot}/surveys/{id}/answers.xlsx", get(survey_results::answers_export)),
-            ("/bots/{bot}/surveys/{id}/image/{n}", get(survey_results::image)),
+            (
+                "/bots/{bot}/surveys/{id}/results",
+                get(survey_results::results_page),
+            ),
+            (
+                "/bots/{bot}/surveys/{id}/answers.xlsx",
+                get(survey_results::answers_export),
+            ),
+            (
+                "/bots/{bot}/surveys/{id}/image/{n}",
+                get(survey_results::image),
+            ),
             ("/accounts", get(accounts_page).post(account_create)),
             ("/accounts/{login}", post(account_update)),
             ("/accounts/{login}/delete", post(account_delete)),

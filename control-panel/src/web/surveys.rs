@@ -300,7 +300,12 @@ fn question_of(ctx: &Ctx, up: &Upload) -> Result<SurveyQuestionEdit, WebError> {
     let options = f
         .all("options")
         .iter()
-        .flat_map(|v| v.lines().map(str::trim).map(str::to_owned).collect::<Vec<_>>())
+        .flat_map(|v| {
+            v.lines()
+                .map(str::trim)
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
         .filter(|o| !o.is_empty())
         .collect();
     Ok(SurveyQuestionEdit {
@@ -320,7 +325,10 @@ pub(super) async fn questions(
     let sv = editable(&s, ctx, &bot, id).await?;
     let mut edit = as_edit(&sv);
     let op = up.fields.one("op").unwrap_or_default().to_owned();
-    let n = up.fields.one("n").and_then(|n| n.trim().parse::<usize>().ok());
+    let n = up
+        .fields
+        .one("n")
+        .and_then(|n| n.trim().parse::<usize>().ok());
     let len = edit.questions.len();
     let at = |ctx: &Ctx| {
         n.filter(|n| *n < len)
@@ -364,7 +372,11 @@ pub(super) async fn questions(
         }
         "up" | "down" => {
             let i = at(ctx)?;
-            let j = if op == "up" { i.checked_sub(1) } else { Some(i + 1) };
+            let j = if op == "up" {
+                i.checked_sub(1)
+            } else {
+                Some(i + 1)
+            };
             match j.filter(|j| *j < len) {
                 Some(j) => {
                     edit.questions.swap(i, j);
@@ -381,7 +393,10 @@ pub(super) async fn questions(
         ctx,
         "survey.questions",
         &format!("{bot}/{id}"),
-        &format!("{op} {}", n.map_or_else(|| "new".to_owned(), |n| n.to_string())),
+        &format!(
+            "{op} {}",
+            n.map_or_else(|| "new".to_owned(), |n| n.to_string())
+        ),
     )
     .await;
     Ok(done(
@@ -470,13 +485,21 @@ pub(super) async fn send(
     ))
 }
 
-fn question_form(l: Lang, ctx: &Ctx, action: &str, q: Option<(usize, &crate::survey::SurveyQuestion)>) -> Markup {
+fn question_form(
+    l: Lang,
+    ctx: &Ctx,
+    action: &str,
+    q: Option<(usize, &crate::survey::SurveyQuestion)>,
+) -> Markup {
     let (op, n) = match q {
         Some((i, _)) => ("update", Some(i)),
         None => ("add", None),
     };
     let kind = q.map_or(SurveyQuestionKind::Closed, |(_, q)| q.kind);
-    let id = n.map_or_else(|| "question-add".to_owned(), |n| format!("question-edit-{n}"));
+    let id = n.map_or_else(
+        || "question-add".to_owned(),
+        |n| format!("question-edit-{n}"),
+    );
     html! {
         form.stack method="post" action=(action) enctype="multipart/form-data" id=(id) {
             (csrf_field(ctx))
@@ -502,7 +525,7 @@ fn question_form(l: Lang, ctx: &Ctx, action: &str, q: Option<(usize, &crate::sur
                 input type="file" name="photo" accept="image/jpeg,image/png,image/gif,image/webp";
             }
             @if q.is_some_and(|(_, q)| q.has_image) {
-                label.inline { input type="checkbox" name="remove_image" value="1"; " " (l.t("прибрати картинку", "убрать картинку", "remove the picture")) }
+                label.check { input type="checkbox" name="remove_image" value="1"; " " (l.t("прибрати картинку", "убрать картинку", "remove the picture")) }
             }
             button type="submit" {
                 @if n.is_some() { (l.t("Зберегти", "Сохранить", "Save")) } @else { (l.t("Додати запитання", "Добавить вопрос", "Add the question")) }
@@ -583,7 +606,7 @@ pub(super) async fn survey_page(
                 p.hint { (l.t("Без позначок — усім користувачам", "Без отметок — всем пользователям", "None ticked: all users"))
                     " (" (everyone) ")." }
                 @for m in &info.messengers {
-                    label.inline { input type="checkbox" name="messenger" value=(m); " " (m) }
+                    label.check { input type="checkbox" name="messenger" value=(m); " " (m) }
                 }
                 button type="submit" #survey-send-submit data-confirm=(l.t("Надіслати опитування?", "Отправить опрос?", "Send the survey?")) {
                     (l.t("Надіслати", "Отправить", "Send"))
@@ -609,5 +632,10 @@ pub(super) async fn survey_page(
             }
         }
     };
-    Ok(page(&s, &ctx, &format!("{} · {}", info.name, sv.title), body))
+    Ok(page(
+        &s,
+        &ctx,
+        &format!("{} · {}", info.name, sv.title),
+        body,
+    ))
 }

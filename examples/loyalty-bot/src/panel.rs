@@ -12,11 +12,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate, Utc};
+use control_panel::survey::{SurveyAudience, SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 use control_panel::{
     BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, PanelStore,
     RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UsersPage, UsersQuery,
 };
-use control_panel::survey::{SurveyAudience, SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 use sqlx::{AnyPool, Row};
 
 use crate::texts::{Lang, TextKey, Texts};

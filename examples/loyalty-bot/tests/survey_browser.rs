@@ -141,7 +141,11 @@ async fn an_administrator_creates_sends_and_exports_a_survey_in_the_browser() {
     wait_text(&boss, "#survey-questions", "Що додати в меню?").await;
     let kinds: Vec<String> = {
         let mut out = Vec::new();
-        for li in c.find_all(Locator::Css("#survey-questions li.question")).await.unwrap() {
+        for li in c
+            .find_all(Locator::Css("#survey-questions li.question"))
+            .await
+            .unwrap()
+        {
             out.push(li.attr("data-kind").await.unwrap().unwrap_or_default());
         }
         out
@@ -170,7 +174,10 @@ async fn an_administrator_creates_sends_and_exports_a_survey_in_the_browser() {
     let sends = wait_text(&boss, "#survey-sends", "all users").await;
     assert!(sends.contains("boss"), "{sends}");
     assert!(c.find(Locator::Css("#survey-locked")).await.is_ok());
-    assert!(c.find(Locator::Css("#question-add")).await.is_err(), "locked");
+    assert!(
+        c.find(Locator::Css("#question-add")).await.is_err(),
+        "locked"
+    );
 
     // The invitation reaches both users; they answer.
     let survey = {
@@ -203,8 +210,18 @@ async fn an_administrator_creates_sends_and_exports_a_survey_in_the_browser() {
     assert!(respondents.contains('2'), "{respondents}");
     let counts = wait_text(&boss, "#result-0", "Тірамісу").await;
     let lines: Vec<&str> = counts.lines().collect();
-    assert!(lines.iter().any(|l| l.contains("Чизкейк") && l.trim_end().ends_with('0')), "{counts}");
-    assert!(lines.iter().any(|l| l.contains("Тірамісу") && l.trim_end().ends_with('2')), "{counts}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Чизкейк") && l.trim_end().ends_with('0')),
+        "{counts}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("Тірамісу") && l.trim_end().ends_with('2')),
+        "{counts}"
+    );
     let open = wait_text(&boss, "#result-1", "Більше ягід").await;
     assert!(open.contains("Безлактозне"), "{open}");
     boss.screenshot("survey-results").await.unwrap();
@@ -230,7 +247,14 @@ async fn an_administrator_creates_sends_and_exports_a_survey_in_the_browser() {
                 "1. ✨ Який десерт кращий?",
                 "2. Що додати в меню?",
             ],
-            vec!["in_memory", "7", "+380889993366", "User 7", "Тірамісу", "Більше ягід"],
+            vec![
+                "in_memory",
+                "7",
+                "+380889993366",
+                "User 7",
+                "Тірамісу",
+                "Більше ягід"
+            ],
             vec!["in_memory", "8", "", "User 8", "Тірамісу", "Безлактозне"],
         ]
     );

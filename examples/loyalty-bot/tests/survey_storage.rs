@@ -49,7 +49,10 @@ async fn exercise(storage: &Storage) {
         data: PNG.to_vec(),
         mime: "image/png".into(),
     });
-    let first = [closed("☕ Яку каву?", &["Еспресо", "Лате"], picture), open("Що покращити?")];
+    let first = [
+        closed("☕ Яку каву?", &["Еспресо", "Лате"], picture),
+        open("Що покращити?"),
+    ];
     assert_eq!(
         storage.save_survey(id, "Кава ☕", &first, t).await.unwrap(),
         SaveOutcome::Saved
@@ -70,14 +73,23 @@ async fn exercise(storage: &Storage) {
         open("Що покращити?"),
         closed("☕ Яку каву?", &["Еспресо", "Лате"], QuestionImage::Keep(0)),
     ];
-    storage.save_survey(id, "Кава ☕", &swapped, t).await.unwrap();
+    storage
+        .save_survey(id, "Кава ☕", &swapped, t)
+        .await
+        .unwrap();
     assert_eq!(storage.survey_image(id, 0).await.unwrap(), None);
     assert_eq!(
         storage.survey_image(id, 1).await.unwrap(),
         Some(("image/png".to_owned(), PNG.to_vec()))
     );
     assert_eq!(
-        storage.surveys().await.unwrap().iter().map(|s| s.id).collect::<Vec<_>>(),
+        storage
+            .surveys()
+            .await
+            .unwrap()
+            .iter()
+            .map(|s| s.id)
+            .collect::<Vec<_>>(),
         [id + 1, id]
     );
 
@@ -92,9 +104,19 @@ async fn exercise(storage: &Storage) {
         w(&vb, 0, None, "Тихіше музику"),
     ];
     let store = storage.runtime_store();
-    assert!(store.enqueue_pushes("answers-1", &[], &writes).await.unwrap());
+    assert!(
+        store
+            .enqueue_pushes("answers-1", &[], &writes)
+            .await
+            .unwrap()
+    );
     let again = [w(&tg, 1, Some(0), "Еспресо")];
-    assert!(store.enqueue_pushes("answers-2", &[], &again).await.unwrap());
+    assert!(
+        store
+            .enqueue_pushes("answers-2", &[], &again)
+            .await
+            .unwrap()
+    );
     assert_eq!(storage.answered_questions(id, &tg).await.unwrap(), [1]);
     assert_eq!(storage.answered_questions(id, &vb).await.unwrap(), [0, 1]);
     let got: Vec<(String, u32, Option<u32>, String)> = storage

@@ -50,7 +50,11 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
 
     // Sent to every user: one broadcast (both speak Ukrainian), two recipients.
     let res = live
-        .post(&boss, &format!("/bots/ergo/surveys/{id}/send"), serde_json::json!({}))
+        .post(
+            &boss,
+            &format!("/bots/ergo/surveys/{id}/send"),
+            serde_json::json!({}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let sent: serde_json::Value = res.json().await.unwrap();
@@ -82,16 +86,25 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
     press_as(&e.bot, OTHER, "▶️ Почати").await;
     say_as(&e.bot, OTHER, "не знаю").await;
     let texts = e.bot.m.sent_texts(OTHER);
-    assert!(texts[texts.len() - 2].contains("Оберіть, будь ласка"), "{texts:?}");
+    assert!(
+        texts[texts.len() - 2].contains("Оберіть, будь ласка"),
+        "{texts:?}"
+    );
     assert!(texts[texts.len() - 1].starts_with("Запитання 1 з 3"));
     press_as(&e.bot, OTHER, "Еспресо").await;
     press_as(&e.bot, OTHER, "⏭ Пропустити опитування").await;
     let texts = e.bot.m.sent_texts(OTHER);
-    assert!(texts[texts.len() - 2].contains("опитування пропущено"), "{texts:?}");
+    assert!(
+        texts[texts.len() - 2].contains("опитування пропущено"),
+        "{texts:?}"
+    );
     // Not logged in: back to the phone request.
     assert!(e.bot.m.last_sent(OTHER).unwrap().content.keyboard.is_some());
     say_as(&e.bot, OTHER, "привіт").await;
-    assert!(!last_of(&e.bot, OTHER).contains("Запитання"), "the survey is over");
+    assert!(
+        !last_of(&e.bot, OTHER).contains("Запитання"),
+        "the survey is over"
+    );
     // "Start" again goes on at the first unanswered question.
     press_as(&e.bot, OTHER, "▶️ Почати").await;
     assert!(last_of(&e.bot, OTHER).starts_with("Запитання 2 з 3"));
@@ -99,14 +112,28 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
     assert!(last_of(&e.bot, OTHER).starts_with("Запитання 3 з 3"));
 
     // A restart while the seller is at question 3: the survey goes on there.
-    let Live { ergo, backend, base, http, store } = live;
-    let Ergo { bot, sandbox, clock } = ergo;
+    let Live {
+        ergo,
+        backend,
+        base,
+        http,
+        store,
+    } = live;
+    let Ergo {
+        bot,
+        sandbox,
+        clock,
+    } = ergo;
     let db_url = bot.db_url.clone();
     let dir = bot.dir;
     drop(bot.runner);
     let bot = live_bot(&sandbox, &db_url, clock.clone(), dir).await;
     let live = Live {
-        ergo: Ergo { bot, sandbox, clock },
+        ergo: Ergo {
+            bot,
+            sandbox,
+            clock,
+        },
         backend,
         base,
         http,
@@ -116,20 +143,44 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
     let press = |data: &str| UpdateKind::ButtonPress(ButtonPress::new(data));
     // A typed text is read as the answer to question 3 (a closed one): asked again.
     feed_as(bot, USER, "r1", UpdateKind::from_text("а?", None)).await;
-    assert!(last_of(bot, USER).starts_with("Запитання 3 з 3"), "{}", last_of(bot, USER));
+    assert!(
+        last_of(bot, USER).starts_with("Запитання 3 з 3"),
+        "{}",
+        last_of(bot, USER)
+    );
     feed_as(bot, USER, "r2", press(&format!("sa:{id}:2:0"))).await;
     let texts = bot.m.sent_texts(USER);
-    assert!(texts.iter().any(|t| t.contains("Дякуємо за відповіді")), "{texts:?}");
-    assert!(last_of(bot, USER).contains("Головне меню"), "{}", last_of(bot, USER));
+    assert!(
+        texts.iter().any(|t| t.contains("Дякуємо за відповіді")),
+        "{texts:?}"
+    );
+    assert!(
+        last_of(bot, USER).contains("Головне меню"),
+        "{}",
+        last_of(bot, USER)
+    );
     // A second "Start" and a stale button change nothing.
     feed_as(bot, USER, "r3", press(&format!("sv:{id}"))).await;
-    assert!(last_of(bot, USER).contains("Ви вже відповіли"), "{}", last_of(bot, USER));
+    assert!(
+        last_of(bot, USER).contains("Ви вже відповіли"),
+        "{}",
+        last_of(bot, USER)
+    );
     feed_as(bot, USER, "r4", press(&format!("sa:{id}:0:0"))).await;
-    assert!(last_of(bot, USER).contains("вже неактуальне"), "{}", last_of(bot, USER));
+    assert!(
+        last_of(bot, USER).contains("вже неактуальне"),
+        "{}",
+        last_of(bot, USER)
+    );
     feed_as(bot, USER, "r5", press(&format!("sa:{id}:2:1"))).await;
     // The other user skips question 3 (after the restart, by the button's data).
     feed_as(bot, OTHER, "r6", press(&format!("sx:{id}"))).await;
-    assert!(bot.m.sent_texts(OTHER).iter().any(|t| t.contains("опитування пропущено")));
+    assert!(
+        bot.m
+            .sent_texts(OTHER)
+            .iter()
+            .any(|t| t.contains("опитування пропущено"))
+    );
 
     // Answers per user and messenger: the first answer stands.
     let answers = bot.storage.survey_answers(id).await.unwrap();
@@ -207,7 +258,15 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
                 "Більше десертів 🍰",
                 "👍 Смачно",
             ],
-            vec!["in_memory", "8", "", "User 8", "Еспресо", "Швидше обслуговування", ""],
+            vec![
+                "in_memory",
+                "8",
+                "",
+                "User 8",
+                "Еспресо",
+                "Швидше обслуговування",
+                ""
+            ],
         ]
     );
 
@@ -232,9 +291,14 @@ async fn panel_routes_check_roles_csrf_and_input() {
     assert_eq!(live.get(&stranger, list).await.status(), 403);
     let title = serde_json::json!({"title": "Опитування"});
     assert_eq!(live.post(&olena, list, title.clone()).await.status(), 403);
-    assert_eq!(live.post(&stranger, list, title.clone()).await.status(), 403);
     assert_eq!(
-        live.post(&boss, list, serde_json::json!({"title": "  "})).await.status(),
+        live.post(&stranger, list, title.clone()).await.status(),
+        403
+    );
+    assert_eq!(
+        live.post(&boss, list, serde_json::json!({"title": "  "}))
+            .await
+            .status(),
         400
     );
     let res = live.post(&boss, list, title).await;
@@ -242,11 +306,16 @@ async fn panel_routes_check_roles_csrf_and_input() {
     let id = res.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap();
-    assert_eq!(live.get(&olena, &format!("{list}/{id}")).await.status(), 200);
+    assert_eq!(
+        live.get(&olena, &format!("{list}/{id}")).await.status(),
+        200
+    );
     assert_eq!(live.get(&olena, &format!("{list}/999")).await.status(), 404);
     let q = format!("{list}/{id}/questions");
     assert_eq!(
-        add_question(&live, &olena, id, "Так?", "closed", "Так\nНі", None).await.status(),
+        add_question(&live, &olena, id, "Так?", "closed", "Так\nНі", None)
+            .await
+            .status(),
         403
     );
     // Bad questions: one option, repeated options, an unknown kind, no text, not a picture.
@@ -284,10 +353,18 @@ async fn panel_routes_check_roles_csrf_and_input() {
     let edit = serde_json::json!({"op": "update", "n": 1, "text": "Друге, змінене?", "kind": "closed", "options": ["А", "Б"]});
     assert_eq!(live.post(&boss, &q, edit).await.status(), 200);
     let sv = live.json(&olena, &format!("{list}/{id}")).await;
-    assert_eq!(sv["survey"]["questions"][1]["options"], serde_json::json!(["А", "Б"]));
+    assert_eq!(
+        sv["survey"]["questions"][1]["options"],
+        serde_json::json!(["А", "Б"])
+    );
     // Sending: operators may not; an unknown messenger is refused.
     let send = format!("{list}/{id}/send");
-    assert_eq!(live.post(&olena, &send, serde_json::json!({})).await.status(), 403);
+    assert_eq!(
+        live.post(&olena, &send, serde_json::json!({}))
+            .await
+            .status(),
+        403
+    );
     let bad = serde_json::json!({"messenger": ["telegram"]});
     assert_eq!(live.post(&boss, &send, bad).await.status(), 400);
     let ok = serde_json::json!({"messenger": ["in_memory"]});
@@ -300,7 +377,9 @@ async fn panel_routes_check_roles_csrf_and_input() {
     assert_eq!(live.post(&boss, &q, op("remove", 0)).await.status(), 409);
     let rename = serde_json::json!({"title": "Нова назва"});
     assert_eq!(
-        live.post(&boss, &format!("{list}/{id}/title"), rename).await.status(),
+        live.post(&boss, &format!("{list}/{id}/title"), rename)
+            .await
+            .status(),
         409
     );
 
@@ -330,7 +409,13 @@ async fn panel_routes_check_roles_csrf_and_input() {
             .body(body)
             .send()
     };
-    assert_eq!(post(vec![("title", "Без токена".into())]).await.unwrap().status(), 403);
+    assert_eq!(
+        post(vec![("title", "Без токена".into())])
+            .await
+            .unwrap()
+            .status(),
+        403
+    );
     let res = post(vec![("title", "З токеном".into()), ("csrf", csrf.clone())])
         .await
         .unwrap();
@@ -350,7 +435,11 @@ async fn panel_routes_check_roles_csrf_and_input() {
         .unwrap();
     assert_eq!(res.status(), 403);
     // The HTML pages render for the session.
-    for path in [list.to_owned(), created.clone(), format!("{created}/results")] {
+    for path in [
+        list.to_owned(),
+        created.clone(),
+        format!("{created}/results"),
+    ] {
         let res = live
             .http
             .get(format!("{}{path}", live.base))
@@ -362,11 +451,24 @@ async fn panel_routes_check_roles_csrf_and_input() {
     }
     // Deleting, then it is gone; who did what is in the audit log.
     let del = format!("{list}/{id}/delete");
-    assert_eq!(live.post(&olena, &del, serde_json::json!({})).await.status(), 403);
-    assert_eq!(live.post(&boss, &del, serde_json::json!({})).await.status(), 200);
+    assert_eq!(
+        live.post(&olena, &del, serde_json::json!({}))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        live.post(&boss, &del, serde_json::json!({})).await.status(),
+        200
+    );
     assert_eq!(live.get(&boss, &format!("{list}/{id}")).await.status(), 404);
     let audit = live.json(&boss, "/audit").await.to_string();
-    for action in ["survey.create", "survey.questions", "survey.send", "survey.delete"] {
+    for action in [
+        "survey.create",
+        "survey.questions",
+        "survey.send",
+        "survey.delete",
+    ] {
         assert!(audit.contains(action), "{action} in {audit}");
     }
 }

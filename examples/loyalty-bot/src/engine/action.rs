@@ -483,8 +483,14 @@ mod tests {
         // The longest survey button fits Telegram's 64 bytes of callback data.
         assert!(answer.encode().len() <= 64, "{}", answer.encode());
         assert_eq!(Action::parse(&answer.encode()), Some(answer));
-        assert_eq!(Action::parse("sv:12"), Some(Action::SurveyStart { survey: 12 }));
-        assert_eq!(Action::parse("sx:12"), Some(Action::SurveySkip { survey: 12 }));
+        assert_eq!(
+            Action::parse("sv:12"),
+            Some(Action::SurveyStart { survey: 12 })
+        );
+        assert_eq!(
+            Action::parse("sx:12"),
+            Some(Action::SurveySkip { survey: 12 })
+        );
         assert_eq!(
             Action::parse("sa:12:0:3"),
             Some(Action::SurveyAnswer {
@@ -493,7 +499,15 @@ mod tests {
                 option: 3
             })
         );
-        for bad in ["sv:", "sv:-1", "sv:x", "sa:1:2", "sa:1:2:x", "sa:1::3", "sx:9223372036854775808"] {
+        for bad in [
+            "sv:",
+            "sv:-1",
+            "sv:x",
+            "sa:1:2",
+            "sa:1:2:x",
+            "sa:1::3",
+            "sx:9223372036854775808",
+        ] {
             assert_eq!(Action::parse(bad), None, "{bad}");
         }
     }

@@ -100,7 +100,11 @@ impl Ctx<'_> {
         rows.push(vec![self.skip_button(survey.id)]);
         let mut reply = Reply::new(text).with(Keyboard::inline(rows));
         if q.image_mime.is_some()
-            && let Some((mime, data)) = self.engine.storage.survey_image(survey.id, position).await?
+            && let Some((mime, data)) = self
+                .engine
+                .storage
+                .survey_image(survey.id, position)
+                .await?
         {
             let ext = mime.rsplit('/').next().unwrap_or("jpg").to_owned();
             reply.image = Some(messenger_runtime::ReplyImage::Bytes {
@@ -159,11 +163,7 @@ impl Ctx<'_> {
         let Some(survey) = self.survey_or_gone(conv, id).await? else {
             return Ok(());
         };
-        let answered = self
-            .engine
-            .storage
-            .answered_questions(id, self.key)
-            .await?;
+        let answered = self.engine.storage.answered_questions(id, self.key).await?;
         let next = (0u32..)
             .take(survey.questions.len())
             .find(|p| !answered.contains(p));

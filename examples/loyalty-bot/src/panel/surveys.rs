@@ -83,11 +83,7 @@ fn segment(audience: &SurveyAudience, lang: Option<Lang>) -> Segment {
 impl SurveyDesk {
     /// Surveys over the bot's `storage`, inviting with `texts` (the engine's live catalogue,
     /// so the panel's text edits apply).
-    pub fn new(
-        storage: Storage,
-        texts: Arc<Texts>,
-        clock: Arc<dyn loyalty_core::Clock>,
-    ) -> Self {
+    pub fn new(storage: Storage, texts: Arc<Texts>, clock: Arc<dyn loyalty_core::Clock>) -> Self {
         Self {
             storage,
             texts,
@@ -216,7 +212,9 @@ impl SurveyDesk {
             .map_err(failed)?
             .ok_or_else(|| BackendError::NotFound(format!("survey {id}")))?;
         if survey.questions.is_empty() {
-            return Err(BackendError::Invalid(format!("survey {id} has no questions")));
+            return Err(BackendError::Invalid(format!(
+                "survey {id} has no questions"
+            )));
         }
         let send_id = new_support_id();
         let mut broadcasts = Vec::new();

@@ -198,15 +198,18 @@ impl Storage {
     /// PostgreSQL: one gets a key violation and may retry).
     pub async fn create_survey(&self, title: &str, at: DateTime<Utc>) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 = sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM surveys")
-            .fetch_one(&mut *tx)
-            .await?;
-        sqlx::query("INSERT INTO surveys (id, title, created_at, updated_at) VALUES ($1, $2, $3, $3)")
-            .bind(id)
-            .bind(title)
-            .bind(now_text(at))
-            .execute(&mut *tx)
-            .await?;
+        let id: i64 =
+            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM surveys")
+                .fetch_one(&mut *tx)
+                .await?;
+        sqlx::query(
+            "INSERT INTO surveys (id, title, created_at, updated_at) VALUES ($1, $2, $3, $3)",
+        )
+        .bind(id)
+        .bind(title)
+        .bind(now_text(at))
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(id)
     }
@@ -232,10 +235,11 @@ impl Storage {
             tx.rollback().await?;
             return Ok(SaveOutcome::NotFound);
         }
-        let sends: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM survey_sends WHERE survey_id = $1")
-            .bind(id)
-            .fetch_one(&mut *tx)
-            .await?;
+        let sends: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM survey_sends WHERE survey_id = $1")
+                .bind(id)
+                .fetch_one(&mut *tx)
+                .await?;
         if sends > 0 {
             tx.rollback().await?;
             return Ok(SaveOutcome::Locked);
@@ -260,7 +264,9 @@ impl Storage {
                 QuestionImage::Keep(from) => images
                     .iter()
                     .find(|(p, _, _)| usize::try_from(*p).ok() == Some(*from))
-                    .map_or((None, None), |(_, data, mime)| (Some(data.clone()), mime.clone())),
+                    .map_or((None, None), |(_, data, mime)| {
+                        (Some(data.clone()), mime.clone())
+                    }),
                 QuestionImage::New(p) => (Some(STANDARD.encode(&p.data)), Some(p.mime.clone())),
             };
             let options = match q.kind {
@@ -354,7 +360,10 @@ impl Storage {
         Ok(Some(Survey {
             id: row.try_get("id")?,
             title: row.try_get("title")?,
-            questions: questions.iter().map(question_row).collect::<Result<_, _>>()?,
+            questions: questions
+                .iter()
+                .map(question_row)
+                .collect::<Result<_, _>>()?,
             created_at: parse_time(&row.try_get::<String, _>("created_at")?)?,
             updated_at: parse_time(&row.try_get::<String, _>("updated_at")?)?,
             sends: u64::try_from(row.try_get::<i64, _>("sends")?).unwrap_or(0),
@@ -450,7 +459,11 @@ impl Storage {
     ///
     /// # Errors
     /// [`StorageError`] on database failure.
-    pub async fn answered_questions(&self, id: i64, key: &ChatKey) -> Result<Vec<u32>, StorageError> {
+    pub async fn answered_questions(
+        &self,
+        id: i64,
+        key: &ChatKey,
+    ) -> Result<Vec<u32>, StorageError> {
         let rows: Vec<i64> = sqlx::query_scalar(
             "SELECT position FROM survey_answers WHERE survey_id = $1 AND messenger = $2 AND chat_id = $3
              ORDER BY position",
@@ -460,7 +473,10 @@ impl Storage {
         .bind(&key.chat_id)
         .fetch_all(&self.pool)
         .await?;
-        Ok(rows.into_iter().filter_map(|p| u32::try_from(p).ok()).collect())
+        Ok(rows
+            .into_iter()
+            .filter_map(|p| u32::try_from(p).ok())
+            .collect())
     }
 
     /// Every answer to survey `id`, by chat and question.

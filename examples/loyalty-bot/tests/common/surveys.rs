@@ -76,14 +76,23 @@ pub async fn add_question(
 /// Creates the coffee survey (its id): a closed question, an open one, a closed one with a picture.
 pub async fn coffee_survey(live: &Live, boss: &str) -> i64 {
     let res = live
-        .post(boss, "/bots/ergo/surveys", serde_json::json!({"title": "Кава в ERGO ☕"}))
+        .post(
+            boss,
+            "/bots/ergo/surveys",
+            serde_json::json!({"title": "Кава в ERGO ☕"}),
+        )
         .await;
     assert_eq!(res.status(), 200);
     let id = res.json::<serde_json::Value>().await.unwrap()["id"]
         .as_i64()
         .unwrap();
     for (text, kind, options, photo) in [
-        ("☕ Яку каву ви п'єте?", "closed", "Еспресо\nЛате\nКапучино", None),
+        (
+            "☕ Яку каву ви п'єте?",
+            "closed",
+            "Еспресо\nЛате\nКапучино",
+            None,
+        ),
         ("Що нам покращити?", "open", "", None),
         (
             "🧁 Як вам наш десерт?",
@@ -115,4 +124,3 @@ pub fn cells(bytes: &[u8]) -> Vec<Vec<String>> {
         })
         .collect()
 }
-
