@@ -11,7 +11,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::survey::{SurveyAudience, SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
+use crate::survey::{SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 
 /// Languages of bot texts and of the panel's own interface.
 pub const TEXT_LANGUAGES: [&str; 3] = ["uk", "ru", "en"];
@@ -353,6 +353,225 @@ pub struct SupportHoursSettings {
     pub out_of_hours_text: Option<String>,
 }
 
+/// Which users a broadcast (or a survey) reaches: the panel's segment form
+/// ([`crate::web::segment`]). Every filter that is set narrows the audience; none set is every
+/// user the bot can still reach. Date ranges are whole UTC days, both ends included.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct AudienceFilter {
+    /// Only these messengers (`telegram`, `viber`, `max`); empty: all.
+    pub messengers: Vec<String>,
+    /// Only these languages (`uk`, `ru`); empty: all.
+    pub languages: Vec<String>,
+    /// First contact on or after this day.
+    pub first_contact_from: Option<NaiveDate>,
+    /// First contact on or before this day.
+    pub first_contact_to: Option<NaiveDate>,
+    /// Last activity on or after this day.
+    pub active_from: Option<NaiveDate>,
+    /// Last activity on or before this day.
+    pub active_to: Option<NaiveDate>,
+    /// `Some(true)`: only users who gave their phone; `Some(false)`: only those who did not.
+    pub with_phone: Option<bool>,
+    /// Programme data: only customers at one of these levels; empty: any.
+    pub levels: Vec<String>,
+    /// Custom attributes: only users with every one of these `key = value` pairs.
+    pub attributes: Vec<AttributeFilter>,
+}
+
+impl AudienceFilter {
+    /// Whether no filter is set (every reachable user).
+    pub fn is_everyone(&self) -> bool {
+        *self == Self::default()
+    }
+}
+
+/// One custom attribute a user must have, compared exactly.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct AttributeFilter {
+    /// The attribute's key (e.g. `city`).
+    pub key: String,
+    /// The value it must have (e.g. `Київ`).
+    pub value: String,
+}
+
+/// What the segment form offers for one bot.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct AudienceOptions {
+    /// The bot's messengers.
+    pub messengers: Vec<String>,
+    /// The languages of its users (`uk`, `ru`).
+    pub languages: Vec<String>,
+    /// The levels the programme reported for its users (may be empty: typed in instead).
+    pub levels: Vec<String>,
+    /// Custom attribute keys in use.
+    pub attribute_keys: Vec<String>,
+}
+
+/// A URL button under a broadcast.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct UrlButton {
+    /// Its label.
+    pub label: String,
+    /// The `https://` address it opens.
+    pub url: String,
+}
+
+/// A broadcast as the operator composed it; the panel has checked it (markup, image type and
+/// size, button).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BroadcastDraft {
+    /// The text in the bots' markup (`*bold*`, `_italic_`, `[label](https://…)`, emoji).
+    pub text: String,
+    /// An optional picture, the text as its caption.
+    pub image: Option<SupportPhoto>,
+    /// An optional URL button.
+    pub button: Option<UrlButton>,
+}
+
+/// A broadcast to create.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BroadcastOrder {
+    /// What to send.
+    pub draft: BroadcastDraft,
+    /// To whom.
+    pub audience: AudienceFilter,
+    /// When to start (`None`: now).
+    pub start_at: Option<DateTime<Utc>>,
+    /// The panel login that sent it.
+    pub author: String,
+}
+
+/// Recipients of one messenger per journal status.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", default)]
+pub struct BroadcastFigures {
+    /// Waiting to be sent.
+    pub queued: u64,
+    /// Being sent.
+    pub sending: u64,
+    /// Accepted by the platform (and, on Viber, not yet reported delivered).
+    pub sent: u64,
+    /// Could not be sent (the journal says why).
+    pub failed: u64,
+    /// The user blocked the bot.
+    pub blocked: u64,
+    /// Not reached: the broadcast was cancelled.
+    pub cancelled: u64,
+    /// The sender stopped during the platform call (not sent again).
+    pub unknown: u64,
+    /// Delivered to the device, not yet seen (Viber's callbacks; counted apart from `sent`).
+    pub delivered: u64,
+    /// Seen by the user (Viber's callbacks; counted apart from `sent` and `delivered`).
+    pub seen: u64,
+}
+
+impl BroadcastFigures {
+    /// Every recipient counted.
+    pub fn total(&self) -> u64 {
+        self.queued
+            + self.sending
+            + self.sent
+            + self.delivered
+            + self.seen
+            + self.failed
+            + self.blocked
+            + self.cancelled
+            + self.unknown
+    }
+
+    /// Adds another messenger's figures.
+    pub fn add(&mut self, o: &BroadcastFigures) {
+        self.queued += o.queued;
+        self.sending += o.sending;
+        self.sent += o.sent;
+        self.delivered += o.delivered;
+        self.seen += o.seen;
+        self.failed += o.failed;
+        self.blocked += o.blocked;
+        self.cancelled += o.cancelled;
+        self.unknown += o.unknown;
+    }
+}
+
+/// A broadcast with its figures per messenger.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct BroadcastSummary {
+    /// Its id.
+    pub id: String,
+    /// `active`, `paused`, `cancelled` or `done`.
+    pub state: String,
+    /// The text as composed (markup).
+    pub text: String,
+    /// Whether it carries a picture (`/bots/{bot}/broadcasts/b/{id}/image`).
+    pub image: bool,
+    /// Its URL button.
+    pub button: Option<UrlButton>,
+    /// Who it went to.
+    pub audience: AudienceFilter,
+    /// Who sent it.
+    pub author: String,
+    /// When it was created.
+    pub created_at: DateTime<Utc>,
+    /// When sending starts (or started).
+    pub start_at: DateTime<Utc>,
+    /// Recipients per status, per messenger.
+    pub per_messenger: BTreeMap<String, BroadcastFigures>,
+}
+
+/// One recipient's line of a broadcast's journal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub struct BroadcastJournalLine {
+    /// The recipient.
+    pub user: UserKey,
+    /// Its status (`queued`, `sent`, `failed`, …).
+    pub status: String,
+    /// Why it failed (the platform's error).
+    pub error: Option<String>,
+    /// How many times it was tried.
+    pub attempts: u64,
+    /// When its status last changed (RFC 3339).
+    pub updated_at: Option<String>,
+}
+
+/// What an operator does to a broadcast.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BroadcastAction {
+    /// Stop sending for now.
+    Pause,
+    /// Go on sending.
+    Resume,
+    /// Stop for good.
+    Cancel,
+}
+
+impl BroadcastAction {
+    /// The wire name (`pause`, `resume`, `cancel`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pause => "pause",
+            Self::Resume => "resume",
+            Self::Cancel => "cancel",
+        }
+    }
+
+    /// Parses a wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "pause" => Self::Pause,
+            "resume" => Self::Resume,
+            "cancel" => Self::Cancel,
+            _ => return None,
+        })
+    }
+}
+
 /// An error of the host's backend.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -604,10 +823,138 @@ pub trait PanelBackend: Send + Sync + 'static {
         Ok(String::new())
     }
 
-    // ---- Surveys (issue 19; types in `crate::survey`). Without surveys (the defaults) the
-    // Surveys page is hidden.
+    // ----- audiences and broadcasts (issue 19) -----
 
-    /// Whether the bot has surveys (the Surveys page); `false` by default.
+    /// What the segment form offers (messengers, languages, levels, attribute keys).
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when the bot has no audiences (the default).
+    async fn audience_options(&self, bot: &str) -> Result<AudienceOptions, BackendError> {
+        let _ = bot;
+        Err(no_broadcasts())
+    }
+
+    /// How many users `filter` reaches now (one `COUNT`).
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] when the bot has no audiences (the default).
+    async fn audience_count(
+        &self,
+        bot: &str,
+        filter: &AudienceFilter,
+    ) -> Result<u64, BackendError> {
+        let _ = (bot, filter);
+        Err(no_broadcasts())
+    }
+
+    /// Whether the bot sends broadcasts (the Broadcasts page); `false` by default.
+    async fn broadcasts_enabled(&self, bot: &str) -> bool {
+        let _ = bot;
+        false
+    }
+
+    /// Creates a broadcast to the users `order.audience` reaches now and returns its id; the
+    /// bot's senders deliver it from `start_at` on.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] for an empty audience or a message the bot refuses, or without
+    /// broadcasts (the default).
+    async fn broadcast_create(
+        &self,
+        bot: &str,
+        order: &BroadcastOrder,
+    ) -> Result<String, BackendError> {
+        let _ = (bot, order);
+        Err(no_broadcasts())
+    }
+
+    /// Sends `draft` to one chat only, as an ordinary durable message (not a broadcast).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown user; [`BackendError::Invalid`] without
+    /// broadcasts (the default).
+    async fn broadcast_test(
+        &self,
+        bot: &str,
+        draft: &BroadcastDraft,
+        to: &UserKey,
+    ) -> Result<(), BackendError> {
+        let _ = (bot, draft, to);
+        Err(no_broadcasts())
+    }
+
+    /// The latest `limit` broadcasts, newest first.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn broadcasts(
+        &self,
+        bot: &str,
+        limit: u32,
+    ) -> Result<Vec<BroadcastSummary>, BackendError> {
+        let _ = (bot, limit);
+        Ok(Vec::new())
+    }
+
+    /// One broadcast with its figures; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<BroadcastSummary>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// The picture of a broadcast; `Ok(None)` when it has none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast_image(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<SupportPhoto>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// Pauses, resumes or cancels a broadcast; `Ok(false)` when its state does not allow it.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without broadcasts (the default).
+    async fn broadcast_control(
+        &self,
+        bot: &str,
+        id: &str,
+        action: BroadcastAction,
+    ) -> Result<bool, BackendError> {
+        let _ = (bot, id, action);
+        Err(no_broadcasts())
+    }
+
+    /// A page of a broadcast's journal in sending order.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn broadcast_journal(
+        &self,
+        bot: &str,
+        id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<BroadcastJournalLine>, BackendError> {
+        let _ = (bot, id, limit, offset);
+        Ok(Vec::new())
+    }
+
+    // ----- surveys (issue 19; types in `crate::survey`) -----
+
+    /// Whether the bot has surveys (the Surveys page); `false` by default. Their audiences use
+    /// [`PanelBackend::audience_options`] and [`PanelBackend::audience_count`].
     async fn surveys_enabled(&self, bot: &str) -> bool {
         let _ = bot;
         false
@@ -673,21 +1020,8 @@ pub trait PanelBackend: Send + Sync + 'static {
         Ok(None)
     }
 
-    /// How many users `audience` reaches now.
-    ///
-    /// # Errors
-    /// [`BackendError::Failed`] when they cannot be counted.
-    async fn survey_audience_count(
-        &self,
-        bot: &str,
-        audience: &SurveyAudience,
-    ) -> Result<u64, BackendError> {
-        let _ = (bot, audience);
-        Ok(0)
-    }
-
-    /// Sends a survey's invitation to `audience` (durably, at each platform's limit) on behalf
-    /// of the panel login `by`.
+    /// Sends a survey's invitation to the users `audience` reaches now (durably, at each
+    /// platform's limit) on behalf of the panel login `by`.
     ///
     /// # Errors
     /// [`BackendError::NotFound`] for an unknown survey; [`BackendError::Invalid`] for a survey
@@ -696,7 +1030,7 @@ pub trait PanelBackend: Send + Sync + 'static {
         &self,
         bot: &str,
         id: i64,
-        audience: &SurveyAudience,
+        audience: &AudienceFilter,
         by: &str,
     ) -> Result<SurveySendInfo, BackendError> {
         let _ = (bot, id, audience, by);
@@ -719,4 +1053,8 @@ fn no_surveys() -> BackendError {
 
 fn no_live_chat() -> BackendError {
     BackendError::Invalid("this bot has no live operator chat".to_owned())
+}
+
+fn no_broadcasts() -> BackendError {
+    BackendError::Invalid("this bot sends no broadcasts".to_owned())
 }

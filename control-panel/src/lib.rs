@@ -43,10 +43,12 @@ pub mod web;
 pub mod webdriver;
 
 pub use backend::{
-    BackendError, BotInfo, CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures,
-    Direction, MessageEntry, PanelBackend, RawStats, SubscriberTotals, SupportDetail,
-    SupportDialogue, SupportHoursSettings, SupportMessage, SupportPhoto, SupportSender,
-    TEXT_LANGUAGES, TextEntry, UserKey, UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
+    AttributeFilter, AudienceFilter, AudienceOptions, BackendError, BotInfo, BroadcastAction,
+    BroadcastDraft, BroadcastFigures, BroadcastJournalLine, BroadcastOrder, BroadcastSummary,
+    CODE_PLACEHOLDER, CodeActionSettings, CodeSettings, DailyFigures, Direction, MessageEntry,
+    PanelBackend, RawStats, SubscriberTotals, SupportDetail, SupportDialogue, SupportHoursSettings,
+    SupportMessage, SupportPhoto, SupportSender, TEXT_LANGUAGES, TextEntry, UrlButton, UserKey,
+    UserProfile, UserSort, UserSummary, UsersPage, UsersQuery,
 };
 pub use i18n::Lang;
 pub use stats::{Granularity, StatsReport};

@@ -1,6 +1,7 @@
-// The control panel's only script: confirmations, a character counter, and the live chat's
-// updates (Server-Sent Events: on a change the live parts of the page are fetched once and
-// swapped in; the browser never polls). Pages work without it.
+// The control panel's only script: confirmations, a character counter, live updates of the
+// Support and broadcast pages (Server-Sent Events: on a change the live parts of the page are
+// fetched once and swapped in; the browser never polls), the audience size of the segment form
+// and the broadcast previews as the form changes. Pages work without it.
 "use strict";
 document.addEventListener("submit", function (e) {
   var b = e.submitter;
@@ -43,4 +44,87 @@ document.addEventListener("input", function (e) {
     stamp = e.data;
     refresh();
   });
+})();
+// The segment form (web/segment.rs): the audience size, asked again as the fields change.
+(function () {
+  var box = document.querySelector("fieldset[data-count]");
+  var out = document.getElementById("audience-count");
+  if (!box || !out || !box.form) { return; }
+  var timer = null;
+  var ask = function () {
+    var q = new URLSearchParams();
+    new FormData(box.form).forEach(function (v, k) {
+      if (k.indexOf("aud_") === 0 && typeof v === "string") { q.append(k, v); }
+    });
+    fetch(box.dataset.count + "?" + q.toString(), { credentials: "same-origin" })
+      .then(function (r) { return r.json(); })
+      .then(function (j) {
+        out.textContent = j.count !== undefined ? String(j.count) : (j.message || "?");
+        out.className = j.count === 0 || j.count === undefined ? "error" : "";
+      });
+  };
+  var later = function () { clearTimeout(timer); timer = setTimeout(ask, 250); };
+  box.form.addEventListener("input", later);
+  box.form.addEventListener("change", later);
+  ask();
+})();
+// The broadcast compose form (web/broadcasts.rs): previews per messenger as it changes, the
+// picture shown in them, and "send a test to me" without leaving the page.
+(function () {
+  var form = document.querySelector("form[data-preview]");
+  var box = document.getElementById("bc-preview");
+  if (!form || !box) { return; }
+  var api = function (url) {
+    return fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+      .then(function (r) { return r.json(); });
+  };
+  var picture = function () {
+    var input = form.querySelector("input[type=file]");
+    var file = input && input.files && input.files[0];
+    if (!file) { return; }
+    var reader = new FileReader();
+    reader.onload = function () {
+      box.querySelectorAll(".photo-slot").forEach(function (slot) {
+        var img = document.createElement("img");
+        img.className = "photo";
+        img.alt = "image";
+        img.src = reader.result;
+        slot.replaceWith(img);
+      });
+    };
+    reader.readAsDataURL(file);
+  };
+  var timer = null;
+  var show = function () {
+    api(form.dataset.preview).then(function (j) {
+      if (j.html) { box.innerHTML = j.html; picture(); }
+      else {
+        var p = document.createElement("p");
+        p.className = "error";
+        p.id = "bc-preview-error";
+        p.textContent = j.message || "?";
+        box.replaceChildren(p);
+      }
+    });
+  };
+  var later = function (e) {
+    if (e.target.name && e.target.name.indexOf("aud_") === 0) { return; }
+    clearTimeout(timer);
+    timer = setTimeout(show, 300);
+  };
+  form.addEventListener("input", later);
+  form.addEventListener("change", later);
+  var test = document.getElementById("bc-test");
+  var out = document.getElementById("bc-test-result");
+  if (test && out) {
+    test.addEventListener("click", function (e) {
+      e.preventDefault();
+      out.className = "";
+      out.textContent = "…";
+      api("/api/v1" + test.getAttribute("formaction")).then(function (j) {
+        out.className = j.ok ? "notice" : "error";
+        out.textContent = j.ok ? "✓ " + j.to.messenger + " " + j.to.user_id : (j.message || "?");
+      });
+    });
+  }
 })();

@@ -237,6 +237,18 @@ const MIGRATIONS: &[(i64, &str)] = &[
         PRIMARY KEY (bot, lang, text_key)
     )",
     ),
+    (
+        3,
+        // Each account's own chat for "send a test to me" (broadcasts), per bot.
+        "CREATE TABLE IF NOT EXISTS panel_test_chats (
+        login TEXT NOT NULL,
+        bot TEXT NOT NULL,
+        messenger TEXT NOT NULL,
+        user_id TEXT NOT NULL,
+        updated_at TEXT NOT NULL,
+        PRIMARY KEY (login, bot)
+    )",
+    ),
 ];
 
 /// Formats a time the way every `panel_*` table stores it (fixed width, so text order is time order).
@@ -657,6 +669,7 @@ impl PanelStore {
             "DELETE FROM panel_account_bots WHERE login = $1",
             "DELETE FROM panel_sessions WHERE login = $1",
             "UPDATE panel_api_tokens SET revoked = 1 WHERE login = $1",
+            "DELETE FROM panel_test_chats WHERE login = $1",
         ] {
             sqlx::query(sql).bind(login).execute(&mut *tx).await?;
         }
@@ -1001,6 +1014,64 @@ impl PanelStore {
         .bind(key)
         .execute(&self.pool)
         .await?;
+        Ok(())
+    }
+
+    // ----- test chats -----
+
+    /// The chat `login` picked as their own for test messages of `bot`, if any.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn test_chat(
+        &self,
+        login: &str,
+        bot: &str,
+    ) -> Result<Option<crate::backend::UserKey>, StoreError> {
+        let row = sqlx::query(
+            "SELECT messenger, user_id FROM panel_test_chats WHERE login = $1 AND bot = $2",
+        )
+        .bind(login)
+        .bind(bot)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(|r| {
+            Ok(crate::backend::UserKey {
+                messenger: r.try_get("messenger")?,
+                user_id: r.try_get("user_id")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Saves (or replaces) the test chat of `login` for `bot`.
+    ///
+    /// # Errors
+    /// [`StoreError::Database`].
+    pub async fn set_test_chat(
+        &self,
+        login: &str,
+        bot: &str,
+        chat: &crate::backend::UserKey,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("DELETE FROM panel_test_chats WHERE login = $1 AND bot = $2")
+            .bind(login)
+            .bind(bot)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "INSERT INTO panel_test_chats (login, bot, messenger, user_id, updated_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(login)
+        .bind(bot)
+        .bind(&chat.messenger)
+        .bind(&chat.user_id)
+        .bind(ts(now))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
         Ok(())
     }
 

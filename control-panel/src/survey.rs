@@ -1,11 +1,12 @@
 //! Surveys (seed 004 "Керування опитуваннями", issue 19): the data the panel exchanges with
-//! the host through the `survey_*` methods of [`crate::PanelBackend`], the results computed
+//! the host through the `survey_*` methods of [`crate::PanelBackend`] (their audiences are the
+//! broadcasts' [`AudienceFilter`], from the segment form), the results computed
 //! from the answers, and the Excel export of the answers (one row per user).
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::backend::{SupportPhoto, UserKey};
+use crate::backend::{AudienceFilter, SupportPhoto, UserKey};
 use crate::i18n::Lang;
 
 /// The most questions one survey may have.
@@ -69,8 +70,8 @@ pub struct SurveyQuestion {
 pub struct SurveySendInfo {
     /// The send's id.
     pub id: String,
-    /// The audience, described for people (`all users`, `telegram, viber`).
-    pub audience: String,
+    /// Who it was sent to (described by [`crate::web::segment::describe_audience`]).
+    pub audience: AudienceFilter,
     /// How many chats the invitation went to.
     pub recipients: u64,
     /// When it was sent.
@@ -137,26 +138,6 @@ pub struct SurveyEdit {
     pub title: String,
     /// The questions in order.
     pub questions: Vec<SurveyQuestionEdit>,
-}
-
-/// Who a survey is sent to: every active user of the bot, or those of some messengers.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub struct SurveyAudience {
-    /// Only these messengers (`telegram`, `viber`, `max`, …); empty: all.
-    #[serde(default)]
-    pub messengers: Vec<String>,
-}
-
-impl SurveyAudience {
-    /// The audience for people: `all users` or the messengers' names.
-    pub fn describe(&self) -> String {
-        if self.messengers.is_empty() {
-            "all users".to_owned()
-        } else {
-            self.messengers.join(", ")
-        }
-    }
 }
 
 /// One answer in a [`SurveyRow`].

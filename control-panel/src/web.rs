@@ -18,7 +18,12 @@ use serde::Serialize;
 use serde_json::json;
 use subtle::ConstantTimeEq;
 
+mod broadcast_page;
+mod broadcasts;
 mod codes;
+mod compose_form;
+pub mod preview;
+pub mod segment;
 mod support;
 mod survey_results;
 mod surveys;
@@ -63,8 +68,8 @@ pub struct PanelConfig {
     /// The title in the header.
     pub title: String,
     /// How often the live chat's event stream asks the backend whether dialogues changed
-    /// ([`crate::PanelBackend::support_stamp`]); browsers are told over Server-Sent Events and
-    /// never poll themselves.
+    /// ([`crate::PanelBackend::support_stamp`]), and a broadcast page's whether its figures
+    /// did; browsers are told over Server-Sent Events and never poll themselves.
     pub support_check_interval: std::time::Duration,
 }
 
@@ -198,6 +203,46 @@ impl Panel {
             (
                 "/bots/{bot}/surveys/{id}/image/{n}",
                 get(survey_results::image),
+            ),
+            ("/bots/{bot}/audience/count", get(segment::audience_count)),
+            (
+                "/bots/{bot}/broadcasts",
+                get(broadcasts::list_page).post(broadcasts::create).layer(
+                    axum::extract::DefaultBodyLimit::max(support::SUPPORT_PHOTO_MAX + 256 * 1024),
+                ),
+            ),
+            ("/bots/{bot}/broadcasts/new", get(broadcasts::compose_page)),
+            (
+                "/bots/{bot}/broadcasts/preview",
+                post(broadcasts::preview).layer(axum::extract::DefaultBodyLimit::max(
+                    support::SUPPORT_PHOTO_MAX + 256 * 1024,
+                )),
+            ),
+            (
+                "/bots/{bot}/broadcasts/test",
+                post(broadcasts::test).layer(axum::extract::DefaultBodyLimit::max(
+                    support::SUPPORT_PHOTO_MAX + 256 * 1024,
+                )),
+            ),
+            (
+                "/bots/{bot}/broadcasts/test-chat",
+                post(broadcasts::test_chat_set),
+            ),
+            (
+                "/bots/{bot}/broadcasts/b/{id}",
+                get(broadcast_page::broadcast_page),
+            ),
+            (
+                "/bots/{bot}/broadcasts/b/{id}/events",
+                get(broadcast_page::events),
+            ),
+            (
+                "/bots/{bot}/broadcasts/b/{id}/image",
+                get(broadcast_page::image),
+            ),
+            (
+                "/bots/{bot}/broadcasts/b/{id}/{action}",
+                post(broadcast_page::control),
             ),
             ("/accounts", get(accounts_page).post(account_create)),
             ("/accounts/{login}", post(account_update)),
@@ -1028,6 +1073,7 @@ fn bot_tabs(l: Lang, bot: &BotInfo, active: &str) -> Markup {
         ("texts", l.t("Тексти", "Тексты", "Texts")),
         ("codes", l.t("Коди", "Коды", "Codes")),
         ("support", l.t("Підтримка", "Поддержка", "Support")),
+        ("broadcasts", l.t("Розсилки", "Рассылки", "Broadcasts")),
         ("surveys", l.t("Опитування", "Опросы", "Surveys")),
     ];
     html! {

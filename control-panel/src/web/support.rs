@@ -214,7 +214,7 @@ pub(super) async fn support_page(
 
 /// Whether the account behind an open event stream may still see `bot`: its session is alive
 /// (browsers), or its account is (API tokens).
-async fn still_allowed(s: &AppState, via: &Via, login: &str, bot: &str) -> bool {
+pub(super) async fn still_allowed(s: &AppState, via: &Via, login: &str, bot: &str) -> bool {
     let account = match via {
         Via::Session { token, .. } => s
             .store

@@ -6,8 +6,8 @@
 //! - `/bots/{bot}/surveys`: the list; `POST` creates a survey (`title`).
 //! - `/bots/{bot}/surveys/{id}`: the survey; `…/title`, `…/questions` (`op` = `add`, `update`,
 //!   `remove`, `up`, `down`, with `n` the question's number from 0; `text`, `kind`, `options`
-//!   one per line or repeated, a `photo` file, `remove_image`), `…/send` (`messenger`, repeated;
-//!   none: all users), `…/delete`.
+//!   one per line or repeated, a `photo` file, `remove_image`), `…/send` (the segment form's
+//!   `aud_…` fields, [`super::segment`]: all users or a segment), `…/delete`.
 //!
 //! Every account that sees the bot reads surveys and their results; administrators create,
 //! change, send and delete them (audit-logged). A sent survey's questions are locked, so every
@@ -19,16 +19,17 @@ use axum::response::Response;
 use maud::{Markup, html};
 use serde_json::json;
 
+use super::segment::{audience_form, check_audience, describe_audience, parse_audience};
 use super::support::{SUPPORT_PHOTO_MAX, Upload, image_mime};
 use super::{
     AppState, Ctx, Fields, WebError, Write, audit, backend_err, bot_info, bot_tabs, csrf_field,
     fmt_time, json_ok, page, see_other,
 };
-use crate::backend::{BotInfo, SupportPhoto};
+use crate::backend::{AudienceFilter, BotInfo, SupportPhoto};
 use crate::i18n::Lang;
 use crate::survey::{
-    SURVEY_QUESTION_MAX, SURVEY_QUESTIONS_MAX, SURVEY_TITLE_MAX, SurveyAudience, SurveyEdit,
-    SurveyImageEdit, SurveyInfo, SurveyQuestionEdit, SurveyQuestionKind, validate_question,
+    SURVEY_QUESTION_MAX, SURVEY_QUESTIONS_MAX, SURVEY_TITLE_MAX, SurveyEdit, SurveyImageEdit,
+    SurveyInfo, SurveyQuestionEdit, SurveyQuestionKind, validate_question,
 };
 
 pub(super) fn not_found(ctx: &Ctx, what: String) -> WebError {
@@ -430,22 +431,29 @@ pub(super) async fn delete(
     ))
 }
 
-/// The audience of a send form: the messengers ticked (none: all users), each one the bot has.
-fn audience_of(ctx: &Ctx, info: &BotInfo, fields: &Fields) -> Result<SurveyAudience, WebError> {
-    let mut messengers = Vec::new();
-    for m in fields.all("messenger") {
-        let m = m.trim().to_owned();
-        if m.is_empty() || m == "all" {
-            continue;
-        }
-        if !info.messengers.contains(&m) {
-            return Err(ctx.bad(format!("messenger {m:?}: not one of this bot's")));
-        }
-        if !messengers.contains(&m) {
-            messengers.push(m);
-        }
-    }
-    Ok(SurveyAudience { messengers })
+/// The audience of a send form: the segment form's `aud_…` fields, checked against what the
+/// bot has.
+async fn audience_of(
+    s: &AppState,
+    ctx: &Ctx,
+    bot: &str,
+    fields: &Fields,
+) -> Result<AudienceFilter, WebError> {
+    let filter = parse_audience(
+        fields
+            .0
+            .iter()
+            .flat_map(|(k, vs)| vs.iter().map(move |v| (k.as_str(), v.as_str()))),
+        ctx.lang,
+    )
+    .map_err(|m| ctx.bad(m))?;
+    let options = s
+        .backend
+        .audience_options(bot)
+        .await
+        .map_err(|e| backend_err(ctx.e(), e))?;
+    check_audience(&filter, &options, ctx.lang).map_err(|m| ctx.bad(m))?;
+    Ok(filter)
 }
 
 pub(super) async fn send(
@@ -454,7 +462,7 @@ pub(super) async fn send(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    let info = surveys_bot(&s, ctx, &bot).await?;
+    surveys_bot(&s, ctx, &bot).await?;
     ctx.require_admin()?;
     let sv = load(&s, ctx, &bot, id).await?;
     if sv.questions.is_empty() {
@@ -464,7 +472,7 @@ pub(super) async fn send(
             "Add at least one question.",
         )));
     }
-    let audience = audience_of(ctx, &info, &w.fields)?;
+    let audience = audience_of(&s, ctx, &bot, &w.fields).await?;
     let sent = s
         .backend
         .survey_send(&bot, id, &audience, &ctx.account.login)
@@ -475,7 +483,11 @@ pub(super) async fn send(
         ctx,
         "survey.send",
         &format!("{bot}/{id}"),
-        &format!("{} ({})", sent.audience, sent.recipients),
+        &format!(
+            "{} ({})",
+            describe_audience(&sent.audience, ctx.lang),
+            sent.recipients
+        ),
     )
     .await;
     Ok(done(
@@ -541,13 +553,15 @@ pub(super) async fn survey_page(
 ) -> Result<Response, WebError> {
     let info = surveys_bot(&s, &ctx, &bot).await?;
     let sv = load(&s, &ctx, &bot, id).await?;
-    let everyone = s
+    let options = s
         .backend
-        .survey_audience_count(&bot, &SurveyAudience::default())
+        .audience_options(&bot)
         .await
         .map_err(|e| backend_err(ctx.e(), e))?;
     if ctx.api {
-        return Ok(json_ok(json!({ "survey": sv, "audience_all": everyone })));
+        return Ok(json_ok(
+            json!({ "survey": sv, "audience_options": options }),
+        ));
     }
     let l = ctx.lang;
     let admin = ctx.account.is_admin();
@@ -603,11 +617,7 @@ pub(super) async fn survey_page(
             h2 { (l.t("Надіслати", "Отправить", "Send")) }
             form.stack method="post" action={ (base) "/send" } #survey-send {
                 (csrf_field(&ctx))
-                p.hint { (l.t("Без позначок — усім користувачам", "Без отметок — всем пользователям", "None ticked: all users"))
-                    " (" (everyone) ")." }
-                @for m in &info.messengers {
-                    label.check { input type="checkbox" name="messenger" value=(m); " " (m) }
-                }
+                (audience_form(l, &bot, &options, &AudienceFilter::default()))
                 button type="submit" #survey-send-submit data-confirm=(l.t("Надіслати опитування?", "Отправить опрос?", "Send the survey?")) {
                     (l.t("Надіслати", "Отправить", "Send"))
                 }
@@ -619,7 +629,7 @@ pub(super) async fn survey_page(
                 thead { tr { th { (l.t("Коли", "Когда", "When")) } th { (l.t("Кому", "Кому", "Audience")) }
                     th { (l.t("Отримувачів", "Получателей", "Recipients")) } th { (l.t("Хто", "Кто", "By")) } } }
                 tbody { @for x in &sv.sends {
-                    tr { td { (fmt_time(x.sent_at)) } td { (x.audience) } td.num { (x.recipients) } td { (x.sent_by) } }
+                    tr { td { (fmt_time(x.sent_at)) } td { (describe_audience(&x.audience, l)) } td.num { (x.recipients) } td { (x.sent_by) } }
                 } }
             }
         }

@@ -399,6 +399,10 @@ pub async fn run(config: Config) -> Result<(), AppError> {
                 Arc::new(loyalty_core::SystemClock),
             )
         }),
+        Some(crate::panel::Broadcasts::new(
+            storage.clone(),
+            vec!["uk".to_owned(), "ru".to_owned()],
+        )),
         matches!(config.loyalty, LoyaltyTarget::Sandbox),
     )
     .await

@@ -540,7 +540,8 @@ impl Engine {
             }
         }
         if self.options.live_chat {
-            let support = self.storage.support_state(&key).await?;
+            // Read with the user (no query of its own); a new user has no dialogue.
+            let support = user.as_ref().map(|u| u.support.clone()).unwrap_or_default();
             if support.relays() {
                 // A live dialogue (or a pause): the operators get the message, not the bot.
                 ctx.relay(&mut conv, &update.kind, &support).await?;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate, Utc};
-use control_panel::survey::{SurveyAudience, SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
+use control_panel::survey::{SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 use control_panel::{
     BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, PanelStore,
     RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UsersPage, UsersQuery,
@@ -21,6 +21,7 @@ use sqlx::{AnyPool, Row};
 
 use crate::texts::{Lang, TextKey, Texts};
 
+mod broadcasts;
 mod live;
 mod rows;
 mod serve;
@@ -29,6 +30,7 @@ mod surveys;
 
 use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
+pub use broadcasts::{BROADCAST_ID_PREFIX, Broadcasts, reply_of, segment_of};
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
 pub use support::{CAPTION_MAX, LiveChat};
@@ -55,6 +57,8 @@ pub struct BotPanel {
     codes: Option<crate::codes::BotCodes>,
     /// The live operator chat, for the Support page.
     live: Option<LiveChat>,
+    /// Audiences and broadcasts, for the Broadcasts page.
+    broadcasts: Option<Broadcasts>,
     /// Surveys, for the Surveys page.
     surveys: Option<SurveyDesk>,
 }
@@ -78,8 +82,36 @@ impl BotPanel {
             provider: None,
             codes: None,
             live: None,
+            broadcasts: None,
             surveys: None,
         }
+    }
+
+    /// Serves audiences and broadcasts on the panel's Broadcasts page.
+    pub fn with_broadcasts(mut self, broadcasts: Broadcasts) -> Self {
+        self.broadcasts = Some(broadcasts);
+        self
+    }
+
+    fn broadcasting(&self, bot: &str) -> Result<&Broadcasts, BackendError> {
+        self.check_bot(bot)?;
+        self.broadcasts
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot sends no broadcasts".into()))
+    }
+
+    /// Serves surveys on the panel's Surveys page (their audiences need
+    /// [`BotPanel::with_broadcasts`]).
+    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
+        self.surveys = Some(surveys);
+        self
+    }
+
+    fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
+        self.check_bot(bot)?;
+        self.surveys
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
     }
 
     /// Serves the live operator chat on the panel's Support page.
@@ -93,19 +125,6 @@ impl BotPanel {
         self.live
             .as_ref()
             .ok_or_else(|| BackendError::Invalid("this bot has no live operator chat".into()))
-    }
-
-    /// Serves surveys on the panel's Surveys page.
-    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
-        self.surveys = Some(surveys);
-        self
-    }
-
-    fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
-        self.check_bot(bot)?;
-        self.surveys
-            .as_ref()
-            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
     }
 
     /// Shows and edits the bot's verification codes on the panel's Codes page.
@@ -593,6 +612,87 @@ impl PanelBackend for BotPanel {
             .map_err(failed)
     }
 
+    // ----- audiences and broadcasts (issue 19): panel/broadcasts.rs -----
+
+    async fn audience_options(
+        &self,
+        bot: &str,
+    ) -> Result<control_panel::AudienceOptions, BackendError> {
+        self.broadcasting(bot)?.options(&self.bot.messengers).await
+    }
+
+    async fn audience_count(
+        &self,
+        bot: &str,
+        filter: &control_panel::AudienceFilter,
+    ) -> Result<u64, BackendError> {
+        self.broadcasting(bot)?.count(filter).await
+    }
+
+    async fn broadcasts_enabled(&self, bot: &str) -> bool {
+        self.broadcasting(bot).is_ok()
+    }
+
+    async fn broadcast_create(
+        &self,
+        bot: &str,
+        order: &control_panel::BroadcastOrder,
+    ) -> Result<String, BackendError> {
+        self.broadcasting(bot)?.create(order).await
+    }
+
+    async fn broadcast_test(
+        &self,
+        bot: &str,
+        draft: &control_panel::BroadcastDraft,
+        to: &UserKey,
+    ) -> Result<(), BackendError> {
+        self.broadcasting(bot)?.test(draft, to).await
+    }
+
+    async fn broadcasts(
+        &self,
+        bot: &str,
+        limit: u32,
+    ) -> Result<Vec<control_panel::BroadcastSummary>, BackendError> {
+        self.broadcasting(bot)?.list(limit).await
+    }
+
+    async fn broadcast(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<control_panel::BroadcastSummary>, BackendError> {
+        self.broadcasting(bot)?.get(id).await
+    }
+
+    async fn broadcast_image(
+        &self,
+        bot: &str,
+        id: &str,
+    ) -> Result<Option<control_panel::SupportPhoto>, BackendError> {
+        self.broadcasting(bot)?.image(id).await
+    }
+
+    async fn broadcast_control(
+        &self,
+        bot: &str,
+        id: &str,
+        action: control_panel::BroadcastAction,
+    ) -> Result<bool, BackendError> {
+        self.broadcasting(bot)?.control(id, action).await
+    }
+
+    async fn broadcast_journal(
+        &self,
+        bot: &str,
+        id: &str,
+        limit: u32,
+        offset: u64,
+    ) -> Result<Vec<control_panel::BroadcastJournalLine>, BackendError> {
+        self.broadcasting(bot)?.journal(id, limit, offset).await
+    }
+
     // Surveys (`panel/surveys.rs`).
     async fn surveys_enabled(&self, bot: &str) -> bool {
         self.desk(bot).is_ok()
@@ -627,19 +727,11 @@ impl PanelBackend for BotPanel {
         self.desk(bot)?.image(id, position).await
     }
 
-    async fn survey_audience_count(
-        &self,
-        bot: &str,
-        audience: &SurveyAudience,
-    ) -> Result<u64, BackendError> {
-        self.desk(bot)?.audience_count(audience).await
-    }
-
     async fn survey_send(
         &self,
         bot: &str,
         id: i64,
-        audience: &SurveyAudience,
+        audience: &control_panel::AudienceFilter,
         by: &str,
     ) -> Result<SurveySendInfo, BackendError> {
         self.desk(bot)?.send(id, audience, by).await

@@ -35,11 +35,15 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/0007_settings.sql")),
     (8, include_str!("../migrations/0008_support.sql")),
     (9, include_str!("../migrations/0009_surveys.sql")),
+    (10, include_str!("../migrations/0010_segments.sql")),
 ];
 
 /// The version whose migration adds `bot_users.search_name`, filled in by
 /// [`backfill_search_names`] in the same transaction.
 const SEARCH_NAME_VERSION: i64 = 6;
+/// The version whose migration adds `bot_user_attributes`, filled in from the `segment`
+/// documents by [`audience::backfill_attributes`] in the same transaction.
+const ATTRIBUTES_VERSION: i64 = 10;
 
 /// A storage failure.
 #[derive(Debug, thiserror::Error)]
@@ -120,6 +124,8 @@ pub struct BotUser {
     pub created_at: DateTime<Utc>,
     /// When the user last did anything.
     pub last_activity: DateTime<Utc>,
+    /// The live chat: the open dialogue and whether an operator paused the bot.
+    pub support: SupportState,
 }
 
 impl fmt::Debug for BotUser {
@@ -364,6 +370,9 @@ impl Storage {
             if *version == SEARCH_NAME_VERSION {
                 backfill_search_names(&mut tx).await?;
             }
+            if *version == ATTRIBUTES_VERSION {
+                audience::backfill_attributes(&mut tx, &now_text(Utc::now())).await?;
+            }
             sqlx::query("INSERT INTO bot_schema_version (version, applied_at) VALUES ($1, $2)")
                 .bind(*version)
                 .bind(now_text(Utc::now()))
@@ -391,16 +400,23 @@ const TOUCH_USER: &str = "INSERT INTO bot_users (messenger, chat_id, user_id, fi
 
 const LOG_MESSAGE: &str = "INSERT INTO bot_message_log (messenger, chat_id, direction, kind, body, at) VALUES ($1, $2, $3, $4, $5, $6)";
 
-/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
-const USER_SELECT_BY_KEYS: &str =
-    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
-    provider, customer_id, session, segment, active, created_at, last_activity
-    FROM bot_users WHERE (messenger, chat_id) IN";
+/// The columns [`user_from_row`] reads, the support state included (read with the user, so
+/// the live chat costs no query of its own per update).
+macro_rules! user_select {
+    () => {
+        "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
+        provider, customer_id, session, segment, active, created_at, last_activity,
+        support_paused,
+        (SELECT d.id FROM support_dialogues d WHERE d.messenger = bot_users.messenger
+            AND d.chat_id = bot_users.chat_id AND d.closed_at IS NULL) AS open_dialogue
+        FROM bot_users WHERE "
+    };
+}
 
-const USER_SELECT_BY_KEY: &str =
-    "SELECT messenger, chat_id, user_id, first_name, last_name, username, language, phone,
-    provider, customer_id, session, segment, active, created_at, last_activity
-    FROM bot_users WHERE messenger = $1 AND chat_id = $2";
+/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
+const USER_SELECT_BY_KEYS: &str = concat!(user_select!(), "(messenger, chat_id) IN");
+
+const USER_SELECT_BY_KEY: &str = concat!(user_select!(), "messenger = $1 AND chat_id = $2");
 
 fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
     let segment: String = r.try_get(11)?;
@@ -426,6 +442,10 @@ fn user_from_row(r: &AnyRow) -> Result<BotUser, StorageError> {
         active: r.try_get::<i64, _>(12)? != 0,
         created_at: parse_time(&created)?,
         last_activity: parse_time(&last)?,
+        support: SupportState {
+            paused: r.try_get::<i64, _>(15)? != 0,
+            open_dialogue: r.try_get(16)?,
+        },
     })
 }
 

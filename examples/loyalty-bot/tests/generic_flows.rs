@@ -56,6 +56,28 @@ async fn loyalclient_logs_in_by_own_contact_only_and_shows_the_balance() {
         balance.contains("Рівень: "),
         "the level is shown: {balance}"
     );
+    // The level is cached for broadcast segments with the update that read it (issue 19).
+    let shown = balance
+        .split("Рівень: ")
+        .nth(1)
+        .and_then(|r| r.split(".\n").next())
+        .map(|l| l.trim_end_matches('.').to_owned())
+        .unwrap();
+    use loyalty_bot::storage::Segment;
+    let reached = bot
+        .storage
+        .audience(&Segment::everyone().level(shown.clone()))
+        .await
+        .unwrap();
+    assert_eq!(reached.len(), 1, "level {shown:?}");
+    assert_eq!(reached[0].chat_id, USER.to_string());
+    assert!(
+        bot.storage
+            .audience(&Segment::everyone().level(format!("{shown}-other")))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]

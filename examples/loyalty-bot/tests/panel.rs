@@ -374,6 +374,7 @@ async fn start_serves_the_panel_with_the_first_administrator() {
         None,
         None,
         None,
+        None,
         true,
     )
     .await

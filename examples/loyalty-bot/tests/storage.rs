@@ -289,6 +289,95 @@ async fn segments(storage: &Storage) {
             .unwrap(),
         0
     );
+    // Programme data: the level cached from the provider (v3= is inactive: never reached).
+    for (chat, level) in [
+        ("v1=", "Gold"),
+        ("v3=", "Gold"),
+        ("501", "Silver"),
+        ("503", "Gold"),
+    ] {
+        sqlx::query("UPDATE bot_users SET level = $1 WHERE chat_id = $2")
+            .bind(level)
+            .bind(chat)
+            .execute(storage.pool())
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        chats(&Segment::everyone().level("Gold")).await,
+        ["viber:v1=", "max:503"]
+    );
+    assert_eq!(
+        chats(&Segment::everyone().level("Gold").level("Silver")).await,
+        ["viber:v1=", "max:501", "max:503"]
+    );
+    assert_eq!(
+        chats(&Segment::everyone().level("Silver").language("uk")).await,
+        Vec::<String>::new()
+    );
+    // Custom attributes: every pair must match, values compare as text (the first part of the
+    // PostgreSQL test gave telegram:12345 a city too, hence viber and MAX only).
+    let set = async |m: &str, chat: &str, k: &str, v: serde_json::Value| {
+        storage
+            .set_segment_attr(&ChatKey::new(m, chat), k, v)
+            .await
+            .unwrap();
+    };
+    set("viber", "v1=", "city", serde_json::json!("Київ")).await;
+    set("viber", "v2=", "city", serde_json::json!("Львів")).await;
+    set("max", "502", "city", serde_json::json!("Київ")).await;
+    set("max", "502", "seller", serde_json::json!(true)).await;
+    set("viber", "v3=", "city", serde_json::json!("Київ")).await;
+    assert_eq!(
+        chats(&viber_max.clone().attribute("city", "Київ")).await,
+        ["viber:v1=", "max:502"]
+    );
+    assert_eq!(
+        chats(
+            &viber_max
+                .clone()
+                .attribute("city", "Київ")
+                .attribute("seller", "true")
+        )
+        .await,
+        ["max:502"]
+    );
+    assert_eq!(
+        storage
+            .audience_count(&viber_max.clone().attribute("city", "київ"))
+            .await
+            .unwrap(),
+        0,
+        "values compare exactly"
+    );
+    // A changed value replaces the old one; null removes it.
+    set("viber", "v1=", "city", serde_json::json!("Одеса")).await;
+    set("max", "502", "seller", serde_json::Value::Null).await;
+    assert_eq!(
+        chats(&viber_max.clone().attribute("city", "Київ")).await,
+        ["max:502"]
+    );
+    assert_eq!(
+        storage
+            .audience_count(&viber_max.clone().attribute("seller", "true"))
+            .await
+            .unwrap(),
+        0
+    );
+    // Attributes and the level combine with the other filters.
+    assert_eq!(
+        chats(
+            &Segment::everyone()
+                .messenger("viber")
+                .level("Gold")
+                .attribute("city", "Одеса")
+        )
+        .await,
+        ["viber:v1="]
+    );
+    let (levels, keys) = storage.audience_options(50).await.unwrap();
+    assert_eq!(levels, ["Gold", "Silver"]);
+    assert!(keys.contains(&"city".to_owned()), "{keys:?}");
 }
 
 #[tokio::test]
@@ -364,4 +453,44 @@ async fn unsupported_urls_are_refused_clearly() {
         err.to_string(),
         "DATABASE_URL must start with sqlite: or postgres: (got \"mysql\")"
     );
+}
+
+/// A database made before migration 0010 gets its users' segment documents copied into
+/// `bot_user_attributes` (strings as themselves, other values as JSON, nulls left out), so
+/// segments filter on the attributes it already had.
+#[tokio::test]
+async fn an_older_database_gets_its_attributes_for_segments() {
+    use loyalty_bot::storage::Segment;
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite:{}", dir.path().join("bot.db").display());
+    let storage = Storage::connect(&url).await.unwrap();
+    // Undo 0010 to get the older schema, with a user whose document has attributes.
+    for sql in [
+        "DROP TABLE bot_user_attributes",
+        "DROP TABLE bot_broadcasts",
+        "DROP INDEX bot_users_level",
+        "ALTER TABLE bot_users DROP COLUMN level",
+        "DELETE FROM bot_schema_version WHERE version = 10",
+        "INSERT INTO bot_users (messenger, chat_id, language, segment, active, created_at, last_activity)
+         VALUES ('viber', 'old=', 'uk', '{\"city\":\"Київ\",\"vip\":true,\"gone\":null}', 1,
+                 '2026-01-01T00:00:00.000000Z', '2026-01-02T00:00:00.000000Z')",
+    ] {
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .execute(storage.pool())
+            .await
+            .unwrap();
+    }
+    drop(storage);
+    let storage = Storage::connect(&url).await.unwrap();
+    let reach = async |s: Segment| storage.audience_count(&s).await.unwrap();
+    assert_eq!(
+        reach(Segment::everyone().attribute("city", "Київ")).await,
+        1
+    );
+    assert_eq!(reach(Segment::everyone().attribute("vip", "true")).await, 1);
+    assert_eq!(
+        reach(Segment::everyone().attribute("gone", "null")).await,
+        0
+    );
+    assert_eq!(reach(Segment::everyone().level("Gold")).await, 0);
 }

@@ -59,7 +59,10 @@ async fn a_survey_is_sent_answered_resumed_after_a_restart_counted_and_exported(
     assert_eq!(res.status(), 200);
     let sent: serde_json::Value = res.json().await.unwrap();
     assert_eq!(sent["send"]["recipients"], 2, "{sent}");
-    assert_eq!(sent["send"]["audience"], "all users");
+    assert_eq!(
+        sent["send"]["audience"]["messengers"],
+        serde_json::json!([])
+    );
     let broadcasts: Vec<String> =
         serde_json::from_value(sent["send"]["broadcasts"].clone()).unwrap();
     assert_eq!(broadcasts.len(), 1, "{broadcasts:?}");
@@ -365,13 +368,43 @@ async fn panel_routes_check_roles_csrf_and_input() {
             .status(),
         403
     );
-    let bad = serde_json::json!({"messenger": ["telegram"]});
-    assert_eq!(live.post(&boss, &send, bad).await.status(), 400);
-    let ok = serde_json::json!({"messenger": ["in_memory"]});
+    // The segment form's fields: a messenger the bot lacks, a malformed day, and a segment
+    // that reaches nobody (every user speaks Ukrainian) are refused.
+    let segment = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({"aud_scope": "segment"});
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body
+    };
+    for bad in [
+        segment(serde_json::json!({"aud_messenger": ["telegram"]})),
+        segment(serde_json::json!({"aud_first_from": "31.12.2026"})),
+        segment(serde_json::json!({"aud_language": ["ru"]})),
+    ] {
+        assert_eq!(
+            live.post(&boss, &send, bad.clone()).await.status(),
+            400,
+            "{bad}"
+        );
+    }
+    assert_eq!(
+        live.json(&boss, &format!("{list}/{id}")).await["survey"]["sends"],
+        serde_json::json!([]),
+        "nothing was sent"
+    );
+    let ok = segment(serde_json::json!({"aud_messenger": ["in_memory"], "aud_language": ["uk"]}));
     let res = live.post(&boss, &send, ok).await;
     assert_eq!(res.status(), 200);
     let body: serde_json::Value = res.json().await.unwrap();
-    assert_eq!(body["send"]["audience"], "in_memory");
+    assert_eq!(
+        body["send"]["audience"]["messengers"],
+        serde_json::json!(["in_memory"])
+    );
+    assert_eq!(
+        body["send"]["audience"]["languages"],
+        serde_json::json!(["uk"])
+    );
     assert_eq!(body["send"]["recipients"], 1);
     // Sent: questions and title are locked.
     assert_eq!(live.post(&boss, &q, op("remove", 0)).await.status(), 409);

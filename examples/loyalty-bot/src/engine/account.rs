@@ -14,6 +14,11 @@ impl Ctx<'_> {
     pub(super) async fn balance(&mut self, s: &Session) -> Flow {
         let lang = self.lang;
         let b = self.engine.programme.provider().balance(s).await?;
+        // The level is programme data broadcasts segment on: cached with this update.
+        self.writes.push(crate::storage::Storage::level_write(
+            self.key,
+            b.level.as_ref().map(|l| l.name.as_str()),
+        ));
         let mut text = self.engine.text(
             lang,
             TextKey::Balance,

@@ -107,7 +107,8 @@ impl PanelSettings {
 /// Starts the control panel next to the bot: the panel's tables in the bot's database, the
 /// first administrator (from the settings, or in the offline demo a generated one printed on
 /// stderr), saved text edits re-applied, profiles with the `provider`'s live figures, the
-/// Codes page over `codes`, the Support page over `live`, the Surveys page. Returns the address it listens on and the serving task,
+/// Codes page over `codes`, the Support page over `live`, the Broadcasts page over
+/// `broadcasts` and with them the Surveys page. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
@@ -122,6 +123,7 @@ pub async fn start(
     provider: Option<Arc<dyn LoyaltyProvider>>,
     codes: Option<crate::codes::BotCodes>,
     live: Option<super::LiveChat>,
+    broadcasts: Option<super::Broadcasts>,
     offline_demo: bool,
 ) -> Result<Option<(std::net::SocketAddr, tokio::task::JoinHandle<()>)>, String> {
     let Some(addr) = settings.listen_addr else {
@@ -153,13 +155,18 @@ pub async fn start(
             demo_password = Some(password);
         }
     }
-    let surveys = super::SurveyDesk::new(
-        storage.clone(),
-        texts.clone(),
-        Arc::new(loyalty_core::SystemClock),
-    );
-    let mut backend =
-        BotPanel::new(storage.pool().clone(), texts, store.clone(), bot).with_surveys(surveys);
+    // Surveys go to the broadcasts' audiences: on with the broadcasts.
+    let surveys = broadcasts.is_some().then(|| {
+        super::SurveyDesk::new(
+            storage.clone(),
+            texts.clone(),
+            Arc::new(loyalty_core::SystemClock),
+        )
+    });
+    let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    if let Some(d) = surveys {
+        backend = backend.with_surveys(d);
+    }
     if let Some(p) = provider {
         backend = backend.with_provider(p);
     }
@@ -168,6 +175,9 @@ pub async fn start(
     }
     if let Some(l) = live {
         backend = backend.with_live_chat(l);
+    }
+    if let Some(b) = broadcasts {
+        backend = backend.with_broadcasts(b);
     }
     let n = backend
         .apply_saved_texts()

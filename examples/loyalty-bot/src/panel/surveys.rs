@@ -5,7 +5,8 @@
 //! Sending a survey creates one runtime broadcast per language
 //! ([`messenger_runtime::Store::create_broadcast`], id `survey-<survey>-<send>-<lang>`) of the
 //! invitation ([`crate::engine::survey_invitation`]) to the audience's users of that language,
-//! so each user is invited in their own language; the bot's broadcast senders deliver it at
+//! so each user is invited in their own language (the audience is the panel's segment form,
+//! turned into the bot's segment by [`super::segment_of`]); the bot's broadcast senders deliver it at
 //! each platform's limit, durably. The send is then recorded, which locks the survey's
 //! questions.
 
@@ -14,10 +15,10 @@ use std::sync::Arc;
 use chrono::{DateTime, Utc};
 use control_panel::UserKey;
 use control_panel::survey::{
-    SurveyAudience, SurveyCell, SurveyEdit, SurveyImageEdit, SurveyInfo, SurveyQuestion,
-    SurveyQuestionKind, SurveyRow, SurveySendInfo,
+    SurveyCell, SurveyEdit, SurveyImageEdit, SurveyInfo, SurveyQuestion, SurveyQuestionKind,
+    SurveyRow, SurveySendInfo,
 };
-use control_panel::{BackendError, SupportPhoto};
+use control_panel::{AudienceFilter, BackendError, SupportPhoto};
 use messenger_runtime::NewBroadcast;
 
 use super::rows::failed;
@@ -26,6 +27,8 @@ use crate::storage::{
     NewPhoto, QuestionDraft, QuestionImage, QuestionKind, SaveOutcome, Segment, Storage, Survey,
     SurveySend, new_support_id,
 };
+
+use super::segment_of;
 use crate::texts::{Lang, Texts};
 
 /// What the panel's survey pages need of the bot: its storage (with the runtime's store for
@@ -58,9 +61,14 @@ fn kind_in(k: SurveyQuestionKind) -> QuestionKind {
 }
 
 fn send_out(s: SurveySend) -> SurveySendInfo {
+    // Stored as the filter's JSON; an unreadable one (never written) shows as everyone.
+    let audience = serde_json::from_str(&s.audience).unwrap_or_else(|e| {
+        tracing::warn!(send = %s.id, error = %e, "a survey send's audience does not read");
+        AudienceFilter::default()
+    });
     SurveySendInfo {
         id: s.id,
-        audience: s.audience,
+        audience,
         recipients: s.recipients,
         sent_at: s.sent_at,
         sent_by: s.sent_by,
@@ -68,16 +76,15 @@ fn send_out(s: SurveySend) -> SurveySendInfo {
     }
 }
 
-/// The audience's users of `lang`.
-fn segment(audience: &SurveyAudience, lang: Option<Lang>) -> Segment {
-    let mut seg = Segment::everyone();
-    for m in &audience.messengers {
-        seg = seg.messenger(m.clone());
+/// The audience's users who speak `lang`: the filter's segment narrowed to that language, or
+/// `None` when the filter leaves that language out.
+fn segment(audience: &AudienceFilter, lang: Lang) -> Option<Segment> {
+    if !audience.languages.is_empty() && !audience.languages.iter().any(|l| l == lang.code()) {
+        return None;
     }
-    match lang {
-        Some(l) => seg.language(l.code()),
-        None => seg,
-    }
+    let mut seg = segment_of(audience);
+    seg.languages = vec![lang.code().to_owned()];
+    Some(seg)
 }
 
 impl SurveyDesk {
@@ -187,22 +194,12 @@ impl SurveyDesk {
             .map(|(mime, data)| SupportPhoto { data, mime }))
     }
 
-    pub(super) async fn audience_count(
-        &self,
-        audience: &SurveyAudience,
-    ) -> Result<u64, BackendError> {
-        self.storage
-            .audience_count(&segment(audience, None))
-            .await
-            .map_err(failed)
-    }
-
     /// Invites the audience: one broadcast per language, then the send recorded (which locks
     /// the questions).
     pub(super) async fn send(
         &self,
         id: i64,
-        audience: &SurveyAudience,
+        audience: &AudienceFilter,
         by: &str,
     ) -> Result<SurveySendInfo, BackendError> {
         let survey = self
@@ -220,11 +217,10 @@ impl SurveyDesk {
         let mut broadcasts = Vec::new();
         let mut recipients = 0u64;
         for lang in [Lang::Uk, Lang::Ru] {
-            let chats = self
-                .storage
-                .audience(&segment(audience, Some(lang)))
-                .await
-                .map_err(failed)?;
+            let Some(seg) = segment(audience, lang) else {
+                continue;
+            };
+            let chats = self.storage.audience(&seg).await.map_err(failed)?;
             let chats: Vec<_> = chats.iter().filter_map(crate::notify::chat_ref).collect();
             if chats.is_empty() {
                 continue;
@@ -248,7 +244,7 @@ impl SurveyDesk {
         let send = SurveySend {
             id: send_id,
             survey_id: id,
-            audience: audience.describe(),
+            audience: serde_json::to_string(audience).map_err(failed)?,
             broadcasts,
             recipients,
             sent_at: self.now(),

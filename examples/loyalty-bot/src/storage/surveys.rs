@@ -118,7 +118,7 @@ pub struct SurveySend {
     pub id: String,
     /// The survey.
     pub survey_id: i64,
-    /// The audience as the panel described it (e.g. `all users`, `telegram, viber`).
+    /// The audience as the panel gave it (its filter as JSON).
     pub audience: String,
     /// The runtime broadcasts that carry the invitation (one per language).
     pub broadcasts: Vec<String>,

@@ -307,7 +307,8 @@ impl Storage {
         Ok(())
     }
 
-    /// Merges attributes into the user's segment document.
+    /// Merges an attribute into the user's segment document and sets it in
+    /// `bot_user_attributes` (where broadcast segments filter on it); `null` removes it there.
     ///
     /// # Errors
     /// [`StorageError`] on database failure.
@@ -329,6 +330,7 @@ impl Storage {
             .as_deref()
             .and_then(|s| serde_json::from_str(s).ok())
             .unwrap_or_default();
+        let text = super::audience::attribute_text(&value);
         doc.insert(name.to_owned(), value);
         sqlx::query("UPDATE bot_users SET segment = $3 WHERE messenger = $1 AND chat_id = $2")
             .bind(&key.messenger)
@@ -336,6 +338,30 @@ impl Storage {
             .bind(serde_json::Value::Object(doc).to_string())
             .execute(&mut *tx)
             .await?;
+        // The same attribute where broadcast segments filter on it.
+        sqlx::query(
+            "DELETE FROM bot_user_attributes WHERE messenger = $1 AND chat_id = $2 AND name = $3",
+        )
+        .bind(&key.messenger)
+        .bind(&key.chat_id)
+        .bind(name)
+        .execute(&mut *tx)
+        .await?;
+        if let Some(text) = text
+            && current.is_some()
+        {
+            sqlx::query(
+                "INSERT INTO bot_user_attributes (messenger, chat_id, name, value, updated_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(&key.messenger)
+            .bind(&key.chat_id)
+            .bind(name)
+            .bind(text)
+            .bind(super::now_text(Utc::now()))
+            .execute(&mut *tx)
+            .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use control_panel::{BotInfo, Panel, PanelConfig, PanelStore, Role};
 use loyalty_bot::engine::Programme;
-use loyalty_bot::panel::{BotPanel, LiveChat, SurveyDesk};
+use loyalty_bot::panel::{BotPanel, Broadcasts, LiveChat, SurveyDesk};
 use loyalty_bot::texts::{Lang, Texts};
 use loyalty_core::{Clock, ManualClock, SecretString};
 use loyalty_ergo::ActionsCache;
@@ -102,6 +102,10 @@ pub async fn start(now: chrono::DateTime<Utc>) -> Live {
         bot.storage.clone(),
         Arc::new(Texts::built_in()),
         clock.clone() as Arc<dyn Clock>,
+    ))
+    .with_broadcasts(Broadcasts::new(
+        bot.storage.clone(),
+        vec!["uk".into(), "ru".into()],
     ));
     let t0 = Utc::now();
     let pw = SecretString::from(PASSWORD.to_owned());
