@@ -9,9 +9,10 @@
 //!   one per line or repeated, a `photo` file, `remove_image`), `…/send` (the segment form's
 //!   `aud_…` fields, [`super::segment`]: all users or a segment), `…/delete`.
 //!
-//! Every account that sees the bot reads surveys and their results; administrators create,
-//! change, send and delete them (audit-logged). A sent survey's questions are locked, so every
-//! answer keeps meaning the question it was given to.
+//! Every account that sees the bot (its operators, administrators) reads, creates, changes and
+//! sends surveys, as with broadcasts (seed 004 gives operators both); only administrators delete
+//! one, with its answers. Every change is audit-logged. A sent survey's questions are locked, so
+//! every answer keeps meaning the question it was given to.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -136,14 +137,12 @@ pub(super) async fn list_page(
                 } }
             } }
         }
-        @if ctx.account.is_admin() {
-            h2 { (l.t("Нове опитування", "Новый опрос", "New survey")) }
-            form.stack method="post" action={ "/bots/" (bot) "/surveys" } #survey-create {
-                (csrf_field(&ctx))
-                label { (l.t("Назва", "Название", "Title"))
-                    input type="text" name="title" required maxlength=(SURVEY_TITLE_MAX) #survey-title; }
-                button type="submit" #survey-create-submit { (l.t("Створити", "Создать", "Create")) }
-            }
+        h2 { (l.t("Нове опитування", "Новый опрос", "New survey")) }
+        form.stack method="post" action={ "/bots/" (bot) "/surveys" } #survey-create {
+            (csrf_field(&ctx))
+            label { (l.t("Назва", "Название", "Title"))
+                input type="text" name="title" required maxlength=(SURVEY_TITLE_MAX) #survey-title; }
+            button type="submit" #survey-create-submit { (l.t("Створити", "Создать", "Create")) }
         }
     };
     Ok(page(
@@ -176,7 +175,6 @@ pub(super) async fn create(
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
     surveys_bot(&s, ctx, &bot).await?;
-    ctx.require_admin()?;
     let title = title_of(ctx, &w.fields)?;
     let id = s
         .backend
@@ -226,10 +224,9 @@ async fn save(
         .map_err(|e| backend_err(ctx.e(), e))
 }
 
-/// The survey for a change by an administrator: found and not sent yet.
+/// The survey for a change: found and not sent yet.
 async fn editable(s: &AppState, ctx: &Ctx, bot: &str, id: i64) -> Result<SurveyInfo, WebError> {
     surveys_bot(s, ctx, bot).await?;
-    ctx.require_admin()?;
     let sv = load(s, ctx, bot, id).await?;
     if sv.locked() {
         return Err(locked_err(ctx));
@@ -463,7 +460,6 @@ pub(super) async fn send(
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
     surveys_bot(&s, ctx, &bot).await?;
-    ctx.require_admin()?;
     let sv = load(&s, ctx, &bot, id).await?;
     if sv.questions.is_empty() {
         return Err(ctx.bad(ctx.lang.t(
@@ -565,7 +561,7 @@ pub(super) async fn survey_page(
     }
     let l = ctx.lang;
     let admin = ctx.account.is_admin();
-    let edit = admin && !sv.locked();
+    let edit = !sv.locked();
     let base = format!("/bots/{bot}/surveys/{id}");
     let qaction = format!("{base}/questions");
     let body = html! {
@@ -613,7 +609,7 @@ pub(super) async fn survey_page(
             h3 { (l.t("Нове запитання", "Новый вопрос", "New question")) }
             (question_form(l, &ctx, &qaction, None))
         }
-        @if admin && !sv.questions.is_empty() {
+        @if !sv.questions.is_empty() {
             h2 { (l.t("Надіслати", "Отправить", "Send")) }
             form.stack method="post" action={ (base) "/send" } #survey-send {
                 (csrf_field(&ctx))
