@@ -452,6 +452,48 @@ mod tests {
     }
 
     #[test]
+    fn the_export_has_a_row_per_user_and_a_column_per_question() {
+        use calamine::Reader as _;
+        let mut first = row("1", vec![pick(1, "Лате"), None]);
+        first.phone = Some("+380501234567".into());
+        let rows = vec![
+            first,
+            row(
+                "2",
+                vec![
+                    None,
+                    Some(SurveyCell {
+                        option: None,
+                        text: "Тихіше".into(),
+                    }),
+                ],
+            ),
+        ];
+        let bytes = answers_xlsx(&survey(), &rows, Lang::Ru).unwrap();
+        let mut book: calamine::Xlsx<_> = calamine::Xlsx::new(std::io::Cursor::new(bytes)).unwrap();
+        let range = book.worksheet_range("Answers").unwrap();
+        let cells: Vec<Vec<String>> = range
+            .rows()
+            .map(|r| r.iter().map(|c| c.to_string()).collect())
+            .collect();
+        assert_eq!(
+            cells,
+            vec![
+                vec![
+                    "Мессенджер",
+                    "ID пользователя",
+                    "Телефон",
+                    "Имя",
+                    "1. ☕ Яку каву?",
+                    "2. Що покращити?"
+                ],
+                vec!["telegram", "1", "+380501234567", "User 1", "Лате", ""],
+                vec!["telegram", "2", "", "User 2", "", "Тихіше"],
+            ]
+        );
+    }
+
+    #[test]
     fn questions_are_validated() {
         let q = |kind, options: &[&str], text: &str| SurveyQuestionEdit {
             text: text.into(),

@@ -100,20 +100,6 @@ impl BotPanel {
             .ok_or_else(|| BackendError::Invalid("this bot sends no broadcasts".into()))
     }
 
-    /// Serves surveys on the panel's Surveys page (their audiences need
-    /// [`BotPanel::with_broadcasts`]).
-    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
-        self.surveys = Some(surveys);
-        self
-    }
-
-    fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
-        self.check_bot(bot)?;
-        self.surveys
-            .as_ref()
-            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
-    }
-
     /// Serves the live operator chat on the panel's Support page.
     pub fn with_live_chat(mut self, live: LiveChat) -> Self {
         self.live = Some(live);

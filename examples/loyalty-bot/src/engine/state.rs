@@ -282,6 +282,27 @@ mod tests {
         assert_eq!(Conversation::restore("1", None), Conversation::default());
     }
 
+    #[test]
+    fn a_survey_in_progress_is_stored_and_read_back() {
+        let c = Conversation {
+            step: Step::Survey {
+                survey: 12,
+                question: 2,
+            },
+            resume: None,
+        };
+        let stored = c.to_stored();
+        assert_eq!(
+            stored,
+            json!({
+                "version": 1,
+                "step": {"step": "survey", "survey": 12, "question": 2},
+                "resume": null
+            })
+        );
+        assert_eq!(Conversation::restore("1", Some(&stored)), c);
+    }
+
     /// Collects what `tracing` writes while `f` runs.
     fn logged(f: impl FnOnce()) -> String {
         #[derive(Clone, Default)]

@@ -87,6 +87,22 @@ fn segment(audience: &AudienceFilter, lang: Lang) -> Option<Segment> {
     Some(seg)
 }
 
+impl super::BotPanel {
+    /// Serves surveys on the panel's Surveys page (their audiences need
+    /// [`super::BotPanel::with_broadcasts`]).
+    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
+        self.surveys = Some(surveys);
+        self
+    }
+
+    pub(super) fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
+        self.check_bot(bot)?;
+        self.surveys
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
+    }
+}
+
 impl SurveyDesk {
     /// Surveys over the bot's `storage`, inviting with `texts` (the engine's live catalogue,
     /// so the panel's text edits apply).
