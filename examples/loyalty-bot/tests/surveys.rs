@@ -509,3 +509,61 @@ async fn panel_routes_check_roles_csrf_and_input() {
         assert!(audit.contains(action), "{action} in {audit}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn each_user_is_invited_and_asked_in_their_own_language() {
+    let live = start(Utc::now()).await;
+    let boss = live.token("boss").await;
+    let bot = &live.ergo.bot;
+    say_as(bot, USER, "/start").await;
+    say_as(bot, OTHER, "/start").await;
+    // The other user switches to Russian.
+    say_as(bot, OTHER, "/lang").await;
+    let id = coffee_survey(&live, &boss).await;
+    let res = live
+        .post(
+            &boss,
+            &format!("/bots/ergo/surveys/{id}/send"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let sent: serde_json::Value = res.json().await.unwrap();
+    let broadcasts: Vec<String> =
+        serde_json::from_value(sent["send"]["broadcasts"].clone()).unwrap();
+    assert_eq!(broadcasts.len(), 2, "one per language: {broadcasts:?}");
+    assert!(broadcasts[0].ends_with("-uk") && broadcasts[1].ends_with("-ru"));
+    deliver(bot, &broadcasts).await;
+    assert!(
+        last_of(bot, USER).contains("запитань — 3"),
+        "{}",
+        last_of(bot, USER)
+    );
+    assert!(
+        last_of(bot, OTHER).contains("вопросов — 3"),
+        "{}",
+        last_of(bot, OTHER)
+    );
+    press_as(bot, OTHER, "▶️ Начать").await;
+    assert!(
+        last_of(bot, OTHER).starts_with("Вопрос 1 из 3"),
+        "{}",
+        last_of(bot, OTHER)
+    );
+    press_as(bot, OTHER, "⏭ Пропустить опрос").await;
+    assert!(
+        bot.m
+            .sent_texts(OTHER)
+            .iter()
+            .any(|t| t.contains("опрос пропущен"))
+    );
+    // Nobody answered: the results are empty, the export has its header only.
+    let r = live
+        .json(&boss, &format!("/bots/ergo/surveys/{id}/results"))
+        .await;
+    assert_eq!(r["results"]["respondents"], 0);
+    let res = live
+        .get(&boss, &format!("/bots/ergo/surveys/{id}/answers.xlsx"))
+        .await;
+    assert_eq!(cells(&res.bytes().await.unwrap()).len(), 1);
+}
