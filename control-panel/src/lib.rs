@@ -4,9 +4,12 @@
 //! statistics per bot and messenger with charts and an Excel export, the users list and profiles,
 //! the bots' editable texts, the live chat between operators and users (the Support page, live
 //! over Server-Sent Events; the host stores and delivers through the `support_*` methods of
-//! [`PanelBackend`], which default to "no live chat"), surveys with their results and an Excel
-//! export of the answers (the `survey_*` methods and the [`survey`] module), accounts with roles,
-//! API tokens and an audit log.
+//! [`PanelBackend`], which default to "no live chat"), broadcasts to all users or a segment
+//! (compose with a preview per messenger, a test to oneself, live delivery figures; the segment
+//! form in [`web::segment`] serves surveys too; the `audience_*` and `broadcast*` methods default
+//! to "no broadcasts"), surveys with their results and an Excel export of the answers (the
+//! `survey_*` methods and the [`survey`] module), accounts with roles, API tokens and an audit
+//! log.
 //!
 //! - HTML rendered on the server with [maud] (templates checked at compile time), one small
 //!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian

@@ -74,8 +74,14 @@ document.addEventListener("input", function (e) {
   var form = document.querySelector("form[data-preview]");
   var box = document.getElementById("bc-preview");
   if (!form || !box) { return; }
-  var api = function (url) {
-    return fetch(url, { method: "POST", body: new FormData(form), credentials: "same-origin" })
+  var api = function (url, light) {
+    var data = new FormData(form);
+    var input = form.querySelector("input[type=file]");
+    if (light && input && input.files && input.files[0]) {
+      data.delete(input.name);
+      data.append("has_image", "1");
+    }
+    return fetch(url, { method: "POST", body: data, credentials: "same-origin" })
       .then(function (r) { return r.json(); });
   };
   var picture = function () {
@@ -95,8 +101,11 @@ document.addEventListener("input", function (e) {
     reader.readAsDataURL(file);
   };
   var timer = null;
+  var sendFile = false;
   var show = function () {
-    api(form.dataset.preview).then(function (j) {
+    var light = !sendFile;
+    sendFile = false;
+    api(form.dataset.preview, light).then(function (j) {
       if (j.html) { box.innerHTML = j.html; picture(); }
       else {
         var p = document.createElement("p");
@@ -109,6 +118,8 @@ document.addEventListener("input", function (e) {
   };
   var later = function (e) {
     if (e.target.name && e.target.name.indexOf("aud_") === 0) { return; }
+    // A newly chosen picture is checked (type, size) once; afterwards only its presence.
+    if (e.target.type === "file") { sendFile = true; }
     clearTimeout(timer);
     timer = setTimeout(show, 300);
   };

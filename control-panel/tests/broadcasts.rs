@@ -130,6 +130,14 @@ impl PanelBackend for Recording {
             per_messenger,
         }))
     }
+    async fn broadcasts(&self, b: &str, limit: u32) -> Result<Vec<BroadcastSummary>, BackendError> {
+        let n = self.orders.lock().unwrap().len();
+        let mut out = Vec::new();
+        for i in (1..=n).rev().take(limit as usize) {
+            out.extend(self.broadcast(b, &format!("b{i}")).await?);
+        }
+        Ok(out)
+    }
     async fn broadcast_control(
         &self,
         _b: &str,
@@ -268,14 +276,19 @@ async fn the_backend_gets_exactly_what_was_composed() {
     let (status, j) = s.get(&t, "/bots/ergo/broadcasts/b/b1").await;
     assert_eq!(status, 200);
     assert_eq!(j["broadcast"]["per_messenger"]["viber"]["seen"], 1);
+    // The list as HTML: a broadcast whose start is ahead reads as scheduled.
     let html = s
         .http
-        .get(format!("{}/api/v1/bots/ergo/broadcasts", s.base))
+        .get(format!("{}/bots/ergo/broadcasts", s.base))
         .bearer_auth(&t)
         .send()
         .await
+        .unwrap()
+        .text()
+        .await
         .unwrap();
-    assert_eq!(html.status(), 200);
+    assert!(html.contains("data-state=\"scheduled\""), "{html}");
+    assert!(html.contains("заплановано"), "{html}");
     // Pause reaches the backend; op2 may pause but not cancel op1's broadcast.
     let t2 = s.token("op2").await;
     let post = async |token: &str, path: &str| {
@@ -320,6 +333,20 @@ async fn a_text_a_platform_of_the_audience_would_refuse_is_not_sent() {
     let (status, j) = s.multipart(&t, "/bots/ergo/broadcasts", form(None)).await;
     assert_eq!(status, 400, "{j}");
     assert!(j["message"].as_str().unwrap().starts_with("viber:"), "{j}");
+    // The page's script says it has a picture without sending it again: the same limits.
+    let (status, j) = s
+        .multipart(
+            &t,
+            "/bots/ergo/broadcasts/preview",
+            Form::new()
+                .text("text", long.clone())
+                .text("has_image", "1"),
+        )
+        .await;
+    assert_eq!(status, 200, "{j}");
+    assert_eq!(j["previews"][0]["limit"], 1024);
+    assert_eq!(j["previews"][0]["refused"], false);
+    assert_eq!(j["previews"][1]["refused"], true);
     let (status, j) = s
         .multipart(&t, "/bots/ergo/broadcasts", form(Some("telegram")))
         .await;

@@ -254,6 +254,47 @@ async fn exercise(store: &PanelStore) {
         .unwrap();
     assert_eq!(store.text_overrides(&bot).await.unwrap().len(), 1);
 
+    // Each account's test chat per bot (broadcasts): set, replaced, gone with the account.
+    let chat = |m: &str, u: &str| control_panel::UserKey {
+        messenger: m.into(),
+        user_id: u.into(),
+    };
+    let op = format!("tester-{sfx}");
+    store
+        .create_account(
+            &op,
+            &pw("tester-password"),
+            Role::Operator,
+            std::slice::from_ref(&bot),
+            now,
+        )
+        .await
+        .unwrap();
+    assert_eq!(store.test_chat(&op, &bot).await.unwrap(), None);
+    store
+        .set_test_chat(&op, &bot, &chat("telegram", "101"), now)
+        .await
+        .unwrap();
+    store
+        .set_test_chat(&op, &bot, &chat("viber", "v=="), now)
+        .await
+        .unwrap();
+    store
+        .set_test_chat(&admin, &bot, &chat("max", "7"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        store.test_chat(&op, &bot).await.unwrap(),
+        Some(chat("viber", "v=="))
+    );
+    assert_eq!(store.test_chat(&op, "other-bot").await.unwrap(), None);
+    store.delete_account(&op).await.unwrap();
+    assert_eq!(store.test_chat(&op, &bot).await.unwrap(), None);
+    assert_eq!(
+        store.test_chat(&admin, &bot).await.unwrap(),
+        Some(chat("max", "7"))
+    );
+
     // First administrator only when there is none.
     assert!(
         !store

@@ -4,4 +4,4 @@
 ALTER TABLE rt_broadcast_recipients ADD COLUMN message_id TEXT;
 
 CREATE INDEX IF NOT EXISTS rt_broadcast_receipts
-    ON rt_broadcast_recipients (messenger, message_id, chat_id);
+    ON rt_broadcast_recipients (message_id, chat_id);

@@ -317,6 +317,31 @@ fn bind_value<'q>(
 }
 
 /// `$from, $from+1, …` (`n` placeholders).
+/// `items` in groups of equal `key`, each group in the items' order, groups in order of first
+/// appearance.
+fn grouped<'a, T, K: PartialEq + Copy>(
+    items: &'a [T],
+    key: impl Fn(&T) -> K,
+) -> Vec<(K, Vec<&'a T>)> {
+    let mut out: Vec<(K, Vec<&'a T>)> = Vec::new();
+    for item in items {
+        let k = key(item);
+        match out.iter_mut().find(|(g, _)| *g == k) {
+            Some((_, v)) => v.push(item),
+            None => out.push((k, vec![item])),
+        }
+    }
+    out
+}
+
+/// `($from, $from+1), …`: `n` tuples of `cols` placeholders each.
+fn tuples(from: usize, n: usize, cols: usize) -> String {
+    (0..n)
+        .map(|r| format!("({})", list(from + r * cols, cols)))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 fn list(from: usize, n: usize) -> String {
     let mut s = String::new();
     for i in 0..n {
@@ -1019,24 +1044,26 @@ impl Store {
                 }
             }
         }
-        for chunk in sent.chunks(rows_for(3)) {
-            let mut sql = String::from(
-                "UPDATE rt_outbox SET sent_at = $1 WHERE (messenger, update_key, idx) IN (",
-            );
-            for r in 0..chunk.len() {
-                if r > 0 {
-                    sql.push_str(", ");
+        // Indexed forms only: SQLite scans the whole table for a row-value `IN` list, so the
+        // primary key's leading columns are given as `=` and a plain `IN` list.
+        for (m, rows) in grouped(&sent, |r| r.0) {
+            for chunk in rows.chunks(rows_for(3)) {
+                let n = chunk.len();
+                let sql = format!(
+                    "UPDATE rt_outbox SET sent_at = $1 WHERE messenger = $2 AND update_key IN ({})
+                     AND (update_key, idx) IN ({})",
+                    list(3, n),
+                    tuples(3 + n, n, 2)
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now).bind(m);
+                for (_, k, _) in chunk {
+                    q = q.bind(*k);
                 }
-                sql.push('(');
-                sql.push_str(&list(2 + r * 3, 3));
-                sql.push(')');
+                for (_, k, i) in chunk {
+                    q = q.bind(*k).bind(*i);
+                }
+                q.execute(&mut *tx).await?;
             }
-            sql.push(')');
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now);
-            for (m, k, i) in chunk {
-                q = q.bind(*m).bind(*k).bind(*i);
-            }
-            q.execute(&mut *tx).await?;
         }
         // 2. The fences: one merged statement for the group (one completion per chat), each
         // row checked and updated as its own fence would.
@@ -1061,28 +1088,27 @@ impl Store {
         let handled: Vec<usize> = (0..jobs.len())
             .filter(|&i| out[i] != Completed::LeaseLost && jobs[i].quarantine.is_none())
             .collect();
-        for chunk in handled.chunks(rows_for(2)) {
-            let sql = format!(
-                "UPDATE rt_inbox SET handled_at = $1 WHERE (messenger, update_key) IN ({})
-                 AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
-                (0..chunk.len())
-                    .map(|r| format!("(${}, ${})", 2 + r * 2, 3 + r * 2))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now);
-            for &i in chunk {
-                q = q.bind(&jobs[i].messenger).bind(&jobs[i].update_key);
-            }
-            let rows = q.fetch_all(&mut *tx).await?;
-            for r in &rows {
-                let m: String = r.try_get(0)?;
-                let k: String = r.try_get(1)?;
-                if let Some(&i) = chunk
-                    .iter()
-                    .find(|&&i| jobs[i].messenger == m && jobs[i].update_key == k)
-                {
-                    marked[i] = true;
+        for (m, idx) in grouped(&handled, |&i| jobs[i].messenger.as_str()) {
+            for chunk in idx.chunks(rows_for(1)) {
+                let sql = format!(
+                    "UPDATE rt_inbox SET handled_at = $1 WHERE messenger = $2 AND update_key IN ({})
+                     AND handled_at IS NULL AND quarantined_at IS NULL RETURNING messenger, update_key",
+                    list(3, chunk.len())
+                );
+                let mut q = sqlx::query(AssertSqlSafe(sql)).bind(&now).bind(m);
+                for &&i in chunk {
+                    q = q.bind(&jobs[i].update_key);
+                }
+                let rows = q.fetch_all(&mut *tx).await?;
+                for r in &rows {
+                    let m: String = r.try_get(0)?;
+                    let k: String = r.try_get(1)?;
+                    if let Some(&&i) = chunk
+                        .iter()
+                        .find(|&&&i| jobs[i].messenger == m && jobs[i].update_key == k)
+                    {
+                        marked[i] = true;
+                    }
                 }
             }
         }
@@ -1221,33 +1247,35 @@ impl Store {
                 tokens.push((f.messenger.as_str(), f.chat_id.as_str(), t.as_str()));
             }
         }
-        for chunk in releases.chunks(rows_for(3)) {
-            let sql = format!(
-                "UPDATE rt_chats SET owner = NULL, lease_until = 0 WHERE (messenger, chat_id, owner) IN ({})",
-                (0..chunk.len())
-                    .map(|r| format!("(${}, ${}, ${})", 1 + r * 3, 2 + r * 3, 3 + r * 3))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for f in chunk {
-                q = q.bind(&f.messenger).bind(&f.chat_id).bind(&f.owner);
+        // Primary-key lookups (messenger, then a plain `IN` list of chats), the holder checked
+        // per row: a row-value `IN` list alone is a whole-table scan in SQLite.
+        let releases: Vec<(&str, &str, &str)> = releases
+            .iter()
+            .map(|f| (f.messenger.as_str(), f.chat_id.as_str(), f.owner.as_str()))
+            .collect();
+        for (column, until, rows) in [
+            ("owner", "lease_until", &releases),
+            ("dlv_owner", "dlv_until", &tokens),
+        ] {
+            for (m, group) in grouped(rows, |r| r.0) {
+                for chunk in group.chunks(rows_for(3)) {
+                    let n = chunk.len();
+                    let sql = format!(
+                        "UPDATE rt_chats SET {column} = NULL, {until} = 0
+                         WHERE messenger = $1 AND chat_id IN ({}) AND (chat_id, {column}) IN ({})",
+                        list(2, n),
+                        tuples(2 + n, n, 2)
+                    );
+                    let mut q = sqlx::query(AssertSqlSafe(sql)).bind(m);
+                    for (_, c, _) in chunk {
+                        q = q.bind(*c);
+                    }
+                    for (_, c, holder) in chunk {
+                        q = q.bind(*c).bind(*holder);
+                    }
+                    q.execute(&mut *tx).await?;
+                }
             }
-            q.execute(&mut *tx).await?;
-        }
-        for chunk in tokens.chunks(rows_for(3)) {
-            let sql = format!(
-                "UPDATE rt_chats SET dlv_owner = NULL, dlv_until = 0 WHERE (messenger, chat_id, dlv_owner) IN ({})",
-                (0..chunk.len())
-                    .map(|r| format!("(${}, ${}, ${})", 1 + r * 3, 2 + r * 3, 3 + r * 3))
-                    .collect::<Vec<_>>()
-                    .join(", ")
-            );
-            let mut q = sqlx::query(AssertSqlSafe(sql));
-            for (m, c, t) in chunk {
-                q = q.bind(*m).bind(*c).bind(*t);
-            }
-            q.execute(&mut *tx).await?;
         }
         // 7. `append` rows: one statement per distinct statement.
         let mut by_sql: Vec<(&'static str, Vec<&Write>)> = Vec::new();
@@ -2093,6 +2121,16 @@ mod tests {
     fn placeholders_number_rows_then_columns() {
         assert_eq!(placeholders(2, 3), "($1, $2, $3), ($4, $5, $6)");
         assert_eq!(placeholders(1, 1), "($1)");
+        assert_eq!(tuples(4, 2, 2), "($4, $5), ($6, $7)");
+    }
+
+    #[test]
+    fn groups_keep_the_order_of_first_appearance() {
+        let items = [("a", 1), ("b", 2), ("a", 3)];
+        let g = grouped(&items, |i| i.0);
+        assert_eq!(g.len(), 2);
+        assert_eq!((g[0].0, g[0].1.len(), g[0].1[1].1), ("a", 2, 3));
+        assert_eq!((g[1].0, g[1].1[0].1), ("b", 2));
     }
 
     #[test]

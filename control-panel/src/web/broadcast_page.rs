@@ -16,7 +16,7 @@ use maud::{Markup, html};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::broadcasts::{enabled, not_found, state_badge, title};
+use super::broadcasts::{enabled, not_found, shown_state, state_badge, title};
 use super::preview::previews_html;
 use super::segment::describe_audience;
 use super::{
@@ -102,13 +102,13 @@ fn value(c: &BroadcastFigures, col: &str) -> u64 {
     }
 }
 
-fn figures_html(l: Lang, b: &BroadcastSummary) -> Markup {
+fn figures_html(l: Lang, b: &BroadcastSummary, now: chrono::DateTime<chrono::Utc>) -> Markup {
     let mut total = BroadcastFigures::default();
     for c in b.per_messenger.values() {
         total.add(c);
     }
     html! {
-        p { (l.t("Стан:", "Состояние:", "State:")) " " (state_badge(l, &b.state)) }
+        p { (l.t("Стан:", "Состояние:", "State:")) " " (state_badge(l, shown_state(b, now))) }
         div.scroll { table #bc-figures-table {
             thead { tr {
                 th {}
@@ -201,7 +201,7 @@ pub(super) async fn broadcast_page(
             " · " (describe_audience(&b.audience, l)) " · " (total) " " (l.t("отримувачів", "получателей", "recipients"))
         }
         div #bc-live data-sse={ (base) "/events" } data-stamp=(stamp(&b)) {
-            div #bc-figures data-live="1" { (figures_html(l, &b)) }
+            div #bc-figures data-live="1" { (figures_html(l, &b, super::now(&s))) }
             div #bc-controls data-live="1" { (controls_html(&ctx, &bot, &b)) }
         }
         details {

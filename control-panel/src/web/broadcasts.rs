@@ -6,7 +6,8 @@
 //!   audience ([`super::segment`], its size shown live), an optional start time (UTC). The
 //!   page's script asks `…/preview` as the form changes and shows what Telegram, Viber and
 //!   MAX will show ([`super::preview`]).
-//! - `POST /bots/{bot}/broadcasts`: sends (or schedules) it; `…/preview`: the previews;
+//! - `POST /bots/{bot}/broadcasts`: sends (or schedules) it; `…/preview`: the previews (with
+//!   `has_image=1` instead of the file when the page already sent it once);
 //!   `…/test`: sends it to the operator's own test chat only (durably, not as a broadcast);
 //!   `…/test-chat`: picks that chat among the bot's users (stored per account and bot).
 //! - One broadcast's page, live figures, pause/resume/cancel: [`super::broadcast_page`].
@@ -30,7 +31,8 @@ use super::{
     json_ok, page, see_other,
 };
 use crate::backend::{
-    AudienceFilter, AudienceOptions, BroadcastDraft, BroadcastOrder, UserKey, UsersQuery,
+    AudienceFilter, AudienceOptions, BroadcastDraft, BroadcastOrder, BroadcastSummary, UserKey,
+    UsersQuery,
 };
 use crate::i18n::Lang;
 
@@ -149,12 +151,23 @@ async fn options(s: &AppState, ctx: &Ctx, bot: &str) -> Result<AudienceOptions, 
 fn state_name(l: Lang, state: &str) -> String {
     match state {
         "active" => l.t("надсилається", "отправляется", "sending"),
+        "scheduled" => l.t("заплановано", "запланирована", "scheduled"),
         "paused" => l.t("на паузі", "на паузе", "paused"),
         "cancelled" => l.t("скасовано", "отменена", "cancelled"),
         "done" => l.t("завершено", "завершена", "done"),
         other => return other.to_owned(),
     }
     .to_owned()
+}
+
+/// The state as the operator reads it: an active broadcast whose start is still ahead is
+/// `scheduled`.
+pub(super) fn shown_state(b: &BroadcastSummary, now: DateTime<Utc>) -> &str {
+    if b.state == "active" && b.start_at > now {
+        "scheduled"
+    } else {
+        &b.state
+    }
 }
 
 pub(super) fn state_badge(l: Lang, state: &str) -> Markup {
@@ -177,6 +190,7 @@ pub(super) async fn list_page(
         return Ok(json_ok(json!({ "bot": bot, "broadcasts": list })));
     }
     let l = ctx.lang;
+    let now = super::now(&s);
     let body = html! {
         (bot_tabs(l, &info, "broadcasts"))
         p { a.button #bc-new href={ "/bots/" (bot) "/broadcasts/new" } { (l.t("Нова розсилка", "Новая рассылка", "New broadcast")) } }
@@ -200,7 +214,7 @@ pub(super) async fn list_page(
                         td { (b.text.chars().take(80).collect::<String>()) @if b.image { " 🖼" } }
                         td { (describe_audience(&b.audience, l)) }
                         td { (b.author) }
-                        td { (state_badge(l, &b.state)) }
+                        td { (state_badge(l, shown_state(b, now))) }
                         td.num { (sent) " / " (total) }
                     }
                 } }
@@ -388,11 +402,16 @@ async fn checked(
 pub(super) async fn preview(
     State(s): State<AppState>,
     Path(bot): Path<String>,
-    f: ComposeForm,
+    mut f: ComposeForm,
 ) -> Result<Response, WebError> {
     let ctx = &f.ctx;
     bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
+    // The page's script sends the picture once (when chosen) and then only says it has one,
+    // so typing does not upload it again; the previews need only to know it is there.
+    if f.image.is_none() && f.fields.flag("has_image") {
+        f.image = Some(b"\x89PNG\r\n\x1a\n".to_vec());
+    }
     let (c, draft) = match checked(&s, &bot, &f).await {
         Ok(x) => x,
         Err(res) => return Ok(res),

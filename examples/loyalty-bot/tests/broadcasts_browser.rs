@@ -1,8 +1,9 @@
-//! A broadcast composed and sent in headless Chromium (issue 19): an operator writes a text
-//! (ChromeDriver types only characters of the Basic Multilingual Plane: the emoji is ⭐)
-//! with emoji and a link, attaches a picture and a URL button, sees the previews and the
-//! audience size, sends it, and watches the figures on the broadcast's page reach "sent" live
-//! while the bot's senders deliver it to the in-memory messenger's users.
+//! A broadcast composed and sent in headless Chromium (issue 19): an operator picks her own
+//! test chat, writes a text with emoji and a link (ChromeDriver types only characters of the
+//! Basic Multilingual Plane: the emoji is ⭐), attaches a picture and a URL button, sees the
+//! previews and the audience size, sends a test to herself, sends the broadcast, and watches the
+//! figures on its page reach "sent" live while the bot's senders deliver it to the in-memory
+//! messenger's users.
 //!
 //! Needs `chromium` and `chromium-driver` (`.ci/run` installs them); without them the test
 //! prints a note and passes locally, and fails under `CI=true`.
@@ -67,6 +68,20 @@ async fn an_operator_composes_a_broadcast_with_a_picture_and_a_button_and_watche
         .click()
         .await
         .unwrap();
+    // Olena's own test chat: user 2, found by id.
+    c.find(Locator::Css("#test-chat-search"))
+        .await
+        .unwrap()
+        .send_keys("2")
+        .await
+        .unwrap();
+    c.find(Locator::Css("#test-chat-form button"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&olena, "#bc-test-chat", "in_memory 2").await;
     // Everyone: the three users.
     wait_text(&olena, "#audience-count", "3").await;
     let dir = tempfile::tempdir().unwrap();
@@ -128,6 +143,33 @@ async fn an_operator_composes_a_broadcast_with_a_picture_and_a_button_and_watche
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     assert!(c.find(Locator::Css("#bc-preview img.photo")).await.is_ok());
+    // A test to herself first: to user 2 only, without leaving the page.
+    let before = (bot.m.sent(1).len(), bot.m.sent(2).len());
+    c.find(Locator::Css("#bc-test"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    wait_text(&olena, "#bc-test-result", "✓ in_memory 2").await;
+    bot.runner.drain().await.unwrap();
+    assert_eq!(bot.m.sent(2).len(), before.1 + 1);
+    assert_eq!(bot.m.sent(1).len(), before.0);
+    assert_eq!(
+        bot.m.last_sent(2).unwrap().text(),
+        "⭐ Подвійні бонуси до неділі: умови"
+    );
+    assert!(
+        c.find(Locator::Css("#bc-text"))
+            .await
+            .unwrap()
+            .prop("value")
+            .await
+            .unwrap()
+            .unwrap()
+            .contains("Подвійні"),
+        "the form keeps what was typed"
+    );
     // A segment of one messenger: still the three (all are on the in-memory messenger).
     c.find(Locator::Css("#aud-segment"))
         .await
@@ -143,6 +185,13 @@ async fn an_operator_composes_a_broadcast_with_a_picture_and_a_button_and_watche
         .unwrap();
     wait_text(&olena, "#audience-count", "3").await;
     olena.screenshot("broadcast-compose").await.unwrap();
+    c.execute(
+        "document.getElementById('bc-preview').scrollIntoView()",
+        Vec::new(),
+    )
+    .await
+    .unwrap();
+    olena.screenshot("broadcast-preview").await.unwrap();
     c.find(Locator::Css("#bc-send"))
         .await
         .unwrap()

@@ -498,3 +498,156 @@ async fn broadcast_forms_need_the_csrf_token() {
     assert!(html.contains("id=\"bc-error\""), "{html}");
     assert!(html.contains("_не закрито"), "{html}");
 }
+
+/// The bot's side of the panel's broadcasts on PostgreSQL: the segment with a level and an
+/// attribute, a broadcast created, listed, read with its journal and cancelled, and a test
+/// queued (`LOYALTY_BOT_TEST_POSTGRES_URL`; required in CI).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_panels_broadcasts_work_on_postgres() {
+    use control_panel::{
+        AttributeFilter, AudienceFilter, BroadcastAction, BroadcastDraft, BroadcastOrder,
+        PanelBackend, PanelStore, UrlButton, UserKey,
+    };
+    use loyalty_bot::panel::{BotPanel, Broadcasts};
+    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
+        );
+        eprintln!(
+            "\n*** SKIPPED: PostgreSQL panel broadcasts: set LOYALTY_BOT_TEST_POSTGRES_URL ***\n"
+        );
+        return;
+    };
+    let name = format!(
+        "bot_bc_{}_{}",
+        std::process::id(),
+        Utc::now().timestamp_millis()
+    );
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
+    let storage = loyalty_bot::storage::Storage::connect(&format!("{base}/{name}"))
+        .await
+        .unwrap();
+    for (chat, level) in [("1", Some("Gold")), ("2", Some("Silver")), ("3", None)] {
+        sqlx::query(
+            "INSERT INTO bot_users (messenger, chat_id, language, segment, active, created_at, last_activity, level)
+             VALUES ('telegram', $1, 'uk', '{}', 1, '2026-12-01T09:00:00.000000Z', '2026-12-05T09:00:00.000000Z', $2)",
+        )
+        .bind(chat)
+        .bind(level)
+        .execute(storage.pool())
+        .await
+        .unwrap();
+    }
+    storage
+        .set_segment_attr(
+            &loyalty_bot::storage::ChatKey::new("telegram", "1"),
+            "city",
+            serde_json::json!("Kyiv"),
+        )
+        .await
+        .unwrap();
+    let store = PanelStore::from_pool(storage.pool().clone()).await.unwrap();
+    let panel = BotPanel::new(
+        storage.pool().clone(),
+        std::sync::Arc::new(loyalty_bot::texts::Texts::built_in()),
+        store,
+        loyalty_bot::panel::bot_info("ergo", ["telegram".to_owned()]),
+    )
+    .with_broadcasts(Broadcasts::new(storage.clone(), vec!["uk".into()]));
+    let options = panel.audience_options("ergo").await.unwrap();
+    assert_eq!(options.levels, ["Gold", "Silver"]);
+    assert_eq!(options.attribute_keys, ["city"]);
+    let gold_kyiv = AudienceFilter {
+        levels: vec!["Gold".into()],
+        attributes: vec![AttributeFilter {
+            key: "city".into(),
+            value: "Kyiv".into(),
+        }],
+        active_to: chrono::NaiveDate::from_ymd_opt(2026, 12, 5),
+        ..AudienceFilter::default()
+    };
+    assert_eq!(panel.audience_count("ergo", &gold_kyiv).await.unwrap(), 1);
+    let before_day = AudienceFilter {
+        active_to: chrono::NaiveDate::from_ymd_opt(2026, 12, 4),
+        ..AudienceFilter::default()
+    };
+    assert_eq!(panel.audience_count("ergo", &before_day).await.unwrap(), 0);
+    let draft = BroadcastDraft {
+        text: "*Знижки* для вас".into(),
+        image: None,
+        button: Some(UrlButton {
+            label: "Каталог".into(),
+            url: "https://shop.example/".into(),
+        }),
+    };
+    let order = BroadcastOrder {
+        draft: draft.clone(),
+        audience: AudienceFilter::default(),
+        start_at: Some(Utc::now() + chrono::Duration::hours(1)),
+        author: "olena".into(),
+    };
+    let id = panel.broadcast_create("ergo", &order).await.unwrap();
+    assert!(id.starts_with("bc-"), "{id}");
+    let list = panel.broadcasts("ergo", 10).await.unwrap();
+    assert_eq!(list.len(), 1);
+    assert_eq!(list[0].text, "*Знижки* для вас");
+    assert_eq!(list[0].author, "olena");
+    assert_eq!(list[0].button.as_ref().unwrap().label, "Каталог");
+    assert_eq!(list[0].per_messenger["telegram"].queued, 3);
+    assert_eq!(
+        panel
+            .broadcast_journal("ergo", &id, 2, 1)
+            .await
+            .unwrap()
+            .len(),
+        2
+    );
+    assert!(
+        panel
+            .broadcast_control("ergo", &id, BroadcastAction::Cancel)
+            .await
+            .unwrap()
+    );
+    let b = panel.broadcast("ergo", &id).await.unwrap().unwrap();
+    assert_eq!(b.state, "cancelled");
+    assert_eq!(b.per_messenger["telegram"].cancelled, 3);
+    // Nobody in the audience: refused.
+    let nobody = BroadcastOrder {
+        audience: AudienceFilter {
+            levels: vec!["Platinum".into()],
+            ..AudienceFilter::default()
+        },
+        ..order.clone()
+    };
+    assert!(panel.broadcast_create("ergo", &nobody).await.is_err());
+    // A test goes through the outbox.
+    let to = UserKey {
+        messenger: "telegram".into(),
+        user_id: "2".into(),
+    };
+    panel.broadcast_test("ergo", &draft, &to).await.unwrap();
+    let unknown = UserKey {
+        messenger: "telegram".into(),
+        user_id: "99".into(),
+    };
+    assert!(
+        panel
+            .broadcast_test("ergo", &draft, &unknown)
+            .await
+            .is_err()
+    );
+    drop(panel);
+    drop(storage);
+    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE {name} WITH (FORCE)"
+    )))
+    .execute(&admin)
+    .await;
+}
