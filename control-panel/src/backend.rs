@@ -11,6 +11,8 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::survey::{SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
+
 /// Languages of bot texts and of the panel's own interface.
 pub const TEXT_LANGUAGES: [&str; 3] = ["uk", "ru", "en"];
 
@@ -735,6 +737,105 @@ pub trait PanelBackend: Send + Sync + 'static {
         let _ = (bot, id, limit, offset);
         Ok(Vec::new())
     }
+
+    // ----- surveys (issue 19; types in `crate::survey`) -----
+
+    /// Whether the bot has surveys (the Surveys page); `false` by default. Their audiences use
+    /// [`PanelBackend::audience_options`] and [`PanelBackend::audience_count`].
+    async fn surveys_enabled(&self, bot: &str) -> bool {
+        let _ = bot;
+        false
+    }
+
+    /// The bot's surveys, newest first.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn surveys(&self, bot: &str) -> Result<Vec<SurveyInfo>, BackendError> {
+        let _ = bot;
+        Ok(Vec::new())
+    }
+
+    /// One survey; `Ok(None)` when there is none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn survey(&self, bot: &str, id: i64) -> Result<Option<SurveyInfo>, BackendError> {
+        let _ = (bot, id);
+        Ok(None)
+    }
+
+    /// Creates an empty survey; returns its id.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without surveys (the default).
+    async fn survey_create(&self, bot: &str, title: &str) -> Result<i64, BackendError> {
+        let _ = (bot, title);
+        Err(no_surveys())
+    }
+
+    /// Replaces a survey's title and questions (checked by the panel).
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown survey; [`BackendError::Conflict`] once it
+    /// was sent (its questions are locked); [`BackendError::Invalid`] without surveys.
+    async fn survey_save(&self, bot: &str, id: i64, edit: &SurveyEdit) -> Result<(), BackendError> {
+        let _ = (bot, id, edit);
+        Err(no_surveys())
+    }
+
+    /// Deletes a survey with its answers; `Ok(false)` when there was none.
+    ///
+    /// # Errors
+    /// [`BackendError::Invalid`] without surveys (the default).
+    async fn survey_delete(&self, bot: &str, id: i64) -> Result<bool, BackendError> {
+        let _ = (bot, id);
+        Err(no_surveys())
+    }
+
+    /// The picture of question `position` (from 0); `Ok(None)` when it has none.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when it cannot be read.
+    async fn survey_image(
+        &self,
+        bot: &str,
+        id: i64,
+        position: u32,
+    ) -> Result<Option<SupportPhoto>, BackendError> {
+        let _ = (bot, id, position);
+        Ok(None)
+    }
+
+    /// Sends a survey's invitation to the users `audience` reaches now (durably, at each
+    /// platform's limit) on behalf of the panel login `by`.
+    ///
+    /// # Errors
+    /// [`BackendError::NotFound`] for an unknown survey; [`BackendError::Invalid`] for a survey
+    /// without questions, an empty audience, or without surveys (the default).
+    async fn survey_send(
+        &self,
+        bot: &str,
+        id: i64,
+        audience: &AudienceFilter,
+        by: &str,
+    ) -> Result<SurveySendInfo, BackendError> {
+        let _ = (bot, id, audience, by);
+        Err(no_surveys())
+    }
+
+    /// Every user's answers to a survey, one row per user who answered at least one question.
+    ///
+    /// # Errors
+    /// [`BackendError::Failed`] when they cannot be read.
+    async fn survey_rows(&self, bot: &str, id: i64) -> Result<Vec<SurveyRow>, BackendError> {
+        let _ = (bot, id);
+        Ok(Vec::new())
+    }
+}
+
+fn no_surveys() -> BackendError {
+    BackendError::Invalid("this bot has no surveys".to_owned())
 }
 
 fn no_live_chat() -> BackendError {

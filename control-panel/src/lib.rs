@@ -7,7 +7,9 @@
 //! [`PanelBackend`], which default to "no live chat"), broadcasts to all users or a segment
 //! (compose with a preview per messenger, a test to oneself, live delivery figures; the segment
 //! form in [`web::segment`] serves surveys too; the `audience_*` and `broadcast*` methods default
-//! to "no broadcasts"), accounts with roles, API tokens and an audit log.
+//! to "no broadcasts"), surveys with their results and an Excel export of the answers (the
+//! `survey_*` methods and the [`survey`] module), accounts with roles, API tokens and an audit
+//! log.
 //!
 //! - HTML rendered on the server with [maud] (templates checked at compile time), one small
 //!   stylesheet, a few lines of plain JavaScript, no build step. Interface in Ukrainian, Russian
@@ -38,6 +40,7 @@ pub mod demo;
 pub mod i18n;
 pub mod stats;
 pub mod store;
+pub mod survey;
 pub mod web;
 #[cfg(feature = "webdriver")]
 pub mod webdriver;

@@ -26,6 +26,8 @@ mod compose_form;
 pub mod preview;
 pub mod segment;
 mod support;
+mod survey_results;
+mod surveys;
 
 pub use codes::{CODE_TEMPLATE_MAX, validate_code_settings};
 pub use support::{SUPPORT_PHOTO_MAX, image_mime};
@@ -176,6 +178,32 @@ impl Panel {
                 post(support::send).layer(axum::extract::DefaultBodyLimit::max(
                     support::SUPPORT_PHOTO_MAX + 64 * 1024,
                 )),
+            ),
+            (
+                "/bots/{bot}/surveys",
+                get(surveys::list_page).post(surveys::create),
+            ),
+            ("/bots/{bot}/surveys/{id}", get(surveys::survey_page)),
+            ("/bots/{bot}/surveys/{id}/title", post(surveys::set_title)),
+            (
+                "/bots/{bot}/surveys/{id}/questions",
+                post(surveys::questions).layer(axum::extract::DefaultBodyLimit::max(
+                    support::SUPPORT_PHOTO_MAX + 64 * 1024,
+                )),
+            ),
+            ("/bots/{bot}/surveys/{id}/send", post(surveys::send)),
+            ("/bots/{bot}/surveys/{id}/delete", post(surveys::delete)),
+            (
+                "/bots/{bot}/surveys/{id}/results",
+                get(survey_results::results_page),
+            ),
+            (
+                "/bots/{bot}/surveys/{id}/answers.xlsx",
+                get(survey_results::answers_export),
+            ),
+            (
+                "/bots/{bot}/surveys/{id}/image/{n}",
+                get(survey_results::image),
             ),
             ("/bots/{bot}/audience/count", get(segment::audience_count)),
             (
@@ -1047,6 +1075,7 @@ fn bot_tabs(l: Lang, bot: &BotInfo, active: &str) -> Markup {
         ("codes", l.t("Коди", "Коды", "Codes")),
         ("support", l.t("Підтримка", "Поддержка", "Support")),
         ("broadcasts", l.t("Розсилки", "Рассылки", "Broadcasts")),
+        ("surveys", l.t("Опитування", "Опросы", "Surveys")),
     ];
     html! {
         nav.tabs {

@@ -626,9 +626,12 @@ pub(super) async fn seen(
 /// An operator's message: a multipart form (text, photo, csrf) from the page or an API
 /// client, or a plain form / JSON body with text only.
 pub(super) struct Upload {
-    ctx: Ctx,
-    text: String,
-    photo: Option<Vec<u8>>,
+    pub(super) ctx: Ctx,
+    pub(super) text: String,
+    /// The file sent as `photo`, if any.
+    pub(super) photo: Option<Vec<u8>>,
+    /// Every other field (the surveys' question form uses them).
+    pub(super) fields: Fields,
 }
 
 impl FromRequest<AppState> for Upload {
@@ -647,6 +650,7 @@ impl FromRequest<AppState> for Upload {
                 ctx: w.ctx,
                 text,
                 photo: None,
+                fields: w.fields,
             });
         }
         let (mut parts, body) = req.into_parts();
@@ -707,7 +711,12 @@ impl FromRequest<AppState> for Upload {
             }
         }
         let text = fields.one("text").unwrap_or_default().to_owned();
-        Ok(Self { ctx, text, photo })
+        Ok(Self {
+            ctx,
+            text,
+            photo,
+            fields,
+        })
     }
 }
 

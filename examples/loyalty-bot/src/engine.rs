@@ -48,11 +48,13 @@ mod purchases;
 pub mod signup;
 mod state;
 mod support;
+mod survey;
 mod verify;
 
 pub use action::{Action, SellerField};
 pub use live::{HOURS_SETTING, TZ_SETTING};
 pub use state::{CONVERSATION_VERSION, Conversation, Step};
+pub use survey::{OPEN_ANSWER_MAX, survey_invitation};
 
 use ctx::Ctx;
 

@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{Days, NaiveDate, Utc};
+use control_panel::survey::{SurveyEdit, SurveyInfo, SurveyRow, SurveySendInfo};
 use control_panel::{
     BackendError, BotInfo, DailyFigures, Direction, MessageEntry, PanelBackend, PanelStore,
     RawStats, SubscriberTotals, TextEntry, UserKey, UserProfile, UserSort, UsersPage, UsersQuery,
@@ -25,6 +26,7 @@ mod live;
 mod rows;
 mod serve;
 mod support;
+mod surveys;
 
 use rows::{USER_COLUMNS, failed, lang_of, parse_time, slot, summary};
 
@@ -32,6 +34,7 @@ pub use broadcasts::{BROADCAST_ID_PREFIX, Broadcasts, reply_of, segment_of};
 pub use live::PROVIDER_TIMEOUT;
 pub use serve::{PANEL_VARIABLES, PanelSettings, start};
 pub use support::{CAPTION_MAX, LiveChat};
+pub use surveys::SurveyDesk;
 
 /// The longest text the panel lets an editor save: MAX's 4000 characters, the smallest message
 /// limit of the three messengers (Telegram 4096, Viber 7000).
@@ -56,6 +59,8 @@ pub struct BotPanel {
     live: Option<LiveChat>,
     /// Audiences and broadcasts, for the Broadcasts page.
     broadcasts: Option<Broadcasts>,
+    /// Surveys, for the Surveys page.
+    surveys: Option<SurveyDesk>,
 }
 
 impl std::fmt::Debug for BotPanel {
@@ -78,6 +83,7 @@ impl BotPanel {
             codes: None,
             live: None,
             broadcasts: None,
+            surveys: None,
         }
     }
 
@@ -671,6 +677,54 @@ impl PanelBackend for BotPanel {
         offset: u64,
     ) -> Result<Vec<control_panel::BroadcastJournalLine>, BackendError> {
         self.broadcasting(bot)?.journal(id, limit, offset).await
+    }
+
+    // Surveys (`panel/surveys.rs`).
+    async fn surveys_enabled(&self, bot: &str) -> bool {
+        self.desk(bot).is_ok()
+    }
+
+    async fn surveys(&self, bot: &str) -> Result<Vec<SurveyInfo>, BackendError> {
+        self.desk(bot)?.list().await
+    }
+
+    async fn survey(&self, bot: &str, id: i64) -> Result<Option<SurveyInfo>, BackendError> {
+        self.desk(bot)?.get(id).await
+    }
+
+    async fn survey_create(&self, bot: &str, title: &str) -> Result<i64, BackendError> {
+        self.desk(bot)?.create(title).await
+    }
+
+    async fn survey_save(&self, bot: &str, id: i64, edit: &SurveyEdit) -> Result<(), BackendError> {
+        self.desk(bot)?.save(id, edit).await
+    }
+
+    async fn survey_delete(&self, bot: &str, id: i64) -> Result<bool, BackendError> {
+        self.desk(bot)?.delete(id).await
+    }
+
+    async fn survey_image(
+        &self,
+        bot: &str,
+        id: i64,
+        position: u32,
+    ) -> Result<Option<control_panel::SupportPhoto>, BackendError> {
+        self.desk(bot)?.image(id, position).await
+    }
+
+    async fn survey_send(
+        &self,
+        bot: &str,
+        id: i64,
+        audience: &control_panel::AudienceFilter,
+        by: &str,
+    ) -> Result<SurveySendInfo, BackendError> {
+        self.desk(bot)?.send(id, audience, by).await
+    }
+
+    async fn survey_rows(&self, bot: &str, id: i64) -> Result<Vec<SurveyRow>, BackendError> {
+        self.desk(bot)?.rows(id).await
     }
 }
 

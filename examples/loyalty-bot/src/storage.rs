@@ -14,10 +14,15 @@ mod audience;
 mod ledger;
 mod settings;
 mod support;
+mod surveys;
 mod users;
 
 pub use audience::Segment;
 pub use support::{Dialogue, DialogueMessage, NewPhoto, Sender, SupportState, new_support_id};
+pub use surveys::{
+    Question, QuestionDraft, QuestionImage, QuestionKind, Respondent, SaveOutcome, Survey,
+    SurveyAnswer, SurveySend,
+};
 
 /// Migrations, applied in order once each; kept in `migrations/`.
 const MIGRATIONS: &[(i64, &str)] = &[
@@ -29,7 +34,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (6, include_str!("../migrations/0006_panel_search.sql")),
     (7, include_str!("../migrations/0007_settings.sql")),
     (8, include_str!("../migrations/0008_support.sql")),
-    // 9 is reserved for the surveys (issue 19).
+    (9, include_str!("../migrations/0009_surveys.sql")),
     (10, include_str!("../migrations/0010_segments.sql")),
 ];
 

@@ -49,6 +49,9 @@ pub use super::ergo_profile::SellerField;
 /// | [`Action::Reviews`] | `m:reviews` |
 /// | [`Action::DeleteAccount`] | `m:delete` |
 /// | [`Action::DeleteConfirmed`] | `m:delete_yes` |
+/// | [`Action::SurveyStart`] | `sv:<survey id>` |
+/// | [`Action::SurveySkip`] | `sx:<survey id>` |
+/// | [`Action::SurveyAnswer`] | `sa:<survey id>:<question>:<option>` (positions from 0) |
 ///
 /// `p:email` has always meant "edit the e-mail", so a purchase whose id is `email` could never
 /// be opened by `p:email`; such a purchase is encoded `pd:email` instead (read back as
@@ -163,6 +166,26 @@ pub enum Action {
     DeleteAccount,
     /// Delete the account: confirmed.
     DeleteConfirmed,
+    // Surveys
+    /// A survey's invitation: start it (or go on from the first unanswered question).
+    SurveyStart {
+        /// The survey.
+        survey: i64,
+    },
+    /// Skip the survey (the invitation's button, or any question's): back to the dialogue.
+    SurveySkip {
+        /// The survey.
+        survey: i64,
+    },
+    /// An option of a closed question of a survey.
+    SurveyAnswer {
+        /// The survey.
+        survey: i64,
+        /// The question's position (from 0).
+        question: u32,
+        /// The option's position (from 0).
+        option: u32,
+    },
 }
 
 /// The exact strings of the actions that carry no data.
@@ -234,6 +257,16 @@ impl Action {
             "nw" => offset(rest).map(|offset| Self::NewsPage { offset }),
             "ar" => number(rest).map(|id| Self::Article { id }),
             "pf" => super::fields::ProfileField::parse(rest).map(|field| Self::EditField { field }),
+            "sv" => survey_id(rest).map(|survey| Self::SurveyStart { survey }),
+            "sx" => survey_id(rest).map(|survey| Self::SurveySkip { survey }),
+            "sa" => {
+                let mut parts = rest.splitn(3, ':');
+                Some(Self::SurveyAnswer {
+                    survey: survey_id(parts.next()?)?,
+                    question: offset(parts.next()?)?,
+                    option: offset(parts.next()?)?,
+                })
+            }
             _ => None,
         }
     }
@@ -257,6 +290,13 @@ impl Action {
             Self::NewsPage { offset } => format!("nw:{offset}"),
             Self::Article { id } => format!("ar:{id}"),
             Self::EditField { field } => format!("pf:{}", field.as_str()),
+            Self::SurveyStart { survey } => format!("sv:{survey}"),
+            Self::SurveySkip { survey } => format!("sx:{survey}"),
+            Self::SurveyAnswer {
+                survey,
+                question,
+                option,
+            } => format!("sa:{survey}:{question}:{option}"),
             fixed => FIXED
                 .iter()
                 .find(|(_, a)| a == fixed)
@@ -264,6 +304,11 @@ impl Action {
                 .unwrap_or_default(),
         }
     }
+}
+
+/// A survey id in callback data: a non-negative number.
+fn survey_id(s: &str) -> Option<i64> {
+    s.parse::<u64>().ok().and_then(|n| i64::try_from(n).ok())
 }
 
 impl fmt::Display for Action {
@@ -429,6 +474,45 @@ mod tests {
     }
 
     #[test]
+    fn survey_buttons_are_short_and_read_back() {
+        let answer = Action::SurveyAnswer {
+            survey: i64::MAX,
+            question: u32::MAX,
+            option: u32::MAX,
+        };
+        // The longest survey button fits Telegram's 64 bytes of callback data.
+        assert!(answer.encode().len() <= 64, "{}", answer.encode());
+        assert_eq!(Action::parse(&answer.encode()), Some(answer));
+        assert_eq!(
+            Action::parse("sv:12"),
+            Some(Action::SurveyStart { survey: 12 })
+        );
+        assert_eq!(
+            Action::parse("sx:12"),
+            Some(Action::SurveySkip { survey: 12 })
+        );
+        assert_eq!(
+            Action::parse("sa:12:0:3"),
+            Some(Action::SurveyAnswer {
+                survey: 12,
+                question: 0,
+                option: 3
+            })
+        );
+        for bad in [
+            "sv:",
+            "sv:-1",
+            "sv:x",
+            "sa:1:2",
+            "sa:1:2:x",
+            "sa:1::3",
+            "sx:9223372036854775808",
+        ] {
+            assert_eq!(Action::parse(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
     fn a_stored_action_is_its_callback_string() {
         let action = Action::Review {
             order_id: "ORD-1".into(),
@@ -490,6 +574,15 @@ mod tests {
             Just(Action::Reviews),
             Just(Action::DeleteAccount),
             Just(Action::DeleteConfirmed),
+            (0..i64::MAX).prop_map(|survey| Action::SurveyStart { survey }),
+            (0..i64::MAX).prop_map(|survey| Action::SurveySkip { survey }),
+            (0..i64::MAX, any::<u32>(), any::<u32>()).prop_map(|(survey, question, option)| {
+                Action::SurveyAnswer {
+                    survey,
+                    question,
+                    option,
+                }
+            }),
         ]
     }
 

@@ -240,6 +240,9 @@ impl Ctx<'_> {
             | Step::AwaitProfileField { .. }
             | Step::AwaitCall { .. }
             | Step::AwaitCaptcha { .. } => self.customer_text(conv, text).await?,
+            Step::Survey { survey, question } => {
+                self.survey_text(conv, survey, question, text).await?;
+            }
             Step::AwaitProductPhoto { .. } => self.say(TextKey::AskProductPhoto, &[]),
             Step::ChooseTradePoint { .. } => self.say(TextKey::ChooseTradePoint, &[]),
             Step::Menu => {
@@ -267,6 +270,9 @@ impl Ctx<'_> {
 
     /// The dispatcher: every action to the flow that runs it.
     async fn run(&mut self, conv: &mut Conversation, action: &Action) -> Flow {
+        if let Some(done) = self.survey_action(conv, action).await {
+            return done.map_err(FlowError::from);
+        }
         if let Some(done) = self.run_before_login(conv, action).await {
             return done.map_err(FlowError::from);
         }
@@ -313,6 +319,10 @@ impl Ctx<'_> {
             | Action::Reviews
             | Action::DeleteAccount
             | Action::DeleteConfirmed => self.run_customer(conv, &s, action).await?,
+            // Run by `survey_action` above.
+            Action::SurveyStart { .. }
+            | Action::SurveySkip { .. }
+            | Action::SurveyAnswer { .. } => {}
         }
         Ok(())
     }

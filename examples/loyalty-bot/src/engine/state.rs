@@ -103,6 +103,14 @@ pub enum Step {
         /// The captcha's token, sent back with the answer.
         token: String,
     },
+    // Surveys
+    /// A survey in progress: the user's next answer is for `question` of `survey`.
+    Survey {
+        /// The survey.
+        survey: i64,
+        /// The question asked now (position from 0).
+        question: u32,
+    },
 }
 
 /// The stored state of one chat.
@@ -272,6 +280,27 @@ mod tests {
         );
         assert_eq!(Conversation::restore("1", Some(&stored)), c);
         assert_eq!(Conversation::restore("1", None), Conversation::default());
+    }
+
+    #[test]
+    fn a_survey_in_progress_is_stored_and_read_back() {
+        let c = Conversation {
+            step: Step::Survey {
+                survey: 12,
+                question: 2,
+            },
+            resume: None,
+        };
+        let stored = c.to_stored();
+        assert_eq!(
+            stored,
+            json!({
+                "version": 1,
+                "step": {"step": "survey", "survey": 12, "question": 2},
+                "resume": null
+            })
+        );
+        assert_eq!(Conversation::restore("1", Some(&stored)), c);
     }
 
     /// Collects what `tracing` writes while `f` runs.

@@ -108,7 +108,7 @@ impl PanelSettings {
 /// first administrator (from the settings, or in the offline demo a generated one printed on
 /// stderr), saved text edits re-applied, profiles with the `provider`'s live figures, the
 /// Codes page over `codes`, the Support page over `live`, the Broadcasts page over
-/// `broadcasts`. Returns the address it listens on and the serving task,
+/// `broadcasts` and with them the Surveys page. Returns the address it listens on and the serving task,
 /// or `None` when turned off.
 ///
 /// # Errors
@@ -155,7 +155,18 @@ pub async fn start(
             demo_password = Some(password);
         }
     }
+    // Surveys go to the broadcasts' audiences: on with the broadcasts.
+    let surveys = broadcasts.is_some().then(|| {
+        super::SurveyDesk::new(
+            storage.clone(),
+            texts.clone(),
+            Arc::new(loyalty_core::SystemClock),
+        )
+    });
     let mut backend = BotPanel::new(storage.pool().clone(), texts, store.clone(), bot);
+    if let Some(d) = surveys {
+        backend = backend.with_surveys(d);
+    }
     if let Some(p) = provider {
         backend = backend.with_provider(p);
     }

@@ -559,4 +559,43 @@ catalogue! {
         "{date} · {store}\n{sum} · списано {spent}, начислено {earned}",
     ),
     PurchaseCashier = "purchase_cashier" => ("Касир: {cashier}", "Кассир: {cashier}"),
+    // Surveys (issue 19)
+    SurveyInvitation = "survey_invitation" => (
+        "📋 {title}\nПоділіться, будь ласка, думкою: запитань — {count}. Це займе хвилину.",
+        "📋 {title}\nПоделитесь, пожалуйста, мнением: вопросов — {count}. Это займёт минуту.",
+    ),
+    ButtonSurveyStart = "button_survey_start" => ("▶️ Почати", "▶️ Начать"),
+    ButtonSurveySkip = "button_survey_skip" => ("⏭ Пропустити опитування", "⏭ Пропустить опрос"),
+    SurveyQuestion = "survey_question" => (
+        "Запитання {number} з {total}\n{text}",
+        "Вопрос {number} из {total}\n{text}",
+    ),
+    SurveyQuestionOpen = "survey_question_open" => (
+        "Запитання {number} з {total}\n{text}\n\n✍️ Напишіть відповідь одним повідомленням.",
+        "Вопрос {number} из {total}\n{text}\n\n✍️ Напишите ответ одним сообщением.",
+    ),
+    SurveyChooseOption = "survey_choose_option" => (
+        "Оберіть, будь ласка, один із варіантів кнопкою під запитанням.",
+        "Выберите, пожалуйста, один из вариантов кнопкой под вопросом.",
+    ),
+    SurveyThanks = "survey_thanks" => (
+        "🙏 Дякуємо за відповіді!",
+        "🙏 Спасибо за ответы!",
+    ),
+    SurveySkipped = "survey_skipped" => (
+        "Гаразд, опитування пропущено. Повернутися до нього можна кнопкою «Почати» в запрошенні.",
+        "Хорошо, опрос пропущен. Вернуться к нему можно кнопкой «Начать» в приглашении.",
+    ),
+    SurveyAlreadyDone = "survey_already_done" => (
+        "Ви вже відповіли на це опитування. Дякуємо!",
+        "Вы уже ответили на этот опрос. Спасибо!",
+    ),
+    SurveyGone = "survey_gone" => (
+        "Це опитування вже недоступне.",
+        "Этот опрос уже недоступен.",
+    ),
+    SurveyStale = "survey_stale" => (
+        "На це запитання ви вже відповіли або воно вже неактуальне.",
+        "На этот вопрос вы уже ответили, или он уже неактуален.",
+    ),
 }

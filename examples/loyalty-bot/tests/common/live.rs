@@ -8,7 +8,7 @@ use std::sync::Arc;
 use chrono::Utc;
 use control_panel::{BotInfo, Panel, PanelConfig, PanelStore, Role};
 use loyalty_bot::engine::Programme;
-use loyalty_bot::panel::{BotPanel, Broadcasts, LiveChat};
+use loyalty_bot::panel::{BotPanel, Broadcasts, LiveChat, SurveyDesk};
 use loyalty_bot::texts::{Lang, Texts};
 use loyalty_core::{Clock, ManualClock, SecretString};
 use loyalty_ergo::ActionsCache;
@@ -96,6 +96,11 @@ pub async fn start(now: chrono::DateTime<Utc>) -> Live {
         bot.storage.clone(),
         Lang::Uk,
         None,
+        clock.clone() as Arc<dyn Clock>,
+    ))
+    .with_surveys(SurveyDesk::new(
+        bot.storage.clone(),
+        Arc::new(Texts::built_in()),
         clock.clone() as Arc<dyn Clock>,
     ))
     .with_broadcasts(Broadcasts::new(

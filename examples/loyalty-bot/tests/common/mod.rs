@@ -16,6 +16,7 @@ use messenger_core::{InMemoryMessenger, Update};
 pub mod console;
 pub mod live;
 pub mod sellers;
+pub mod surveys;
 
 pub const USER: i64 = 7;
 pub const SELLER: &str = "380889993366";

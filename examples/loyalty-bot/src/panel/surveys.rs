@@ -1,0 +1,310 @@
+//! Surveys in the panel (issue 19): [`SurveyDesk`] answers the `survey_*` methods of
+//! [`control_panel::PanelBackend`] over the bot's survey tables (`crate::storage` surveys
+//! module).
+//!
+//! Sending a survey creates one runtime broadcast per language
+//! ([`messenger_runtime::Store::create_broadcast`], id `survey-<survey>-<send>-<lang>`) of the
+//! invitation ([`crate::engine::survey_invitation`]) to the audience's users of that language,
+//! so each user is invited in their own language (the audience is the panel's segment form,
+//! turned into the bot's segment by [`super::segment_of`]); the bot's broadcast senders deliver it at
+//! each platform's limit, durably. The send is then recorded, which locks the survey's
+//! questions.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+use control_panel::UserKey;
+use control_panel::survey::{
+    SurveyCell, SurveyEdit, SurveyImageEdit, SurveyInfo, SurveyQuestion, SurveyQuestionKind,
+    SurveyRow, SurveySendInfo,
+};
+use control_panel::{AudienceFilter, BackendError, SupportPhoto};
+use messenger_runtime::NewBroadcast;
+
+use super::rows::failed;
+use crate::engine::survey_invitation;
+use crate::storage::{
+    NewPhoto, QuestionDraft, QuestionImage, QuestionKind, SaveOutcome, Segment, Storage, Survey,
+    SurveySend, new_support_id,
+};
+
+use super::segment_of;
+use crate::texts::{Lang, Texts};
+
+/// What the panel's survey pages need of the bot: its storage (with the runtime's store for
+/// the broadcasts), its live texts (the invitation) and a clock.
+#[derive(Clone)]
+pub struct SurveyDesk {
+    storage: Storage,
+    texts: Arc<Texts>,
+    clock: Arc<dyn loyalty_core::Clock>,
+}
+
+impl std::fmt::Debug for SurveyDesk {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SurveyDesk").finish_non_exhaustive()
+    }
+}
+
+fn kind_out(k: QuestionKind) -> SurveyQuestionKind {
+    match k {
+        QuestionKind::Closed => SurveyQuestionKind::Closed,
+        QuestionKind::Open => SurveyQuestionKind::Open,
+    }
+}
+
+fn kind_in(k: SurveyQuestionKind) -> QuestionKind {
+    match k {
+        SurveyQuestionKind::Closed => QuestionKind::Closed,
+        SurveyQuestionKind::Open => QuestionKind::Open,
+    }
+}
+
+fn send_out(s: SurveySend) -> SurveySendInfo {
+    // Stored as the filter's JSON; an unreadable one (never written) shows as everyone.
+    let audience = serde_json::from_str(&s.audience).unwrap_or_else(|e| {
+        tracing::warn!(send = %s.id, error = %e, "a survey send's audience does not read");
+        AudienceFilter::default()
+    });
+    SurveySendInfo {
+        id: s.id,
+        audience,
+        recipients: s.recipients,
+        sent_at: s.sent_at,
+        sent_by: s.sent_by,
+        broadcasts: s.broadcasts,
+    }
+}
+
+/// The audience's users who speak `lang`: the filter's segment narrowed to that language, or
+/// `None` when the filter leaves that language out.
+fn segment(audience: &AudienceFilter, lang: Lang) -> Option<Segment> {
+    if !audience.languages.is_empty() && !audience.languages.iter().any(|l| l == lang.code()) {
+        return None;
+    }
+    let mut seg = segment_of(audience);
+    seg.languages = vec![lang.code().to_owned()];
+    Some(seg)
+}
+
+impl super::BotPanel {
+    /// Serves surveys on the panel's Surveys page (their audiences need
+    /// [`super::BotPanel::with_broadcasts`]).
+    pub fn with_surveys(mut self, surveys: SurveyDesk) -> Self {
+        self.surveys = Some(surveys);
+        self
+    }
+
+    pub(super) fn desk(&self, bot: &str) -> Result<&SurveyDesk, BackendError> {
+        self.check_bot(bot)?;
+        self.surveys
+            .as_ref()
+            .ok_or_else(|| BackendError::Invalid("this bot has no surveys".into()))
+    }
+}
+
+impl SurveyDesk {
+    /// Surveys over the bot's `storage`, inviting with `texts` (the engine's live catalogue,
+    /// so the panel's text edits apply).
+    pub fn new(storage: Storage, texts: Arc<Texts>, clock: Arc<dyn loyalty_core::Clock>) -> Self {
+        Self {
+            storage,
+            texts,
+            clock,
+        }
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    async fn info(&self, s: Survey) -> Result<SurveyInfo, BackendError> {
+        let sends = self.storage.survey_sends(s.id).await.map_err(failed)?;
+        Ok(SurveyInfo {
+            id: s.id,
+            title: s.title,
+            questions: s
+                .questions
+                .into_iter()
+                .map(|q| SurveyQuestion {
+                    text: q.text,
+                    kind: kind_out(q.kind),
+                    options: q.options,
+                    has_image: q.image_mime.is_some(),
+                })
+                .collect(),
+            created_at: s.created_at,
+            updated_at: s.updated_at,
+            sends: sends.into_iter().map(send_out).collect(),
+        })
+    }
+
+    pub(super) async fn list(&self) -> Result<Vec<SurveyInfo>, BackendError> {
+        let mut out = Vec::new();
+        for s in self.storage.surveys().await.map_err(failed)? {
+            out.push(self.info(s).await?);
+        }
+        Ok(out)
+    }
+
+    pub(super) async fn get(&self, id: i64) -> Result<Option<SurveyInfo>, BackendError> {
+        match self.storage.survey(id).await.map_err(failed)? {
+            Some(s) => Ok(Some(self.info(s).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub(super) async fn create(&self, title: &str) -> Result<i64, BackendError> {
+        self.storage
+            .create_survey(title, self.now())
+            .await
+            .map_err(failed)
+    }
+
+    pub(super) async fn save(&self, id: i64, edit: &SurveyEdit) -> Result<(), BackendError> {
+        let drafts: Vec<QuestionDraft> = edit
+            .questions
+            .iter()
+            .map(|q| QuestionDraft {
+                text: q.text.clone(),
+                kind: kind_in(q.kind),
+                options: q.options.clone(),
+                image: match &q.image {
+                    SurveyImageEdit::None => QuestionImage::None,
+                    SurveyImageEdit::Keep(i) => QuestionImage::Keep(*i),
+                    SurveyImageEdit::New(p) => QuestionImage::New(NewPhoto {
+                        data: p.data.clone(),
+                        mime: p.mime.clone(),
+                    }),
+                },
+            })
+            .collect();
+        match self
+            .storage
+            .save_survey(id, &edit.title, &drafts, self.now())
+            .await
+            .map_err(failed)?
+        {
+            SaveOutcome::Saved => Ok(()),
+            SaveOutcome::NotFound => Err(BackendError::NotFound(format!("survey {id}"))),
+            SaveOutcome::Locked => Err(BackendError::Conflict(format!(
+                "survey {id} was sent: its questions no longer change"
+            ))),
+        }
+    }
+
+    pub(super) async fn delete(&self, id: i64) -> Result<bool, BackendError> {
+        self.storage.delete_survey(id).await.map_err(failed)
+    }
+
+    pub(super) async fn image(
+        &self,
+        id: i64,
+        position: u32,
+    ) -> Result<Option<SupportPhoto>, BackendError> {
+        Ok(self
+            .storage
+            .survey_image(id, position)
+            .await
+            .map_err(failed)?
+            .map(|(mime, data)| SupportPhoto { data, mime }))
+    }
+
+    /// Invites the audience: one broadcast per language, then the send recorded (which locks
+    /// the questions).
+    pub(super) async fn send(
+        &self,
+        id: i64,
+        audience: &AudienceFilter,
+        by: &str,
+    ) -> Result<SurveySendInfo, BackendError> {
+        let survey = self
+            .storage
+            .survey(id)
+            .await
+            .map_err(failed)?
+            .ok_or_else(|| BackendError::NotFound(format!("survey {id}")))?;
+        if survey.questions.is_empty() {
+            return Err(BackendError::Invalid(format!(
+                "survey {id} has no questions"
+            )));
+        }
+        let send_id = new_support_id();
+        let mut broadcasts = Vec::new();
+        let mut recipients = 0u64;
+        for lang in [Lang::Uk, Lang::Ru] {
+            let Some(seg) = segment(audience, lang) else {
+                continue;
+            };
+            let chats = self.storage.audience(&seg).await.map_err(failed)?;
+            let chats: Vec<_> = chats.iter().filter_map(crate::notify::chat_ref).collect();
+            if chats.is_empty() {
+                continue;
+            }
+            let n = chats.len() as u64;
+            let bid = format!("survey-{id}-{send_id}-{}", lang.code());
+            let message = survey_invitation(&self.texts, lang, &survey);
+            self.storage
+                .runtime_store()
+                .create_broadcast(&NewBroadcast::new(bid.clone(), message, chats))
+                .await
+                .map_err(failed)?;
+            broadcasts.push(bid);
+            recipients += n;
+        }
+        if recipients == 0 {
+            return Err(BackendError::Invalid(
+                "nobody is in this audience".to_owned(),
+            ));
+        }
+        let send = SurveySend {
+            id: send_id,
+            survey_id: id,
+            audience: serde_json::to_string(audience).map_err(failed)?,
+            broadcasts,
+            recipients,
+            sent_at: self.now(),
+            sent_by: by.to_owned(),
+        };
+        self.storage
+            .record_survey_send(&send)
+            .await
+            .map_err(failed)?;
+        Ok(send_out(send))
+    }
+
+    pub(super) async fn rows(&self, id: i64) -> Result<Vec<SurveyRow>, BackendError> {
+        let Some(survey) = self.storage.survey(id).await.map_err(failed)? else {
+            return Ok(Vec::new());
+        };
+        let n = survey.questions.len();
+        let answers = self.storage.survey_answers(id).await.map_err(failed)?;
+        let people = self.storage.survey_respondents(id).await.map_err(failed)?;
+        Ok(people
+            .into_iter()
+            .map(|p| {
+                let mut cells: Vec<Option<SurveyCell>> = vec![None; n];
+                for a in answers.iter().filter(|a| a.key == p.key) {
+                    if let Some(c) = usize::try_from(a.position)
+                        .ok()
+                        .and_then(|i| cells.get_mut(i))
+                    {
+                        *c = Some(SurveyCell {
+                            option: a.option,
+                            text: a.text.clone(),
+                        });
+                    }
+                }
+                SurveyRow {
+                    user: UserKey {
+                        messenger: p.key.messenger.clone(),
+                        user_id: p.key.chat_id.clone(),
+                    },
+                    phone: p.phone,
+                    name: p.name,
+                    answers: cells,
+                }
+            })
+            .collect())
+    }
+}
