@@ -11,6 +11,7 @@ use sqlx::any::AnyRow;
 use sqlx::{AnyPool, Row};
 
 mod audience;
+mod batch;
 mod ledger;
 mod settings;
 mod support;
@@ -213,6 +214,9 @@ pub struct Storage {
     store: messenger_runtime::Store,
     /// Groups the user reads of chats handled at the same time (see [`Storage::user_batched`]).
     users: std::sync::Arc<users::UserLoader>,
+    /// Groups the code-budget requests made at the same time (see
+    /// [`Storage::take_code_budget`]).
+    budgets: std::sync::Arc<ledger::BudgetTaker>,
 }
 
 /// Which database is behind the storage.
@@ -278,6 +282,7 @@ impl Storage {
             backend,
             store,
             users: std::sync::Arc::default(),
+            budgets: std::sync::Arc::default(),
         };
         storage.migrate().await?;
         Ok(storage)
@@ -413,8 +418,9 @@ macro_rules! user_select {
     };
 }
 
-/// [`USER_SELECT_BY_KEY`] for several chats: `(messenger, chat_id) IN` a list appended.
-const USER_SELECT_BY_KEYS: &str = concat!(user_select!(), "(messenger, chat_id) IN");
+/// [`USER_SELECT_BY_KEY`] for several chats of one messenger (`$1`): a list of chat ids
+/// appended.
+const USER_SELECT_BY_KEYS: &str = concat!(user_select!(), "messenger = $1 AND chat_id IN");
 
 const USER_SELECT_BY_KEY: &str = concat!(user_select!(), "messenger = $1 AND chat_id = $2");
 

@@ -12,17 +12,8 @@ use super::{
 /// Users read at once, at most (two bound values each).
 const USER_BATCH: usize = 50;
 
-type UserWaiter = (
-    ChatKey,
-    tokio::sync::oneshot::Sender<Option<Option<BotUser>>>,
-);
-
-/// The reads of [`Storage::user_batched`] waiting for the next batch, and whether a batch is
-/// being read now.
-#[derive(Default)]
-pub(super) struct UserLoader {
-    state: std::sync::Mutex<(Vec<UserWaiter>, bool)>,
-}
+/// The reads of [`Storage::user_batched`] grouped.
+pub(super) type UserLoader = super::batch::Batcher<ChatKey, Option<BotUser>>;
 
 impl Storage {
     /// Reads a user like [`Storage::user`], grouped with the reads of other chats made at the
@@ -34,61 +25,59 @@ impl Storage {
     /// # Errors
     /// [`StorageError`] on database failure.
     pub async fn user_batched(&self, key: &ChatKey) -> Result<Option<BotUser>, StorageError> {
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        let lead = {
-            let mut s = self.users.state.lock().unwrap_or_else(|e| e.into_inner());
-            s.0.push((key.clone(), tx));
-            !std::mem::replace(&mut s.1, true)
-        };
-        if lead {
-            let this = self.clone();
-            tokio::spawn(async move { this.read_user_batches().await });
-        }
-        match rx.await {
-            Ok(Some(user)) => Ok(user),
-            // The batch failed (or its task is gone): read alone, with the error typed.
-            _ => self.user(key).await,
-        }
-    }
-
-    async fn read_user_batches(&self) {
-        loop {
-            let batch: Vec<UserWaiter> = {
-                let mut s = self.users.state.lock().unwrap_or_else(|e| e.into_inner());
-                if s.0.is_empty() {
-                    s.1 = false;
-                    return;
+        let this = self.clone();
+        let read = self
+            .users
+            .submit(key.clone(), USER_BATCH, move |keys| {
+                let this = this.clone();
+                let keys: Vec<ChatKey> = keys.into_iter().cloned().collect();
+                async move {
+                    let found = this.users_by_keys(keys.iter()).await.ok()?;
+                    Some(
+                        keys.iter()
+                            .map(|k| found.iter().find(|u| &u.key == k).cloned())
+                            .collect(),
+                    )
                 }
-                let n = s.0.len().min(USER_BATCH);
-                s.0.drain(..n).collect()
-            };
-            let read = self.users_by_keys(batch.iter().map(|(k, _)| k)).await;
-            for (key, tx) in batch {
-                let _ = tx.send(
-                    read.as_ref()
-                        .ok()
-                        .map(|found| found.iter().find(|u| u.key == key).cloned()),
-                );
-            }
+            })
+            .await;
+        match read {
+            Some(user) => Ok(user),
+            // The batch failed (or its task is gone): read alone, with the error typed.
+            None => self.user(key).await,
         }
     }
 
+    /// The users of `keys`, one statement per messenger among them: `messenger = ?` and a plain
+    /// `IN` list of chats, a primary-key lookup each (SQLite scans the whole table for a
+    /// row-value `IN` list).
     async fn users_by_keys(
         &self,
         keys: impl Iterator<Item = &ChatKey>,
     ) -> Result<Vec<BotUser>, StorageError> {
-        let keys: Vec<&ChatKey> = keys.collect();
-        let tuples = (0..keys.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let sql = format!("{USER_SELECT_BY_KEYS} ({tuples})");
-        let mut q = sqlx::query(sqlx::AssertSqlSafe(sql));
-        for k in &keys {
-            q = q.bind(k.messenger.as_str()).bind(k.chat_id.as_str());
+        let mut by_messenger: Vec<(&str, Vec<&str>)> = Vec::new();
+        for k in keys {
+            match by_messenger.iter_mut().find(|(m, _)| *m == k.messenger) {
+                Some((_, chats)) => chats.push(&k.chat_id),
+                None => by_messenger.push((&k.messenger, vec![&k.chat_id])),
+            }
         }
-        let rows = q.fetch_all(&self.reader).await?;
-        rows.iter().map(user_from_row).collect()
+        let mut users = Vec::new();
+        for (messenger, chats) in by_messenger {
+            let list = (0..chats.len())
+                .map(|i| format!("${}", i + 2))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let sql = format!("{USER_SELECT_BY_KEYS} ({list})");
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(messenger);
+            for c in chats {
+                q = q.bind(c);
+            }
+            for row in q.fetch_all(&self.reader).await? {
+                users.push(user_from_row(&row)?);
+            }
+        }
+        Ok(users)
     }
 
     /// Records that a user wrote: creates the user on first contact, refreshes the profile and
