@@ -107,8 +107,10 @@ async fn exercise(storage: &Storage, bot: &str) {
     };
     // On a shared PostgreSQL earlier runs left users with the same phones: "contains" there.
     let private = storage.backend() == loyalty_bot::storage::Backend::Sqlite;
+    // Other tests' users share the phone there, and sort before or after ours: a page of all.
+    let limit = if private { 10 } else { 10_000 };
     let page = panel
-        .users(bot, &q(Some("067 111"), UserSort::Phone, false, 0, 10))
+        .users(bot, &q(Some("067 111"), UserSort::Phone, false, 0, limit))
         .await
         .unwrap();
     assert!(ids(&page).contains(&format!("{sfx}-1")));
@@ -117,7 +119,7 @@ async fn exercise(storage: &Storage, bot: &str) {
         assert_eq!(ids(&page), [format!("{sfx}-1")]);
     }
     let page = panel
-        .users(bot, &q(Some("petrenko"), UserSort::Name, false, 0, 10))
+        .users(bot, &q(Some("petrenko"), UserSort::Name, false, 0, limit))
         .await
         .unwrap();
     let me = page
