@@ -92,6 +92,14 @@ pub enum BrowserError {
     /// A WebDriver command failed.
     #[error("WebDriver: {0}")]
     Command(#[from] fantoccini::error::CmdError),
+    /// What a test waited for never showed; `page` is the page's source at the end.
+    #[error("{what} never showed; page:\n{page}")]
+    Timeout {
+        /// What was awaited.
+        what: String,
+        /// The page's HTML when the wait ended.
+        page: String,
+    },
 }
 
 fn free_port() -> std::io::Result<u16> {
@@ -251,5 +259,34 @@ impl Browser {
                 self.downloads.path().display()
             ),
         )))
+    }
+
+    /// Waits up to `within` for the first element matching `css` to contain `text` (pages that
+    /// change by Server-Sent Events or scripts), and returns its text.
+    ///
+    /// # Errors
+    /// [`BrowserError::Timeout`] with the page's source when it never did.
+    pub async fn wait_text(
+        &self,
+        css: &str,
+        text: &str,
+        within: Duration,
+    ) -> Result<String, BrowserError> {
+        let until = tokio::time::Instant::now() + within;
+        loop {
+            if let Ok(el) = self.client.find(fantoccini::Locator::Css(css)).await
+                && let Ok(t) = el.text().await
+                && t.contains(text)
+            {
+                return Ok(t);
+            }
+            if tokio::time::Instant::now() >= until {
+                return Err(BrowserError::Timeout {
+                    what: format!("{css} containing {text:?}"),
+                    page: self.client.source().await.unwrap_or_default(),
+                });
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 }

@@ -20,17 +20,9 @@ use fantoccini::Locator;
 
 /// Waits up to 10 s for `css` to contain `text`.
 async fn wait_text(b: &Browser, css: &str, text: &str) -> String {
-    for _ in 0..100 {
-        if let Ok(el) = b.client.find(Locator::Css(css)).await
-            && let Ok(t) = el.text().await
-            && t.contains(text)
-        {
-            return t;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let page = b.client.source().await.unwrap_or_default();
-    panic!("{css} never showed {text:?}; page:\n{page}");
+    b.wait_text(css, text, Duration::from_secs(10))
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
