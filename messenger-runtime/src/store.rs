@@ -129,6 +129,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (1, include_str!("../migrations/0001_runtime.sql")),
     (3, include_str!("../migrations/0003_broadcasts.sql")),
     (4, include_str!("../migrations/0004_receipts.sql")),
+    (5, include_str!("../migrations/0005_call_times.sql")),
 ];
 
 /// The version of the in-place upgrade of the example bot's own tables.

@@ -70,29 +70,55 @@ impl Store {
         // A dead sender's calls under way: their outcome is unknown, and they are not repeated.
         self.settle_calls(messenger, None, now).await?;
         let lock = match self.backend {
-            Backend::Postgres => "FOR UPDATE OF r SKIP LOCKED",
+            Backend::Postgres => "FOR UPDATE SKIP LOCKED",
             Backend::Sqlite => "",
         };
-        let sql = format!(
-            "UPDATE rt_broadcast_recipients SET status = 'sending', owner = $1, lease_until = $2,
-               attempts = attempts + 1
-             WHERE (broadcast_id, messenger, chat_id) IN (
-               SELECT r.broadcast_id, r.messenger, r.chat_id FROM rt_broadcast_recipients r
-               JOIN rt_broadcasts b ON b.id = r.broadcast_id
-               WHERE r.messenger = $3 AND b.state = 'active' AND b.start_at <= $4
-                 AND (r.status = 'queued' OR (r.status = 'sending' AND r.lease_until < $4))
-               ORDER BY b.start_at, r.broadcast_id, r.seq LIMIT $5 {lock})
-             AND (status = 'queued' OR (status = 'sending' AND lease_until < $4))
-             RETURNING broadcast_id, chat_id, seq, attempts, chat"
-        );
-        let rows = sqlx::query(AssertSqlSafe(sql))
-            .bind(owner)
-            .bind(until)
-            .bind(messenger)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.writer)
-            .await?;
+        // Broadcast by broadcast, in start order; in each, first what an expired claim left,
+        // then the queue, each in sending order. One statement with the two statuses OR-ed
+        // and ordered by the broadcast's start made SQLite read every recipient of the
+        // messenger and sort them (measured: 20–30 ms for a claim of 300 out of 100 000);
+        // these use `rt_broadcast_todo` (messenger, status, broadcast_id, seq) in its order.
+        let due: Vec<String> = sqlx::query_scalar(
+            "SELECT id FROM rt_broadcasts WHERE state = 'active' AND start_at <= $1
+             ORDER BY start_at, id",
+        )
+        .bind(now)
+        .fetch_all(&self.writer)
+        .await?;
+        let mut rows = Vec::new();
+        if !due.is_empty() {
+            let mut tx = self.writer.begin().await?;
+            'broadcasts: for id in &due {
+                for (status, expired) in [("sending", "AND lease_until < $5"), ("queued", "")] {
+                    let left = limit - rows.len() as i64;
+                    if left <= 0 {
+                        break 'broadcasts;
+                    }
+                    let sql = format!(
+                        "UPDATE rt_broadcast_recipients SET status = 'sending', owner = $1,
+                           lease_until = $2, attempts = attempts + 1
+                         WHERE (broadcast_id, messenger, chat_id) IN (
+                           SELECT broadcast_id, messenger, chat_id FROM rt_broadcast_recipients
+                           WHERE messenger = $3 AND status = '{status}' AND broadcast_id = $4
+                             {expired}
+                           ORDER BY seq LIMIT $6 {lock})
+                         AND status = '{status}' {expired}
+                         RETURNING broadcast_id, chat_id, seq, attempts, chat"
+                    );
+                    let got = sqlx::query(AssertSqlSafe(sql))
+                        .bind(owner)
+                        .bind(until)
+                        .bind(messenger)
+                        .bind(id)
+                        .bind(now)
+                        .bind(left)
+                        .fetch_all(&mut *tx)
+                        .await?;
+                    rows.extend(got);
+                }
+            }
+            tx.commit().await?;
+        }
         let mut out = rows
             .iter()
             .map(|r| {
@@ -106,18 +132,22 @@ impl Store {
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
-        out.sort_by(|a, b| (&a.broadcast_id, a.seq).cmp(&(&b.broadcast_id, b.seq)));
+        // Broadcasts in start order (as claimed), each in sending order (RETURNING's order is
+        // not the subquery's).
+        let rank = |id: &str| due.iter().position(|d| d == id);
+        out.sort_by_key(|r| (rank(&r.broadcast_id), r.seq));
         Ok(out)
     }
 
     /// Puts back into the queue what `owner` had claimed of `messenger` (a restart of the same
     /// instance, a stop); a call that was under way is journalled `unknown`, not repeated.
+    /// Returns how many went back, and when the latest of those calls was noted.
     pub(crate) async fn release_recipients(
         &self,
         messenger: &str,
         owner: &str,
-    ) -> Result<u64, StoreError> {
-        self.settle_calls(messenger, Some(owner), now_ms()).await?;
+    ) -> Result<(u64, Option<i64>), StoreError> {
+        let last_call = self.settle_calls(messenger, Some(owner), now_ms()).await?;
         let r = sqlx::query(concat!(
             "UPDATE rt_broadcast_recipients SET status = ",
             back_to_queue!(),
@@ -128,19 +158,20 @@ impl Store {
         .bind(owner)
         .execute(&self.writer)
         .await?;
-        Ok(r.rows_affected())
+        Ok((r.rows_affected(), last_call))
     }
 
     /// Journals `unknown` the recipients of the calls a sender left under way (its own after a
     /// restart when `owner` is given, else those whose lease ran out) and forgets the calls.
+    /// Returns when the latest of them was noted (milliseconds since the epoch).
     async fn settle_calls(
         &self,
         messenger: &str,
         owner: Option<&str>,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Option<i64>, StoreError> {
         let rows = sqlx::query(
-            "SELECT call_id, broadcast_id, chat_ids FROM rt_broadcast_calls
+            "SELECT call_id, broadcast_id, chat_ids, begun_at FROM rt_broadcast_calls
              WHERE messenger = $1 AND (owner = $2 OR lease_until < $3)",
         )
         .bind(messenger)
@@ -149,7 +180,12 @@ impl Store {
         .fetch_all(&self.writer)
         .await?;
         if rows.is_empty() {
-            return Ok(());
+            return Ok(None);
+        }
+        let mut last_call: Option<i64> = None;
+        for r in &rows {
+            let at: i64 = r.try_get(3)?;
+            last_call = last_call.max(Some(at).filter(|at| *at > 0));
         }
         let at = now_text(Utc::now());
         let mut tx = self.writer.begin().await?;
@@ -191,7 +227,7 @@ impl Store {
             calls = rows.len(),
             "broadcast calls left under way by a stopped sender: their recipients are journalled unknown"
         );
-        Ok(())
+        Ok(last_call)
     }
 
     /// Records sends' outcomes in one transaction: the sent ones in a few statements, each
@@ -292,8 +328,9 @@ impl Store {
             reason: e.to_string(),
         })?;
         sqlx::query(
-            "INSERT INTO rt_broadcast_calls (call_id, messenger, broadcast_id, owner, lease_until, chat_ids)
-             VALUES ($1, $2, $3, $4, $5, $6)",
+            "INSERT INTO rt_broadcast_calls
+               (call_id, messenger, broadcast_id, owner, lease_until, chat_ids, begun_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)",
         )
         .bind(call.call_id)
         .bind(call.messenger)
@@ -301,6 +338,7 @@ impl Store {
         .bind(call.owner)
         .bind(call.lease_until)
         .bind(ids)
+        .bind(now_ms())
         .execute(&self.writer)
         .await?;
         Ok(())
