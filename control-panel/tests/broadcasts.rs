@@ -1,7 +1,8 @@
 //! The Broadcasts routes against a recording backend (the demo data of `common`, plus
 //! broadcasts kept in memory): what reaches the backend is exactly what was composed, a text a
 //! platform of the audience would refuse is refused before sending, a bot without broadcasts
-//! has no Broadcasts pages, and every route checks the bot like the other pages.
+//! has no Broadcasts pages, every route checks the bot like the other pages, and an upload over
+//! the limit, a broken form or a file that is not a picture is refused with a reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -412,4 +413,64 @@ async fn every_broadcast_route_checks_the_bot() {
     assert_eq!(tests.len(), 1);
     assert_eq!(tests[0].0.text, "_Тест_");
     assert_eq!(tests[0].1.user_id, "101");
+}
+
+/// The compose form read as multipart: a body over the route's limit is 413 `too_large` with
+/// the picture message in the caller's language, a broken multipart body is 400 `invalid`,
+/// a picture that is not one is 415 `not_an_image`; nothing reaches the backend.
+#[tokio::test]
+async fn oversized_and_broken_uploads_are_refused_with_a_reason() {
+    let s = setup().await;
+    let t = s.token("op1").await;
+    let url = format!("{}/api/v1/bots/ergo/broadcasts", s.base);
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(control_panel::SUPPORT_PHOTO_MAX + 512 * 1024, 0);
+    let res = s
+        .http
+        .post(&url)
+        .bearer_auth(&t)
+        .header("cookie", "panel_lang=ru")
+        .multipart(
+            Form::new()
+                .text("text", "Привіт")
+                .part("image", Part::bytes(huge).file_name("huge.png")),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 413);
+    let j: Value = res.json().await.unwrap();
+    assert_eq!(j["error"], "too_large", "{j}");
+    assert_eq!(j["message"], "Изображение больше 5 МБ.", "{j}");
+    let res = s
+        .http
+        .post(&url)
+        .bearer_auth(&t)
+        .header("content-type", "multipart/form-data; boundary=XYZ")
+        .body("--XYZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nno end")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 400);
+    let j: Value = res.json().await.unwrap();
+    assert_eq!(j["error"], "invalid", "{j}");
+    assert!(
+        j["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("unreadable form: "),
+        "{j}"
+    );
+    let (status, j) = s
+        .multipart(
+            &t,
+            "/bots/ergo/broadcasts",
+            Form::new().text("text", "Привіт").part(
+                "image",
+                Part::bytes(b"%PDF-1.7".to_vec()).file_name("a.png"),
+            ),
+        )
+        .await;
+    assert_eq!((status, j["error"].as_str()), (415, Some("not_an_image")));
+    assert!(s.backend.orders.lock().unwrap().is_empty());
 }
