@@ -197,33 +197,32 @@ impl Setup {
     }
 
     async fn multipart(&self, token: &str, path: &str, form: Form) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
+        answer(
+            self.http
+                .post(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(token)
+                .multipart(form),
         )
+        .await
     }
 
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .get(format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
+        answer(
+            self.http
+                .get(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(token),
         )
+        .await
     }
+}
+
+/// The status and JSON body (`null` when it is not JSON) of a request.
+async fn answer(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -422,45 +421,31 @@ async fn every_broadcast_route_checks_the_bot() {
 async fn oversized_and_broken_uploads_are_refused_with_a_reason() {
     let s = setup().await;
     let t = s.token("op1").await;
-    let url = format!("{}/api/v1/bots/ergo/broadcasts", s.base);
+    let post = || {
+        s.http
+            .post(format!("{}/api/v1/bots/ergo/broadcasts", s.base))
+            .bearer_auth(&t)
+    };
     let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
     huge.resize(control_panel::SUPPORT_PHOTO_MAX + 512 * 1024, 0);
-    let res = s
-        .http
-        .post(&url)
-        .bearer_auth(&t)
-        .header("cookie", "panel_lang=ru")
-        .multipart(
-            Form::new()
-                .text("text", "Привіт")
-                .part("image", Part::bytes(huge).file_name("huge.png")),
-        )
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 413);
-    let j: Value = res.json().await.unwrap();
-    assert_eq!(j["error"], "too_large", "{j}");
-    assert_eq!(j["message"], "Изображение больше 5 МБ.", "{j}");
-    let res = s
-        .http
-        .post(&url)
-        .bearer_auth(&t)
-        .header("content-type", "multipart/form-data; boundary=XYZ")
-        .body("--XYZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nno end")
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), 400);
-    let j: Value = res.json().await.unwrap();
-    assert_eq!(j["error"], "invalid", "{j}");
-    assert!(
-        j["message"]
-            .as_str()
-            .unwrap()
-            .starts_with("unreadable form: "),
-        "{j}"
+    let form = Form::new()
+        .text("text", "Привіт")
+        .part("image", Part::bytes(huge).file_name("huge.png"));
+    let (status, j) = answer(post().header("cookie", "panel_lang=ru").multipart(form)).await;
+    assert_eq!(
+        (status, j["error"].as_str(), j["message"].as_str()),
+        (413, Some("too_large"), Some("Изображение больше 5 МБ.")),
     );
+    let broken = "--XYZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nno end";
+    let (status, j) = answer(
+        post()
+            .header("content-type", "multipart/form-data; boundary=XYZ")
+            .body(broken),
+    )
+    .await;
+    assert_eq!((status, j["error"].as_str()), (400, Some("invalid")), "{j}");
+    let message = j["message"].as_str().unwrap();
+    assert!(message.starts_with("unreadable form: "), "{message}");
     let (status, j) = s
         .multipart(
             &t,
