@@ -28,9 +28,10 @@ pub mod segment;
 mod support;
 mod survey_results;
 mod surveys;
+mod upload;
 
 pub use codes::{CODE_TEMPLATE_MAX, validate_code_settings};
-pub use support::{SUPPORT_PHOTO_MAX, image_mime};
+pub use upload::{SUPPORT_PHOTO_MAX, image_mime};
 
 use crate::backend::{
     BackendError, BotInfo, Direction, PanelBackend, TEXT_LANGUAGES, TextEntry, UserKey, UserSort,
@@ -176,7 +177,7 @@ impl Panel {
             (
                 "/bots/{bot}/support/d/{id}/send",
                 post(support::send).layer(axum::extract::DefaultBodyLimit::max(
-                    support::SUPPORT_PHOTO_MAX + 64 * 1024,
+                    SUPPORT_PHOTO_MAX + 64 * 1024,
                 )),
             ),
             (
@@ -188,7 +189,7 @@ impl Panel {
             (
                 "/bots/{bot}/surveys/{id}/questions",
                 post(surveys::questions).layer(axum::extract::DefaultBodyLimit::max(
-                    support::SUPPORT_PHOTO_MAX + 64 * 1024,
+                    SUPPORT_PHOTO_MAX + 64 * 1024,
                 )),
             ),
             ("/bots/{bot}/surveys/{id}/send", post(surveys::send)),
@@ -209,20 +210,20 @@ impl Panel {
             (
                 "/bots/{bot}/broadcasts",
                 get(broadcasts::list_page).post(broadcasts::create).layer(
-                    axum::extract::DefaultBodyLimit::max(support::SUPPORT_PHOTO_MAX + 256 * 1024),
+                    axum::extract::DefaultBodyLimit::max(SUPPORT_PHOTO_MAX + 256 * 1024),
                 ),
             ),
             ("/bots/{bot}/broadcasts/new", get(broadcasts::compose_page)),
             (
                 "/bots/{bot}/broadcasts/preview",
                 post(broadcasts::preview).layer(axum::extract::DefaultBodyLimit::max(
-                    support::SUPPORT_PHOTO_MAX + 256 * 1024,
+                    SUPPORT_PHOTO_MAX + 256 * 1024,
                 )),
             ),
             (
                 "/bots/{bot}/broadcasts/test",
                 post(broadcast_test::test).layer(axum::extract::DefaultBodyLimit::max(
-                    support::SUPPORT_PHOTO_MAX + 256 * 1024,
+                    SUPPORT_PHOTO_MAX + 256 * 1024,
                 )),
             ),
             (
@@ -642,19 +643,14 @@ impl FromRequest<AppState> for Write {
             .map_err(|_| ctx.bad("body too large").into_response())?;
         let fields = Fields::parse(&parts.headers, &bytes)
             .ok_or_else(|| ctx.bad("unreadable body").into_response())?;
-        if let Via::Session { csrf, .. } = &ctx.via {
-            let sent = fields
-                .one("csrf")
-                .or_else(|| {
-                    parts
-                        .headers
-                        .get("x-csrf-token")
-                        .and_then(|v| v.to_str().ok())
-                })
-                .unwrap_or("");
-            let ok = !sent.is_empty()
-                && bool::from(sent.as_bytes().ct_eq(csrf.expose_secret().as_bytes()));
-            if !ok {
+        if matches!(ctx.via, Via::Session { .. }) {
+            let sent = fields.one("csrf").or_else(|| {
+                parts
+                    .headers
+                    .get("x-csrf-token")
+                    .and_then(|v| v.to_str().ok())
+            });
+            if !csrf_matches(&ctx, sent) {
                 tracing::warn!(login = %ctx.account.login, path = %ctx.path, "form post without a valid CSRF token");
                 return Err(WebError::new(
                     ctx.e(),
@@ -672,6 +668,18 @@ impl FromRequest<AppState> for Write {
             }
         }
         Ok(Write { ctx, fields })
+    }
+}
+
+/// Whether `sent` is the session's CSRF token, compared in constant time; a missing or empty
+/// one never is, nor is any for an API token (it has none).
+fn csrf_matches(ctx: &Ctx, sent: Option<&str>) -> bool {
+    let sent = sent.unwrap_or("");
+    match &ctx.via {
+        Via::Session { csrf, .. } => {
+            !sent.is_empty() && bool::from(sent.as_bytes().ct_eq(csrf.expose_secret().as_bytes()))
+        }
+        Via::Token => false,
     }
 }
 

@@ -1,7 +1,8 @@
 //! The Broadcasts routes against a recording backend (the demo data of `common`, plus
 //! broadcasts kept in memory): what reaches the backend is exactly what was composed, a text a
 //! platform of the audience would refuse is refused before sending, a bot without broadcasts
-//! has no Broadcasts pages, and every route checks the bot like the other pages.
+//! has no Broadcasts pages, every route checks the bot like the other pages, and an upload over
+//! the limit, a broken form or a file that is not a picture is refused with a reason.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
@@ -196,33 +197,32 @@ impl Setup {
     }
 
     async fn multipart(&self, token: &str, path: &str, form: Form) -> (u16, Value) {
-        let res = self
-            .http
-            .post(format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .multipart(form)
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
+        answer(
+            self.http
+                .post(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(token)
+                .multipart(form),
         )
+        .await
     }
 
     async fn get(&self, token: &str, path: &str) -> (u16, Value) {
-        let res = self
-            .http
-            .get(format!("{}/api/v1{path}", self.base))
-            .bearer_auth(token)
-            .send()
-            .await
-            .unwrap();
-        (
-            res.status().as_u16(),
-            res.json().await.unwrap_or(Value::Null),
+        answer(
+            self.http
+                .get(format!("{}/api/v1{path}", self.base))
+                .bearer_auth(token),
         )
+        .await
     }
+}
+
+/// The status and JSON body (`null` when it is not JSON) of a request.
+async fn answer(req: reqwest::RequestBuilder) -> (u16, Value) {
+    let res = req.send().await.unwrap();
+    (
+        res.status().as_u16(),
+        res.json().await.unwrap_or(Value::Null),
+    )
 }
 
 #[tokio::test]
@@ -412,4 +412,50 @@ async fn every_broadcast_route_checks_the_bot() {
     assert_eq!(tests.len(), 1);
     assert_eq!(tests[0].0.text, "_Тест_");
     assert_eq!(tests[0].1.user_id, "101");
+}
+
+/// The compose form read as multipart: a body over the route's limit is 413 `too_large` with
+/// the picture message in the caller's language, a broken multipart body is 400 `invalid`,
+/// a picture that is not one is 415 `not_an_image`; nothing reaches the backend.
+#[tokio::test]
+async fn oversized_and_broken_uploads_are_refused_with_a_reason() {
+    let s = setup().await;
+    let t = s.token("op1").await;
+    let post = || {
+        s.http
+            .post(format!("{}/api/v1/bots/ergo/broadcasts", s.base))
+            .bearer_auth(&t)
+    };
+    let mut huge = b"\x89PNG\r\n\x1a\n".to_vec();
+    huge.resize(control_panel::SUPPORT_PHOTO_MAX + 512 * 1024, 0);
+    let form = Form::new()
+        .text("text", "Привіт")
+        .part("image", Part::bytes(huge).file_name("huge.png"));
+    let (status, j) = answer(post().header("cookie", "panel_lang=ru").multipart(form)).await;
+    assert_eq!(
+        (status, j["error"].as_str(), j["message"].as_str()),
+        (413, Some("too_large"), Some("Изображение больше 5 МБ.")),
+    );
+    let broken = "--XYZ\r\nContent-Disposition: form-data; name=\"text\"\r\n\r\nno end";
+    let (status, j) = answer(
+        post()
+            .header("content-type", "multipart/form-data; boundary=XYZ")
+            .body(broken),
+    )
+    .await;
+    assert_eq!((status, j["error"].as_str()), (400, Some("invalid")), "{j}");
+    let message = j["message"].as_str().unwrap();
+    assert!(message.starts_with("unreadable form: "), "{message}");
+    let (status, j) = s
+        .multipart(
+            &t,
+            "/bots/ergo/broadcasts",
+            Form::new().text("text", "Привіт").part(
+                "image",
+                Part::bytes(b"%PDF-1.7".to_vec()).file_name("a.png"),
+            ),
+        )
+        .await;
+    assert_eq!((status, j["error"].as_str()), (415, Some("not_an_image")));
+    assert!(s.backend.orders.lock().unwrap().is_empty());
 }

@@ -15,7 +15,8 @@ use maud::{Markup, html};
 use messenger_core::{Limits, RichText};
 use serde::Serialize;
 
-use crate::backend::{BroadcastDraft, SupportPhoto, UrlButton};
+use super::upload::{PictureError, check_picture};
+use crate::backend::{BroadcastDraft, UrlButton};
 use crate::i18n::Lang;
 
 /// The longest button label (the apps cut longer ones).
@@ -119,35 +120,15 @@ pub fn check_draft(raw: &RawDraft, l: Lang) -> Result<BroadcastDraft, DraftError
         )));
     }
     parse_text(&text, l).map_err(DraftError::Invalid)?;
-    let image = match &raw.image {
-        None => None,
-        Some(data) if data.len() > super::SUPPORT_PHOTO_MAX => {
-            return Err(DraftError::TooLarge(
-                l.t(
-                    "Зображення більше за 5 МБ.",
-                    "Изображение больше 5 МБ.",
-                    "The picture is larger than 5 MB.",
-                )
-                .to_owned(),
-            ));
-        }
-        Some(data) => {
-            let Some(mime) = super::image_mime(data) else {
-                return Err(DraftError::NotAnImage(
-                    l.t(
-                        "Це не зображення JPEG, PNG, GIF чи WebP.",
-                        "Это не изображение JPEG, PNG, GIF или WebP.",
-                        "This is not a JPEG, PNG, GIF or WebP image.",
-                    )
-                    .to_owned(),
-                ));
-            };
-            Some(SupportPhoto {
-                data: data.clone(),
-                mime: mime.to_owned(),
-            })
-        }
-    };
+    let image = raw
+        .image
+        .clone()
+        .map(check_picture)
+        .transpose()
+        .map_err(|e| match e {
+            PictureError::TooLarge => DraftError::TooLarge(e.message(l).to_owned()),
+            PictureError::NotAnImage => DraftError::NotAnImage(e.message(l).to_owned()),
+        })?;
     let (label, url) = (raw.button_label.trim(), raw.button_url.trim());
     let button = match (label.is_empty(), url.is_empty()) {
         (true, true) => None,

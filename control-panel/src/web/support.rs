@@ -16,42 +16,23 @@
 use std::convert::Infallible;
 use std::time::Duration;
 
-use axum::extract::{FromRequest, Multipart, Path, Request, State};
+use axum::extract::{FromRequest, Path, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use maud::{Markup, html};
 use serde_json::json;
-use subtle::ConstantTimeEq;
 
+use super::upload::{FileForm, check_picture, image_mime, read};
 use super::{
     AppState, Ctx, Fields, Via, WebError, Write, audit, backend_err, bot_info, bot_tabs,
     csrf_field, fmt_time, json_ok, page, see_other,
 };
 use crate::backend::{
-    SupportDetail, SupportDialogue, SupportHoursSettings, SupportPhoto, SupportSender, UserKey,
+    SupportDetail, SupportDialogue, SupportHoursSettings, SupportSender, UserKey,
 };
 use crate::i18n::Lang;
 use secrecy::ExposeSecret;
-
-/// The largest photo an operator may upload (5 MiB: every messenger accepts it).
-pub const SUPPORT_PHOTO_MAX: usize = 5 * 1024 * 1024;
-
-/// The image type of `data` by its first bytes (JPEG, PNG, GIF or WebP), whatever the browser
-/// claimed; `None` for anything else.
-pub fn image_mime(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if data.starts_with(b"GIF87a") || data.starts_with(b"GIF89a") {
-        Some("image/gif")
-    } else if data.len() >= 12 && &data[..4] == b"RIFF" && &data[8..12] == b"WEBP" {
-        Some("image/webp")
-    } else {
-        None
-    }
-}
 
 fn not_found(ctx: &Ctx, what: String) -> WebError {
     WebError::new(ctx.e(), StatusCode::NOT_FOUND, "not_found", what)
@@ -624,9 +605,11 @@ pub(super) async fn seen(
 }
 
 /// An operator's message: a multipart form (text, photo, csrf) from the page or an API
-/// client, or a plain form / JSON body with text only.
+/// client, or a plain form / JSON body with text only. Read by [`super::upload::read`].
 pub(super) struct Upload {
+    /// Who sent it.
     pub(super) ctx: Ctx,
+    /// The `text` field (empty when absent).
     pub(super) text: String,
     /// The file sent as `photo`, if any.
     pub(super) photo: Option<Vec<u8>>,
@@ -638,95 +621,15 @@ impl FromRequest<AppState> for Upload {
     type Rejection = Response;
 
     async fn from_request(req: Request, s: &AppState) -> Result<Self, Self::Rejection> {
-        let multipart = req
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.starts_with("multipart/form-data"));
-        if !multipart {
-            let w = Write::from_request(req, s).await?;
-            let text = w.fields.one("text").unwrap_or_default().to_owned();
-            return Ok(Self {
-                ctx: w.ctx,
-                text,
-                photo: None,
-                fields: w.fields,
-            });
-        }
-        let (mut parts, body) = req.into_parts();
-        let ctx =
-            <Ctx as axum::extract::FromRequestParts<AppState>>::from_request_parts(&mut parts, s)
-                .await?;
-        let req = Request::from_parts(parts, body);
-        let mut form = Multipart::from_request(req, s)
-            .await
-            .map_err(|e| ctx.bad(format!("unreadable form: {e}")).into_response())?;
-        let mut fields = Fields::default();
-        let mut photo = None;
-        loop {
-            let field = match form.next_field().await {
-                Ok(Some(f)) => f,
-                Ok(None) => break,
-                Err(e) => {
-                    let status = e.status();
-                    let too_large = status == StatusCode::PAYLOAD_TOO_LARGE;
-                    let msg = if too_large {
-                        photo_too_large(ctx.lang)
-                    } else {
-                        format!("unreadable form: {e}")
-                    };
-                    return Err(WebError::new(ctx.e(), status, "invalid", msg).into_response());
-                }
-            };
-            let name = field.name().unwrap_or_default().to_owned();
-            let data = field
-                .bytes()
-                .await
-                .map_err(|e| ctx.bad(format!("unreadable form: {e}")).into_response())?;
-            if name == "photo" {
-                if !data.is_empty() {
-                    photo = Some(data.to_vec());
-                }
-            } else {
-                fields
-                    .0
-                    .entry(name)
-                    .or_default()
-                    .push(String::from_utf8_lossy(&data).into_owned());
-            }
-        }
-        if let Via::Session { csrf, .. } = &ctx.via {
-            let sent = fields.one("csrf").unwrap_or("");
-            let ok = !sent.is_empty()
-                && bool::from(sent.as_bytes().ct_eq(csrf.expose_secret().as_bytes()));
-            if !ok {
-                tracing::warn!(login = %ctx.account.login, path = %ctx.path, "upload without a valid CSRF token");
-                return Err(WebError::new(
-                    ctx.e(),
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    "missing or wrong CSRF token".into(),
-                )
-                .into_response());
-            }
-        }
+        let FileForm { ctx, fields, file } = read(req, s, "photo").await?;
         let text = fields.one("text").unwrap_or_default().to_owned();
         Ok(Self {
             ctx,
             text,
-            photo,
+            photo: file,
             fields,
         })
     }
-}
-
-fn photo_too_large(l: Lang) -> String {
-    l.t(
-        "Фото більше за 5 МБ.",
-        "Фото больше 5 МБ.",
-        "The photo is larger than 5 MB.",
-    )
-    .to_owned()
 }
 
 pub(super) async fn send(
@@ -738,37 +641,11 @@ pub(super) async fn send(
     bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let text = up.text.trim().replace("\r\n", "\n");
-    let photo = match up.photo {
-        None => None,
-        Some(data) if data.len() > SUPPORT_PHOTO_MAX => {
-            return Err(WebError::new(
-                ctx.e(),
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "too_large",
-                photo_too_large(ctx.lang),
-            ));
-        }
-        Some(data) => {
-            let Some(mime) = image_mime(&data) else {
-                return Err(WebError::new(
-                    ctx.e(),
-                    StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                    "not_an_image",
-                    ctx.lang
-                        .t(
-                            "Це не зображення JPEG, PNG, GIF чи WebP.",
-                            "Это не изображение JPEG, PNG, GIF или WebP.",
-                            "This is not a JPEG, PNG, GIF or WebP image.",
-                        )
-                        .into(),
-                ));
-            };
-            Some(SupportPhoto {
-                data,
-                mime: mime.to_owned(),
-            })
-        }
-    };
+    let photo = up
+        .photo
+        .map(check_picture)
+        .transpose()
+        .map_err(|e| e.to_web(ctx))?;
     if text.is_empty() && photo.is_none() {
         return Err(ctx.bad(ctx.lang.t(
             "Напишіть текст або додайте фото.",
@@ -890,17 +767,5 @@ mod tests {
             "javascript:alert(1)"
         );
         assert_eq!(linkify("http://").into_string().matches("<a").count(), 1);
-    }
-
-    #[test]
-    fn images_are_recognised_by_their_first_bytes() {
-        assert_eq!(image_mime(&[0xFF, 0xD8, 0xFF, 0xE1, 0]), Some("image/jpeg"));
-        assert_eq!(image_mime(b"\x89PNG\r\n\x1a\n...."), Some("image/png"));
-        assert_eq!(image_mime(b"GIF89a...."), Some("image/gif"));
-        assert_eq!(image_mime(b"RIFF\x10\0\0\0WEBPVP8 "), Some("image/webp"));
-        assert_eq!(image_mime(b"RIFF\x10\0\0\0WAVEfmt "), None);
-        assert_eq!(image_mime(b"<svg xmlns=..."), None);
-        assert_eq!(image_mime(b"%PDF-1.7"), None);
-        assert_eq!(image_mime(b""), None);
     }
 }

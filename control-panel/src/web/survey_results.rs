@@ -9,8 +9,8 @@ use axum::response::{IntoResponse, Response};
 use maud::html;
 use serde_json::json;
 
-use super::support::image_mime;
 use super::surveys::{load, not_found, surveys_bot};
+use super::upload::image_mime;
 use super::{AppState, Ctx, WebError, backend_err, bot_tabs, json_ok, page};
 use crate::survey::{SurveyQuestionKind, answers_xlsx, results};
 

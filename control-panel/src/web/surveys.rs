@@ -21,12 +21,13 @@ use maud::{Markup, html};
 use serde_json::json;
 
 use super::segment::{audience_form, check_audience, describe_audience, parse_audience};
-use super::support::{SUPPORT_PHOTO_MAX, Upload, image_mime};
+use super::support::Upload;
+use super::upload::check_picture;
 use super::{
     AppState, Ctx, Fields, WebError, Write, audit, backend_err, bot_info, bot_tabs, csrf_field,
     fmt_time, json_ok, page, see_other,
 };
-use crate::backend::{AudienceFilter, BotInfo, SupportPhoto};
+use crate::backend::{AudienceFilter, BotInfo};
 use crate::i18n::Lang;
 use crate::survey::{
     SURVEY_QUESTION_MAX, SURVEY_QUESTIONS_MAX, SURVEY_TITLE_MAX, SurveyEdit, SurveyImageEdit,
@@ -252,43 +253,6 @@ pub(super) async fn set_title(
     ))
 }
 
-/// The picture of an upload: at most [`SUPPORT_PHOTO_MAX`], JPEG, PNG, GIF or WebP by its
-/// first bytes (the live chat's rules).
-fn picture(ctx: &Ctx, data: Vec<u8>) -> Result<SupportPhoto, WebError> {
-    if data.len() > SUPPORT_PHOTO_MAX {
-        return Err(WebError::new(
-            ctx.e(),
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "too_large",
-            ctx.lang
-                .t(
-                    "Фото більше за 5 МБ.",
-                    "Фото больше 5 МБ.",
-                    "The photo is larger than 5 MB.",
-                )
-                .into(),
-        ));
-    }
-    let Some(mime) = image_mime(&data) else {
-        return Err(WebError::new(
-            ctx.e(),
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "not_an_image",
-            ctx.lang
-                .t(
-                    "Це не зображення JPEG, PNG, GIF чи WebP.",
-                    "Это не изображение JPEG, PNG, GIF или WebP.",
-                    "This is not a JPEG, PNG, GIF or WebP image.",
-                )
-                .into(),
-        ));
-    };
-    Ok(SupportPhoto {
-        data,
-        mime: mime.to_owned(),
-    })
-}
-
 /// The question of a form: `text`, `kind`, `options` (one per line, or repeated).
 fn question_of(ctx: &Ctx, up: &Upload) -> Result<SurveyQuestionEdit, WebError> {
     let f = &up.fields;
@@ -332,7 +296,12 @@ pub(super) async fn questions(
         n.filter(|n| *n < len)
             .ok_or_else(|| ctx.bad(format!("n: a question number from 0 to {len}")))
     };
-    let photo = up.photo.clone().map(|d| picture(ctx, d)).transpose()?;
+    let photo = up
+        .photo
+        .clone()
+        .map(check_picture)
+        .transpose()
+        .map_err(|e| e.to_web(ctx))?;
     let focus = match op.as_str() {
         "add" | "update" => {
             let mut q = question_of(ctx, &up)?;
