@@ -651,20 +651,7 @@ impl FromRequest<AppState> for Write {
                     .and_then(|v| v.to_str().ok())
             });
             if !csrf_matches(&ctx, sent) {
-                tracing::warn!(login = %ctx.account.login, path = %ctx.path, "form post without a valid CSRF token");
-                return Err(WebError::new(
-                    ctx.e(),
-                    StatusCode::FORBIDDEN,
-                    "csrf",
-                    ctx.lang
-                        .t(
-                            "Форму відхилено: відсутній або хибний CSRF-токен. Оновіть сторінку.",
-                            "Форма отклонена: нет или неверный CSRF-токен. Обновите страницу.",
-                            "Form rejected: missing or wrong CSRF token. Reload the page.",
-                        )
-                        .into(),
-                )
-                .into_response());
+                return Err(csrf_refused(&ctx));
             }
         }
         Ok(Write { ctx, fields })
@@ -681,6 +668,24 @@ fn csrf_matches(ctx: &Ctx, sent: Option<&str>) -> bool {
         }
         Via::Token => false,
     }
+}
+
+/// 403 `csrf` for a form posted without the session's token (logged with the login and path).
+fn csrf_refused(ctx: &Ctx) -> Response {
+    tracing::warn!(login = %ctx.account.login, path = %ctx.path, "form post without a valid CSRF token");
+    WebError::new(
+        ctx.e(),
+        StatusCode::FORBIDDEN,
+        "csrf",
+        ctx.lang
+            .t(
+                "Форму відхилено: відсутній або хибний CSRF-токен. Оновіть сторінку.",
+                "Форма отклонена: нет или неверный CSRF-токен. Обновите страницу.",
+                "Form rejected: missing or wrong CSRF token. Reload the page.",
+            )
+            .into(),
+    )
+    .into_response()
 }
 
 fn now(s: &AppState) -> DateTime<Utc> {

@@ -9,7 +9,7 @@ use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::{AppState, Ctx, Fields, Via, WebError, Write, csrf_matches};
+use super::{AppState, Ctx, Fields, Via, WebError, Write, csrf_matches, csrf_refused};
 use crate::backend::SupportPhoto;
 use crate::i18n::Lang;
 
@@ -151,14 +151,7 @@ pub(super) async fn read(
         }
     }
     if matches!(ctx.via, Via::Session { .. }) && !csrf_matches(&ctx, fields.one("csrf")) {
-        tracing::warn!(login = %ctx.account.login, path = %ctx.path, "upload without a valid CSRF token");
-        return Err(WebError::new(
-            ctx.e(),
-            StatusCode::FORBIDDEN,
-            "csrf",
-            "missing or wrong CSRF token".into(),
-        )
-        .into_response());
+        return Err(csrf_refused(&ctx));
     }
     Ok(FileForm { ctx, fields, file })
 }

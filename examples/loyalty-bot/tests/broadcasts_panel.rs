@@ -447,15 +447,15 @@ async fn broadcast_forms_need_the_csrf_token() {
             .status(),
         403
     );
-    assert_eq!(
-        post(
-            "/bots/ergo/broadcasts",
-            form("Чужий").text("csrf", "0".repeat(64))
-        )
-        .await
-        .status(),
-        403
-    );
+    // Refused like any form without the token: in the operator's language.
+    let refused = post(
+        "/bots/ergo/broadcasts",
+        form("Чужий").text("csrf", "0".repeat(64)),
+    )
+    .await;
+    assert_eq!(refused.status(), 403);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("CSRF-токен"), "{page}");
     let res = live
         .http
         .post(format!("{}/bots/ergo/broadcasts/test-chat", live.base))
