@@ -159,15 +159,17 @@ impl Platform {
     }
 
     fn record(&self, chats: impl IntoIterator<Item = String>) {
-        let ms = self.started.elapsed().as_millis();
         let mut s = self.stats.lock().unwrap();
+        // Read under the lock: calls record in the order of their times (a time read before
+        // the lock could be older than the last one recorded).
+        let ms = self.started.elapsed().as_millis();
         s.calls += 1;
         for c in chats {
             *s.per_chat.entry(c).or_default() += 1;
             s.received += 1;
         }
-        if s.first_ms.is_some() && ms - s.last_ms > s.max_gap_ms {
-            s.max_gap_ms = ms - s.last_ms;
+        if s.first_ms.is_some() && ms.saturating_sub(s.last_ms) > s.max_gap_ms {
+            s.max_gap_ms = ms.saturating_sub(s.last_ms);
             s.max_gap_end_epoch_ms = epoch_ms();
         }
         s.first_ms.get_or_insert(ms);

@@ -186,6 +186,54 @@ async fn gone_users_are_blocked_and_refusals_failed_with_the_reason() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_platform_dropping_connections_slows_the_sender_instead_of_failing_everyone() {
+    let (store, _dir) = sqlite_store().await;
+    let m = Arc::new(Faulty::new());
+    // The platform drops the connection after the request left, for the first six calls.
+    let dropped = || MessengerError::Transport {
+        reason: "connection closed before the answer".into(),
+        maybe_sent: true,
+    };
+    for i in 1..7 {
+        m.fail_sends(i, vec![dropped()]);
+    }
+    store
+        .create_broadcast(&NewBroadcast::new(
+            "drop",
+            Reply::new("x"),
+            chats(&m, 1..31),
+        ))
+        .await
+        .unwrap();
+    let started = tokio::time::Instant::now();
+    let (_rt, _rec, task) = sender(&store, m.clone(), "a", config(1000).concurrency(1));
+    wait_done(&store, "drop", 20).await;
+    task.abort();
+    let journal = store.broadcast_journal("drop", 40, 0).await.unwrap();
+    // Those six are not repeated (they may have arrived): failed, with why.
+    for j in &journal[..6] {
+        assert_eq!(j.status, RecipientStatus::Failed, "{j:?}");
+        assert!(
+            j.error.as_deref().unwrap().contains("outcome unknown"),
+            "{j:?}"
+        );
+    }
+    assert!(
+        journal[6..]
+            .iter()
+            .all(|j| j.status == RecipientStatus::Sent)
+    );
+    // Each dropped call paused the sender (20, 40, 80, 160, 320, 640 ms), instead of the 30
+    // calls going out in 30 ms at 1 000/s with every one the platform dropped failed.
+    let first_sent = m.sends.lock().unwrap()[0].2;
+    assert!(
+        first_sent - started >= Duration::from_millis(1_200),
+        "{:?}",
+        first_sent - started
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_resume_and_cancel() {
     let (store, _dir) = sqlite_store().await;
     let m = Arc::new(Faulty::new());

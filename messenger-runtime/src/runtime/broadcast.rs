@@ -509,14 +509,6 @@ async fn send_claimed<H: Handler>(
                 continue;
             }
         };
-        // Stopping, or the platform said "too many requests": the rest goes back to the queue.
-        if *stop.borrow() || rate_limited {
-            requeue(&mut results, dues, None);
-            for (_, rest) in groups.by_ref() {
-                requeue(&mut results, rest, None);
-            }
-            break;
-        }
         wait_turn(inner, pacer, batch).await;
         while set.len() >= cfg.concurrency.max(1) {
             if let Some(Ok(done)) = set.join_next().await {
@@ -529,6 +521,16 @@ async fn send_claimed<H: Handler>(
             let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
             fault |= f;
             rate_limited |= rl;
+        }
+        // Stopping, the platform said "too many requests", or a call failed on the way (the
+        // platform or the network is in trouble): the rest goes back to the queue, and the
+        // sender backs off before the next claim instead of spending every recipient on it.
+        if *stop.borrow() || rate_limited || fault {
+            requeue(&mut results, dues, None);
+            for (_, rest) in groups.by_ref() {
+                requeue(&mut results, rest, None);
+            }
+            break;
         }
         if !results.is_empty() || !gone.is_empty() || !ended.is_empty() {
             let _ = record.send(Record {
@@ -691,10 +693,15 @@ fn judge<H: Handler>(
                 e @ MessengerError::Transport {
                     maybe_sent: true, ..
                 },
-            ) => (
-                Some(RecipientStatus::Failed),
-                Some(format!("outcome unknown, not repeated: {e}")),
-            ),
+            ) => {
+                // Not repeated (it may have arrived), but a fault: a platform dropping
+                // connections would otherwise take the whole broadcast with it.
+                fault = true;
+                (
+                    Some(RecipientStatus::Failed),
+                    Some(format!("outcome unknown, not repeated: {e}")),
+                )
+            }
             Err(e) if e.is_retryable() => {
                 fault = true;
                 if d.attempts >= i64::from(cfg.max_attempts) {
