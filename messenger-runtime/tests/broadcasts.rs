@@ -128,6 +128,9 @@ async fn too_many_requests_slows_down_and_loses_nothing() {
     assert!(started.elapsed() >= Duration::from_secs(2));
     let t = store.broadcast("rl").await.unwrap().unwrap().totals();
     assert_eq!((t.sent, t.failed), (20, 0));
+    // "Too many requests" does not count as a try, nor does being put back unsent behind it:
+    // every recipient was sent on its one counted try.
+    assert!(journal.iter().all(|j| j.attempts == 1), "{journal:?}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -468,6 +468,7 @@ async fn send_claimed<H: Handler>(
                     status: Some(RecipientStatus::Failed),
                     error: Some(format!("the stored chat cannot be read: {reason}")),
                     message_id: None,
+                    counted: true,
                 });
                 continue;
             }
@@ -613,6 +614,7 @@ fn requeue(results: &mut Vec<Sent>, dues: Vec<Due>, error: Option<String>) {
             status: None,
             error: error.clone(),
             message_id: None,
+            counted: false,
         });
     }
 }
@@ -653,6 +655,7 @@ fn judge<H: Handler>(
                     status: Some(RecipientStatus::Failed),
                     error: Some(text.clone()),
                     message_id: None,
+                    counted: true,
                 });
             }
             return (false, false);
@@ -663,6 +666,7 @@ fn judge<H: Handler>(
     let mut each = each.into_iter();
     for d in dues {
         let mut message_id = None;
+        let mut counted = true;
         let r = each.next().unwrap_or_else(|| {
             Err(MessengerError::Transport {
                 reason: "the platform did not report this recipient".into(),
@@ -676,6 +680,7 @@ fn judge<H: Handler>(
             }
             Err(e @ MessengerError::RateLimited { .. }) => {
                 limited = true;
+                counted = false;
                 let wait = e.retry_after().unwrap_or(Duration::from_secs(1));
                 tracing::warn!(
                     ?wait,
@@ -718,6 +723,7 @@ fn judge<H: Handler>(
             status,
             error,
             message_id,
+            counted,
         });
     }
     (fault, limited)

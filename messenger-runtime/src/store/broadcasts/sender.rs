@@ -53,6 +53,9 @@ pub(crate) struct Sent {
     pub error: Option<String>,
     /// The platform's id of the message sent, kept where receipts name it (Viber).
     pub message_id: Option<String>,
+    /// Whether this try counts toward `max_attempts`: not for a recipient put back unsent (its
+    /// claim's calls stopped) or refused with "too many requests".
+    pub counted: bool,
 }
 
 impl Store {
@@ -280,9 +283,10 @@ impl Store {
                     .await?;
                 }
                 None => {
+                    // The claim counted a try; one that was not made is given back.
                     sqlx::query(concat!(
                         "UPDATE rt_broadcast_recipients SET error = $1, owner = NULL,
-                               lease_until = 0, status = ",
+                               lease_until = 0, attempts = attempts - $5, status = ",
                         back_to_queue!(),
                         " WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
                                AND status = 'sending'"
@@ -291,6 +295,7 @@ impl Store {
                     .bind(&r.broadcast_id)
                     .bind(messenger)
                     .bind(&r.chat_id)
+                    .bind(i64::from(!r.counted))
                     .execute(&mut *tx)
                     .await?;
                 }
