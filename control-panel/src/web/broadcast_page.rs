@@ -20,8 +20,8 @@ use super::broadcasts::{enabled, not_found, shown_state, state_badge, title};
 use super::preview::previews_html;
 use super::segment::describe_audience;
 use super::{
-    AppState, Ctx, WebError, Write, audit, backend_err, bot_info, bot_tabs, csrf_field, fmt_time,
-    json_ok, page, see_other,
+    AppState, Ctx, WebError, Write, audit, backend_err, bot_tabs, csrf_field, fmt_time, json_ok,
+    page, see_other,
 };
 use crate::backend::{BroadcastAction, BroadcastDraft, BroadcastFigures, BroadcastSummary};
 use crate::i18n::Lang;
@@ -167,8 +167,7 @@ pub(super) async fn broadcast_page(
     Path((bot, id)): Path<(String, String)>,
     Query(q): Query<JournalQuery>,
 ) -> Result<Response, WebError> {
-    let info = bot_info(&s, &ctx, &bot).await?;
-    enabled(&s, &ctx, &bot).await?;
+    let info = enabled(&s, &ctx, &bot).await?;
     let b = summary(&s, &ctx, &bot, &id).await?;
     let limit = q
         .limit
@@ -255,7 +254,6 @@ pub(super) async fn events(
     State(s): State<AppState>,
     Path((bot, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    bot_info(&s, &ctx, &bot).await?;
     enabled(&s, &ctx, &bot).await?;
     let first = stamp(&summary(&s, &ctx, &bot, &id).await?);
     let every = s.config.support_check_interval;
@@ -295,7 +293,6 @@ pub(super) async fn image(
     State(s): State<AppState>,
     Path((bot, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    bot_info(&s, &ctx, &bot).await?;
     enabled(&s, &ctx, &bot).await?;
     let p = s
         .backend
@@ -322,7 +319,6 @@ pub(super) async fn control(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let Some(action) = BroadcastAction::parse(&action) else {
         return Err(not_found(ctx, format!("action {action:?}")));

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use super::broadcasts::{ComposeForm, checked, compose, enabled, not_found};
-use super::{AppState, WebError, Write, audit, backend_err, bot_info, json_ok, see_other};
+use super::{AppState, WebError, Write, audit, backend_err, json_ok, see_other};
 use crate::backend::{UserKey, UsersQuery};
 use serde_json::json;
 
@@ -18,7 +18,6 @@ pub(super) async fn test(
     f: ComposeForm,
 ) -> Result<Response, WebError> {
     let ctx = &f.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let (c, draft) = match checked(&s, &bot, &f).await {
         Ok(x) => x,
@@ -79,7 +78,6 @@ pub(super) async fn test_chat_set(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let l = ctx.lang;
     let chosen = match (w.fields.one("messenger"), w.fields.one("user_id")) {

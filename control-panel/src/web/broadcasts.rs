@@ -32,7 +32,7 @@ use super::{
     page, see_other,
 };
 use crate::backend::{
-    AudienceFilter, AudienceOptions, BroadcastDraft, BroadcastOrder, BroadcastSummary,
+    AudienceFilter, AudienceOptions, BotInfo, BroadcastDraft, BroadcastOrder, BroadcastSummary,
 };
 use crate::i18n::Lang;
 
@@ -43,9 +43,11 @@ pub(super) fn not_found(ctx: &Ctx, what: String) -> WebError {
     WebError::new(ctx.e(), StatusCode::NOT_FOUND, "not_found", what)
 }
 
-pub(super) async fn enabled(s: &AppState, ctx: &Ctx, bot: &str) -> Result<(), WebError> {
+/// The bot, when the operator may see it and its broadcasts is on (404 otherwise).
+pub(super) async fn enabled(s: &AppState, ctx: &Ctx, bot: &str) -> Result<BotInfo, WebError> {
+    let info = bot_info(s, ctx, bot).await?;
     if s.backend.broadcasts_enabled(bot).await {
-        Ok(())
+        Ok(info)
     } else {
         Err(not_found(
             ctx,
@@ -179,8 +181,7 @@ pub(super) async fn list_page(
     State(s): State<AppState>,
     Path(bot): Path<String>,
 ) -> Result<Response, WebError> {
-    let info = bot_info(&s, &ctx, &bot).await?;
-    enabled(&s, &ctx, &bot).await?;
+    let info = enabled(&s, &ctx, &bot).await?;
     let list = s
         .backend
         .broadcasts(&bot, BROADCAST_LIST_MAX)
@@ -339,7 +340,6 @@ pub(super) async fn compose_page(
     State(s): State<AppState>,
     Path(bot): Path<String>,
 ) -> Result<Response, WebError> {
-    bot_info(&s, &ctx, &bot).await?;
     enabled(&s, &ctx, &bot).await?;
     if ctx.api {
         let opts = options(&s, &ctx, &bot).await?;
@@ -405,7 +405,6 @@ pub(super) async fn preview(
     mut f: ComposeForm,
 ) -> Result<Response, WebError> {
     let ctx = &f.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     // The page's script sends the picture once (when chosen) and then only says it has one,
     // so typing does not upload it again; the previews need only to know it is there.
@@ -432,7 +431,6 @@ pub(super) async fn create(
     f: ComposeForm,
 ) -> Result<Response, WebError> {
     let ctx = &f.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let (c, draft) = match checked(&s, &bot, &f).await {
         Ok(x) => x,

@@ -29,7 +29,7 @@ use super::{
     csrf_field, fmt_time, json_ok, page, see_other,
 };
 use crate::backend::{
-    SupportDetail, SupportDialogue, SupportHoursSettings, SupportSender, UserKey,
+    BotInfo, SupportDetail, SupportDialogue, SupportHoursSettings, SupportSender, UserKey,
 };
 use crate::i18n::Lang;
 use secrecy::ExposeSecret;
@@ -55,9 +55,11 @@ fn closed_already(ctx: &Ctx) -> WebError {
     )
 }
 
-async fn enabled(s: &AppState, ctx: &Ctx, bot: &str) -> Result<(), WebError> {
+/// The bot, when the operator may see it and its live chat is on (404 otherwise).
+async fn enabled(s: &AppState, ctx: &Ctx, bot: &str) -> Result<BotInfo, WebError> {
+    let info = bot_info(s, ctx, bot).await?;
     if s.backend.support_enabled(bot).await {
-        Ok(())
+        Ok(info)
     } else {
         Err(not_found(
             ctx,
@@ -136,8 +138,7 @@ pub(super) async fn support_page(
     State(s): State<AppState>,
     Path(bot): Path<String>,
 ) -> Result<Response, WebError> {
-    let info = bot_info(&s, &ctx, &bot).await?;
-    enabled(&s, &ctx, &bot).await?;
+    let info = enabled(&s, &ctx, &bot).await?;
     let dialogues = s
         .backend
         .support_dialogues(&bot)
@@ -214,7 +215,6 @@ pub(super) async fn support_events(
     State(s): State<AppState>,
     Path(bot): Path<String>,
 ) -> Result<Response, WebError> {
-    bot_info(&s, &ctx, &bot).await?;
     enabled(&s, &ctx, &bot).await?;
     let every: Duration = s.config.support_check_interval;
     let first = stamp(&s, &bot).await;
@@ -298,8 +298,7 @@ pub(super) async fn dialogue_page(
     State(s): State<AppState>,
     Path((bot, id)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    let info = bot_info(&s, &ctx, &bot).await?;
-    enabled(&s, &ctx, &bot).await?;
+    let info = enabled(&s, &ctx, &bot).await?;
     let d = detail(&s, &ctx, &bot, &id).await?;
     // An operator looking at it has seen the user's messages (the JSON API reads without it).
     if !ctx.api && d.dialogue.unread > 0 {
@@ -477,7 +476,6 @@ pub(super) async fn take(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let force = w.fields.flag("force");
     // An administrator may hand the dialogue to another operator ("to").
@@ -531,7 +529,6 @@ pub(super) async fn close(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let d = detail(&s, ctx, &bot, &id).await?;
     if !may_act(ctx, d.dialogue.operator.as_deref()) {
@@ -559,7 +556,6 @@ pub(super) async fn pause(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let d = detail(&s, ctx, &bot, &id).await?;
     if !may_act(ctx, d.dialogue.operator.as_deref()) {
@@ -590,7 +586,6 @@ pub(super) async fn seen(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     detail(&s, ctx, &bot, &id).await?;
     s.backend
@@ -638,7 +633,6 @@ pub(super) async fn send(
     up: Upload,
 ) -> Result<Response, WebError> {
     let ctx = &up.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     let text = up.text.trim().replace("\r\n", "\n");
     let photo = up
@@ -686,7 +680,6 @@ pub(super) async fn photo(
     State(s): State<AppState>,
     Path((bot, message)): Path<(String, String)>,
 ) -> Result<Response, WebError> {
-    bot_info(&s, &ctx, &bot).await?;
     enabled(&s, &ctx, &bot).await?;
     let p = s
         .backend
@@ -718,7 +711,6 @@ pub(super) async fn hours_set(
     w: Write,
 ) -> Result<Response, WebError> {
     let ctx = &w.ctx;
-    bot_info(&s, ctx, &bot).await?;
     enabled(&s, ctx, &bot).await?;
     ctx.require_admin()?;
     let current = s
