@@ -967,6 +967,21 @@ impl Store {
                  RETURNING chat_id"
             }
         };
+        self.claim_chat_ids(sql, owner, until, messenger, now, limit)
+            .await
+    }
+
+    /// Runs a claim of chats (`$1` owner, `$2` until, `$3` messenger, `$4` now, `$5` limit, the
+    /// claimed chat ids returned) on the writer.
+    async fn claim_chat_ids(
+        &self,
+        sql: &'static str,
+        owner: &str,
+        until: i64,
+        messenger: &str,
+        now: i64,
+        limit: i64,
+    ) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query(sql)
             .bind(owner)
             .bind(until)
@@ -1548,17 +1563,8 @@ impl Store {
                  RETURNING chat_id"
             }
         };
-        let rows = sqlx::query(sql)
-            .bind(owner)
-            .bind(until)
-            .bind(messenger)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.writer)
-            .await?;
-        rows.iter()
-            .map(|r| Ok(r.try_get::<String, _>(0)?))
-            .collect()
+        self.claim_chat_ids(sql, owner, until, messenger, now, limit)
+            .await
     }
 
     /// The first `limit` unsent messages of a chat, in order.
