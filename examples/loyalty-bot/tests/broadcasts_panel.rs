@@ -509,29 +509,11 @@ async fn the_panels_broadcasts_work_on_postgres() {
         PanelBackend, PanelStore, UrlButton, UserKey,
     };
     use loyalty_bot::panel::{BotPanel, Broadcasts};
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PostgreSQL panel broadcasts: set LOYALTY_BOT_TEST_POSTGRES_URL ***\n"
-        );
+    let Some(url) = common::pg::server("PostgreSQL panel broadcasts") else {
         return;
     };
-    let name = format!(
-        "bot_bc_{}_{}",
-        std::process::id(),
-        Utc::now().timestamp_millis()
-    );
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    let storage = loyalty_bot::storage::Storage::connect(&format!("{base}/{name}"))
+    let db = common::pg::FreshDb::create(&url, "bot_bc").await;
+    let storage = loyalty_bot::storage::Storage::connect(&db.url)
         .await
         .unwrap();
     for (chat, level) in [("1", Some("Gold")), ("2", Some("Silver")), ("3", None)] {
@@ -645,9 +627,5 @@ async fn the_panels_broadcasts_work_on_postgres() {
     );
     drop(panel);
     drop(storage);
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    db.drop_now().await;
 }

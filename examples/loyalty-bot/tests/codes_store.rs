@@ -3,6 +3,9 @@
 //! (`LOYALTY_BOT_TEST_POSTGRES_URL`; `bash .ci/postgres.sh` starts one).
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use std::sync::Arc;
 
 use chrono::{TimeZone, Utc};
@@ -369,35 +372,10 @@ async fn sqlite_code_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn postgres_code_store() {
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PostgreSQL code store test: set LOYALTY_BOT_TEST_POSTGRES_URL ***\n"
-        );
+    let Some(url) = pg::server("PostgreSQL code store test") else {
         return;
     };
-    let name = format!(
-        "bot_codes_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-    );
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    exercise(&format!("{base}/{name}")).await;
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    let db = pg::FreshDb::create(&url, "bot_codes").await;
+    exercise(&db.url).await;
+    db.drop_now().await;
 }

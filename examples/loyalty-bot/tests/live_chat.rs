@@ -633,14 +633,7 @@ async fn exactly_one_of_two_operators_takes_a_dialogue_on_sqlite() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exactly_one_of_two_operators_takes_a_dialogue_on_postgres() {
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PostgreSQL live chat test: set LOYALTY_BOT_TEST_POSTGRES_URL to run it ***\n"
-        );
+    let Some(url) = common::pg::server("PostgreSQL live chat test") else {
         return;
     };
     let storage = Storage::connect(&url).await.unwrap();

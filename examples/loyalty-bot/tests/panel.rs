@@ -4,6 +4,9 @@
 //! SQLite always, PostgreSQL too when `LOYALTY_BOT_TEST_POSTGRES_URL` is set.
 #![allow(clippy::unwrap_used)]
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use std::sync::Arc;
 
 use chrono::{NaiveDate, TimeZone, Utc};
@@ -274,11 +277,7 @@ async fn panel_view_on_sqlite() {
 
 #[tokio::test]
 async fn panel_view_on_postgres() {
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        if std::env::var("CI").is_ok_and(|v| v == "true") {
-            panic!("CI=true but LOYALTY_BOT_TEST_POSTGRES_URL is not set");
-        }
-        eprintln!("NOTE: LOYALTY_BOT_TEST_POSTGRES_URL not set: skipped");
+    let Some(url) = pg::server("PostgreSQL panel test") else {
         return;
     };
     let storage = Storage::connect(&url).await.unwrap();

@@ -1,6 +1,9 @@
 //! Storage against SQLite (always) and PostgreSQL (`LOYALTY_BOT_TEST_POSTGRES_URL`; required in CI).
 #![allow(clippy::unwrap_used)] // test helpers outside #[test] fns
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use chrono::{TimeZone, Utc};
 use loyalty_bot::storage::{Backend, ChatKey, Direction, Profile, Storage};
 use loyalty_core::{ExposeSecret, SecretString, Session};
@@ -408,42 +411,16 @@ async fn sqlite_file_survives_a_reopen() {
 
 #[tokio::test]
 async fn postgres_backend_behaves_the_same() {
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PostgreSQL storage test: set LOYALTY_BOT_TEST_POSTGRES_URL to run it ***\n"
-        );
+    let Some(url) = pg::server("PostgreSQL storage test") else {
         return;
     };
-    // A fresh database per run: reruns against a long-lived server start from nothing.
-    let name = format!(
-        "bot_test_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-    );
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    let storage = Storage::connect(&format!("{base}/{name}")).await.unwrap();
+    let db = pg::FreshDb::create(&url, "bot_test").await;
+    let storage = Storage::connect(&db.url).await.unwrap();
     assert_eq!(storage.backend(), Backend::Postgres);
     exercise(&storage, "telegram").await;
     segments(&storage).await;
     drop(storage);
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    db.drop_now().await;
 }
 
 #[tokio::test]

@@ -3,6 +3,9 @@
 //! and messenger with the first answer winning, the lock once sent, deletion.
 #![allow(clippy::unwrap_used, clippy::print_stderr)]
 
+#[path = "common/pg.rs"]
+mod pg;
+
 use chrono::Utc;
 use loyalty_bot::storage::{
     ChatKey, NewPhoto, Profile, QuestionDraft, QuestionImage, QuestionKind, SaveOutcome, Storage,
@@ -182,37 +185,12 @@ async fn surveys_and_answers_on_sqlite() {
 
 #[tokio::test]
 async fn surveys_and_answers_on_postgres() {
-    let Ok(url) = std::env::var("LOYALTY_BOT_TEST_POSTGRES_URL") else {
-        assert!(
-            std::env::var_os("CI").is_none(),
-            "CI must provide LOYALTY_BOT_TEST_POSTGRES_URL (.ci/run starts a PostgreSQL server)"
-        );
-        eprintln!(
-            "\n*** SKIPPED: PostgreSQL survey storage test: set LOYALTY_BOT_TEST_POSTGRES_URL to run it ***\n"
-        );
+    let Some(url) = pg::server("PostgreSQL survey storage test") else {
         return;
     };
-    let name = format!(
-        "bot_surveys_{}_{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .unwrap()
-            .as_millis()
-    );
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    let base = url.rsplit_once('/').map_or(url.as_str(), |(b, _)| b);
-    let storage = Storage::connect(&format!("{base}/{name}")).await.unwrap();
+    let db = pg::FreshDb::create(&url, "bot_surveys").await;
+    let storage = Storage::connect(&db.url).await.unwrap();
     exercise(&storage).await;
     drop(storage);
-    let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE {name} WITH (FORCE)"
-    )))
-    .execute(&admin)
-    .await;
+    db.drop_now().await;
 }

@@ -15,6 +15,7 @@ use messenger_core::{InMemoryMessenger, Update};
 
 pub mod console;
 pub mod live;
+pub mod pg;
 pub mod sellers;
 pub mod surveys;
 
