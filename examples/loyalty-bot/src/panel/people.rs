@@ -4,6 +4,21 @@
 use super::*;
 
 impl BotPanel {
+    /// Runs one of the statistics' per-day counts over `[lo, hi)` (`$1`, `$2`: dates).
+    async fn day_counts(
+        &self,
+        sql: &'static str,
+        lo: &str,
+        hi: &str,
+    ) -> Result<Vec<sqlx::any::AnyRow>, BackendError> {
+        sqlx::query(sql)
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(failed)
+    }
+
     /// [`PanelBackend::stats`]: the figures per messenger and per day, one `GROUP BY` each.
     pub(super) async fn read_stats(
         &self,
@@ -48,15 +63,14 @@ impl BotPanel {
             );
         }
         let mut days: BTreeMap<(String, String), DailyFigures> = BTreeMap::new();
-        let rows = sqlx::query(
-            "SELECT messenger, SUBSTR(created_at, 1, 10) AS day, COUNT(*) AS n FROM bot_users
+        let rows = self
+            .day_counts(
+                "SELECT messenger, SUBSTR(created_at, 1, 10) AS day, COUNT(*) AS n FROM bot_users
              WHERE created_at >= $1 AND created_at < $2 GROUP BY messenger, SUBSTR(created_at, 1, 10)",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(failed)?;
+                &lo,
+                &hi,
+            )
+            .await?;
         for r in rows {
             let n: i64 = r.try_get("n").map_err(failed)?;
             slot(
@@ -66,15 +80,14 @@ impl BotPanel {
             )?
             .new_subscribers = u64::try_from(n).unwrap_or(0);
         }
-        let rows = sqlx::query(
-            "SELECT messenger, SUBSTR(at, 1, 10) AS day, direction, COUNT(*) AS n FROM bot_message_log
+        let rows = self
+            .day_counts(
+                "SELECT messenger, SUBSTR(at, 1, 10) AS day, direction, COUNT(*) AS n FROM bot_message_log
              WHERE at >= $1 AND at < $2 GROUP BY messenger, SUBSTR(at, 1, 10), direction",
-        )
-        .bind(&lo)
-        .bind(&hi)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(failed)?;
+                &lo,
+                &hi,
+            )
+            .await?;
         for r in rows {
             let n = u64::try_from(r.try_get::<i64, _>("n").map_err(failed)?).unwrap_or(0);
             let direction: String = r.try_get("direction").map_err(failed)?;
