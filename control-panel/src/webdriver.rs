@@ -261,6 +261,43 @@ impl Browser {
         )))
     }
 
+    /// Clicks the button matching `css`, whose `data-confirm` asks first, and accepts that
+    /// dialog.
+    ///
+    /// Waits up to 5 s for the dialog after a click. When none opened and the page has not
+    /// moved (a click lost while the page was still laying out, seen once on a loaded CI
+    /// machine), it clicks again, three times at most. Only alert commands are sent while a
+    /// dialog may be opening: any other command would make chromedriver dismiss it, and the
+    /// form would silently not be sent.
+    ///
+    /// # Errors
+    /// [`BrowserError::Timeout`] with the page's source when no dialog opened, or when the page
+    /// changed without one (the confirmation is gone); [`BrowserError::Command`] when the
+    /// button is missing.
+    pub async fn click_and_confirm(&self, css: &str) -> Result<(), BrowserError> {
+        let c = &self.client;
+        let url = c.current_url().await?;
+        for _ in 0..3 {
+            // A click refused because a late dialog of the previous click was open dismissed
+            // that dialog: click again.
+            if c.find(Locator::Css(css)).await?.click().await.is_ok() {
+                for _ in 0..50 {
+                    if c.accept_alert().await.is_ok() {
+                        return Ok(());
+                    }
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                }
+            }
+            if c.current_url().await? != url {
+                break;
+            }
+        }
+        Err(BrowserError::Timeout {
+            what: format!("a confirmation dialog after clicking {css}"),
+            page: c.source().await.unwrap_or_default(),
+        })
+    }
+
     /// Waits up to `within` for the first element matching `css` to contain `text` (pages that
     /// change by Server-Sent Events or scripts), and returns its text.
     ///

@@ -184,19 +184,8 @@ async fn an_operator_composes_a_broadcast_with_a_picture_and_a_button_and_watche
     .await
     .unwrap();
     olena.screenshot("broadcast-preview").await.unwrap();
-    c.find(Locator::Css("#bc-send"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
     // "Send the broadcast?"
-    for _ in 0..20 {
-        if c.accept_alert().await.is_ok() {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    olena.click_and_confirm("#bc-send").await.unwrap();
     // The broadcast's page: the figures reach "sent" for all three, live.
     let cell = "#bc-figures tr[data-status=sent] td[data-messenger=in_memory]";
     wait_text(&olena, cell, "3").await;

@@ -158,13 +158,7 @@ async fn an_administrator_creates_sends_and_exports_a_survey_in_the_browser() {
     // Send to all users (the segment form's default; confirmed in the dialog).
     let count = wait_text(&boss, "#audience-count", "2").await;
     assert_eq!(count.trim(), "2");
-    c.find(Locator::Css("#survey-send-submit"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    c.accept_alert().await.unwrap();
+    boss.click_and_confirm("#survey-send-submit").await.unwrap();
     let sends = wait_text(&boss, "#survey-sends", "усі користувачі").await;
     assert!(sends.contains("boss"), "{sends}");
     assert!(c.find(Locator::Css("#survey-locked")).await.is_ok());
