@@ -112,6 +112,14 @@ pub struct RuntimeConfig {
     /// A platform "too many requests" for one chat longer than this is not waited out in memory:
     /// the chat's messages are postponed in the database (default 5 s).
     pub max_inline_wait: Duration,
+    /// Send an update's replies as soon as the handler returns them, before its completion
+    /// commits, when the chat task holds the chat's delivery lease (default `true`). The reply
+    /// then waits for no commit and is never written to the outbox; replies the platform does
+    /// not take at once are queued with the completion as before. The cost: a crash between
+    /// the send and the commit (a few milliseconds) handles the update again and repeats its
+    /// replies. `false` sends only after the commit (a repeat then needs a crash between the
+    /// send and the next commit's "sent" mark).
+    pub reply_before_commit: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -141,6 +149,7 @@ impl Default for RuntimeConfig {
             chat_interval: None,
             max_inline_wait: Duration::from_secs(5),
             shutdown_grace: Duration::from_secs(5),
+            reply_before_commit: true,
         }
     }
 }
@@ -198,6 +207,16 @@ struct Inner<H: Handler> {
 }
 
 impl<H: Handler> Inner<H> {
+    /// A fresh delivery-lease token for the chats of one claim (each chat task releases its own
+    /// chat's lease under it).
+    fn claim_token(&self) -> String {
+        format!(
+            "{}/h{}",
+            self.config.instance,
+            self.tokens.fetch_add(1, Ordering::Relaxed)
+        )
+    }
+
     /// A platform-wide "too many requests": no send (reply or broadcast) before `until`.
     fn pause_all(&self, until: Instant) {
         let mut p = self.paused_until.lock().unwrap_or_else(|e| e.into_inner());
@@ -224,6 +243,8 @@ struct ChatStart {
     chat_id: String,
     state: Option<String>,
     from_inbox: bool,
+    /// The chat's delivery lease, when it came with the claim.
+    token: Option<String>,
     permit: OwnedSemaphorePermit,
 }
 
@@ -390,8 +411,10 @@ impl<H: Handler> Runtime<H> {
                 .unwrap_or_else(|e| e.into_inner())
                 .contains_key(chat)
         };
+        let token = inner.claim_token();
         let claim = ClaimArgs {
             owner: &inner.config.instance,
+            token: &token,
             now,
             until: now + ms(inner.config.lease),
             max: permits.len(),
@@ -412,6 +435,7 @@ impl<H: Handler> Runtime<H> {
             std::mem::take(updates),
             accepted,
             permits,
+            &token,
         );
         Ok(Some(n))
     }
@@ -806,9 +830,10 @@ async fn handle_loop<H: Handler>(
                 chat_id,
                 state,
                 from_inbox,
+                token,
                 permit,
             } = s;
-            chat_task(&inner, &jobs, &chat_id, state, from_inbox).await;
+            chat_task(&inner, &jobs, &chat_id, state, from_inbox, token).await;
             drop(permit);
         });
     };
@@ -833,6 +858,7 @@ async fn handle_loop<H: Handler>(
         if free > 0 {
             let now = now_ms();
             inner.leftover.store(false, Ordering::Relaxed);
+            let token = inner.claim_token();
             match inner
                 .store
                 .claim_chats(
@@ -840,6 +866,7 @@ async fn handle_loop<H: Handler>(
                     &cfg.instance,
                     now,
                     now + ms(cfg.lease),
+                    &token,
                     free as i64,
                 )
                 .await
@@ -850,7 +877,7 @@ async fn handle_loop<H: Handler>(
                         // Maybe more than the slots: look again when one frees up.
                         inner.leftover.store(true, Ordering::Relaxed);
                     }
-                    for chat_id in chats {
+                    for (chat_id, delivery) in chats {
                         let Some(permit) = permits.pop() else {
                             break;
                         };
@@ -858,8 +885,25 @@ async fn handle_loop<H: Handler>(
                             let mut reg = inner.chats.lock().unwrap_or_else(|e| e.into_inner());
                             if reg.contains_key(&chat_id) {
                                 // Handled here already (its lease had run out): that task
-                                // finishes and releases it; the claim loop looks again.
+                                // finishes and releases it; the claim loop looks again. A
+                                // delivery lease that came with this claim is nobody's: freed.
                                 inner.leftover.store(true, Ordering::Relaxed);
+                                if delivery {
+                                    let _ = jobs.try_send(Job::Finish(
+                                        Box::new(Finish {
+                                            messenger: inner.kind.clone(),
+                                            chat_id,
+                                            owner: cfg.instance.clone(),
+                                            sent: Vec::new(),
+                                            writes: Vec::new(),
+                                            release_chat: false,
+                                            release_delivery: Some(token.clone()),
+                                            postpone: None,
+                                        }),
+                                        true,
+                                        None,
+                                    ));
+                                }
                                 continue;
                             }
                             reg.insert(chat_id.clone(), VecDeque::new());
@@ -870,6 +914,7 @@ async fn handle_loop<H: Handler>(
                                 chat_id,
                                 state: None,
                                 from_inbox: true,
+                                token: delivery.then(|| token.clone()),
                                 permit,
                             },
                         );
@@ -913,11 +958,12 @@ fn dispatch<H: Handler>(
     updates: Vec<Update>,
     accepted: Accepted,
     mut permits: Vec<OwnedSemaphorePermit>,
+    token: &str,
 ) {
-    let mut claimed: HashMap<String, (Option<String>, bool)> = accepted
+    let mut claimed: HashMap<String, (Option<String>, bool, bool)> = accepted
         .claimed
         .into_iter()
-        .map(|c| (c.chat_id, (c.state, c.only_fresh)))
+        .map(|c| (c.chat_id, (c.state, c.only_fresh, c.delivery)))
         .collect();
     let mut updates: Vec<Option<Update>> = updates.into_iter().map(Some).collect();
     let mut leftover = false;
@@ -945,7 +991,8 @@ fn dispatch<H: Handler>(
             leftover = true;
             continue;
         }
-        let (Some((state, only_fresh)), Some(permit)) = (claimed.remove(&chat_id), permits.pop())
+        let (Some((state, only_fresh, delivery)), Some(permit)) =
+            (claimed.remove(&chat_id), permits.pop())
         else {
             continue;
         };
@@ -960,6 +1007,7 @@ fn dispatch<H: Handler>(
             chat_id,
             state: state.filter(|_| !from_inbox),
             from_inbox,
+            token: delivery.then(|| token.to_owned()),
             permit,
         }) {
             // The workers stopped: the inbox keeps the updates.
@@ -969,7 +1017,7 @@ fn dispatch<H: Handler>(
     drop(reg);
     if leftover || !claimed.is_empty() {
         // A claimed chat that got no task keeps its lease until it runs out: give it back.
-        for (chat_id, _) in claimed {
+        for (chat_id, (_, _, delivery)) in claimed {
             let _ = jobs.try_send(Job::Finish(
                 Box::new(Finish {
                     messenger: inner.kind.clone(),
@@ -978,7 +1026,7 @@ fn dispatch<H: Handler>(
                     sent: Vec::new(),
                     writes: Vec::new(),
                     release_chat: true,
-                    release_delivery: None,
+                    release_delivery: delivery.then(|| token.to_owned()),
                     postpone: None,
                 }),
                 false,
@@ -1005,6 +1053,9 @@ struct ChatRun<S> {
     last_send: Option<Instant>,
     /// Messages were left to the delivery scheduler.
     handed_off: bool,
+    /// The database refused a completion whose replies were sent before it: until the chat
+    /// task ends, replies wait for their commit (a retry must not send them again at once).
+    queue_first: bool,
 }
 
 /// Handles a chat's pending updates in order (from the inbox first when `from_inbox`, then from
@@ -1015,17 +1066,19 @@ async fn chat_task<H: Handler>(
     chat_id: &str,
     state: Option<String>,
     from_inbox: bool,
+    token: Option<String>,
 ) {
     const BATCH: i64 = 32;
     let cfg = &inner.config;
     let mut run: ChatRun<H::State> = ChatRun {
         state,
         typed: None,
-        token: None,
+        token,
         unmarked: Vec::new(),
         writes: Vec::new(),
         last_send: None,
         handed_off: false,
+        queue_first: false,
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut lost = false;
@@ -1171,9 +1224,84 @@ fn may_send_now<H: Handler>(inner: &Inner<H>, last_send: Option<Instant>) -> boo
     inner.limiter.as_ref().is_none_or(|l| l.check().is_ok())
 }
 
+/// Sends `replies` to the chat while each may go out at once (this task holds the chat's
+/// delivery lease). Stops at the first that cannot (the global limit, a pause,
+/// `chat_interval`) or fails. Returns how many went out, when the chat must wait (a
+/// chat-scoped "too many requests", ms) and the handler's `on_delivered` writes for them.
+async fn send_replies<H: Handler>(
+    inner: &Inner<H>,
+    chat_id: &str,
+    chat: &messenger_core::ChatRef,
+    replies: &[Reply],
+    run: &mut ChatRun<H::State>,
+) -> (usize, Option<i64>, Vec<Write>) {
+    let mut writes = Vec::new();
+    for (idx, reply) in replies.iter().enumerate() {
+        if !may_send_now(inner, run.last_send) {
+            return (idx, None, writes);
+        }
+        if let Err(e) = send_long(inner.messenger.as_ref(), chat, &outgoing(reply)).await {
+            let mut postpone = None;
+            if let Some(wait) = e.retry_after() {
+                if e.rate_limit_scope() == Some(RateLimitScope::Chat) {
+                    tracing::warn!(
+                        chat = chat_id,
+                        ?wait,
+                        "rate limited in one chat; only that chat waits"
+                    );
+                    postpone = Some(now_ms() + ms(wait));
+                } else {
+                    tracing::warn!(?wait, "rate limited by the platform; every chat waits");
+                    inner.pause_all(Instant::now() + wait);
+                }
+            }
+            return (idx, postpone, writes);
+        }
+        run.last_send = Some(Instant::now());
+        if let Ok(w) = AssertUnwindSafe(inner.handler.on_delivered(chat, reply))
+            .catch_unwind()
+            .await
+        {
+            writes.extend(w);
+        }
+    }
+    (replies.len(), None, writes)
+}
+
+/// Gives the chat's delivery to the scheduler (its messages wait in the outbox): the delivery
+/// lease, the marks of direct sends and their writes go in one finish, and the chat waits until
+/// `postpone` (ms) when set. Returns after that commit.
+async fn hand_off<H: Handler>(
+    inner: &Inner<H>,
+    jobs: &mpsc::Sender<Job>,
+    chat_id: &str,
+    run: &mut ChatRun<H::State>,
+    postpone: Option<i64>,
+) {
+    run.handed_off = true;
+    let finish = Finish {
+        messenger: inner.kind.clone(),
+        chat_id: chat_id.to_owned(),
+        owner: inner.config.instance.clone(),
+        sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
+        writes: std::mem::take(&mut run.writes),
+        release_chat: false,
+        release_delivery: run.token.take(),
+        postpone,
+    };
+    let (tx, rx) = oneshot::channel();
+    if jobs
+        .send(Job::Finish(Box::new(finish), true, Some(tx)))
+        .await
+        .is_ok()
+    {
+        let _ = rx.await;
+    }
+}
+
 /// Sends a completion's replies right after its commit (this task holds the chat's delivery
-/// lease). At the first one that cannot go out at once or fails, the rest is left to the
-/// delivery scheduler (which retries with its full error handling).
+/// lease; they are in the outbox). At the first one that cannot go out at once or fails, the
+/// rest is left to the delivery scheduler (which retries with its full error handling).
 async fn send_direct<H: Handler>(
     inner: &Inner<H>,
     jobs: &mpsc::Sender<Job>,
@@ -1183,63 +1311,12 @@ async fn send_direct<H: Handler>(
     replies: &[Reply],
     run: &mut ChatRun<H::State>,
 ) {
-    for (idx, reply) in replies.iter().enumerate() {
-        let mut postpone = None;
-        let sent = if may_send_now(inner, run.last_send) {
-            let msg = outgoing(reply);
-            match send_long(inner.messenger.as_ref(), chat, &msg).await {
-                Ok(_) => true,
-                Err(e) => {
-                    if let Some(wait) = e.retry_after() {
-                        if e.rate_limit_scope() == Some(RateLimitScope::Chat) {
-                            tracing::warn!(
-                                chat = chat_id,
-                                ?wait,
-                                "rate limited in one chat; only that chat waits"
-                            );
-                            postpone = Some(now_ms() + ms(wait));
-                        } else {
-                            tracing::warn!(?wait, "rate limited by the platform; every chat waits");
-                            inner.pause_all(Instant::now() + wait);
-                        }
-                    }
-                    false
-                }
-            }
-        } else {
-            false
-        };
-        if !sent {
-            // Hand the chat's delivery over.
-            run.handed_off = true;
-            let finish = Finish {
-                messenger: inner.kind.clone(),
-                chat_id: chat_id.to_owned(),
-                owner: inner.config.instance.clone(),
-                sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
-                writes: std::mem::take(&mut run.writes),
-                release_chat: false,
-                release_delivery: run.token.take(),
-                postpone,
-            };
-            let (tx, rx) = oneshot::channel();
-            if jobs
-                .send(Job::Finish(Box::new(finish), true, Some(tx)))
-                .await
-                .is_ok()
-            {
-                let _ = rx.await;
-            }
-            return;
-        }
-        run.last_send = Some(Instant::now());
-        run.unmarked.push((key.to_owned(), idx as i64));
-        if let Ok(w) = AssertUnwindSafe(inner.handler.on_delivered(chat, reply))
-            .catch_unwind()
-            .await
-        {
-            run.writes.extend(w);
-        }
+    let (sent, postpone, writes) = send_replies(inner, chat_id, chat, replies, run).await;
+    run.unmarked
+        .extend((0..sent).map(|idx| (key.to_owned(), idx as i64)));
+    run.writes.extend(writes);
+    if sent < replies.len() {
+        hand_off(inner, jobs, chat_id, run, postpone).await;
     }
 }
 
@@ -1280,6 +1357,7 @@ async fn handle_one<H: Handler>(
                 .await
                 .unwrap_or_default();
             let c = completion(inner, chat_id, key, seq, update.chat.clone());
+            let queued = !replies.is_empty();
             let job = Completion {
                 quarantine: Some(reason),
                 replies,
@@ -1287,7 +1365,13 @@ async fn handle_one<H: Handler>(
                 ..c
             };
             return match commit(inner, jobs, job).await {
-                Some(_) => Step::Next,
+                Some(()) => {
+                    if queued && run.token.is_some() {
+                        // Queued behind this task's delivery lease: the scheduler sends them.
+                        hand_off(inner, jobs, chat_id, run, None).await;
+                    }
+                    Step::Next
+                }
                 None => Step::Stop,
             };
         }
@@ -1319,6 +1403,22 @@ async fn handle_one<H: Handler>(
                     None => None,
                 };
                 let c = completion(inner, chat_id, key, seq, update.chat.clone());
+                let mut replies = outcome.replies;
+                let mut writes = outcome.writes;
+                // Sent before the commit when this task holds the chat's delivery lease: what
+                // the platform did not take (and when the chat must wait) is queued.
+                let mut first: Option<(usize, Option<i64>)> = None;
+                if cfg.reply_before_commit
+                    && !run.queue_first
+                    && run.token.is_some()
+                    && let Some(chat) = &update.chat
+                {
+                    let (sent, postpone, delivered) =
+                        send_replies(inner, chat_id, chat, &replies, run).await;
+                    replies.drain(..sent);
+                    writes.extend(delivered);
+                    first = Some((sent, postpone));
+                }
                 let direct = Direct {
                     token: format!(
                         "{}/d{}",
@@ -1331,10 +1431,12 @@ async fn handle_one<H: Handler>(
                 };
                 let job = Completion {
                     state: new_state.clone(),
-                    replies: outcome.replies,
-                    writes: outcome.writes,
+                    replies,
+                    writes,
                     sent: std::mem::take(&mut run.unmarked),
-                    direct: Some(direct.clone()),
+                    direct: first.is_none().then(|| direct.clone()),
+                    hold: first.and(run.token.clone()),
+                    reply_base: first.map_or(0, |(sent, _)| sent as i64),
                     ..c
                 };
                 let marks_writes = std::mem::take(&mut run.writes);
@@ -1375,14 +1477,31 @@ async fn handle_one<H: Handler>(
                             run.state = new_state;
                             run.typed = outcome.state;
                         }
-                        if done == Completed::Direct {
-                            run.token = Some(direct.token);
-                            if let Some(chat) = &update.chat {
-                                send_direct(inner, jobs, chat_id, key, chat, &replies, run).await;
+                        match (first, done) {
+                            // Sent before the commit; the lease is still this task's: what was
+                            // not sent goes to the scheduler.
+                            (Some((_, postpone)), Completed::Direct) => {
+                                if !replies.is_empty() {
+                                    hand_off(inner, jobs, chat_id, run, postpone).await;
+                                }
                             }
-                        } else if !replies.is_empty() {
-                            run.handed_off = true;
-                            inner.wake_deliver.notify_one();
+                            (None, Completed::Direct) => {
+                                run.token = Some(direct.token);
+                                if let Some(chat) = &update.chat {
+                                    send_direct(inner, jobs, chat_id, key, chat, &replies, run)
+                                        .await;
+                                }
+                            }
+                            (first, _) => {
+                                if first.is_some() {
+                                    // The delivery lease ran out and is someone else's now.
+                                    run.token = None;
+                                }
+                                if !replies.is_empty() {
+                                    run.handed_off = true;
+                                    inner.wake_deliver.notify_one();
+                                }
+                            }
                         }
                         return Step::Next;
                     }
@@ -1393,7 +1512,14 @@ async fn handle_one<H: Handler>(
                         );
                         return Step::Stop;
                     }
-                    Ok(Err(e)) => format!("the completion was refused by the database: {e}"),
+                    Ok(Err(e)) => {
+                        if first.is_some() {
+                            // Its replies went out already: the retries queue theirs with
+                            // their completion instead of sending them again at once.
+                            run.queue_first = true;
+                        }
+                        format!("the completion was refused by the database: {e}")
+                    }
                 }
             }
             Ok(Err(HandlerError::Transient(e))) => {
@@ -1487,6 +1613,8 @@ fn completion<H: Handler>(
         quarantine: None,
         sent: Vec::new(),
         direct: None,
+        hold: None,
+        reply_base: 0,
     }
 }
 

@@ -219,6 +219,34 @@ pub(crate) struct Completion {
     pub sent: Vec<(String, i64)>,
     /// Ask for the chat's delivery lease, to send the replies right after the commit.
     pub direct: Option<Direct>,
+    /// The delivery lease the chat task holds (it sent this update's replies before this
+    /// commit): extended with the handling lease while it is still this token's.
+    pub hold: Option<String>,
+    /// The index of the first of `replies` in the update's replies (those before it were sent
+    /// before the commit and are not queued).
+    pub reply_base: i64,
+}
+
+impl Completion {
+    /// The fence's delivery-lease request: (token, previous token, until, now), all empty when
+    /// this completion asks for none (no [`Completion::direct`], or no reply to send).
+    fn delivery_request(&self) -> (Option<&str>, Option<&str>, i64, i64) {
+        match &self.direct {
+            Some(d) if self.chat.is_some() && !self.replies.is_empty() => {
+                (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now)
+            }
+            _ => (None, None, 0, 0),
+        }
+    }
+
+    /// Whether the chat task may send its chat's messages itself after this commit, the chat's
+    /// delivery lease being `owner`'s: granted to the request, or still the one it holds.
+    fn delivers(&self, owner: Option<&str>) -> bool {
+        match (self.delivery_request().0, self.hold.as_deref()) {
+            (Some(t), _) | (None, Some(t)) => owner == Some(t),
+            (None, None) => false,
+        }
+    }
 }
 
 /// A request for a chat's delivery lease made with a completion: granted when the lease is free
@@ -238,8 +266,8 @@ pub(crate) struct Direct {
 pub(crate) enum Completed {
     /// Committed; the replies wait for the delivery scheduler.
     Done,
-    /// Committed, and the chat's delivery lease was granted to [`Completion::direct`]: the
-    /// committer's caller sends the replies itself.
+    /// Committed, and the chat's delivery lease was granted to [`Completion::direct`] (or is
+    /// still [`Completion::hold`]'s): the committer's caller sends the replies itself.
     Direct,
     /// Another instance holds the chat now (this one's lease expired): nothing was written.
     LeaseLost,
@@ -278,6 +306,8 @@ pub(crate) struct Accepted {
 pub(crate) struct Claimed {
     pub chat_id: String,
     pub state: Option<String>,
+    /// The chat's delivery lease came with the claim ([`ClaimArgs::token`]).
+    pub delivery: bool,
     /// Its only pending updates are the ones of this batch (none older waits in the inbox).
     pub only_fresh: bool,
 }
@@ -286,10 +316,30 @@ pub(crate) struct Claimed {
 /// before `now`, at most `max`, skipping `busy` ones (already handled in this process).
 pub(crate) struct ClaimArgs<'a> {
     pub owner: &'a str,
+    /// The delivery-lease token of the claimed chats' tasks (see `delivery_grant!`).
+    pub token: &'a str,
     pub now: i64,
     pub until: i64,
     pub max: usize,
     pub busy: &'a (dyn Fn(&str) -> bool + Sync),
+}
+
+/// The assignments of a chat claim (`$2` the lease's end, `$4` now, `$5` the token) that also
+/// give the chat's delivery lease to the claiming task when nobody holds it and nothing waits
+/// unsent in the chat: the task may then send its replies before their completion commits, in
+/// order, with nobody else sending to the chat. (Portable: SQL `CASE`; the `SET` expressions see
+/// the row as it was on SQLite and PostgreSQL alike.)
+macro_rules! delivery_grant {
+    () => {
+        "dlv_owner = CASE WHEN dlv_until < $4 AND NOT EXISTS (
+       SELECT 1 FROM rt_outbox o WHERE o.messenger = rt_chats.messenger
+         AND o.chat_id = rt_chats.chat_id AND o.sent_at IS NULL)
+     THEN $5 ELSE dlv_owner END,
+   dlv_until = CASE WHEN dlv_until < $4 AND NOT EXISTS (
+       SELECT 1 FROM rt_outbox o WHERE o.messenger = rt_chats.messenger
+         AND o.chat_id = rt_chats.chat_id AND o.sent_at IS NULL)
+     THEN $2 ELSE dlv_until END"
+    };
 }
 
 /// Bound values per merged statement, at most. SQLite looks a `$n` placeholder up by a linear
@@ -777,16 +827,18 @@ impl Store {
                 .collect();
             if !wanted.is_empty() {
                 let sql = format!(
-                    "UPDATE rt_chats SET owner = $1, lease_until = $2
+                    "UPDATE rt_chats SET owner = $1, lease_until = $2, {}
                      WHERE messenger = $3 AND lease_until < $4 AND chat_id IN ({})
-                     RETURNING chat_id, state",
-                    list(5, wanted.len())
+                     RETURNING chat_id, state, dlv_owner",
+                    delivery_grant!(),
+                    list(6, wanted.len())
                 );
                 let mut q = merged(&tx, sql)
                     .bind(c.owner)
                     .bind(c.until)
                     .bind(messenger)
-                    .bind(c.now);
+                    .bind(c.now)
+                    .bind(c.token);
                 for (id, _) in &wanted {
                     q = q.bind(id.as_str());
                 }
@@ -796,6 +848,7 @@ impl Store {
                     claimed.push((
                         r.try_get::<String, _>(0)?,
                         r.try_get::<Option<String>, _>(1)?,
+                        r.try_get::<Option<String>, _>(2)?.as_deref() == Some(c.token),
                     ));
                 }
                 if !claimed.is_empty() {
@@ -806,7 +859,7 @@ impl Store {
                         list(2, claimed.len())
                     );
                     let mut q = merged(&tx, sql).bind(messenger);
-                    for (id, _) in &claimed {
+                    for (id, _, _) in &claimed {
                         q = q.bind(id.as_str());
                     }
                     let counts = q.fetch_all(&mut *tx).await?;
@@ -814,7 +867,7 @@ impl Store {
                     for r in &counts {
                         pending.push((r.try_get::<String, _>(0)?, r.try_get::<i64, _>(1)?));
                     }
-                    for (chat_id, state) in claimed {
+                    for (chat_id, state, delivery) in claimed {
                         let fresh = wanted
                             .iter()
                             .find(|(id, _)| *id == chat_id)
@@ -827,6 +880,7 @@ impl Store {
                             only_fresh: stored == fresh,
                             chat_id,
                             state,
+                            delivery,
                         });
                     }
                 }
@@ -936,43 +990,50 @@ impl Store {
     }
 
     /// Claims up to `limit` chats of `messenger` that have pending updates and no live handling
-    /// lease, for `owner` until `until`.
+    /// lease, for `owner` until `until`, each with its delivery lease for `token` when that is
+    /// free (see `delivery_grant!`). Returns the chats and whether each got its delivery lease.
     pub(crate) async fn claim_chats(
         &self,
         messenger: &str,
         owner: &str,
         now: i64,
         until: i64,
+        token: &str,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
+    ) -> Result<Vec<(String, bool)>, StoreError> {
         let sql = match self.backend {
-            Backend::Postgres => {
-                "UPDATE rt_chats SET owner = $1, lease_until = $2
-                 WHERE (messenger, chat_id) IN (
+            Backend::Postgres => concat!(
+                "UPDATE rt_chats SET owner = $1, lease_until = $2, ",
+                delivery_grant!(),
+                " WHERE (messenger, chat_id) IN (
                    SELECT c.messenger, c.chat_id FROM rt_chats c
                    WHERE c.messenger = $3 AND c.lease_until < $4 AND EXISTS (
                      SELECT 1 FROM rt_inbox i WHERE i.messenger = c.messenger AND i.chat_id = c.chat_id
                        AND i.handled_at IS NULL AND i.quarantined_at IS NULL)
-                   LIMIT $5 FOR UPDATE SKIP LOCKED)
-                 RETURNING chat_id"
-            }
-            Backend::Sqlite => {
-                "UPDATE rt_chats SET owner = $1, lease_until = $2
-                 WHERE (messenger, chat_id) IN (
+                   LIMIT $6 FOR UPDATE SKIP LOCKED)
+                 RETURNING chat_id, dlv_owner"
+            ),
+            Backend::Sqlite => concat!(
+                "UPDATE rt_chats SET owner = $1, lease_until = $2, ",
+                delivery_grant!(),
+                " WHERE (messenger, chat_id) IN (
                    SELECT i.messenger, i.chat_id FROM rt_inbox i
                    JOIN rt_chats c ON c.messenger = i.messenger AND c.chat_id = i.chat_id
                    WHERE i.messenger = $3 AND i.handled_at IS NULL AND i.quarantined_at IS NULL
                      AND c.lease_until < $4
-                   GROUP BY i.messenger, i.chat_id ORDER BY MIN(i.seq) LIMIT $5)
-                 RETURNING chat_id"
-            }
+                   GROUP BY i.messenger, i.chat_id ORDER BY MIN(i.seq) LIMIT $6)
+                 RETURNING chat_id, dlv_owner"
+            ),
         };
-        self.claim_chat_ids(sql, owner, until, messenger, now, limit)
+        self.claim_chat_ids(sql, owner, until, messenger, now, Some(token), limit)
             .await
     }
 
-    /// Runs a claim of chats (`$1` owner, `$2` until, `$3` messenger, `$4` now, `$5` limit, the
-    /// claimed chat ids returned) on the writer.
+    /// Runs a claim of chats (`$1` owner, `$2` until, `$3` messenger, `$4` now, then `$5` the
+    /// delivery token when there is one, and the limit; the claimed chat ids returned, with
+    /// `dlv_owner` after them when there is a token) on the writer. Returns each claimed chat
+    /// and whether its delivery lease is now `token`'s.
+    #[allow(clippy::too_many_arguments)]
     async fn claim_chat_ids(
         &self,
         sql: &'static str,
@@ -980,18 +1041,26 @@ impl Store {
         until: i64,
         messenger: &str,
         now: i64,
+        token: Option<&str>,
         limit: i64,
-    ) -> Result<Vec<String>, StoreError> {
-        let rows = sqlx::query(sql)
+    ) -> Result<Vec<(String, bool)>, StoreError> {
+        let mut q = sqlx::query(sql)
             .bind(owner)
             .bind(until)
             .bind(messenger)
-            .bind(now)
-            .bind(limit)
-            .fetch_all(&self.writer)
-            .await?;
+            .bind(now);
+        if let Some(t) = token {
+            q = q.bind(t);
+        }
+        let rows = q.bind(limit).fetch_all(&self.writer).await?;
         rows.iter()
-            .map(|r| Ok(r.try_get::<String, _>(0)?))
+            .map(|r| {
+                let delivery = match token {
+                    Some(t) => r.try_get::<Option<String>, _>(1)?.as_deref() == Some(t),
+                    None => false,
+                };
+                Ok((r.try_get::<String, _>(0)?, delivery))
+            })
             .collect()
     }
 
@@ -1221,7 +1290,10 @@ impl Store {
                 marked[i] = r.rows_affected() == 1;
             }
             if !marked[i] {
-                if granted[i]
+                if granted[i] && job.delivery_request().0.is_none() {
+                    // A lease the task held before this completion: still its own.
+                    out[i] = Completed::Direct;
+                } else if granted[i]
                     && let Some(d) = &job.direct
                 {
                     sqlx::query(
@@ -1248,7 +1320,7 @@ impl Store {
             }
         }
         // 5. The replies, merged.
-        let mut rows: Vec<(&Completion, usize, String)> = Vec::new();
+        let mut rows: Vec<(&Completion, i64, String)> = Vec::new();
         for (i, job) in jobs.iter().enumerate() {
             if !marked[i] {
                 continue;
@@ -1262,7 +1334,7 @@ impl Store {
                                 reason: e.to_string(),
                             }
                         })?;
-                    rows.push((job, idx, payload));
+                    rows.push((job, job.reply_base + idx as i64, payload));
                 }
             }
         }
@@ -1277,7 +1349,7 @@ impl Store {
                 q = q
                     .bind(&job.messenger)
                     .bind(&job.update_key)
-                    .bind(*idx as i64)
+                    .bind(*idx)
                     .bind(&job.chat_id)
                     .bind(job.seq)
                     .bind(payload.as_str())
@@ -1406,7 +1478,7 @@ impl Store {
             return Ok(out);
         }
         let mut out = vec![None; jobs.len()];
-        for (c, chunk) in jobs.chunks(rows_for(9)).enumerate() {
+        for (c, chunk) in jobs.chunks(rows_for(10)).enumerate() {
             let mut sql = String::from(
                 "UPDATE rt_chats SET lease_until = v.column4, owner = v.column3,
                    state = COALESCE(v.column5, rt_chats.state),
@@ -1420,7 +1492,9 @@ impl Store {
                        AND (rt_chats.dlv_until < v.column9 OR rt_chats.dlv_owner = v.column7)
                        AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
                                        AND o.chat_id = v.column2 AND o.sent_at IS NULL)
-                     THEN v.column8 ELSE rt_chats.dlv_until END
+                     THEN v.column8
+                     WHEN rt_chats.dlv_owner = v.column10 THEN v.column4
+                     ELSE rt_chats.dlv_until END
                  FROM (VALUES ",
             );
             for r in 0..chunk.len() {
@@ -1428,7 +1502,7 @@ impl Store {
                     sql.push_str(", ");
                 }
                 sql.push('(');
-                sql.push_str(&list(2 + r * 9, 9));
+                sql.push_str(&list(2 + r * 10, 10));
                 sql.push(')');
             }
             sql.push_str(
@@ -1439,11 +1513,7 @@ impl Store {
             );
             let mut q = merged(tx, sql).bind(now);
             for job in chunk {
-                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
-                let (token, prev, dlv_until, dlv_now) = match &job.direct {
-                    Some(d) if wants => (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now),
-                    _ => (None, None, 0, 0),
-                };
+                let (token, prev, dlv_until, dlv_now) = job.delivery_request();
                 q = q
                     .bind(&job.messenger)
                     .bind(&job.chat_id)
@@ -1453,10 +1523,11 @@ impl Store {
                     .bind(token)
                     .bind(prev)
                     .bind(dlv_until)
-                    .bind(dlv_now);
+                    .bind(dlv_now)
+                    .bind(job.hold.as_deref());
             }
             let rows = q.fetch_all(&mut **tx).await?;
-            let base = c * rows_for(9);
+            let base = c * rows_for(10);
             let at: std::collections::HashMap<(&str, &str), usize> = chunk
                 .iter()
                 .enumerate()
@@ -1469,13 +1540,7 @@ impl Store {
                 let Some(&i) = at.get(&(m.as_str(), chat.as_str())) else {
                     continue;
                 };
-                let job = &chunk[i];
-                let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
-                let granted = match &job.direct {
-                    Some(d) if wants => owner.as_deref() == Some(d.token.as_str()),
-                    _ => false,
-                };
-                out[base + i] = Some(granted);
+                out[base + i] = Some(chunk[i].delivers(owner.as_deref()));
             }
         }
         Ok(out)
@@ -1491,11 +1556,7 @@ impl Store {
         job: &Completion,
         now: &str,
     ) -> Result<Option<bool>, StoreError> {
-        let wants = job.direct.is_some() && job.chat.is_some() && !job.replies.is_empty();
-        let (token, prev, dlv_until, dlv_now) = match &job.direct {
-            Some(d) if wants => (Some(d.token.as_str()), d.prev.as_deref(), d.until, d.now),
-            _ => (None, None, 0, 0),
-        };
+        let (token, prev, dlv_until, dlv_now) = job.delivery_request();
         let row = sqlx::query(
             "UPDATE rt_chats SET lease_until = $4, owner = $3,
                state = COALESCE($5, state), state_at = CASE WHEN $5 IS NULL THEN state_at ELSE $6 END,
@@ -1506,7 +1567,9 @@ impl Store {
                dlv_until = CASE WHEN $7 IS NOT NULL AND (dlv_until < $10 OR dlv_owner = $8)
                    AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = $1
                                    AND o.chat_id = $2 AND o.sent_at IS NULL)
-                 THEN $9 ELSE dlv_until END
+                 THEN $9
+                 WHEN dlv_owner = $11 THEN $4
+                 ELSE dlv_until END
              WHERE messenger = $1 AND chat_id = $2 AND owner = $3
              RETURNING dlv_owner",
         )
@@ -1520,15 +1583,15 @@ impl Store {
         .bind(prev)
         .bind(dlv_until)
         .bind(dlv_now)
+        .bind(job.hold.as_deref())
         .fetch_optional(&mut **tx)
         .await?;
         let Some(row) = row else {
             return Ok(None);
         };
-        Ok(Some(match token {
-            Some(t) => row.try_get::<Option<String>, _>(0)?.as_deref() == Some(t),
-            None => false,
-        }))
+        Ok(Some(
+            job.delivers(row.try_get::<Option<String>, _>(0)?.as_deref()),
+        ))
     }
 
     /// Claims up to `limit` chats of `messenger` with due, unsent messages and no live delivery
@@ -1563,8 +1626,10 @@ impl Store {
                  RETURNING chat_id"
             }
         };
-        self.claim_chat_ids(sql, owner, until, messenger, now, limit)
-            .await
+        let rows = self
+            .claim_chat_ids(sql, owner, until, messenger, now, None, limit)
+            .await?;
+        Ok(rows.into_iter().map(|(chat, _)| chat).collect())
     }
 
     /// The first `limit` unsent messages of a chat, in order.

@@ -281,6 +281,8 @@ async fn retention_runs_periodically_in_webhook_mode() {
     let cfg = RuntimeConfig {
         retention: Duration::from_millis(300),
         retention_interval: Duration::from_millis(100),
+        // Through the outbox, so delivered messages are there to be deleted.
+        reply_before_commit: false,
         ..fast_config()
     };
     let rt = Runtime::new(store.clone(), m.clone(), rec.clone(), cfg);
@@ -292,8 +294,11 @@ async fn retention_runs_periodically_in_webhook_mode() {
         let u = m.inner.user_says(1, &format!("r{round}"));
         assert_eq!(rt.accept(std::slice::from_ref(&u)).await.unwrap(), 1);
         wait_for(5, "the reply", async || m.sent_to(1).len() == round + 1).await;
-        let c = store.counts(KIND).await.unwrap();
-        assert!(c.handled >= 1 && c.sent >= 1);
+        wait_for(5, "the update and its reply marked", async || {
+            let c = store.counts(KIND).await.unwrap();
+            c.handled >= 1 && c.sent >= 1
+        })
+        .await;
         wait_for(5, "retention", async || {
             let c = store.counts(KIND).await.unwrap();
             c.handled == 0 && c.sent == 0

@@ -6,13 +6,14 @@
 //!
 //! Telegram's `sendMessage` has no idempotency key: a message the server accepted cannot be told
 //! apart from a new one, and the bot cannot ask whether its last request got through. The bot
-//! stores each update in its inbox before it confirms it to Telegram (the polling `offset`), then
-//! stores the update's new conversation state, its replies (the outbox) and the "handled" mark in
-//! one transaction, and marks a reply sent only after Telegram accepted it. So a crash never loses
-//! an update (it is stored before it is confirmed) and never handles one twice (the handled mark
-//! commits with its effects); the only thing a restart can repeat is a reply that Telegram accepted
-//! in the instant between the request and the "sent" mark, i.e. a reply in flight when the
-//! process died. Since messenger-runtime delivers to many chats at once, several replies can be
+//! stores each update in its inbox before it confirms it to Telegram (the polling `offset`),
+//! sends the update's replies, and stores its new conversation state, its message log and the
+//! "handled" mark in one transaction (a reply Telegram did not take at once goes into the outbox
+//! in that transaction, and is marked sent once Telegram accepted it). So a crash never loses an
+//! update (it is stored before it is confirmed) and never commits one twice (the handled mark
+//! commits with its effects); the only thing a restart can repeat is a reply that Telegram
+//! accepted in the instant before that commit (the update is then handled again) or before its
+//! "sent" mark, i.e. a reply in flight when the process died. Since messenger-runtime delivers to many chats at once, several replies can be
 //! in flight at the kill: only chats whose reply reached Telegram before the kill may get their
 //! answer twice, and nothing is handled twice (the runtime's inbox shows one handling each).
 //!

@@ -54,8 +54,9 @@ pub fn fast_config() -> RuntimeConfig {
     }
 }
 
-/// Records what it handled; replies "<chat>:<text>"; panics on "panic"; sleeps on "slow"; writes
-/// one row per handled update into `test_effects` in the completion transaction.
+/// Records what it handled; replies "<chat>:<text>" (to "twice", "<chat>:twice/1" first);
+/// panics on "panic"; sleeps on "slow"; writes one row per handled update into `test_effects`
+/// in the completion transaction (and, on "bad-write", a row the database refuses).
 #[derive(Default)]
 pub struct Recorder {
     pub seen: Mutex<Vec<(String, String)>>,
@@ -110,7 +111,15 @@ impl Handler for Recorder {
         }
         self.seen.lock().unwrap().push((chat.clone(), text.clone()));
         let n = state.unwrap_or(0) + 1;
-        Ok(Outcome::none()
+        let mut out = Outcome::none();
+        if text == "twice" {
+            out = out.reply(Reply::new(format!("{chat}:twice/1").as_str()));
+        }
+        if text == "bad-write" {
+            // The database refuses the completion for good.
+            out = out.write(Write::new("INSERT INTO no_such_table (x) VALUES ($1)").bind(1_i64));
+        }
+        Ok(out
             .reply(Reply::new(format!("{chat}:{text}").as_str()))
             .state(n)
             .write(
@@ -150,8 +159,8 @@ pub struct Faulty {
     pub inner: InMemoryMessenger,
     pub poll_faults: Mutex<VecDeque<Fault>>,
     pub cursors: Mutex<Vec<PollCursor>>,
-    /// Per chat id: errors the next sends to it get, in order.
-    pub send_faults: Mutex<HashMap<String, VecDeque<MessengerError>>>,
+    /// Per chat id: what the next sends to it get, in order (`None`: it goes through).
+    pub send_faults: Mutex<HashMap<String, VecDeque<Option<MessengerError>>>>,
     /// (chat id, text, when) of every successful send.
     pub sends: Mutex<Vec<(String, String, tokio::time::Instant)>>,
     /// While set, sends never complete (a frozen instance).
@@ -171,10 +180,15 @@ impl Faulty {
     }
 
     pub fn fail_sends(&self, chat: i64, errors: Vec<MessengerError>) {
+        self.script_sends(chat, errors.into_iter().map(Some).collect());
+    }
+
+    /// The next sends to `chat`, in order: `None` goes through, `Some` fails.
+    pub fn script_sends(&self, chat: i64, script: Vec<Option<MessengerError>>) {
         self.send_faults
             .lock()
             .unwrap()
-            .insert(chat.to_string(), errors.into());
+            .insert(chat.to_string(), script.into());
     }
 
     pub fn sent_to(&self, chat: i64) -> Vec<String> {
@@ -225,7 +239,8 @@ impl Messenger for Faulty {
             .lock()
             .unwrap()
             .get_mut(&id)
-            .and_then(VecDeque::pop_front);
+            .and_then(VecDeque::pop_front)
+            .flatten();
         if let Some(e) = fault {
             return Err(e);
         }
@@ -301,6 +316,10 @@ pub async fn effects(store: &Store) -> Vec<(String, String)> {
 pub struct Gate {
     pub platform: std::sync::Arc<Faulty>,
     pub frozen: std::sync::atomic::AtomicBool,
+    /// With a store: before each send, how many updates of `in_memory` it still had pending
+    /// (unhandled) is recorded in `pending_at_send`.
+    pub probe: Mutex<Option<Store>>,
+    pub pending_at_send: Mutex<Vec<usize>>,
 }
 
 impl Gate {
@@ -308,6 +327,8 @@ impl Gate {
         Self {
             platform,
             frozen: std::sync::atomic::AtomicBool::new(false),
+            probe: Mutex::new(None),
+            pending_at_send: Mutex::new(Vec::new()),
         }
     }
 }
@@ -327,6 +348,11 @@ impl Messenger for Gate {
     ) -> Result<MessageRef, MessengerError> {
         if self.frozen.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
+        }
+        let probe = self.probe.lock().unwrap().clone();
+        if let Some(store) = probe {
+            let n = store.pending("in_memory").await.unwrap().len();
+            self.pending_at_send.lock().unwrap().push(n);
         }
         self.platform.send(chat, message).await
     }
