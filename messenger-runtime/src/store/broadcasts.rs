@@ -13,7 +13,8 @@ use chrono::{DateTime, TimeZone, Utc};
 use messenger_core::ChatRef;
 use sqlx::{AssertSqlSafe, Row};
 
-use super::{Store, StoreError, now_text, placeholders};
+use super::sql::placeholders;
+use super::{Store, StoreError, now_text};
 use crate::handler::Reply;
 
 /// Recipients inserted per statement (6 values each: far under SQLite's and PostgreSQL's

@@ -208,7 +208,7 @@ impl Store {
                        updated_at = $2, owner = NULL
                      WHERE broadcast_id = $3 AND messenger = $4 AND status = 'sending'
                        AND chat_id IN ({})",
-                    super::super::list(5, chunk.len())
+                    super::super::sql::list(5, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
                     .bind(UNKNOWN)
@@ -249,7 +249,7 @@ impl Store {
         for chunk in ended_calls.chunks(SENT_CHUNK) {
             let sql = format!(
                 "DELETE FROM rt_broadcast_calls WHERE call_id IN ({})",
-                super::super::list(1, chunk.len())
+                super::super::sql::list(1, chunk.len())
             );
             let mut q = sqlx::query(AssertSqlSafe(sql));
             for c in chunk {
@@ -308,7 +308,7 @@ impl Store {
                        message_id = $2
                      WHERE broadcast_id = $3 AND messenger = $4
                        AND status = 'sending' AND chat_id IN ({})",
-                    super::super::list(5, chunk.len())
+                    super::super::sql::list(5, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
                     .bind(now.clone())
