@@ -54,6 +54,11 @@ async fn per_chat_order_under_concurrency() {
         (1..=10).all(|c| m.sent_to(c).len() == 10)
     })
     .await;
+    // A reply leaves before its update's completion commits.
+    wait_for(10, "every completion", async || {
+        effects(&store).await.len() == 100
+    })
+    .await;
     task.abort();
     let want: Vec<String> = (0..10).map(|i| format!("m{i}")).collect();
     for chat in 1..=10 {
@@ -217,6 +222,11 @@ async fn a_panicking_handler_quarantines_one_update_and_the_rest_flow() {
     let (_rt, task) = start(&store, m.clone(), rec.clone(), fast_config());
     wait_for(10, "chat 1's replies", async || m.sent_to(1).len() == 2).await;
     wait_for(10, "chat 2's reply", async || m.sent_to(2).len() == 1).await;
+    wait_for(10, "every completion", async || {
+        let c = store.counts(KIND).await.unwrap();
+        c.handled + c.quarantined == 3
+    })
+    .await;
     task.abort();
     assert_eq!(m.sent_to(1), vec!["something went wrong", "1:after"]);
     assert_eq!(m.sent_to(2), vec!["2:other"]);
@@ -269,6 +279,11 @@ async fn a_locked_database_for_seconds_is_survived() {
     })
     .await;
     assert!(!task.is_finished(), "the runtime died of the outage");
+    // Each reply left before its completion committed: every completion follows.
+    wait_for(10, "every completion", async || {
+        effects(&store).await.len() == 6
+    })
+    .await;
     task.abort();
     assert_eq!(effects(&store).await.len(), 6);
 }
