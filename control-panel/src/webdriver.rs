@@ -69,7 +69,8 @@ impl BrowserBinaries {
     }
 }
 
-/// A headless Chromium session; chromedriver is killed when this is dropped.
+/// A headless Chromium session; chromedriver and the browser it started are killed when this is
+/// dropped (also when a test panics half-way).
 #[derive(Debug)]
 pub struct Browser {
     /// The WebDriver client.
@@ -77,7 +78,29 @@ pub struct Browser {
     /// Where the browser saves downloads.
     pub downloads: tempfile::TempDir,
     _profile: tempfile::TempDir,
-    _driver: tokio::process::Child,
+    driver: tokio::process::Child,
+}
+
+impl Browser {
+    /// The process group of chromedriver and the Chromium processes it started (its own group,
+    /// numbered after chromedriver's pid).
+    pub fn process_group(&self) -> Option<u32> {
+        self.driver.id()
+    }
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        // Killing chromedriver alone leaves Chromium running: its processes stay in the group
+        // chromedriver was started in, which is theirs alone.
+        if let Some(group) = self.driver.id() {
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{group}")])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 /// Why a browser session or a step in it failed.
@@ -121,6 +144,7 @@ impl Browser {
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
+            .process_group(0)
             .spawn()?;
         let downloads = tempfile::tempdir()?;
         let profile = tempfile::tempdir()?;
@@ -154,7 +178,7 @@ impl Browser {
                         client,
                         downloads,
                         _profile: profile,
-                        _driver: driver,
+                        driver,
                     });
                 }
                 Err(e) => {

@@ -282,3 +282,45 @@ async fn the_panel_in_headless_chromium() {
     assert_eq!(now.channels, ["chat", "sms"]);
     c.clone().close().await.unwrap();
 }
+
+/// Processes in the process group `group` (from `ps`).
+fn processes_in(group: u32) -> Vec<String> {
+    let out = std::process::Command::new("ps")
+        .args(["-eo", "pgid=,comm="])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .filter_map(|l| {
+            let (g, comm) = l.trim().split_once(' ')?;
+            (g.trim() == group.to_string()).then(|| comm.trim().to_owned())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dropping_the_browser_ends_chromium_too() {
+    let Some(bins) = BrowserBinaries::find_or_skip("the browser clean-up test") else {
+        return;
+    };
+    let b = Browser::start(&bins).await.unwrap();
+    b.client.goto("about:blank").await.unwrap();
+    let group = b.process_group().unwrap();
+    let running = processes_in(group);
+    assert!(
+        running
+            .iter()
+            .any(|c| c.contains("chromium") || c.contains("chrome")),
+        "no browser in chromedriver's group: {running:?}"
+    );
+    drop(b);
+    let mut left = processes_in(group);
+    for _ in 0..50 {
+        if left.is_empty() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        left = processes_in(group);
+    }
+    assert!(left.is_empty(), "still running after the drop: {left:?}");
+}
