@@ -206,3 +206,73 @@ async fn two_instances_share_a_broadcast_on_postgres_without_repeats() {
     assert_eq!(t.sent + t.unknown, 300, "{t:?}");
     assert!(t.unknown <= 8, "{t:?}");
 }
+
+/// An instance whose handler runs past its lease (a vendor call hanging for seconds) has lost the
+/// chat to another instance, which handled the update again and answered: the late outcome is
+/// dropped by the fence, and its replies are not sent before that fence could say so.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_handler_that_outlives_its_lease_does_not_answer_twice() {
+    let Some(url) = postgres_url() else { return };
+    let url = fresh_database(&url).await;
+    let platform = Arc::new(Faulty::new());
+    let rec = Arc::new(Recorder::default());
+    rec.slow
+        .lock()
+        .unwrap()
+        .insert("slow".into(), Duration::from_secs(3));
+    let mut tasks = Vec::new();
+    let mut store = None;
+    for n in 0..2 {
+        let s = Store::connect(&url, StoreOptions::default()).await.unwrap();
+        if n == 0 {
+            create_effects(&s).await;
+        }
+        // fast_config: a lease of 2 s. The first instance looks for expired leases only at its
+        // start, so the chat its lease ran out on goes to the other one (its own claim loop
+        // could take it back first, which is no loss of the chat).
+        let cfg = RuntimeConfig {
+            instance: format!("instance-{n}"),
+            claim_interval: if n == 0 {
+                Duration::from_secs(60)
+            } else {
+                fast_config().claim_interval
+            },
+            ..fast_config()
+        };
+        let rt = Runtime::new(
+            s.clone(),
+            Arc::new(Gate::new(platform.clone())),
+            rec.clone(),
+            cfg,
+        );
+        tasks.push(tokio::spawn(async move {
+            let out = rt.run_polling(std::future::pending()).await;
+            panic!("run_polling returned: {out:?}");
+        }));
+        if n == 0 {
+            // The first one is the elected poller: it takes the update and its chat.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        store = Some(s);
+    }
+    let store = store.unwrap();
+    platform.inner.user_says(1, "slow");
+    wait_for(5, "the first handling to start", async || {
+        rec.running.load(Ordering::SeqCst) == 1
+    })
+    .await;
+    // The second handling (by the other instance, once the lease ran out) is quick.
+    rec.slow.lock().unwrap().clear();
+    wait_for(10, "the other instance's answer", async || {
+        platform.sent_to(1).len() == 1
+    })
+    .await;
+    // The first handler returns at 3 s; give its reply time to show up if it were sent.
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert_eq!(rec.calls.load(Ordering::SeqCst), 2, "handled by both");
+    assert_eq!(platform.sent_to(1), vec!["1:slow"], "answered twice");
+    assert_eq!(effects(&store).await.len(), 1, "committed twice");
+    for t in &tasks {
+        t.abort();
+    }
+}

@@ -264,6 +264,11 @@ pub(super) struct ChatRun<S> {
     /// The database refused a completion whose replies were sent before it: until the chat
     /// task ends, replies wait for their commit (a retry must not send them again at once).
     pub(super) queue_first: bool,
+    /// Until when this task's handling lease is surely still its own: half the lease after it
+    /// was last taken or extended. Replies go out before their commit only until then; a
+    /// handler that ran longer (a vendor call hanging for many seconds) may have lost the chat
+    /// to another instance, so its replies wait for the fence to say it did not.
+    pub(super) fresh_until: Instant,
 }
 
 /// Handles a chat's pending updates in order (from the inbox first when `from_inbox`, then from
@@ -287,6 +292,7 @@ pub(super) async fn chat_task<H: Handler>(
         last_send: None,
         handed_off: false,
         queue_first: false,
+        fresh_until: Instant::now() + cfg.lease / 2,
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut lost = false;

@@ -207,6 +207,8 @@ pub(super) async fn handle_one<H: Handler>(
                     }
                     None => None,
                 };
+                // The fence extends the lease from here.
+                let built = Instant::now();
                 let c = completion(inner, chat_id, key, seq, update.chat.clone());
                 let mut replies = outcome.replies;
                 let mut writes = outcome.writes;
@@ -216,6 +218,7 @@ pub(super) async fn handle_one<H: Handler>(
                 if cfg.reply_before_commit
                     && !run.queue_first
                     && run.token.is_some()
+                    && Instant::now() < run.fresh_until
                     && let Some(chat) = &update.chat
                 {
                     let (sent, postpone, delivered) =
@@ -277,6 +280,7 @@ pub(super) async fn handle_one<H: Handler>(
                 match ack_rx.await {
                     Ok(Ok(done @ (Completed::Done | Completed::Direct))) => {
                         inner.handled.fetch_add(1, Ordering::Relaxed);
+                        run.fresh_until = built + cfg.lease / 2;
                         inner.completed.notify_waiters();
                         if new_state.is_some() {
                             run.state = new_state;
@@ -332,9 +336,11 @@ pub(super) async fn handle_one<H: Handler>(
                 transient += 1;
                 tracing::warn!(key = %key, error = %e, ?wait, "a passing failure; the update is retried");
                 tokio::time::sleep(wait).await;
+                let at = Instant::now();
                 if !renew(inner, chat_id).await {
                     return Step::Stop;
                 }
+                run.fresh_until = at + cfg.lease / 2;
                 continue;
             }
             Ok(Err(HandlerError::Failed(e))) => e,
@@ -366,9 +372,11 @@ pub(super) async fn handle_one<H: Handler>(
         if attempts < cfg.max_attempts {
             tokio::time::sleep(backoff_after(cfg.backoff, cfg.max_backoff, attempts)).await;
         }
+        let at = Instant::now();
         if !renew(inner, chat_id).await {
             return Step::Stop;
         }
+        run.fresh_until = at + cfg.lease / 2;
     }
 }
 

@@ -97,9 +97,11 @@ impl Handler for Recorder {
             .map(|c| c.id.to_string())
             .unwrap_or_default();
         let text = update.text().unwrap_or("").to_owned();
+        // Read before `running` counts this call: a test that sees it running may change `slow`
+        // for the next calls without racing this one.
+        let slow = self.slow.lock().unwrap().get(&text).copied();
         let now = self.running.fetch_add(1, Ordering::SeqCst) + 1;
         self.max_running.fetch_max(now, Ordering::SeqCst);
-        let slow = self.slow.lock().unwrap().get(&text).copied();
         if let Some(d) = slow {
             tokio::time::sleep(d).await;
         } else {
