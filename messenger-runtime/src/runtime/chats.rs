@@ -264,8 +264,9 @@ pub(super) struct ChatRun<S> {
     /// The database refused a completion whose replies were sent before it: until the chat
     /// task ends, replies wait for their commit (a retry must not send them again at once).
     pub(super) queue_first: bool,
-    /// Until when this task's handling lease is surely still its own: half the lease after it
-    /// was last taken or extended. Replies go out before their commit only until then; a
+    /// Until when this task's leases are surely still its own: half the lease after the chat was
+    /// claimed or a completion's fence extended them. Replies go out before their commit only
+    /// until then; a
     /// handler that ran longer (a vendor call hanging for many seconds) may have lost the chat
     /// to another instance, so its replies wait for the fence to say it did not.
     pub(super) fresh_until: Instant,

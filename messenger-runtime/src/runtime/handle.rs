@@ -336,11 +336,11 @@ pub(super) async fn handle_one<H: Handler>(
                 transient += 1;
                 tracing::warn!(key = %key, error = %e, ?wait, "a passing failure; the update is retried");
                 tokio::time::sleep(wait).await;
-                let at = Instant::now();
+                // The renewal extends the handling lease only, not the delivery lease: replies
+                // sent before the commit stay within `fresh_until` of the last fence.
                 if !renew(inner, chat_id).await {
                     return Step::Stop;
                 }
-                run.fresh_until = at + cfg.lease / 2;
                 continue;
             }
             Ok(Err(HandlerError::Failed(e))) => e,
@@ -372,11 +372,9 @@ pub(super) async fn handle_one<H: Handler>(
         if attempts < cfg.max_attempts {
             tokio::time::sleep(backoff_after(cfg.backoff, cfg.max_backoff, attempts)).await;
         }
-        let at = Instant::now();
         if !renew(inner, chat_id).await {
             return Step::Stop;
         }
-        run.fresh_until = at + cfg.lease / 2;
     }
 }
 
