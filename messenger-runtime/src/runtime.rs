@@ -246,6 +246,8 @@ struct ChatStart {
     from_inbox: bool,
     /// The chat's delivery lease, when it came with the claim.
     token: Option<String>,
+    /// Taken before the claim's statement: the leases run from no earlier than this.
+    claimed_at: Instant,
     permit: OwnedSemaphorePermit,
 }
 
@@ -308,7 +310,11 @@ impl<H: Handler> Runtime<H> {
                 chats: Mutex::new(HashMap::new()),
                 slots: Arc::new(Semaphore::new(config.max_in_flight.max(1))),
                 leftover: AtomicBool::new(false),
-                tokens: AtomicU64::new(0),
+                // Tokens start at the clock, not at 0: a restart under the same instance name must
+                // never reuse a token an earlier run may still hold a lease under.
+                tokens: AtomicU64::new(
+                    u64::try_from(Utc::now().timestamp_micros()).unwrap_or_default(),
+                ),
                 workers: Mutex::new(None),
                 config,
             }),
@@ -413,6 +419,7 @@ impl<H: Handler> Runtime<H> {
                 .contains_key(chat)
         };
         let token = inner.claim_token();
+        let claimed_at = Instant::now();
         let claim = ClaimArgs {
             owner: &inner.config.instance,
             token: &token,
@@ -436,7 +443,7 @@ impl<H: Handler> Runtime<H> {
             std::mem::take(updates),
             accepted,
             permits,
-            &token,
+            (&token, claimed_at),
         );
         Ok(Some(n))
     }

@@ -175,3 +175,40 @@ async fn a_completion_the_database_refuses_does_not_send_its_reply_again_on_each
     let c = store.counts("in_memory").await.unwrap();
     assert_eq!((c.pending, c.quarantined, c.unsent), (0, 1, 0));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_push_queued_while_a_chat_is_handled_is_not_overtaken_by_later_replies() {
+    let (store, _dir) = sqlite_store().await;
+    let platform = Arc::new(Faulty::new());
+    let gate = Arc::new(Gate::new(platform.clone()));
+    let rec = Arc::new(Recorder::default());
+    rec.slow
+        .lock()
+        .unwrap()
+        .insert("first".into(), Duration::from_millis(400));
+    let rt = Runtime::new(store.clone(), gate, rec.clone(), fast_config());
+    let r2 = rt.clone();
+    let task = tokio::spawn(async move {
+        let out = r2.run_polling(std::future::pending()).await;
+        panic!("run_polling returned: {out:?}");
+    });
+    platform.inner.user_says(1, "first");
+    wait_for(5, "the first handling", async || {
+        rec.running.load(std::sync::atomic::Ordering::SeqCst) == 1
+    })
+    .await;
+    // While the chat's task holds its delivery lease: a purchase notification, then the user's
+    // next message.
+    let chat = platform.inner.chat(1);
+    assert!(
+        rt.enqueue_push("e1", &chat, &[messenger_runtime::Reply::new("push")])
+            .await
+            .unwrap()
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    platform.inner.user_says(1, "next");
+    wait_for(10, "every message", async || platform.sent_to(1).len() == 3).await;
+    task.abort();
+    // The first reply was on its way before the push was queued; the next one comes after it.
+    assert_eq!(platform.sent_to(1), vec!["1:first", "push", "1:next"]);
+}

@@ -39,9 +39,13 @@ pub(super) async fn handle_loop<H: Handler>(
                 state,
                 from_inbox,
                 token,
+                claimed_at,
                 permit,
             } = s;
-            chat_task(&inner, &jobs, &chat_id, state, from_inbox, token).await;
+            chat_task(
+                &inner, &jobs, &chat_id, state, from_inbox, token, claimed_at,
+            )
+            .await;
             drop(permit);
         });
     };
@@ -67,6 +71,7 @@ pub(super) async fn handle_loop<H: Handler>(
             let now = now_ms();
             inner.leftover.store(false, Ordering::Relaxed);
             let token = inner.claim_token();
+            let claimed_at = Instant::now();
             match inner
                 .store
                 .claim_chats(
@@ -123,6 +128,7 @@ pub(super) async fn handle_loop<H: Handler>(
                                 state: None,
                                 from_inbox: true,
                                 token: delivery.then(|| token.clone()),
+                                claimed_at,
                                 permit,
                             },
                         );
@@ -158,7 +164,7 @@ pub(super) async fn handle_loop<H: Handler>(
 
 /// Hands stored updates to chat tasks from memory: to the task already handling the chat, or to
 /// a new task for a chat claimed while storing. Anything else stays in the inbox for the claim
-/// loop.
+/// loop. `(token, claimed_at)`: the claim's delivery token and when the claim began.
 pub(super) fn dispatch<H: Handler>(
     inner: &Arc<Inner<H>>,
     jobs: &mpsc::Sender<Job>,
@@ -166,7 +172,7 @@ pub(super) fn dispatch<H: Handler>(
     updates: Vec<Update>,
     accepted: Accepted,
     mut permits: Vec<OwnedSemaphorePermit>,
-    token: &str,
+    (token, claimed_at): (&str, Instant),
 ) {
     let mut claimed: HashMap<String, (Option<String>, bool, bool)> = accepted
         .claimed
@@ -216,6 +222,7 @@ pub(super) fn dispatch<H: Handler>(
             state: state.filter(|_| !from_inbox),
             from_inbox,
             token: delivery.then(|| token.to_owned()),
+            claimed_at,
             permit,
         }) {
             // The workers stopped: the inbox keeps the updates.
@@ -281,6 +288,7 @@ pub(super) async fn chat_task<H: Handler>(
     state: Option<String>,
     from_inbox: bool,
     token: Option<String>,
+    claimed_at: Instant,
 ) {
     const BATCH: i64 = 32;
     let cfg = &inner.config;
@@ -293,7 +301,7 @@ pub(super) async fn chat_task<H: Handler>(
         last_send: None,
         handed_off: false,
         queue_first: false,
-        fresh_until: Instant::now() + cfg.lease / 2,
+        fresh_until: claimed_at + cfg.lease / 2,
     };
     let mut seen: HashSet<String> = HashSet::new();
     let mut lost = false;
@@ -402,6 +410,9 @@ pub(super) async fn chat_task<H: Handler>(
             .unwrap_or_else(|e| e.into_inner())
             .remove(chat_id);
     }
+    // A delivery lease given up may have held back messages queued meanwhile (a push): the
+    // scheduler looks at once.
+    let wake = run.handed_off || run.token.is_some();
     let finish = Finish {
         messenger: inner.kind.clone(),
         chat_id: chat_id.to_owned(),
@@ -412,9 +423,7 @@ pub(super) async fn chat_task<H: Handler>(
         release_delivery: run.token.take(),
         postpone: None,
     };
-    let _ = jobs
-        .send(Job::Finish(Box::new(finish), run.handed_off, None))
-        .await;
+    let _ = jobs.send(Job::Finish(Box::new(finish), wake, None)).await;
 }
 
 pub(super) enum Step {

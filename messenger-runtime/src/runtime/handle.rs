@@ -280,7 +280,10 @@ pub(super) async fn handle_one<H: Handler>(
                 match ack_rx.await {
                     Ok(Ok(done @ (Completed::Done | Completed::Direct))) => {
                         inner.handled.fetch_add(1, Ordering::Relaxed);
-                        run.fresh_until = built + cfg.lease / 2;
+                        if done == Completed::Direct {
+                            // The fence extended the delivery lease too (only then).
+                            run.fresh_until = built + cfg.lease / 2;
+                        }
                         inner.completed.notify_waiters();
                         if new_state.is_some() {
                             run.state = new_state;
@@ -302,11 +305,15 @@ pub(super) async fn handle_one<H: Handler>(
                                 }
                             }
                             (first, _) => {
-                                if first.is_some() {
-                                    // The delivery lease ran out and is someone else's now.
-                                    run.token = None;
-                                }
-                                if !replies.is_empty() {
+                                if run.token.is_some() {
+                                    // The delivery lease was not extended: older messages of
+                                    // the chat wait unsent (a push), or it is no longer this
+                                    // task's. Keeping it would send later replies ahead of
+                                    // them: it goes (if still held) and the scheduler delivers
+                                    // in order.
+                                    let postpone = first.and_then(|(_, p)| p);
+                                    hand_off(inner, jobs, chat_id, run, postpone).await;
+                                } else if !replies.is_empty() {
                                     run.handed_off = true;
                                     inner.wake_deliver.notify_one();
                                 }

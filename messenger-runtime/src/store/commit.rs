@@ -54,10 +54,14 @@ impl Completion {
     }
 
     /// Whether the chat task may send its chat's messages itself after this commit, the chat's
-    /// delivery lease being `owner`'s: granted to the request, or still the one it holds.
-    fn delivers(&self, owner: Option<&str>) -> bool {
+    /// delivery lease being `owner`'s until `until` after the fence: granted to the request, or
+    /// the one it holds, extended with the handling lease. A held lease is not extended while
+    /// older messages of the chat wait unsent (a push queued meanwhile): the task must then give
+    /// it to the scheduler, or its later replies would overtake them.
+    fn delivers(&self, owner: Option<&str>, until: i64) -> bool {
         match (self.delivery_request().0, self.hold.as_deref()) {
-            (Some(t), _) | (None, Some(t)) => owner == Some(t),
+            (Some(t), _) => owner == Some(t),
+            (None, Some(t)) => owner == Some(t) && until == self.lease_until,
             (None, None) => false,
         }
     }
@@ -461,7 +465,10 @@ impl Store {
                        AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
                                        AND o.chat_id = v.column2 AND o.sent_at IS NULL)
                      THEN v.column8
-                     WHEN rt_chats.dlv_owner = v.column10 THEN v.column4
+                     WHEN rt_chats.dlv_owner = v.column10
+                       AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = v.column1
+                                       AND o.chat_id = v.column2 AND o.sent_at IS NULL)
+                     THEN v.column4
                      ELSE rt_chats.dlv_until END
                  FROM (VALUES ",
             );
@@ -477,7 +484,7 @@ impl Store {
                 ") AS v
                  WHERE rt_chats.messenger = v.column1 AND rt_chats.chat_id = v.column2
                    AND rt_chats.owner = v.column3
-                 RETURNING messenger, chat_id, dlv_owner",
+                 RETURNING messenger, chat_id, dlv_owner, dlv_until",
             );
             let mut q = merged(tx, sql).bind(now);
             for job in chunk {
@@ -505,10 +512,11 @@ impl Store {
                 let m: String = r.try_get(0)?;
                 let chat: String = r.try_get(1)?;
                 let owner: Option<String> = r.try_get(2)?;
+                let until: i64 = r.try_get(3)?;
                 let Some(&i) = at.get(&(m.as_str(), chat.as_str())) else {
                     continue;
                 };
-                out[base + i] = Some(chunk[i].delivers(owner.as_deref()));
+                out[base + i] = Some(chunk[i].delivers(owner.as_deref(), until));
             }
         }
         Ok(out)
@@ -536,10 +544,12 @@ impl Store {
                    AND NOT EXISTS (SELECT 1 FROM rt_outbox o WHERE o.messenger = $1
                                    AND o.chat_id = $2 AND o.sent_at IS NULL)
                  THEN $9
-                 WHEN dlv_owner = $11 THEN $4
+                 WHEN dlv_owner = $11 AND NOT EXISTS (SELECT 1 FROM rt_outbox o
+                     WHERE o.messenger = $1 AND o.chat_id = $2 AND o.sent_at IS NULL)
+                 THEN $4
                  ELSE dlv_until END
              WHERE messenger = $1 AND chat_id = $2 AND owner = $3
-             RETURNING dlv_owner",
+             RETURNING dlv_owner, dlv_until",
         )
         .bind(&job.messenger)
         .bind(&job.chat_id)
@@ -557,8 +567,9 @@ impl Store {
         let Some(row) = row else {
             return Ok(None);
         };
-        Ok(Some(
-            job.delivers(row.try_get::<Option<String>, _>(0)?.as_deref()),
-        ))
+        Ok(Some(job.delivers(
+            row.try_get::<Option<String>, _>(0)?.as_deref(),
+            row.try_get::<i64, _>(1)?,
+        )))
     }
 }
