@@ -518,3 +518,45 @@ async fn a_database_of_the_bot_before_the_runtime_upgrades_in_place() {
     assert_eq!(tables, vec!["bot_events"]);
     let _ = MessengerKind::InMemory;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_delivery_keeps_its_delivery_lease() {
+    let (store, _dir) = sqlite_store().await;
+    let m = Arc::new(Faulty::new());
+    let rec = Arc::new(Recorder::default());
+    let cfg = RuntimeConfig {
+        lease: Duration::from_secs(1),
+        chat_interval: Some(Duration::from_millis(300)),
+        ..fast_config()
+    };
+    let rt = Runtime::new(store.clone(), m.clone(), rec, cfg);
+    let chat = m.inner.chat(9);
+    let pushes: Vec<Reply> = (1..=8)
+        .map(|i| Reply::new(format!("p{i}").as_str()))
+        .collect();
+    assert!(rt.enqueue_push("e-long", &chat, &pushes).await.unwrap());
+    let r2 = rt.clone();
+    let task = tokio::spawn(async move { r2.run(std::future::pending()).await });
+    // Eight messages 300 ms apart take about 2.1 s, twice the lease: half-way past the first
+    // lease, the delivery must still hold a live one (or another instance could claim the chat
+    // and send the same messages).
+    wait_for(5, "the first message", async || !m.sent_to(9).is_empty()).await;
+    tokio::time::sleep(Duration::from_millis(1400)).await;
+    assert!(m.sent_to(9).len() < 8, "the test came too late");
+    let (owner, until): (Option<String>, i64) =
+        sqlx::query_as("SELECT dlv_owner, dlv_until FROM rt_chats WHERE chat_id = '9'")
+            .fetch_one(store.reader())
+            .await
+            .unwrap();
+    let now = chrono::Utc::now().timestamp_millis();
+    assert!(owner.is_some(), "nobody holds the delivery");
+    assert!(
+        until > now,
+        "the delivery lease ran out {} ms ago",
+        now - until
+    );
+    wait_for(10, "every message", async || m.sent_to(9).len() == 8).await;
+    task.abort();
+    let want: Vec<String> = (1..=8).map(|i| format!("p{i}")).collect();
+    assert_eq!(m.sent_to(9), want);
+}

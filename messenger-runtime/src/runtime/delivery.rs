@@ -101,6 +101,9 @@ pub(super) async fn deliver_chat<H: Handler>(
     let cfg = &inner.config;
     let mut chat_ready = Instant::now();
     let mut failures = 0u32;
+    // The claim took the delivery lease for `lease`; a long queue (one message a second under
+    // `chat_interval`) outlasts it, so it is extended as the messages go out.
+    let mut renewed = Instant::now();
     loop {
         let rows = match inner.store.load_outbox(&inner.kind, chat_id, BATCH).await {
             Ok(r) => r,
@@ -158,6 +161,23 @@ pub(super) async fn deliver_chat<H: Handler>(
                         return;
                     }
                     tokio::time::sleep_until(chat_ready).await;
+                }
+                if renewed.elapsed() >= cfg.lease / 4 {
+                    match inner
+                        .store
+                        .set_delivery_lease(
+                            &inner.kind,
+                            chat_id,
+                            &cfg.instance,
+                            now_ms() + ms(cfg.lease),
+                        )
+                        .await
+                    {
+                        // Another instance delivers this chat now (the lease ran out).
+                        Ok(false) => return,
+                        Ok(true) => renewed = Instant::now(),
+                        Err(e) => tracing::warn!(error = %e, "cannot extend a delivery lease"),
+                    }
                 }
                 global_turn(inner).await;
                 let sent = send_long(inner.messenger.as_ref(), &queued.chat, &msg).await;
