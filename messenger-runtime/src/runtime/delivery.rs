@@ -261,15 +261,7 @@ pub(super) async fn deliver_chat<H: Handler>(
                         chat_ready = Instant::now() + wait;
                     }
                 }
-                let _ = inner
-                    .store
-                    .set_delivery_lease(
-                        &inner.kind,
-                        chat_id,
-                        &cfg.instance,
-                        now_ms() + ms(cfg.lease),
-                    )
-                    .await;
+                // The lease is extended before the next try (above).
             }
         }
     }
