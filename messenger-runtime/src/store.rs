@@ -26,6 +26,7 @@ pub use broadcasts::{
 };
 pub(crate) use claims::{Accepted, ClaimArgs};
 pub(crate) use commit::{Completed, Completion, Direct, Finish};
+pub use sql::split_statements;
 
 const SET_CURSOR: &str = "INSERT INTO rt_cursors (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value";
 

@@ -366,7 +366,7 @@ impl Storage {
                 continue;
             }
             let mut tx = self.pool.begin().await?;
-            for stmt in split_statements(sql) {
+            for stmt in messenger_runtime::store::split_statements(sql) {
                 // Embedded migration text of our own, not user input.
                 sqlx::query(sqlx::AssertSqlSafe(stmt))
                     .execute(&mut *tx)
@@ -498,25 +498,4 @@ async fn backfill_search_names(
             .await?;
     }
     Ok(())
-}
-
-fn split_statements(sql: &str) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for line in sql.lines() {
-        let line = line.split("--").next().unwrap_or_default();
-        if line.trim().is_empty() {
-            continue;
-        }
-        cur.push_str(line);
-        cur.push('\n');
-        if line.trim_end().ends_with(';') {
-            out.push(cur.trim().trim_end_matches(';').to_owned());
-            cur.clear();
-        }
-    }
-    if !cur.trim().is_empty() {
-        out.push(cur.trim().to_owned());
-    }
-    out
 }

@@ -102,19 +102,11 @@ pub(super) async fn handle_loop<H: Handler>(
                                 // delivery lease that came with this claim is nobody's: freed.
                                 inner.leftover.store(true, Ordering::Relaxed);
                                 if delivery {
-                                    let _ = jobs.try_send(Job::Finish(
-                                        Box::new(Finish {
-                                            messenger: inner.kind.clone(),
-                                            chat_id,
-                                            owner: cfg.instance.clone(),
-                                            sent: Vec::new(),
-                                            writes: Vec::new(),
-                                            release_chat: false,
-                                            release_delivery: Some(token.clone()),
-                                            postpone: None,
-                                        }),
-                                        true,
-                                        None,
+                                    let _ = jobs.try_send(release(
+                                        &inner,
+                                        chat_id,
+                                        false,
+                                        Some(token.clone()),
                                     ));
                                 }
                                 continue;
@@ -233,19 +225,11 @@ pub(super) fn dispatch<H: Handler>(
     if leftover || !claimed.is_empty() {
         // A claimed chat that got no task keeps its lease until it runs out: give it back.
         for (chat_id, (_, _, delivery)) in claimed {
-            let _ = jobs.try_send(Job::Finish(
-                Box::new(Finish {
-                    messenger: inner.kind.clone(),
-                    chat_id,
-                    owner: inner.config.instance.clone(),
-                    sent: Vec::new(),
-                    writes: Vec::new(),
-                    release_chat: true,
-                    release_delivery: delivery.then(|| token.to_owned()),
-                    postpone: None,
-                }),
-                false,
-                None,
+            let _ = jobs.try_send(release(
+                inner,
+                chat_id,
+                true,
+                delivery.then(|| token.to_owned()),
             ));
         }
         inner.leftover.store(true, Ordering::Relaxed);
@@ -413,17 +397,54 @@ pub(super) async fn chat_task<H: Handler>(
     // A delivery lease given up may have held back messages queued meanwhile (a push): the
     // scheduler looks at once.
     let wake = run.handed_off || run.token.is_some();
+    let finish = run.finish(inner, chat_id, !lost, None);
+    let _ = jobs.send(Job::Finish(Box::new(finish), wake, None)).await;
+}
+
+/// A finish that only gives up leases: the handling lease when `release_chat`, the delivery
+/// lease held under `delivery`. It wakes the scheduler when it frees a delivery lease.
+fn release<H: Handler>(
+    inner: &Inner<H>,
+    chat_id: String,
+    release_chat: bool,
+    delivery: Option<String>,
+) -> Job {
+    let wake = delivery.is_some();
     let finish = Finish {
         messenger: inner.kind.clone(),
-        chat_id: chat_id.to_owned(),
-        owner: cfg.instance.clone(),
-        sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
-        writes: std::mem::take(&mut run.writes),
-        release_chat: !lost,
-        release_delivery: run.token.take(),
+        chat_id,
+        owner: inner.config.instance.clone(),
+        sent: Vec::new(),
+        writes: Vec::new(),
+        release_chat,
+        release_delivery: delivery,
         postpone: None,
     };
-    let _ = jobs.send(Job::Finish(Box::new(finish), wake, None)).await;
+    Job::Finish(Box::new(finish), wake, None)
+}
+
+impl<S> ChatRun<S> {
+    /// The end of this task's turn (or of its delivery, with `release_chat` false): the marks of
+    /// its direct sends with their writes, and its delivery lease given up; the chat waits until
+    /// `postpone` (ms) when set.
+    pub(super) fn finish<H: Handler>(
+        &mut self,
+        inner: &Inner<H>,
+        chat_id: &str,
+        release_chat: bool,
+        postpone: Option<i64>,
+    ) -> Finish {
+        Finish {
+            messenger: inner.kind.clone(),
+            chat_id: chat_id.to_owned(),
+            owner: inner.config.instance.clone(),
+            sent: self.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
+            writes: std::mem::take(&mut self.writes),
+            release_chat,
+            release_delivery: self.token.take(),
+            postpone,
+        }
+    }
 }
 
 pub(super) enum Step {

@@ -84,16 +84,7 @@ pub(super) async fn hand_off<H: Handler>(
     postpone: Option<i64>,
 ) {
     run.handed_off = true;
-    let finish = Finish {
-        messenger: inner.kind.clone(),
-        chat_id: chat_id.to_owned(),
-        owner: inner.config.instance.clone(),
-        sent: run.unmarked.drain(..).map(|(k, i)| (k, i, None)).collect(),
-        writes: std::mem::take(&mut run.writes),
-        release_chat: false,
-        release_delivery: run.token.take(),
-        postpone,
-    };
+    let finish = run.finish(inner, chat_id, false, postpone);
     let (tx, rx) = oneshot::channel();
     if jobs
         .send(Job::Finish(Box::new(finish), true, Some(tx)))

@@ -275,8 +275,9 @@ pub(super) fn renumber(tuple: &str, offset: usize) -> String {
     out
 }
 
-/// Splits a migration file into statements at `;` line ends, dropping `--` comments.
-pub(super) fn split_statements(sql: &str) -> Vec<String> {
+/// Splits a migration file into statements at `;` line ends, dropping `--` comments (the
+/// runtime's own migrations, and a bot's that keeps its tables beside them on the same store).
+pub fn split_statements(sql: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for line in sql.lines() {
