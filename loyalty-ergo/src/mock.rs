@@ -17,7 +17,7 @@
 //! # let _ = client; Ok(()) }
 //! ```
 //!
-//! Every answer is checked against this crate's own client in `tests/mock_kit.rs`.
+//! Every answer is checked against this crate's own client in `tests/it/mock_kit.rs`.
 
 use std::time::Duration;
 

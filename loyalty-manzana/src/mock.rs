@@ -16,7 +16,7 @@
 //! # let _ = client; }
 //! ```
 //!
-//! Every answer is checked against this crate's own client in `tests/mock_kit.rs`.
+//! Every answer is checked against this crate's own client in `tests/it/mock_kit.rs`.
 
 use std::time::Duration;
 
