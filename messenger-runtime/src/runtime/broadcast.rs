@@ -140,11 +140,12 @@ impl<H: Handler> Runtime<H> {
     /// time is the sender). Create broadcasts with [`crate::Store::create_broadcast`]; pause,
     /// resume and cancel them with [`crate::Store::control_broadcast`].
     ///
-    /// Delivery is at least once per recipient, with one exception: a send whose outcome is
-    /// unknown (the connection dropped after the request left) is marked failed, not repeated,
-    /// so a broadcast never sends a user the same message twice on a network fault. A kill in
-    /// the middle of a send repeats at most the sends in flight (`concurrency`) after the
-    /// restart. On shutdown the sends in flight finish and are recorded first.
+    /// Each recipient is sent the message at most once. A send whose outcome is unknown (the
+    /// connection dropped after the request left) is journalled failed, not repeated; a kill
+    /// during a call leaves its recipients `unknown` after the restart (each call is noted
+    /// before it is made), not sent again; a claim held past its lease (a long back-off or
+    /// pause) sends only to the recipients no newer claim took. On shutdown the sends in flight
+    /// finish and are recorded first.
     pub async fn run_broadcasts(
         &self,
         config: BroadcastConfig,
@@ -458,6 +459,9 @@ async fn send_claimed<H: Handler>(
     let mut gone: Vec<(ChatRef, MessengerError)> = Vec::new();
     let mut known: HashMap<String, Known> = HashMap::new();
     let mut groups: Vec<(String, Vec<Due>)> = Vec::new();
+    // The claim may have been made a while ago (claimed ahead, then a back-off): extended
+    // first, and what was claimed again meanwhile (its lease ran out) is left to that claim.
+    let claimed = hold(inner, cfg, claimed).await;
     for c in claimed {
         let chat = match c.chat {
             Ok(chat) => chat,
@@ -469,6 +473,7 @@ async fn send_claimed<H: Handler>(
                     error: Some(format!("the stored chat cannot be read: {reason}")),
                     message_id: None,
                     counted: true,
+                    attempts: c.attempts,
                 });
                 continue;
             }
@@ -547,33 +552,51 @@ async fn send_claimed<H: Handler>(
         let lease_until = now_ms() + i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
         let gate = pacer.gate();
         set.spawn(async move {
-            // Noted before the call: a kill during it leaves these `unknown`, not resent.
-            let ids: Vec<&str> = dues.iter().map(|d| d.chat_id.as_str()).collect();
-            let call_id = format!(
-                "{owner}:{}:{}",
-                now_ms(),
-                CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-            );
-            let begin = crate::store::BeginCall {
-                call_id: &call_id,
-                messenger: &kind,
-                broadcast_id: &id,
-                owner: &owner,
-                lease_until,
-                chat_ids: &ids,
-            };
-            if let Err(e) = store.begin_call(&begin).await {
-                let reason = format!("not sent: the journal cannot be written ({e})");
-                let each = dues
+            // Noted before the call: a kill during it leaves these `unknown`, not resent. Only
+            // the recipients still under this claim are called: the others were claimed again
+            // (this claim was held past its lease), and that claim sends them.
+            let held = {
+                let ids: Vec<(&str, i64)> = dues
                     .iter()
-                    .map(|_| {
-                        Err(MessengerError::Transport {
-                            reason: reason.clone(),
-                            maybe_sent: false,
-                        })
-                    })
+                    .map(|d| (d.chat_id.as_str(), d.attempts))
                     .collect();
-                return (dues, None, Ok(each));
+                let call_id = format!(
+                    "{owner}:{}:{}",
+                    now_ms(),
+                    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+                );
+                let begin = crate::store::BeginCall {
+                    call_id: &call_id,
+                    messenger: &kind,
+                    broadcast_id: &id,
+                    owner: &owner,
+                    lease_until,
+                    dues: &ids,
+                };
+                store.begin_call(&begin).await.map(|held| (call_id, held))
+            };
+            let (call_id, held) = match held {
+                Ok(held) => held,
+                Err(e) => {
+                    let reason = format!("not sent: the journal cannot be written ({e})");
+                    let each = dues
+                        .iter()
+                        .map(|_| {
+                            Err(MessengerError::Transport {
+                                reason: reason.clone(),
+                                maybe_sent: false,
+                            })
+                        })
+                        .collect();
+                    return (dues, None, Ok(each));
+                }
+            };
+            let dues: Vec<Due> = dues
+                .into_iter()
+                .filter(|d| held.contains(&d.chat_id))
+                .collect();
+            if dues.is_empty() {
+                return (dues, None, Ok(Vec::new()));
             }
             gate.await;
             let chats: Vec<ChatRef> = dues.iter().map(|d| d.chat.clone()).collect();
@@ -602,6 +625,61 @@ async fn send_claimed<H: Handler>(
     fault
 }
 
+/// Extends the claim on `claimed` (a broadcast at a time) to a lease from now and keeps the
+/// recipients still under it ([`crate::store::Store::hold_claims`]); on a storage error, all of
+/// them (each call's own check, [`crate::store::Store::begin_call`], still applies).
+async fn hold<H: Handler>(
+    inner: &Inner<H>,
+    cfg: &BroadcastConfig,
+    claimed: Vec<ClaimedRecipient>,
+) -> Vec<ClaimedRecipient> {
+    let until = now_ms().saturating_add(i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX));
+    let mut held: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
+    let mut ids: Vec<&str> = claimed.iter().map(|c| c.broadcast_id.as_str()).collect();
+    ids.dedup();
+    for id in ids {
+        if held.contains_key(id) {
+            continue;
+        }
+        let dues: Vec<(&str, i64)> = claimed
+            .iter()
+            .filter(|c| c.broadcast_id == id)
+            .map(|c| (c.chat_id.as_str(), c.attempts))
+            .collect();
+        match inner
+            .store
+            .hold_claims(&inner.kind, &inner.config.instance, id, &dues, until)
+            .await
+        {
+            Ok(h) => {
+                held.insert(id.to_owned(), h);
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, broadcast = %id, "cannot extend broadcast claims");
+                held.insert(
+                    id.to_owned(),
+                    dues.iter().map(|(c, _)| (*c).to_owned()).collect(),
+                );
+            }
+        }
+    }
+    let before = claimed.len();
+    let kept: Vec<ClaimedRecipient> = claimed
+        .into_iter()
+        .filter(|c| {
+            held.get(&c.broadcast_id)
+                .is_some_and(|h| h.contains(&c.chat_id))
+        })
+        .collect();
+    if kept.len() < before {
+        tracing::info!(
+            dropped = before - kept.len(),
+            "broadcast recipients claimed again after this claim ran out: left to that claim"
+        );
+    }
+    kept
+}
+
 fn message_of(reply: &Reply) -> OutgoingMessage {
     outgoing(reply)
 }
@@ -615,6 +693,7 @@ fn requeue(results: &mut Vec<Sent>, dues: Vec<Due>, error: Option<String>) {
             error: error.clone(),
             message_id: None,
             counted: false,
+            attempts: d.attempts,
         });
     }
 }
@@ -656,6 +735,7 @@ fn judge<H: Handler>(
                     error: Some(text.clone()),
                     message_id: None,
                     counted: true,
+                    attempts: d.attempts,
                 });
             }
             return (false, false);
@@ -724,6 +804,7 @@ fn judge<H: Handler>(
             error,
             message_id,
             counted,
+            attempts: d.attempts,
         });
     }
     (fault, limited)
@@ -737,7 +818,11 @@ async fn flush<H: Handler>(inner: &Inner<H>, results: &mut Vec<Sent>, calls: &mu
     }
     let mut tries = 0u32;
     loop {
-        match inner.store.record_sends(&inner.kind, results, calls).await {
+        match inner
+            .store
+            .record_sends(&inner.kind, &inner.config.instance, results, calls)
+            .await
+        {
             Ok(()) => {
                 results.clear();
                 calls.clear();

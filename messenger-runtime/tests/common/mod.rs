@@ -167,6 +167,8 @@ pub struct Faulty {
     pub sends: Mutex<Vec<(String, String, tokio::time::Instant)>>,
     /// While set, sends never complete (a frozen instance).
     pub frozen: std::sync::atomic::AtomicBool,
+    /// How long each send takes (a slow platform; zero by default).
+    pub latency: Mutex<Duration>,
 }
 
 impl Faulty {
@@ -178,6 +180,7 @@ impl Faulty {
             send_faults: Mutex::new(HashMap::new()),
             sends: Mutex::new(Vec::new()),
             frozen: std::sync::atomic::AtomicBool::new(false),
+            latency: Mutex::new(Duration::ZERO),
         }
     }
 
@@ -234,6 +237,10 @@ impl Messenger for Faulty {
     ) -> Result<MessageRef, MessengerError> {
         if self.frozen.load(Ordering::SeqCst) {
             std::future::pending::<()>().await;
+        }
+        let latency = *self.latency.lock().unwrap();
+        if !latency.is_zero() {
+            tokio::time::sleep(latency).await;
         }
         let id = chat.id.to_string();
         let fault = self

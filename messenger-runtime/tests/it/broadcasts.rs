@@ -237,6 +237,43 @@ async fn a_platform_dropping_connections_slows_the_sender_instead_of_failing_eve
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_claim_held_past_its_lease_is_not_sent_twice() {
+    let (store, _dir) = sqlite_store().await;
+    let m = Arc::new(Faulty::new());
+    // Each send takes 30 ms. The first call fails with a 5xx: the sender backs off for 2 s, longer
+    // than a claim lasts (1.5 s), holding the recipients it claimed meanwhile. Their claim runs
+    // out, and the next claim, made while the old one is being sent, takes them again: only one
+    // of the two may send to them.
+    *m.latency.lock().unwrap() = Duration::from_millis(30);
+    m.fail_sends(1, vec![server_error()]);
+    store
+        .create_broadcast(&NewBroadcast::new(
+            "stale",
+            Reply::new("x"),
+            chats(&m, 1..31),
+        ))
+        .await
+        .unwrap();
+    let cfg = config(1000)
+        .concurrency(1)
+        .lease(Duration::from_millis(1_500))
+        .backoff(Duration::from_secs(1));
+    let (_rt, _rec, task) = sender(&store, m.clone(), "a", cfg);
+    wait_done(&store, "stale", 30).await;
+    task.abort();
+    let c = counts(&m);
+    assert_eq!(c.len(), 30, "{c:?}");
+    let mut twice: Vec<_> = c.iter().filter(|(_, n)| **n > 1).collect();
+    twice.sort();
+    assert!(twice.is_empty(), "sent twice: {twice:?}");
+    let journal = store.broadcast_journal("stale", 100, 0).await.unwrap();
+    assert!(
+        journal.iter().all(|j| j.status == RecipientStatus::Sent),
+        "{journal:?}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pause_resume_and_cancel() {
     let (store, _dir) = sqlite_store().await;
     let m = Arc::new(Faulty::new());

@@ -1,7 +1,7 @@
 //! The sender's side of broadcasts in the store: claims of due recipients, the calls under way
 //! (`rt_broadcast_calls`), outcomes recorded in the journal, finished broadcasts.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use chrono::Utc;
 use messenger_core::ChatRef;
@@ -40,7 +40,8 @@ pub(crate) struct BeginCall<'a> {
     pub broadcast_id: &'a str,
     pub owner: &'a str,
     pub lease_until: i64,
-    pub chat_ids: &'a [&'a str],
+    /// The recipients (chat id, the try their claim counted), in call order.
+    pub dues: &'a [(&'a str, i64)],
 }
 
 /// A send's outcome, recorded in the journal.
@@ -56,6 +57,9 @@ pub(crate) struct Sent {
     /// Whether this try counts toward `max_attempts`: not for a recipient put back unsent (its
     /// claim's calls stopped) or refused with "too many requests".
     pub counted: bool,
+    /// The try the recipient's claim counted: the line is recorded only while that claim is
+    /// still the sender's own (a claim that ran out and was made again has another).
+    pub attempts: i64,
 }
 
 impl Store {
@@ -174,12 +178,14 @@ impl Store {
         now: i64,
     ) -> Result<Option<i64>, StoreError> {
         let rows = sqlx::query(
-            "SELECT call_id, broadcast_id, chat_ids, begun_at FROM rt_broadcast_calls
+            "SELECT call_id, broadcast_id, chat_ids, begun_at, owner FROM rt_broadcast_calls
              WHERE messenger = $1 AND (owner = $2 OR lease_until < $3)",
         )
         .bind(messenger)
         .bind(owner.unwrap_or(""))
-        .bind(if owner.is_some() { i64::MAX } else { now })
+        // With an owner, its own calls only: another instance's calls under way are its own
+        // business until their lease runs out.
+        .bind(if owner.is_some() { i64::MIN } else { now })
         .fetch_all(&self.writer)
         .await?;
         if rows.is_empty() {
@@ -195,6 +201,7 @@ impl Store {
         for r in &rows {
             let call: String = r.try_get(0)?;
             let broadcast: String = r.try_get(1)?;
+            let call_owner: String = r.try_get(4)?;
             let ids: Vec<String> =
                 serde_json::from_str(&r.try_get::<String, _>(2)?).map_err(|e| {
                     StoreError::Corrupt {
@@ -207,14 +214,15 @@ impl Store {
                     "UPDATE rt_broadcast_recipients SET status = 'unknown', error = $1,
                        updated_at = $2, owner = NULL
                      WHERE broadcast_id = $3 AND messenger = $4 AND status = 'sending'
-                       AND chat_id IN ({})",
-                    super::super::sql::list(5, chunk.len())
+                       AND owner = $5 AND chat_id IN ({})",
+                    super::super::sql::list(6, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
                     .bind(UNKNOWN)
                     .bind(at.clone())
                     .bind(broadcast.clone())
-                    .bind(messenger.to_owned());
+                    .bind(messenger.to_owned())
+                    .bind(call_owner.clone());
                 for c in chunk {
                     q = q.bind(c.clone());
                 }
@@ -234,10 +242,12 @@ impl Store {
     }
 
     /// Records sends' outcomes in one transaction: the sent ones in a few statements, each
-    /// other one on its own. Only rows still claimed (`sending`) change.
+    /// other one on its own. Only rows still under the claim each line came from change
+    /// (`sending`, by `owner`, at the line's try).
     pub(crate) async fn record_sends(
         &self,
         messenger: &str,
+        owner: &str,
         results: &[Sent],
         ended_calls: &[String],
     ) -> Result<(), StoreError> {
@@ -259,11 +269,11 @@ impl Store {
         }
         // Grouped by broadcast and message id: one statement per Viber call (its receivers
         // share one token) or per chunk of sends without ids.
-        let mut sent: BTreeMap<(&str, Option<&str>), Vec<&str>> = BTreeMap::new();
+        let mut sent: BTreeMap<(&str, Option<&str>, i64), Vec<&str>> = BTreeMap::new();
         for r in results {
             match &r.status {
                 Some(RecipientStatus::Sent) => sent
-                    .entry((r.broadcast_id.as_str(), r.message_id.as_deref()))
+                    .entry((r.broadcast_id.as_str(), r.message_id.as_deref(), r.attempts))
                     .or_default()
                     .push(r.chat_id.as_str()),
                 Some(status) => {
@@ -271,7 +281,7 @@ impl Store {
                         "UPDATE rt_broadcast_recipients SET status = $1, error = $2,
                            updated_at = $3, owner = NULL
                          WHERE broadcast_id = $4 AND messenger = $5 AND chat_id = $6
-                           AND status = 'sending'",
+                           AND status = 'sending' AND owner = $7 AND attempts = $8",
                     )
                     .bind(status.as_str().to_owned())
                     .bind(r.error.clone())
@@ -279,6 +289,8 @@ impl Store {
                     .bind(&r.broadcast_id)
                     .bind(messenger)
                     .bind(&r.chat_id)
+                    .bind(owner)
+                    .bind(r.attempts)
                     .execute(&mut *tx)
                     .await?;
                 }
@@ -289,32 +301,37 @@ impl Store {
                                lease_until = 0, attempts = attempts - $5, status = ",
                         back_to_queue!(),
                         " WHERE broadcast_id = $2 AND messenger = $3 AND chat_id = $4
-                               AND status = 'sending'"
+                               AND status = 'sending' AND owner = $6 AND attempts = $7"
                     ))
                     .bind(r.error.clone())
                     .bind(&r.broadcast_id)
                     .bind(messenger)
                     .bind(&r.chat_id)
                     .bind(i64::from(!r.counted))
+                    .bind(owner)
+                    .bind(r.attempts)
                     .execute(&mut *tx)
                     .await?;
                 }
             }
         }
-        for ((id, message_id), chats) in sent {
+        for ((id, message_id, attempts), chats) in sent {
             for chunk in chats.chunks(SENT_CHUNK) {
                 let sql = format!(
                     "UPDATE rt_broadcast_recipients SET status = 'sent', updated_at = $1, owner = NULL,
                        message_id = $2
                      WHERE broadcast_id = $3 AND messenger = $4
-                       AND status = 'sending' AND chat_id IN ({})",
-                    super::super::sql::list(5, chunk.len())
+                       AND status = 'sending' AND owner = $5 AND attempts = $6
+                       AND chat_id IN ({})",
+                    super::super::sql::list(7, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
                     .bind(now.clone())
                     .bind(message_id.map(str::to_owned))
                     .bind(id.to_owned())
-                    .bind(messenger.to_owned());
+                    .bind(messenger.to_owned())
+                    .bind(owner.to_owned())
+                    .bind(attempts);
                 for c in chunk {
                     q = q.bind((*c).to_owned());
                 }
@@ -325,10 +342,85 @@ impl Store {
         Ok(())
     }
 
-    /// Notes a platform call as under way (one row, committed before the call), so a sender
-    /// that stops during it leaves its recipients `unknown` instead of sending them again.
-    pub(crate) async fn begin_call(&self, call: &BeginCall<'_>) -> Result<(), StoreError> {
-        let ids = serde_json::to_string(call.chat_ids).map_err(|e| StoreError::Corrupt {
+    /// Extends `owner`'s claims on `dues` (chat id, the try the claim counted) of `broadcast_id`
+    /// until `until`, where they are still its own: `sending`, by `owner`, at that try. A claim
+    /// held past its lease (a long back-off, a long pause for "too many requests") may have
+    /// been made again meanwhile, by this instance or another, with a try more: that one sends,
+    /// this one must not. Returns the chat ids still held.
+    pub(crate) async fn hold_claims(
+        &self,
+        messenger: &str,
+        owner: &str,
+        broadcast_id: &str,
+        dues: &[(&str, i64)],
+        until: i64,
+    ) -> Result<HashSet<String>, StoreError> {
+        let mut conn = self.writer.acquire().await?;
+        Self::hold_in(&mut conn, messenger, owner, broadcast_id, dues, until).await
+    }
+
+    async fn hold_in(
+        conn: &mut sqlx::AnyConnection,
+        messenger: &str,
+        owner: &str,
+        broadcast_id: &str,
+        dues: &[(&str, i64)],
+        until: i64,
+    ) -> Result<HashSet<String>, StoreError> {
+        let mut held = HashSet::new();
+        for chunk in dues.chunks(SENT_CHUNK) {
+            let sql = format!(
+                "UPDATE rt_broadcast_recipients SET lease_until = $1
+                 WHERE broadcast_id = $2 AND messenger = $3 AND owner = $4 AND status = 'sending'
+                   AND chat_id IN ({})
+                 RETURNING chat_id, attempts",
+                super::super::sql::list(5, chunk.len())
+            );
+            let mut q = sqlx::query(AssertSqlSafe(sql))
+                .bind(until)
+                .bind(broadcast_id.to_owned())
+                .bind(messenger.to_owned())
+                .bind(owner.to_owned());
+            for (chat, _) in chunk {
+                q = q.bind((*chat).to_owned());
+            }
+            for row in q.fetch_all(&mut *conn).await? {
+                let chat: String = row.try_get(0)?;
+                let attempts: i64 = row.try_get(1)?;
+                if chunk.iter().any(|(c, a)| *c == chat && *a == attempts) {
+                    held.insert(chat);
+                }
+            }
+        }
+        Ok(held)
+    }
+
+    /// Notes a platform call before it is made (a kill during it leaves its recipients
+    /// `unknown`, not sent again), with the recipients whose claim is still the caller's
+    /// ([`Store::hold_claims`], extended to the call's lease), in one transaction. Returns those
+    /// recipients; the call is made to them only (none: no call, nothing noted).
+    pub(crate) async fn begin_call(&self, call: &BeginCall<'_>) -> Result<Vec<String>, StoreError> {
+        let mut tx = self.writer.begin().await?;
+        let held = Self::hold_in(
+            &mut tx,
+            call.messenger,
+            call.owner,
+            call.broadcast_id,
+            call.dues,
+            call.lease_until,
+        )
+        .await?;
+        let ids: Vec<String> = call
+            .dues
+            .iter()
+            .filter(|(c, _)| held.contains(*c))
+            .map(|(c, _)| (*c).to_owned())
+            .collect();
+        if ids.is_empty() {
+            tx.commit().await?;
+            return Ok(ids);
+        }
+        let json = serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt {
             what: "broadcast call",
             reason: e.to_string(),
         })?;
@@ -342,11 +434,12 @@ impl Store {
         .bind(call.broadcast_id)
         .bind(call.owner)
         .bind(call.lease_until)
-        .bind(ids)
+        .bind(json)
         .bind(now_ms())
-        .execute(&self.writer)
+        .execute(&mut *tx)
         .await?;
-        Ok(())
+        tx.commit().await?;
+        Ok(ids)
     }
 
     /// Marks done the active broadcasts that have no recipient left to send to.
@@ -385,5 +478,132 @@ impl Store {
             BroadcastState::parse(&row.try_get::<String, _>(0)?),
             message,
         )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::store::StoreOptions;
+    use crate::store::broadcasts::NewBroadcast;
+    use messenger_core::InMemoryMessenger;
+
+    const M: &str = "in_memory";
+
+    async fn store_with_broadcast(n: i64) -> (Store, tempfile::TempDir) {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite:{}", dir.path().join("rt.db").display());
+        let store = Store::connect(&url, StoreOptions::default()).await.unwrap();
+        store.migrate().await.unwrap();
+        let m = InMemoryMessenger::new();
+        let chats = (1..=n).map(|i| m.chat(i)).collect();
+        store
+            .create_broadcast(&NewBroadcast::new("b", Reply::new("x"), chats))
+            .await
+            .unwrap();
+        (store, dir)
+    }
+
+    async fn statuses(store: &Store) -> Vec<RecipientStatus> {
+        let journal = store.broadcast_journal("b", 100, 0).await.unwrap();
+        journal.into_iter().map(|j| j.status).collect()
+    }
+
+    fn dues(claimed: &[ClaimedRecipient]) -> Vec<(&str, i64)> {
+        claimed
+            .iter()
+            .map(|c| (c.chat_id.as_str(), c.attempts))
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn a_restart_settles_its_own_calls_under_way_not_another_instances() {
+        let (store, _dir) = store_with_broadcast(3).await;
+        let now = now_ms();
+        let claimed = store
+            .claim_recipients(M, "a", now, now + 60_000, 10)
+            .await
+            .unwrap();
+        let dues = dues(&claimed);
+        let call = BeginCall {
+            call_id: "a:1",
+            messenger: M,
+            broadcast_id: "b",
+            owner: "a",
+            lease_until: now + 60_000,
+            dues: &dues,
+        };
+        assert_eq!(store.begin_call(&call).await.unwrap(), ["1", "2", "3"]);
+        // Instance "z" starts (or restarts): a's call is still under way and stays a's.
+        assert_eq!(store.release_recipients(M, "z").await.unwrap(), (0, None));
+        assert_eq!(statuses(&store).await, vec![RecipientStatus::Sending; 3]);
+        // a's own restart: its call's recipients are unknown, not sent again.
+        let (requeued, last_call) = store.release_recipients(M, "a").await.unwrap();
+        assert_eq!(requeued, 0);
+        assert!(last_call.is_some());
+        assert_eq!(statuses(&store).await, vec![RecipientStatus::Unknown; 3]);
+    }
+
+    #[tokio::test]
+    async fn a_claim_made_again_after_its_lease_is_the_only_one_that_sends_and_records() {
+        let (store, _dir) = store_with_broadcast(2).await;
+        let now = now_ms();
+        let old = store
+            .claim_recipients(M, "a", now, now + 10, 10)
+            .await
+            .unwrap();
+        assert!(old.iter().all(|c| c.attempts == 1));
+        // The lease ran out; the same instance claims them again (a try more).
+        let new = store
+            .claim_recipients(M, "a", now + 20, now + 60_000, 10)
+            .await
+            .unwrap();
+        assert!(new.iter().all(|c| c.attempts == 2));
+        let (old_dues, new_dues) = (dues(&old), dues(&new));
+        let held = store
+            .hold_claims(M, "a", "b", &old_dues, now + 60_000)
+            .await
+            .unwrap();
+        assert!(held.is_empty(), "{held:?}");
+        let call = BeginCall {
+            call_id: "a:old",
+            messenger: M,
+            broadcast_id: "b",
+            owner: "a",
+            lease_until: now + 60_000,
+            dues: &old_dues,
+        };
+        assert!(store.begin_call(&call).await.unwrap().is_empty());
+        // Nothing was noted for the old claim's call.
+        let (_, last_call) = store.release_recipients(M, "nobody").await.unwrap();
+        assert_eq!(last_call, None);
+        // A line of the old claim changes nothing; the new claim's line records.
+        let line = |attempts| Sent {
+            broadcast_id: "b".into(),
+            chat_id: "1".into(),
+            status: Some(RecipientStatus::Sent),
+            error: None,
+            message_id: None,
+            counted: true,
+            attempts,
+        };
+        store.record_sends(M, "a", &[line(1)], &[]).await.unwrap();
+        assert_eq!(statuses(&store).await, vec![RecipientStatus::Sending; 2]);
+        // Another instance's line changes nothing either.
+        store.record_sends(M, "z", &[line(2)], &[]).await.unwrap();
+        assert_eq!(statuses(&store).await, vec![RecipientStatus::Sending; 2]);
+        store.record_sends(M, "a", &[line(2)], &[]).await.unwrap();
+        assert_eq!(
+            statuses(&store).await,
+            [RecipientStatus::Sent, RecipientStatus::Sending]
+        );
+        let held = store
+            .hold_claims(M, "a", "b", &new_dues, now + 60_000)
+            .await
+            .unwrap();
+        // "1" is recorded sent; "2" is still the new claim's.
+        assert_eq!(held, HashSet::from(["2".to_owned()]));
     }
 }
