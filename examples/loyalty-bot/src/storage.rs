@@ -37,6 +37,7 @@ const MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/0008_support.sql")),
     (9, include_str!("../migrations/0009_surveys.sql")),
     (10, include_str!("../migrations/0010_segments.sql")),
+    (11, include_str!("../migrations/0011_survey_ids.sql")),
 ];
 
 /// The version whose migration adds `bot_users.search_name`, filled in by

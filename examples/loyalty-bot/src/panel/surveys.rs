@@ -19,7 +19,7 @@ use control_panel::survey::{
     SurveyRow, SurveySendInfo,
 };
 use control_panel::{AudienceFilter, BackendError, SupportPhoto};
-use messenger_runtime::NewBroadcast;
+use messenger_runtime::{BroadcastControl, NewBroadcast};
 
 use super::rows::failed;
 use crate::engine::survey_invitation;
@@ -193,7 +193,19 @@ impl SurveyDesk {
         }
     }
 
+    /// Deletes a survey; its invitations still going out are cancelled first, so nobody more
+    /// is invited to a survey that is gone (those invited answer "no longer available").
     pub(super) async fn delete(&self, id: i64) -> Result<bool, BackendError> {
+        for send in self.storage.survey_sends(id).await.map_err(failed)? {
+            for bid in &send.broadcasts {
+                // `false` for one that is done already: nothing to cancel.
+                self.storage
+                    .runtime_store()
+                    .control_broadcast(bid, BroadcastControl::Cancel)
+                    .await
+                    .map_err(failed)?;
+            }
+        }
         self.storage.delete_survey(id).await.map_err(failed)
     }
 

@@ -191,17 +191,19 @@ fn send_row(r: &AnyRow) -> Result<SurveySend, StorageError> {
 }
 
 impl Storage {
-    /// Creates an empty survey and returns its id (the next free number).
+    /// Creates an empty survey and returns its id: the next number, never one a deleted survey
+    /// had (its old invitations and the users in the middle of it must not answer this one).
     ///
     /// # Errors
-    /// [`StorageError`] on database failure (two panels creating at the same instant on
-    /// PostgreSQL: one gets a key violation and may retry).
+    /// [`StorageError`] on database failure.
     pub async fn create_survey(&self, title: &str, at: DateTime<Utc>) -> Result<i64, StorageError> {
         let mut tx = self.pool.begin().await?;
-        let id: i64 =
-            sqlx::query_scalar("SELECT CAST(COALESCE(MAX(id), 0) + 1 AS BIGINT) FROM surveys")
-                .fetch_one(&mut *tx)
-                .await?;
+        let id: i64 = sqlx::query_scalar(
+            "UPDATE survey_ids SET next_id = next_id + 1 WHERE one = 1
+             RETURNING CAST(next_id - 1 AS BIGINT)",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
         sqlx::query(
             "INSERT INTO surveys (id, title, created_at, updated_at) VALUES ($1, $2, $3, $3)",
         )

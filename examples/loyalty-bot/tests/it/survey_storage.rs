@@ -172,6 +172,12 @@ async fn exercise(storage: &Storage) {
     assert_eq!(storage.survey(id).await.unwrap(), None);
     assert!(storage.survey_answers(id).await.unwrap().is_empty());
     assert!(storage.survey_sends(id).await.unwrap().is_empty());
+
+    // A deleted survey's id is never given again, not even when it was the newest.
+    let newest = storage.create_survey("Третє", t).await.unwrap();
+    assert_eq!(newest, id + 2);
+    assert!(storage.delete_survey(newest).await.unwrap());
+    assert_eq!(storage.create_survey("Четверте", t).await.unwrap(), id + 3);
 }
 
 #[tokio::test]

@@ -14,6 +14,7 @@ use common::live::{Live, live_bot, start};
 use common::surveys::{OTHER, add_question, cells, coffee_survey, deliver};
 use common::{Bot, Ergo, USER, log_in};
 use messenger_core::{ButtonPress, MessengerKind, Update, UpdateKind};
+use messenger_runtime::BroadcastState;
 
 /// Feeds `user`'s update with a key the restarted in-memory messenger has not used.
 async fn feed_as(bot: &Bot, user: i64, key: &str, kind: UpdateKind) {
@@ -486,7 +487,22 @@ async fn panel_routes_check_roles_csrf_and_input() {
             .unwrap();
         assert_eq!(res.status(), 200, "{path}");
     }
-    // Deleting, then it is gone; who did what is in the audit log.
+    // Deleting, then it is gone, and its invitations still going out are cancelled; who did
+    // what is in the audit log.
+    let storage = &live.ergo.bot.storage;
+    let invitations: Vec<String> = storage
+        .survey_sends(id)
+        .await
+        .unwrap()
+        .into_iter()
+        .flat_map(|s| s.broadcasts)
+        .collect();
+    assert_eq!(invitations.len(), 1, "{invitations:?}");
+    let state = async |b: &str| {
+        let info = storage.runtime_store().broadcast(b).await.unwrap().unwrap();
+        info.state
+    };
+    assert_eq!(state(&invitations[0]).await, BroadcastState::Active);
     let del = format!("{list}/{id}/delete");
     assert_eq!(
         live.post(&olena, &del, serde_json::json!({}))
@@ -499,6 +515,7 @@ async fn panel_routes_check_roles_csrf_and_input() {
         200
     );
     assert_eq!(live.get(&boss, &format!("{list}/{id}")).await.status(), 404);
+    assert_eq!(state(&invitations[0]).await, BroadcastState::Cancelled);
     let audit = live.json(&boss, "/audit").await.to_string();
     for action in [
         "survey.create",
