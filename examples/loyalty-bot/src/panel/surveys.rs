@@ -60,6 +60,14 @@ fn kind_in(k: SurveyQuestionKind) -> QuestionKind {
     }
 }
 
+/// A send recorded whose invitations could not all be created: "send" again finishes it.
+fn unfinished(survey: i64, e: &impl std::fmt::Display) -> BackendError {
+    BackendError::Failed(format!(
+        "survey {survey}: the send is recorded but not every invitation could be queued ({e}); \
+         send it again to finish it (nobody is invited twice)"
+    ))
+}
+
 fn send_out(s: SurveySend) -> SurveySendInfo {
     // Stored as the filter's JSON; an unreadable one (never written) shows as everyone.
     let audience = serde_json::from_str(&s.audience).unwrap_or_else(|e| {
@@ -222,8 +230,10 @@ impl SurveyDesk {
             .map(|(mime, data)| SupportPhoto { data, mime }))
     }
 
-    /// Invites the audience: one broadcast per language, then the send recorded (which locks
-    /// the questions).
+    /// Invites the audience: one broadcast per language. The send is recorded first (which
+    /// locks the questions), with the broadcasts it plans, then each broadcast is created (by
+    /// its id, once). A send interrupted between the two (a database fault) is finished by the
+    /// next "send" of the same survey instead of starting another, so nobody is invited twice.
     pub(super) async fn send(
         &self,
         id: i64,
@@ -241,28 +251,25 @@ impl SurveyDesk {
                 "survey {id} has no questions"
             )));
         }
+        if let Some(send) = self.interrupted_send(id).await? {
+            tracing::warn!(survey = id, send = %send.id, "finishing an interrupted survey send");
+            let audience = send_out(send.clone()).audience;
+            self.create_invitations(&survey, &send, &audience).await?;
+            return Ok(send_out(send));
+        }
         let send_id = new_support_id();
         let mut broadcasts = Vec::new();
         let mut recipients = 0u64;
+        let mut planned = Vec::new();
         for lang in [Lang::Uk, Lang::Ru] {
-            let Some(seg) = segment(audience, lang) else {
-                continue;
-            };
-            let chats = self.storage.audience(&seg).await.map_err(failed)?;
-            let chats: Vec<_> = chats.iter().filter_map(crate::notify::chat_ref).collect();
+            let chats = self.invited(audience, lang).await?;
             if chats.is_empty() {
                 continue;
             }
-            let n = chats.len() as u64;
             let bid = format!("survey-{id}-{send_id}-{}", lang.code());
-            let message = survey_invitation(&self.texts, lang, &survey);
-            self.storage
-                .runtime_store()
-                .create_broadcast(&NewBroadcast::new(bid.clone(), message, chats))
-                .await
-                .map_err(failed)?;
-            broadcasts.push(bid);
-            recipients += n;
+            recipients += chats.len() as u64;
+            broadcasts.push(bid.clone());
+            planned.push((bid, lang, chats));
         }
         if recipients == 0 {
             return Err(BackendError::Invalid(
@@ -282,7 +289,67 @@ impl SurveyDesk {
             .record_survey_send(&send)
             .await
             .map_err(failed)?;
+        for (bid, lang, chats) in planned {
+            let message = survey_invitation(&self.texts, lang, &survey);
+            self.storage
+                .runtime_store()
+                .create_broadcast(&NewBroadcast::new(bid, message, chats))
+                .await
+                .map_err(|e| unfinished(id, &e))?;
+        }
         Ok(send_out(send))
+    }
+
+    /// The audience's chats that speak `lang` (none when the filter leaves `lang` out).
+    async fn invited(
+        &self,
+        audience: &AudienceFilter,
+        lang: Lang,
+    ) -> Result<Vec<messenger_core::ChatRef>, BackendError> {
+        let Some(seg) = segment(audience, lang) else {
+            return Ok(Vec::new());
+        };
+        let chats = self.storage.audience(&seg).await.map_err(failed)?;
+        Ok(chats.iter().filter_map(crate::notify::chat_ref).collect())
+    }
+
+    /// A recorded send of survey `id` one of whose broadcasts was never created.
+    async fn interrupted_send(&self, id: i64) -> Result<Option<SurveySend>, BackendError> {
+        let store = self.storage.runtime_store();
+        for send in self.storage.survey_sends(id).await.map_err(failed)? {
+            for bid in &send.broadcasts {
+                if store.broadcast(bid).await.map_err(failed)?.is_none() {
+                    return Ok(Some(send));
+                }
+            }
+        }
+        Ok(None)
+    }
+
+    /// Creates the broadcasts of `send` that do not exist yet, each to the audience's chats of
+    /// its language as they are now.
+    async fn create_invitations(
+        &self,
+        survey: &Survey,
+        send: &SurveySend,
+        audience: &AudienceFilter,
+    ) -> Result<(), BackendError> {
+        let store = self.storage.runtime_store();
+        for bid in &send.broadcasts {
+            if store.broadcast(bid).await.map_err(failed)?.is_some() {
+                continue;
+            }
+            let Some(lang) = bid.rsplit('-').next().and_then(Lang::parse) else {
+                continue;
+            };
+            let chats = self.invited(audience, lang).await?;
+            let message = survey_invitation(&self.texts, lang, survey);
+            store
+                .create_broadcast(&NewBroadcast::new(bid.clone(), message, chats))
+                .await
+                .map_err(|e| unfinished(survey.id, &e))?;
+        }
+        Ok(())
     }
 
     pub(super) async fn rows(&self, id: i64) -> Result<Vec<SurveyRow>, BackendError> {

@@ -13,8 +13,9 @@ use chrono::Utc;
 use common::live::{Live, live_bot, start};
 use common::surveys::{OTHER, add_question, cells, coffee_survey, deliver};
 use common::{Bot, Ergo, USER, log_in};
+use loyalty_bot::storage::SurveySend;
 use messenger_core::{ButtonPress, MessengerKind, Update, UpdateKind};
-use messenger_runtime::BroadcastState;
+use messenger_runtime::{BroadcastState, NewBroadcast, Reply};
 
 /// Feeds `user`'s update with a key the restarted in-memory messenger has not used.
 async fn feed_as(bot: &Bot, user: i64, key: &str, kind: UpdateKind) {
@@ -583,4 +584,88 @@ async fn each_user_is_invited_and_asked_in_their_own_language() {
         .get(&boss, &format!("/bots/ergo/surveys/{id}/answers.xlsx"))
         .await;
     assert_eq!(cells(&res.bytes().await.unwrap()).len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_interrupted_send_is_finished_by_the_next_send_and_invites_nobody_twice() {
+    let live = start(Utc::now()).await;
+    let boss = live.token("boss").await;
+    let bot = &live.ergo.bot;
+    say_as(bot, USER, "/start").await;
+    say_as(bot, OTHER, "/start").await;
+    say_as(bot, OTHER, "/lang").await;
+    let id = coffee_survey(&live, &boss).await;
+    // A send recorded whose Ukrainian invitation was queued and whose Russian one was not (the
+    // database failed between the two).
+    let (uk, ru) = (format!("survey-{id}-cut-uk"), format!("survey-{id}-cut-ru"));
+    let store = bot.storage.runtime_store();
+    store
+        .create_broadcast(&NewBroadcast::new(
+            uk.clone(),
+            Reply::new("invitation"),
+            vec![bot.m.chat(USER)],
+        ))
+        .await
+        .unwrap();
+    bot.storage
+        .record_survey_send(&SurveySend {
+            id: "cut".into(),
+            survey_id: id,
+            audience: "{}".into(),
+            broadcasts: vec![uk.clone(), ru.clone()],
+            recipients: 2,
+            sent_at: Utc::now(),
+            sent_by: "boss".into(),
+        })
+        .await
+        .unwrap();
+    // "Send" again: the interrupted send is finished, not a second one started.
+    let res = live
+        .post(
+            &boss,
+            &format!("/bots/ergo/surveys/{id}/send"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    let sent: serde_json::Value = res.json().await.unwrap();
+    assert_eq!(sent["send"]["id"], "cut");
+    let sends = bot.storage.survey_sends(id).await.unwrap();
+    assert_eq!(sends.len(), 1, "{sends:?}");
+    let ru_info = store.broadcast(&ru).await.unwrap().expect("queued now");
+    assert_eq!(ru_info.totals().total(), 1);
+    assert_eq!(
+        store
+            .broadcast(&uk)
+            .await
+            .unwrap()
+            .unwrap()
+            .totals()
+            .total(),
+        1
+    );
+    deliver(bot, &[uk, ru]).await;
+    assert!(
+        last_of(bot, OTHER).contains("вопросов — 3"),
+        "{}",
+        last_of(bot, OTHER)
+    );
+    assert_eq!(
+        bot.m
+            .sent_texts(USER)
+            .iter()
+            .filter(|t| *t == "invitation")
+            .count(),
+        1
+    );
+    // Nothing is left unfinished: the next send is a new one.
+    let res = live
+        .post(
+            &boss,
+            &format!("/bots/ergo/surveys/{id}/send"),
+            serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(res.status(), 200);
+    assert_eq!(bot.storage.survey_sends(id).await.unwrap().len(), 2);
 }
