@@ -1,7 +1,7 @@
 //! Viber takes pictures by public HTTPS URL only (there is no upload call). A [`MediaHost`]
 //! publishes picture bytes somewhere Viber can fetch them and returns the URL.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
@@ -36,36 +36,64 @@ pub struct HostedFile {
 /// A [`MediaHost`] that keeps files in memory under random 128-bit names (hard to guess, but
 /// from a fast non-cryptographic generator: don't host secrets this way) and hands out
 /// `<public_base>/<name>`: the bot serves [`InMemoryMediaHost::get`] from its own HTTP listener
-/// (the one that receives the webhook). Files stay until [`InMemoryMediaHost::remove`]; keep
-/// the set small (barcodes, cards).
+/// (the one that receives the webhook).
+///
+/// The same picture published again (a broadcast's picture, sent to each recipient) gets the
+/// URL it already has, so memory grows with distinct pictures only. Files stay until
+/// [`InMemoryMediaHost::remove`], or until the held bytes pass the limit
+/// ([`InMemoryMediaHost::with_limit`], default [`InMemoryMediaHost::DEFAULT_LIMIT`]): then the
+/// oldest go first (Viber fetches a picture when the message is sent, not later).
 #[derive(Debug, Clone)]
 pub struct InMemoryMediaHost {
     public_base: String,
-    files: Arc<Mutex<HashMap<String, HostedFile>>>,
+    limit: usize,
+    files: Arc<Mutex<Files>>,
+}
+
+/// The held files and their order of publication.
+#[derive(Debug, Default)]
+struct Files {
+    by_name: HashMap<String, HostedFile>,
+    order: VecDeque<String>,
+    bytes: usize,
 }
 
 impl InMemoryMediaHost {
+    /// The bytes held at most by default: 64 MiB.
+    pub const DEFAULT_LIMIT: usize = 64 * 1024 * 1024;
+
     /// A host whose URLs start with `public_base` (e.g. `https://bot.example.com/media`).
     pub fn new(public_base: impl Into<String>) -> Self {
         Self {
             public_base: public_base.into().trim_end_matches('/').to_owned(),
+            limit: Self::DEFAULT_LIMIT,
             files: Arc::default(),
         }
     }
 
+    /// Holds at most `bytes` of files (the newest one always, whatever its size).
+    pub fn with_limit(mut self, bytes: usize) -> Self {
+        self.limit = bytes;
+        self
+    }
+
     /// The file published under `name` (the last URL segment).
     pub fn get(&self, name: &str) -> Option<HostedFile> {
-        self.files.lock().ok()?.get(name).cloned()
+        self.files.lock().ok()?.by_name.get(name).cloned()
     }
 
     /// Forgets a file.
     pub fn remove(&self, name: &str) -> Option<HostedFile> {
-        self.files.lock().ok()?.remove(name)
+        let mut files = self.files.lock().ok()?;
+        let file = files.by_name.remove(name)?;
+        files.order.retain(|n| n != name);
+        files.bytes -= file.data.len();
+        Some(file)
     }
 
     /// How many files are held.
     pub fn len(&self) -> usize {
-        self.files.lock().map_or(0, |f| f.len())
+        self.files.lock().map_or(0, |f| f.by_name.len())
     }
 
     /// Whether no file is held.
@@ -90,17 +118,39 @@ impl MediaHost for InMemoryMediaHost {
             })
             .unwrap_or("bin")
             .to_ascii_lowercase();
-        let name = format!("{:016x}{:016x}.{ext}", fastrand::u64(..), fastrand::u64(..));
-        self.files
+        let mut files = self
+            .files
             .lock()
-            .map_err(|_| MessengerError::Config("the media store is poisoned".to_owned()))?
-            .insert(
-                name.clone(),
-                HostedFile {
-                    data,
-                    mime_type: mime_type.to_owned(),
-                },
-            );
+            .map_err(|_| MessengerError::Config("the media store is poisoned".to_owned()))?;
+        // The same bytes (most often the very same buffer: one broadcast's picture) keep their
+        // name and URL.
+        let same = files.by_name.iter().find(|(name, f)| {
+            f.mime_type == mime_type
+                && name.ends_with(&format!(".{ext}"))
+                && ((f.data.as_ptr() == data.as_ptr() && f.data.len() == data.len())
+                    || f.data == data)
+        });
+        if let Some((name, _)) = same {
+            return Ok(format!("{}/{name}", self.public_base));
+        }
+        let name = format!("{:016x}{:016x}.{ext}", fastrand::u64(..), fastrand::u64(..));
+        files.bytes += data.len();
+        files.order.push_back(name.clone());
+        files.by_name.insert(
+            name.clone(),
+            HostedFile {
+                data,
+                mime_type: mime_type.to_owned(),
+            },
+        );
+        while files.bytes > self.limit && files.order.len() > 1 {
+            let Some(oldest) = files.order.pop_front() else {
+                break;
+            };
+            if let Some(f) = files.by_name.remove(&oldest) {
+                files.bytes -= f.data.len();
+            }
+        }
         Ok(format!("{}/{name}", self.public_base))
     }
 }

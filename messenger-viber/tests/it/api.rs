@@ -809,3 +809,90 @@ async fn message_tokens_beyond_i64_or_as_strings_are_read_without_overflow() {
         assert_eq!(sent.id, expected, "token {token}");
     }
 }
+
+/// A broadcast's picture as bytes goes out in Viber's batches by the media host's URL: it is
+/// published first and checked after (checked before, bytes never fit Viber's limits and the
+/// whole batch failed), and published once for the whole broadcast.
+#[tokio::test]
+async fn a_batched_broadcast_with_picture_bytes_sends_the_media_hosts_url() {
+    let server = MockServer::start().await;
+    strict(&server).await;
+    let host = InMemoryMediaHost::new("https://bot.example.com/viber-media");
+    let approved = ViberBot::builder(SecretString::from(TOKEN), "Loyalty")
+        .base_url(format!("{}/pa", server.uri()))
+        .broadcast_api(true)
+        .media_host(Arc::new(host.clone()))
+        .build()
+        .unwrap();
+    let calls = Arc::new(std::sync::Mutex::new(Vec::<Value>::new()));
+    let seen = calls.clone();
+    Mock::given(method("POST"))
+        .and(path("/pa/broadcast_message"))
+        .respond_with(move |req: &Request| {
+            seen.lock()
+                .unwrap()
+                .push(serde_json::from_slice(&req.body).unwrap());
+            ok(json!({"message_token": 5, "failed_list": []}))
+        })
+        .expect(2)
+        .mount(&server)
+        .await;
+    let msg = OutgoingMessage::photo(
+        Image::bytes(b"\x89PNG-sale".as_slice(), "sale.png", "image/png"),
+        "Sale!",
+    );
+    let chats: Vec<ChatRef> = (0..2)
+        .map(|i| ChatRef::private(MessengerKind::Viber, format!("u{i}=")))
+        .collect();
+    for _ in 0..2 {
+        let out = approved.send_many(&chats, &msg).await.unwrap();
+        assert!(out.iter().all(Result::is_ok), "{out:?}");
+    }
+    let calls = calls.lock().unwrap();
+    let media: Vec<&str> = calls.iter().map(|c| c["media"].as_str().unwrap()).collect();
+    assert!(
+        media[0].starts_with("https://bot.example.com/viber-media/"),
+        "{media:?}"
+    );
+    assert_eq!(media[0], media[1], "published once");
+    assert_eq!(calls[0]["type"], "picture");
+    assert_eq!(calls[0]["text"], "Sale!");
+    assert_eq!(host.len(), 1);
+    let name = media[0].rsplit('/').next().unwrap();
+    assert_eq!(host.get(name).unwrap().data.as_ref(), b"\x89PNG-sale");
+}
+
+/// The in-memory host keeps each distinct picture once and, past its limit, drops the oldest.
+#[tokio::test]
+async fn the_in_memory_media_host_dedupes_and_keeps_to_its_limit() {
+    use messenger_viber::MediaHost;
+    let host = InMemoryMediaHost::new("https://b.example/m").with_limit(25);
+    let a = host
+        .publish(Bytes::from_static(b"0123456789"), "a.png", "image/png")
+        .await
+        .unwrap();
+    // The same bytes (another buffer) and type: the same URL.
+    let again = host
+        .publish(Bytes::from(b"0123456789".to_vec()), "a2.png", "image/png")
+        .await
+        .unwrap();
+    assert_eq!(a, again);
+    // The same bytes as another type: a file of its own.
+    let jpeg = host
+        .publish(Bytes::from_static(b"0123456789"), "a.jpg", "image/jpeg")
+        .await
+        .unwrap();
+    assert_ne!(a, jpeg);
+    assert_eq!(host.len(), 2);
+    // A third file passes 25 bytes: the oldest goes.
+    let c = host
+        .publish(Bytes::from_static(b"abcdefghij"), "c.png", "image/png")
+        .await
+        .unwrap();
+    assert_eq!(host.len(), 2);
+    let name = |u: &str| u.rsplit('/').next().unwrap().to_owned();
+    assert!(host.get(&name(&a)).is_none());
+    assert!(host.get(&name(&jpeg)).is_some() && host.get(&name(&c)).is_some());
+    assert!(host.remove(&name(&c)).is_some());
+    assert_eq!(host.len(), 1);
+}
