@@ -9,12 +9,13 @@ use axum::Router;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::post;
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
 use loyalty_core::LoyaltyProvider;
 use messenger_core::{ConsoleMessenger, Messenger, MessengerError};
 use messenger_max::MaxBot;
 use messenger_telegram::TelegramBot;
-use messenger_viber::ViberBot;
+use messenger_viber::{InMemoryMediaHost, ViberBot};
 use tokio::sync::Notify;
 
 use crate::config::{Config, LoyaltyTarget, SendLimit};
@@ -81,12 +82,14 @@ fn merr(var: &str) -> impl Fn(MessengerError) -> AppError + '_ {
 }
 
 /// Builds the messengers, registers their webhooks (but Viber's, which needs the listener up:
-/// its bot is returned for that), and returns them with their runners.
+/// its bot is returned for that, with the media host its pictures are published through), and
+/// returns them with their runners.
 async fn channels(
     config: &Config,
     engine: &Engine,
-) -> Result<(Vec<Channel>, Option<ViberBot>), AppError> {
+) -> Result<(Vec<Channel>, Option<ViberBot>, Option<InMemoryMediaHost>), AppError> {
     let mut viber = None;
+    let mut media = None;
     let mut out = Vec::new();
     let mut add = |m: Arc<dyn Messenger>, webhook_path: Option<String>, limit: SendLimit| {
         // The runtime paces sends (a global limit, chat-scoped 429s delay only their chat).
@@ -150,7 +153,12 @@ async fn channels(
         add(Arc::new(bot), path, config.max_rate);
     }
     if let Some(vb) = &config.viber {
-        let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone());
+        // Viber takes pictures by URL only: the bot publishes them itself, on its listener.
+        let host = InMemoryMediaHost::new(viber_media_base(&vb.webhook_url));
+        let mut b = ViberBot::builder(vb.token.clone(), vb.sender_name.clone())
+            .media_host(Arc::new(host.clone()))
+            .broadcast_api(vb.broadcast_api);
+        media = Some(host);
         if let Some(u) = &vb.api_url {
             b = b.base_url(u.as_str());
         }
@@ -165,7 +173,38 @@ async fn channels(
     if !config.has_messenger() {
         add(Arc::new(ConsoleMessenger::stdio()), None, SendLimit::Off);
     }
-    Ok((out, viber))
+    Ok((out, viber, media))
+}
+
+/// Where the bot serves the pictures of its Viber messages, on the listener Viber's webhook
+/// reaches (Viber fetches a picture by its public URL when the message is sent).
+pub const VIBER_MEDIA_PATH: &str = "/viber-media";
+
+/// The public base of the pictures' URLs: the webhook's origin and [`VIBER_MEDIA_PATH`].
+pub fn viber_media_base(webhook_url: &url::Url) -> String {
+    format!(
+        "{}{VIBER_MEDIA_PATH}",
+        webhook_url.origin().ascii_serialization()
+    )
+}
+
+/// `GET /viber-media/{name}`: a picture published through `host` (404 for any other name).
+pub fn viber_media_route(host: InMemoryMediaHost) -> Router {
+    Router::new().route(
+        &format!("{VIBER_MEDIA_PATH}/{{name}}"),
+        get(
+            move |axum::extract::Path(name): axum::extract::Path<String>| {
+                let host = host.clone();
+                async move {
+                    match host.get(&name) {
+                        Some(f) => ([(axum::http::header::CONTENT_TYPE, f.mime_type)], f.data)
+                            .into_response(),
+                        None => StatusCode::NOT_FOUND.into_response(),
+                    }
+                }
+            },
+        ),
+    )
 }
 
 /// The route of one webhook messenger: `POST path` authenticates and parses the body with the
@@ -312,7 +351,7 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     if config.panel.listen_addr.is_some() {
         engine = engine.with_live_chat();
     }
-    let (channels, viber) = channels(&config, &engine).await?;
+    let (channels, viber, viber_media) = channels(&config, &engine).await?;
     if let Some(codes) = engine.codes() {
         // The chat channel of the codes reaches linked chats on every messenger that runs.
         for ch in &channels {
@@ -329,6 +368,9 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             app = app.merge(webhook_route(path, ch.runner.clone(), ch.wake.clone()));
             needs_listener = true;
         }
+    }
+    if let Some(host) = viber_media {
+        app = app.merge(viber_media_route(host));
     }
     // Purchase notifications: from the HTTP endpoint (any provider) and, for Manzana, from
     // the cheque watcher; both queue durable pushes that each messenger's runtime delivers.

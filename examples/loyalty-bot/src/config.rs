@@ -173,6 +173,9 @@ pub struct ViberConfig {
     pub webhook_url: Url,
     /// The sender name shown with messages.
     pub sender_name: String,
+    /// Broadcasts by `broadcast_message`, 300 users a call (`VIBER_BROADCAST_API=on`; the bot
+    /// must be approved by Viber for it), instead of one `send_message` per user.
+    pub broadcast_api: bool,
 }
 
 impl fmt::Debug for ViberConfig {
@@ -182,6 +185,7 @@ impl fmt::Debug for ViberConfig {
             .field("api_url", &self.api_url.as_ref().map(Url::as_str))
             .field("webhook_url", &self.webhook_url.as_str())
             .field("sender_name", &self.sender_name)
+            .field("broadcast_api", &self.broadcast_api)
             .finish()
     }
 }

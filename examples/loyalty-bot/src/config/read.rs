@@ -121,7 +121,12 @@ impl Config {
         };
         let viber = match get("VIBER_AUTH_TOKEN") {
             None => {
-                for var in ["VIBER_WEBHOOK_URL", "VIBER_API_URL", "VIBER_SENDER_NAME"] {
+                for var in [
+                    "VIBER_WEBHOOK_URL",
+                    "VIBER_API_URL",
+                    "VIBER_SENDER_NAME",
+                    "VIBER_BROADCAST_API",
+                ] {
                     if get(var).is_some() {
                         return Err(err(var, "set, but VIBER_AUTH_TOKEN is not"));
                     }
@@ -150,6 +155,12 @@ impl Config {
                         .transpose()?,
                     webhook_url,
                     sender_name,
+                    broadcast_api: match get("VIBER_BROADCAST_API").as_deref() {
+                        None => false,
+                        Some(v) if v.eq_ignore_ascii_case("on") => true,
+                        Some(v) if v.eq_ignore_ascii_case("off") => false,
+                        Some(_) => return Err(err("VIBER_BROADCAST_API", "on or off")),
+                    },
                 })
             }
         };

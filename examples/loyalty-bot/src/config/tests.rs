@@ -108,6 +108,7 @@ fn several_messengers_and_other_providers() {
         "/max"
     );
     assert_eq!(c.viber.as_ref().unwrap().sender_name, "Manzana");
+    assert!(!c.viber.as_ref().unwrap().broadcast_api, "off unless asked");
     let dbg = format!("{c:?}");
     for secret in [
         "pw-SECRET",
@@ -118,6 +119,13 @@ fn several_messengers_and_other_providers() {
     ] {
         assert!(!dbg.contains(secret), "{dbg}");
     }
+    let c = cfg(&[
+        ("VIBER_AUTH_TOKEN", "vb"),
+        ("VIBER_WEBHOOK_URL", "https://bot.example/viber"),
+        ("VIBER_BROADCAST_API", "ON"),
+    ])
+    .unwrap();
+    assert!(c.viber.as_ref().unwrap().broadcast_api);
     let c = cfg(&[("LOYALTY_PROVIDER", "loyalclient")]).unwrap();
     assert!(matches!(c.loyalty, LoyaltyTarget::Sandbox));
     assert!(!c.has_messenger());
@@ -191,6 +199,18 @@ fn wrong_values_name_the_variable() {
         (
             &[("VIBER_AUTH_TOKEN", "t")],
             "VIBER_WEBHOOK_URL: required when VIBER_AUTH_TOKEN is set",
+        ),
+        (
+            &[
+                ("VIBER_AUTH_TOKEN", "t"),
+                ("VIBER_WEBHOOK_URL", "https://bot.example/viber"),
+                ("VIBER_BROADCAST_API", "yes"),
+            ],
+            "VIBER_BROADCAST_API: on or off",
+        ),
+        (
+            &[("VIBER_BROADCAST_API", "on")],
+            "VIBER_BROADCAST_API: set, but VIBER_AUTH_TOKEN is not",
         ),
         (
             &[

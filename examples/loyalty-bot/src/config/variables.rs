@@ -112,6 +112,10 @@ pub const VARIABLES: &[(&str, &str)] = &[
         "sender name of Viber messages (default: the programme's name)",
     ),
     (
+        "VIBER_BROADCAST_API",
+        "on: broadcasts go by Viber's broadcast_message, 300 users a call (the bot must be approved by Viber for it); default off: one send_message per user",
+    ),
+    (
         "BOT_LISTEN_ADDR",
         "HTTP listener for webhooks and notifications (default 127.0.0.1:8080)",
     ),
