@@ -236,7 +236,7 @@ pub(super) async fn broadcast_page(
                     " "
                 }
                 @if journal.len() as u64 == u64::from(limit) {
-                    a #bc-journal-next href={ (base) "?offset=" (q.offset + u64::from(limit)) } { (l.t("Наступні", "Следующие", "Next")) " →" }
+                    a #bc-journal-next href={ (base) "?offset=" (q.offset.saturating_add(u64::from(limit))) } { (l.t("Наступні", "Следующие", "Next")) " →" }
                 }
             }
         }

@@ -22,6 +22,9 @@ use super::{AppState, Ctx, WebError, backend_err, bot_info, json_ok};
 use crate::backend::{AttributeFilter, AudienceFilter, AudienceOptions};
 use crate::i18n::Lang;
 
+/// The most programme levels one audience names (each is a bound value of the audience query).
+pub const MAX_LEVELS: usize = 50;
+
 /// The most custom attribute pairs one segment may require.
 pub const MAX_ATTRIBUTES: usize = 20;
 /// The longest attribute key, value or level name.
@@ -51,10 +54,12 @@ pub fn parse_audience<'a>(
         return Ok(AudienceFilter::default());
     }
     let list = |k: &str| -> Vec<String> {
+        // A set beside the list: a form of 256 KiB of short values must not cost O(n²).
+        let mut seen = std::collections::HashSet::new();
         let mut out: Vec<String> = Vec::new();
         for v in all(k) {
             for part in v.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                if !out.iter().any(|o| o == part) {
+                if seen.insert(part) {
                     out.push(part.to_owned());
                 }
             }
@@ -127,6 +132,16 @@ pub fn parse_audience<'a>(
         }
     }
     let levels = list("aud_level");
+    if levels.len() > MAX_LEVELS {
+        return Err(format!(
+            "{} {MAX_LEVELS}",
+            l.t(
+                "Рівнів не більше",
+                "Уровней не больше",
+                "At most this many levels:"
+            )
+        ));
+    }
     if attributes.len() > MAX_ATTRIBUTES {
         return Err(format!(
             "{} {MAX_ATTRIBUTES}",
@@ -446,6 +461,21 @@ mod tests {
             .map(|i| format!("k{i} = v\n"))
             .collect::<String>();
         assert!(parse(&[seg, ("aud_attrs", &many)]).is_err());
+        let levels = (0..=MAX_LEVELS)
+            .map(|i| format!("L{i},"))
+            .collect::<String>();
+        assert!(
+            parse(&[seg, ("aud_level", &levels)])
+                .unwrap_err()
+                .contains("levels")
+        );
+        let ok = (0..MAX_LEVELS)
+            .map(|i| format!("L{i}, L{i},"))
+            .collect::<String>();
+        assert_eq!(
+            parse(&[seg, ("aud_level", &ok)]).unwrap().levels.len(),
+            MAX_LEVELS
+        );
         let options = AudienceOptions {
             messengers: vec!["telegram".into()],
             languages: vec!["uk".into(), "ru".into()],
