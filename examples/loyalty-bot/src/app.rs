@@ -75,6 +75,22 @@ struct Channel {
     webhook_path: Option<String>,
     /// Wakes the drain loop of a webhook messenger.
     wake: Arc<Notify>,
+    /// How its broadcasts are paced ([`broadcast_config`]).
+    broadcasts: messenger_runtime::BroadcastConfig,
+}
+
+/// How a messenger's broadcasts are paced: at its documented broadcast rate, or at the bot's
+/// own limit where one is set (`TELEGRAM_RATE_LIMIT=100`: broadcasts at 100/s too) and each call
+/// is one message. `off` keeps the documented rate: a broadcast with no pace of its own would
+/// run into the platform's 429s.
+pub fn broadcast_config(limit: SendLimit, m: &dyn Messenger) -> messenger_runtime::BroadcastConfig {
+    let config = messenger_runtime::BroadcastConfig::default();
+    match limit {
+        SendLimit::PerSecond(n) if m.broadcast_batch() == 1 => {
+            config.rate(RateLimit::per_second(n))
+        }
+        _ => config,
+    }
 }
 
 fn merr(var: &str) -> impl Fn(MessengerError) -> AppError + '_ {
@@ -98,7 +114,9 @@ async fn channels(
             SendLimit::Off => None,
             SendLimit::PerSecond(n) => Some(RateLimit::per_second(n)),
         };
+        let broadcasts = broadcast_config(limit, m.as_ref());
         out.push(Channel {
+            broadcasts,
             runner: Runner::with_rate(engine.clone(), m, rate),
             webhook_path,
             wake: Arc::new(Notify::new()),
@@ -458,10 +476,11 @@ pub async fn run(config: Config) -> Result<(), AppError> {
     let mut senders = tokio::task::JoinSet::new();
     for ch in &channels {
         let runner = ch.runner.clone();
+        let config = ch.broadcasts.clone();
         let mut stopped = stopped.clone();
         senders.spawn(async move {
             runner
-                .run_broadcasts(async move {
+                .run_broadcasts_with(config, async move {
                     let _ = stopped.wait_for(|s| *s).await;
                 })
                 .await;

@@ -239,9 +239,18 @@ impl Runner {
     /// on the bot's database) at the platform's broadcast rate until `shutdown` resolves; one
     /// instance at a time is the sender (see messenger-runtime's README).
     pub async fn run_broadcasts(&self, shutdown: impl Future<Output = ()>) {
-        self.runtime
-            .run_broadcasts(messenger_runtime::BroadcastConfig::default(), shutdown)
+        self.run_broadcasts_with(messenger_runtime::BroadcastConfig::default(), shutdown)
             .await;
+    }
+
+    /// [`Runner::run_broadcasts`] paced by `config` (the binary gives each messenger
+    /// [`crate::app::broadcast_config`]).
+    pub async fn run_broadcasts_with(
+        &self,
+        config: messenger_runtime::BroadcastConfig,
+        shutdown: impl Future<Output = ()>,
+    ) {
+        self.runtime.run_broadcasts(config, shutdown).await;
     }
 
     /// Long-polls the messenger until `shutdown` resolves or its input closes.

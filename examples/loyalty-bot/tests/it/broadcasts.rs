@@ -54,3 +54,31 @@ async fn a_stored_broadcast_reaches_every_chat_through_the_runner() {
         assert_eq!(texts.last().unwrap(), text);
     }
 }
+
+/// The bot's own send limit paces its broadcasts too where each call is one message; the
+/// platform's documented broadcast rate otherwise (and with `off`).
+#[test]
+fn broadcasts_keep_to_the_bots_own_limit_where_one_is_set() {
+    use loyalty_bot::app::broadcast_config;
+    use loyalty_bot::config::SendLimit;
+    use messenger_runtime::RateLimit;
+    use std::num::NonZeroU32;
+    let per_second = |n| NonZeroU32::new(n).unwrap();
+    let m = messenger_core::InMemoryMessenger::new();
+    assert_eq!(
+        broadcast_config(SendLimit::PerSecond(per_second(100)), &m).rate,
+        Some(RateLimit::per_second(per_second(100)))
+    );
+    assert_eq!(broadcast_config(SendLimit::Platform, &m).rate, None);
+    assert_eq!(broadcast_config(SendLimit::Off, &m).rate, None);
+    // Viber's broadcast_message reaches 300 users a call: its call rate stays Viber's.
+    let viber =
+        messenger_viber::ViberBot::builder(loyalty_core::SecretString::from("token"), "Bot")
+            .broadcast_api(true)
+            .build()
+            .unwrap();
+    assert_eq!(
+        broadcast_config(SendLimit::PerSecond(per_second(5)), &viber).rate,
+        None
+    );
+}
