@@ -14,7 +14,7 @@ use messenger_core::ChatRef;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::sql::placeholders;
-use super::{Store, StoreError, now_text};
+use super::{Store, StoreError, now_ms, now_text};
 use crate::handler::Reply;
 
 /// Recipients inserted per statement (6 values each: far under SQLite's and PostgreSQL's
@@ -506,8 +506,9 @@ impl Store {
     /// the journal of the broadcast that sent it (found by the message's id): `sent` becomes
     /// `delivered` or `seen`, `delivered` becomes `seen`, and `sent` becomes `failed` with the
     /// platform's reason. Never backwards (a late `delivered` after `seen` changes nothing), and a
-    /// receipt for a message no broadcast sent (a dialogue's reply) changes nothing. Returns
-    /// whether a journal line changed.
+    /// receipt for a message no broadcast sent (a dialogue's reply) changes nothing. A receipt
+    /// that comes before its send is journalled (the chat has a broadcast send under way) is
+    /// kept and applied when that line is recorded. Returns whether a journal line changed now.
     ///
     /// # Errors
     /// [`StoreError`]: nothing was recorded; the caller may retry (receipts are idempotent).
@@ -518,30 +519,77 @@ impl Store {
         receipt: &messenger_core::Receipt,
     ) -> Result<bool, StoreError> {
         use messenger_core::ReceiptStatus;
-        let (status, from, error) = match &receipt.status {
-            ReceiptStatus::Delivered => ("delivered", "('sent')", None),
-            ReceiptStatus::Seen => ("seen", "('sent', 'delivered')", None),
-            ReceiptStatus::Failed { reason } => (
-                "failed",
-                "('sent')",
-                Some(format!("not delivered: {reason}")),
-            ),
+        let (status, error) = match &receipt.status {
+            ReceiptStatus::Delivered => ("delivered", None),
+            ReceiptStatus::Seen => ("seen", None),
+            ReceiptStatus::Failed { reason } => {
+                ("failed", Some(format!("not delivered: {reason}")))
+            }
             _ => return Ok(false),
         };
-        let sql = format!(
-            "UPDATE rt_broadcast_recipients SET status = $1, error = COALESCE($2, error),
-               updated_at = $3
-             WHERE messenger = $4 AND message_id = $5 AND chat_id = $6 AND status IN {from}"
-        );
-        let r = sqlx::query(AssertSqlSafe(sql))
+        let message_id = receipt.message.to_string();
+        let mut tx = self.writer.begin().await?;
+        let changed = apply_receipt(
+            &mut tx,
+            messenger,
+            chat_id,
+            &message_id,
+            status,
+            error.as_deref(),
+        )
+        .await?;
+        if !changed {
+            // Early: a send to this chat is under way and not journalled yet. Kept, and applied
+            // when its line is recorded (`record_sends`).
+            sqlx::query(
+                "INSERT INTO rt_broadcast_early_receipts
+                   (messenger, message_id, chat_id, status, error, received_at)
+                 SELECT $1, $2, $3, $4, $5, $6
+                 WHERE EXISTS (SELECT 1 FROM rt_broadcast_recipients
+                   WHERE messenger = $1 AND chat_id = $3 AND status = 'sending')
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(messenger)
+            .bind(&message_id)
+            .bind(chat_id)
             .bind(status)
             .bind(error)
-            .bind(now_text(Utc::now()))
-            .bind(messenger)
-            .bind(receipt.message.to_string())
-            .bind(chat_id)
-            .execute(&self.writer)
+            .bind(now_ms())
+            .execute(&mut *tx)
             .await?;
-        Ok(r.rows_affected() > 0)
+        }
+        tx.commit().await?;
+        Ok(changed)
     }
+}
+
+/// Moves a journal line forward by a receipt for its message: `status` (`delivered`, `seen` or
+/// `failed`), never backwards. Returns whether a line changed.
+pub(super) async fn apply_receipt(
+    conn: &mut sqlx::AnyConnection,
+    messenger: &str,
+    chat_id: &str,
+    message_id: &str,
+    status: &str,
+    error: Option<&str>,
+) -> Result<bool, StoreError> {
+    let from = match status {
+        "seen" => "('sent', 'delivered')",
+        _ => "('sent')",
+    };
+    let sql = format!(
+        "UPDATE rt_broadcast_recipients SET status = $1, error = COALESCE($2, error),
+           updated_at = $3
+         WHERE messenger = $4 AND message_id = $5 AND chat_id = $6 AND status IN {from}"
+    );
+    let r = sqlx::query(AssertSqlSafe(sql))
+        .bind(status.to_owned())
+        .bind(error.map(str::to_owned))
+        .bind(now_text(Utc::now()))
+        .bind(messenger.to_owned())
+        .bind(message_id.to_owned())
+        .bind(chat_id.to_owned())
+        .execute(&mut *conn)
+        .await?;
+    Ok(r.rows_affected() > 0)
 }

@@ -14,6 +14,7 @@ pub(super) const MIGRATIONS: &[(i64, &str)] = &[
     (3, include_str!("../../migrations/0003_broadcasts.sql")),
     (4, include_str!("../../migrations/0004_receipts.sql")),
     (5, include_str!("../../migrations/0005_call_times.sql")),
+    (6, include_str!("../../migrations/0006_early_receipts.sql")),
 ];
 
 /// The version of the in-place upgrade of the example bot's own tables.

@@ -205,6 +205,27 @@ async fn two_instances_share_a_broadcast_on_postgres_without_repeats() {
     assert_eq!(t.sent as usize, c.len());
     assert_eq!(t.sent + t.unknown, 300, "{t:?}");
     assert!(t.unknown <= 8, "{t:?}");
+
+    // A receipt that comes before its line (the chat's send under way) waits on PostgreSQL too,
+    // once however often it comes; one for a chat with nothing under way is not kept.
+    sqlx::query("UPDATE rt_broadcast_recipients SET status = 'sending' WHERE chat_id = '1'")
+        .execute(store.reader())
+        .await
+        .unwrap();
+    let early = messenger_core::Receipt::new("tok", messenger_core::ReceiptStatus::Delivered);
+    for chat in ["1", "1", "2"] {
+        assert!(
+            !store
+                .record_receipt("in_memory", chat, &early)
+                .await
+                .unwrap()
+        );
+    }
+    let kept: Vec<String> = sqlx::query_scalar("SELECT chat_id FROM rt_broadcast_early_receipts")
+        .fetch_all(store.reader())
+        .await
+        .unwrap();
+    assert_eq!(kept, ["1"]);
 }
 
 /// An instance whose handler runs past its lease (a vendor call hanging for seconds) has lost the

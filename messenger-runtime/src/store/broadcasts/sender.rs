@@ -338,6 +338,47 @@ impl Store {
                 q.execute(&mut *tx).await?;
             }
         }
+        // Receipts that came before these lines (kept by `record_receipt`), applied now in
+        // the order they came; rare, so one read when any line names its message.
+        if results.iter().any(|r| r.message_id.is_some()) {
+            let early = sqlx::query(
+                "SELECT message_id, chat_id, status, error FROM rt_broadcast_early_receipts
+                 WHERE messenger = $1 ORDER BY received_at",
+            )
+            .bind(messenger)
+            .fetch_all(&mut *tx)
+            .await?;
+            for row in &early {
+                let (message_id, chat_id): (String, String) = (row.try_get(0)?, row.try_get(1)?);
+                let named = results.iter().any(|r| {
+                    r.chat_id == chat_id && r.message_id.as_deref() == Some(message_id.as_str())
+                });
+                if !named {
+                    continue;
+                }
+                let status: String = row.try_get(2)?;
+                let error: Option<String> = row.try_get(3)?;
+                super::apply_receipt(
+                    &mut tx,
+                    messenger,
+                    &chat_id,
+                    &message_id,
+                    &status,
+                    error.as_deref(),
+                )
+                .await?;
+                sqlx::query(
+                    "DELETE FROM rt_broadcast_early_receipts
+                     WHERE messenger = $1 AND message_id = $2 AND chat_id = $3 AND status = $4",
+                )
+                .bind(messenger)
+                .bind(&message_id)
+                .bind(&chat_id)
+                .bind(&status)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
         tx.commit().await?;
         Ok(())
     }
@@ -442,8 +483,13 @@ impl Store {
         Ok(ids)
     }
 
-    /// Marks done the active broadcasts that have no recipient left to send to.
+    /// Marks done the active broadcasts that have no recipient left to send to, and drops the
+    /// early receipts that waited a day for a line that never came.
     pub(crate) async fn finish_broadcasts(&self) -> Result<u64, StoreError> {
+        sqlx::query("DELETE FROM rt_broadcast_early_receipts WHERE received_at < $1")
+            .bind(now_ms().saturating_sub(24 * 3_600 * 1_000))
+            .execute(&self.writer)
+            .await?;
         let r = sqlx::query(
             "UPDATE rt_broadcasts SET state = 'done', finished_at = $1
              WHERE state = 'active' AND start_at <= $2 AND NOT EXISTS (
@@ -605,5 +651,62 @@ mod tests {
             .unwrap();
         // "1" is recorded sent; "2" is still the new claim's.
         assert_eq!(held, HashSet::from(["2".to_owned()]));
+    }
+
+    #[tokio::test]
+    async fn a_receipt_before_its_line_is_applied_when_the_line_is_recorded() {
+        use messenger_core::{Receipt, ReceiptStatus};
+        let (store, _dir) = store_with_broadcast(2).await;
+        let now = now_ms();
+        let claimed = store
+            .claim_recipients(M, "a", now, now + 60_000, 10)
+            .await
+            .unwrap();
+        let dues = dues(&claimed);
+        let call = BeginCall {
+            call_id: "a:1",
+            messenger: M,
+            broadcast_id: "b",
+            owner: "a",
+            lease_until: now + 60_000,
+            dues: &dues,
+        };
+        store.begin_call(&call).await.unwrap();
+        // The platform reports "delivered" and "seen" for chat 1 before the sender journals
+        // its send; a receipt for a dialogue's message to a chat with no send under way is
+        // not kept.
+        for status in [ReceiptStatus::Delivered, ReceiptStatus::Seen] {
+            let early = Receipt::new("tok-1", status);
+            assert!(!store.record_receipt(M, "1", &early).await.unwrap());
+        }
+        let stray = Receipt::new("tok-9", ReceiptStatus::Delivered);
+        assert!(!store.record_receipt(M, "9", &stray).await.unwrap());
+        let line = |chat: &str, token: &str| Sent {
+            broadcast_id: "b".into(),
+            chat_id: chat.into(),
+            status: Some(RecipientStatus::Sent),
+            error: None,
+            message_id: Some(token.into()),
+            counted: true,
+            attempts: 1,
+        };
+        store
+            .record_sends(
+                M,
+                "a",
+                &[line("1", "tok-1"), line("2", "tok-2")],
+                &["a:1".into()],
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            statuses(&store).await,
+            [RecipientStatus::Seen, RecipientStatus::Sent]
+        );
+        let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rt_broadcast_early_receipts")
+            .fetch_one(&store.writer)
+            .await
+            .unwrap();
+        assert_eq!(left, 0, "applied and dropped; the stray one never kept");
     }
 }
