@@ -147,6 +147,7 @@ impl TelegramBotBuilder {
                     .to_vec()
             }),
             limits: self.limits,
+            uploaded: std::sync::Arc::default(),
         })
     }
 }
@@ -164,6 +165,10 @@ pub struct TelegramBot {
     pub(crate) webhook_secret: Option<SecretString>,
     pub(crate) allowed_updates: Vec<String>,
     pub(crate) limits: Limits,
+    /// The `file_id`s of the latest pictures uploaded as bytes ([`crate::messenger`]): the same
+    /// picture again (a broadcast's, to each recipient) goes by its id, not uploaded again.
+    pub(crate) uploaded:
+        std::sync::Arc<std::sync::Mutex<std::collections::VecDeque<(Bytes, String)>>>,
 }
 
 impl fmt::Debug for TelegramBot {

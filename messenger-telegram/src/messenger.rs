@@ -38,7 +38,34 @@ fn message_id(r: &MessageRef) -> Result<i64, MessengerError> {
     })
 }
 
+/// How many uploaded pictures' ids a bot keeps.
+const UPLOADED_KEPT: usize = 8;
+
 impl TelegramBot {
+    /// The `file_id` of `data` if it was uploaded lately (the same buffer, or the same bytes).
+    fn uploaded_id(&self, data: &Bytes) -> Option<String> {
+        let kept = self.uploaded.lock().ok()?;
+        kept.iter()
+            .find(|(b, _)| (b.as_ptr() == data.as_ptr() && b.len() == data.len()) || b == data)
+            .map(|(_, id)| id.clone())
+    }
+
+    fn remember_upload(&self, data: &Bytes, file_id: &str) {
+        if let Ok(mut kept) = self.uploaded.lock() {
+            kept.retain(|(b, _)| b != data);
+            kept.push_back((data.clone(), file_id.to_owned()));
+            while kept.len() > UPLOADED_KEPT {
+                kept.pop_front();
+            }
+        }
+    }
+
+    fn forget_upload(&self, data: &Bytes) {
+        if let Ok(mut kept) = self.uploaded.lock() {
+            kept.retain(|(b, _)| b != data);
+        }
+    }
+
     /// Sends one validated message: `sendMessage`, or `sendPhoto` (URL as JSON, bytes as
     /// multipart) with the text as the caption.
     async fn send_one(
@@ -77,16 +104,55 @@ impl TelegramBot {
                 file_name,
                 mime_type,
             }) => {
-                self.send_photo_upload(
-                    &chat.id,
-                    data.clone(),
-                    file_name,
-                    mime_type,
-                    Some(&html),
-                    markup.as_ref(),
-                    message.silent,
-                )
-                .await?
+                // A picture uploaded before (the same bytes) goes by the id Telegram gave it.
+                let known = self.uploaded_id(data);
+                let by_id = match known {
+                    Some(file_id) => {
+                        let has_caption = !html.is_empty();
+                        let sent = self
+                            .execute(&SendPhoto {
+                                chat_id: chat.id.clone(),
+                                photo: file_id,
+                                caption: has_caption.then(|| html.clone()),
+                                parse_mode: has_caption.then(|| HTML.to_owned()),
+                                disable_notification: message.silent,
+                                reply_markup: markup.clone(),
+                            })
+                            .await;
+                        match sent {
+                            // A refused id (it expired): uploaded again below. Any other
+                            // refusal (a chat not found) is this recipient's own.
+                            Err(MessengerError::InvalidRequest { detail })
+                                if detail.description.to_lowercase().contains("file") =>
+                            {
+                                self.forget_upload(data);
+                                None
+                            }
+                            other => Some(other?),
+                        }
+                    }
+                    None => None,
+                };
+                match by_id {
+                    Some(sent) => sent,
+                    None => {
+                        let sent = self
+                            .send_photo_upload(
+                                &chat.id,
+                                data.clone(),
+                                file_name,
+                                mime_type,
+                                Some(&html),
+                                markup.as_ref(),
+                                message.silent,
+                            )
+                            .await?;
+                        if let Some(largest) = sent.photo.last() {
+                            self.remember_upload(data, &largest.file_id);
+                        }
+                        sent
+                    }
+                }
             }
             Some(_) => {
                 return Err(MessengerError::Unsupported {

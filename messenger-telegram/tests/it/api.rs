@@ -247,6 +247,83 @@ async fn send_photo_upload_as_multipart() {
     );
 }
 
+/// The same picture sent again (a broadcast's, to each recipient) goes by the `file_id` of its
+/// first upload instead of being uploaded again; a refused id is uploaded again.
+#[tokio::test]
+async fn a_picture_sent_again_goes_by_its_file_id() {
+    let server = MockServer::start().await;
+    strict(&server).await;
+    Mock::given(method("POST"))
+        .and(path(p("sendPhoto")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("sent_photo.json")))
+        .expect(3)
+        .mount(&server)
+        .await;
+    let png = Bytes::from_static(b"\x89PNG\r\n\x1a\nbroadcast-picture");
+    let msg = OutgoingMessage::photo(Image::bytes(png.clone(), "sale.png", "image/png"), "Sale!");
+    let bot = bot(&server);
+    for _ in 0..3 {
+        bot.send(&chat(), &msg).await.unwrap();
+    }
+    let requests = server.received_requests().await.unwrap();
+    let kinds: Vec<String> = requests
+        .iter()
+        .map(|r| {
+            r.headers
+                .get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .split(';')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            "multipart/form-data",
+            "application/json",
+            "application/json"
+        ]
+    );
+    let largest = fixture("sent_photo.json")["result"]["photo"]
+        .as_array()
+        .unwrap()
+        .last()
+        .unwrap()["file_id"]
+        .clone();
+    let second: Value = serde_json::from_slice(&requests[1].body).unwrap();
+    assert_eq!(second["photo"], largest);
+    assert_eq!(second["caption"], "Sale!");
+
+    // Telegram refuses the id (it expired): the picture is uploaded again, once.
+    let server = MockServer::start().await;
+    strict(&server).await;
+    Mock::given(method("POST"))
+        .and(path(p("sendPhoto")))
+        .and(wiremock::matchers::header(
+            "content-type",
+            "application/json",
+        ))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "ok": false, "error_code": 400,
+            "description": "Bad Request: wrong file identifier/HTTP URL specified"})))
+        .mount(&server)
+        .await;
+    Mock::given(method("POST"))
+        .and(path(p("sendPhoto")))
+        .respond_with(ResponseTemplate::new(200).set_body_json(fixture("sent_photo.json")))
+        .mount(&server)
+        .await;
+    let bot = self::bot(&server);
+    bot.send(&chat(), &msg).await.unwrap();
+    bot.send(&chat(), &msg).await.unwrap();
+    let n = server.received_requests().await.unwrap().len();
+    assert_eq!(n, 3, "upload, refused id, upload again");
+}
+
 #[tokio::test]
 async fn edit_message_text_and_answer_callback_query() {
     let server = MockServer::start().await;
