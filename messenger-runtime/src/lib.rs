@@ -59,6 +59,7 @@ pub use handler::{Context, Handler, HandlerError, Outcome, Reply, ReplyImage, Va
 pub use runtime::broadcast::BroadcastConfig;
 pub use runtime::{RateLimit, RunError, Runtime, RuntimeConfig};
 pub use store::{
-    Backend, BroadcastControl, BroadcastInfo, BroadcastState, Counts, JournalEntry, NewBroadcast,
-    Quarantined, RecipientStatus, StatusCounts, Store, StoreError, StoreOptions,
+    Backend, BroadcastControl, BroadcastInfo, BroadcastState, BroadcastStatus, Counts,
+    JournalEntry, NewBroadcast, Quarantined, RecipientStatus, StatusCounts, Store, StoreError,
+    StoreOptions,
 };

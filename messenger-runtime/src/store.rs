@@ -21,8 +21,8 @@ mod migrate;
 mod sql;
 pub(crate) use broadcasts::{BeginCall, ClaimedRecipient, Sent};
 pub use broadcasts::{
-    BroadcastControl, BroadcastInfo, BroadcastState, JournalEntry, NewBroadcast, RecipientStatus,
-    StatusCounts,
+    BroadcastControl, BroadcastInfo, BroadcastState, BroadcastStatus, JournalEntry, NewBroadcast,
+    RecipientStatus, StatusCounts,
 };
 pub(crate) use claims::{Accepted, ClaimArgs};
 pub(crate) use commit::{Completed, Completion, Direct, Finish};

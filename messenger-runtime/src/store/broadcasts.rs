@@ -250,20 +250,51 @@ pub struct BroadcastInfo {
 impl BroadcastInfo {
     /// The figures of every messenger added up.
     pub fn totals(&self) -> StatusCounts {
-        let mut t = StatusCounts::default();
-        for c in self.per_messenger.values() {
-            t.queued += c.queued;
-            t.sending += c.sending;
-            t.sent += c.sent;
-            t.delivered += c.delivered;
-            t.seen += c.seen;
-            t.failed += c.failed;
-            t.blocked += c.blocked;
-            t.cancelled += c.cancelled;
-            t.unknown += c.unknown;
-        }
-        t
+        sum_counts(&self.per_messenger)
     }
+}
+
+/// A broadcast's state and figures without its message ([`Store::broadcast_status`]): what a
+/// page polling a broadcast's progress needs, without reading and decoding the message (a
+/// picture in it is megabytes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct BroadcastStatus {
+    /// Its id.
+    pub id: String,
+    /// Its state.
+    pub state: BroadcastState,
+    /// When sending starts (or started).
+    pub start_at: DateTime<Utc>,
+    /// When it was created (RFC 3339).
+    pub created_at: String,
+    /// When it was done or cancelled (RFC 3339).
+    pub finished_at: Option<String>,
+    /// Recipients per status, per messenger.
+    pub per_messenger: BTreeMap<String, StatusCounts>,
+}
+
+impl BroadcastStatus {
+    /// The figures of every messenger added up.
+    pub fn totals(&self) -> StatusCounts {
+        sum_counts(&self.per_messenger)
+    }
+}
+
+fn sum_counts(per_messenger: &BTreeMap<String, StatusCounts>) -> StatusCounts {
+    let mut t = StatusCounts::default();
+    for c in per_messenger.values() {
+        t.queued += c.queued;
+        t.sending += c.sending;
+        t.sent += c.sent;
+        t.delivered += c.delivered;
+        t.seen += c.seen;
+        t.failed += c.failed;
+        t.blocked += c.blocked;
+        t.cancelled += c.cancelled;
+        t.unknown += c.unknown;
+    }
+    t
 }
 
 /// One recipient's line in the journal.
@@ -413,8 +444,40 @@ impl Store {
     /// # Errors
     /// [`StoreError`] on database failure or a message that cannot be read.
     pub async fn broadcast(&self, id: &str) -> Result<Option<BroadcastInfo>, StoreError> {
+        let Some(payload) =
+            sqlx::query_scalar::<_, String>("SELECT payload FROM rt_broadcasts WHERE id = $1")
+                .bind(id)
+                .fetch_optional(&self.reader)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let message: Reply = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
+            what: "broadcast message",
+            reason: format!("{id}: {e}"),
+        })?;
+        let Some(status) = self.broadcast_status(id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(BroadcastInfo {
+            id: status.id,
+            state: status.state,
+            message,
+            start_at: status.start_at,
+            created_at: status.created_at,
+            finished_at: status.finished_at,
+            per_messenger: status.per_messenger,
+        }))
+    }
+
+    /// A broadcast's state and figures per messenger, without its message; `None` for an
+    /// unknown id.
+    ///
+    /// # Errors
+    /// [`StoreError`] on database failure.
+    pub async fn broadcast_status(&self, id: &str) -> Result<Option<BroadcastStatus>, StoreError> {
         let Some(row) = sqlx::query(
-            "SELECT state, payload, start_at, created_at, finished_at FROM rt_broadcasts WHERE id = $1",
+            "SELECT state, start_at, created_at, finished_at FROM rt_broadcasts WHERE id = $1",
         )
         .bind(id)
         .fetch_optional(&self.reader)
@@ -422,11 +485,6 @@ impl Store {
         else {
             return Ok(None);
         };
-        let payload: String = row.try_get(1)?;
-        let message: Reply = serde_json::from_str(&payload).map_err(|e| StoreError::Corrupt {
-            what: "broadcast message",
-            reason: format!("{id}: {e}"),
-        })?;
         let counts = sqlx::query(
             "SELECT messenger, status, COUNT(*) FROM rt_broadcast_recipients
              WHERE broadcast_id = $1 GROUP BY messenger, status",
@@ -444,13 +502,12 @@ impl Store {
                 u64::try_from(n).unwrap_or(0),
             );
         }
-        Ok(Some(BroadcastInfo {
+        Ok(Some(BroadcastStatus {
             id: id.to_owned(),
             state: BroadcastState::parse(&row.try_get::<String, _>(0)?),
-            message,
-            start_at: ms_to_time(row.try_get(2)?),
-            created_at: row.try_get(3)?,
-            finished_at: row.try_get(4)?,
+            start_at: ms_to_time(row.try_get(1)?),
+            created_at: row.try_get(2)?,
+            finished_at: row.try_get(3)?,
             per_messenger,
         }))
     }

@@ -46,6 +46,15 @@ async fn every_recipient_gets_the_message_once_and_the_journal_says_so() {
     assert_eq!((t.total(), t.sent, t.queued, t.sending), (50, 50, 0, 0));
     assert_eq!(info.per_messenger["in_memory"].sent, 50);
     assert!(info.finished_at.is_some());
+    // The same figures without reading the message.
+    let status = store.broadcast_status("b1").await.unwrap().unwrap();
+    assert_eq!(status.totals(), t);
+    assert_eq!(status.per_messenger, info.per_messenger);
+    assert_eq!(
+        (status.state, status.finished_at, status.start_at),
+        (info.state, info.finished_at.clone(), info.start_at)
+    );
+    assert_eq!(store.broadcast_status("nope").await.unwrap(), None);
     let journal = store.broadcast_journal("b1", 100, 0).await.unwrap();
     assert_eq!(journal.len(), 50);
     assert_eq!(journal[0].chat_id, "1");

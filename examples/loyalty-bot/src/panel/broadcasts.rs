@@ -18,7 +18,7 @@ use control_panel::{
 };
 use messenger_core::{Button, Keyboard, RichText};
 use messenger_runtime::{
-    BroadcastControl, BroadcastInfo, NewBroadcast, Reply, ReplyImage, StatusCounts,
+    BroadcastControl, BroadcastStatus, NewBroadcast, Reply, ReplyImage, StatusCounts,
 };
 use sqlx::Row;
 
@@ -36,7 +36,20 @@ const OPTIONS_MAX: i64 = 50;
 pub struct Broadcasts {
     storage: Storage,
     languages: Vec<String>,
+    /// What the list and the progress need of each broadcast's message (it never changes):
+    /// read once, not with every poll (a picture in it is megabytes).
+    shapes: std::sync::Arc<std::sync::Mutex<std::collections::HashMap<String, Shape>>>,
 }
+
+/// Of a broadcast's message: whether it has a picture, and its URL button.
+#[derive(Clone)]
+struct Shape {
+    image: bool,
+    button: Option<UrlButton>,
+}
+
+/// The most message shapes kept (then they are read again).
+const SHAPES_KEPT: usize = 1_000;
 
 impl std::fmt::Debug for Broadcasts {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -138,7 +151,11 @@ fn button_of(reply: &Reply) -> Option<UrlButton> {
 impl Broadcasts {
     /// Broadcasts over the bot's `storage`, whose users speak `languages` (`uk`, `ru`).
     pub fn new(storage: Storage, languages: Vec<String>) -> Self {
-        Self { storage, languages }
+        Self {
+            storage,
+            languages,
+            shapes: std::sync::Arc::default(),
+        }
     }
 
     pub(super) async fn options(
@@ -239,15 +256,15 @@ impl Broadcasts {
 
     fn summary(
         row: &sqlx::any::AnyRow,
-        info: &BroadcastInfo,
+        (info, shape): &(BroadcastStatus, Shape),
     ) -> Result<BroadcastSummary, BackendError> {
         let audience: String = row.try_get("audience").map_err(failed)?;
         Ok(BroadcastSummary {
             id: info.id.clone(),
             state: info.state.as_str().to_owned(),
             text: row.try_get("markup").map_err(failed)?,
-            image: info.message.image.is_some(),
-            button: button_of(&info.message),
+            image: shape.image,
+            button: shape.button.clone(),
             audience: serde_json::from_str(&audience).unwrap_or_default(),
             author: row.try_get("author").map_err(failed)?,
             created_at: parse_time(&row.try_get::<String, _>("created_at").map_err(failed)?)?,
@@ -279,12 +296,33 @@ impl Broadcasts {
         Ok(out)
     }
 
-    async fn info(&self, id: &str) -> Result<Option<BroadcastInfo>, BackendError> {
-        self.storage
-            .runtime_store()
-            .broadcast(id)
-            .await
-            .map_err(failed)
+    /// The broadcast's figures (read each time) and its message's shape (read once).
+    async fn info(&self, id: &str) -> Result<Option<(BroadcastStatus, Shape)>, BackendError> {
+        let store = self.storage.runtime_store();
+        let Some(status) = store.broadcast_status(id).await.map_err(failed)? else {
+            return Ok(None);
+        };
+        let known = self.shapes.lock().ok().and_then(|m| m.get(id).cloned());
+        let shape = match known {
+            Some(shape) => shape,
+            None => {
+                let Some(full) = store.broadcast(id).await.map_err(failed)? else {
+                    return Ok(None);
+                };
+                let shape = Shape {
+                    image: full.message.image.is_some(),
+                    button: button_of(&full.message),
+                };
+                if let Ok(mut m) = self.shapes.lock() {
+                    if m.len() >= SHAPES_KEPT {
+                        m.clear();
+                    }
+                    m.insert(id.to_owned(), shape.clone());
+                }
+                shape
+            }
+        };
+        Ok(Some((status, shape)))
     }
 
     pub(super) async fn get(&self, id: &str) -> Result<Option<BroadcastSummary>, BackendError> {
@@ -308,7 +346,13 @@ impl Broadcasts {
         if !id.starts_with(BROADCAST_ID_PREFIX) {
             return Ok(None);
         }
-        Ok(self.info(id).await?.and_then(|i| match i.message.image {
+        let full = self
+            .storage
+            .runtime_store()
+            .broadcast(id)
+            .await
+            .map_err(failed)?;
+        Ok(full.and_then(|i| match i.message.image {
             Some(ReplyImage::Bytes {
                 data, mime_type, ..
             }) => Some(SupportPhoto {
