@@ -194,28 +194,43 @@ async fn channels(
     Ok((out, viber, media))
 }
 
-/// Where the bot serves the pictures of its Viber messages, on the listener Viber's webhook
-/// reaches (Viber fetches a picture by its public URL when the message is sent).
-pub const VIBER_MEDIA_PATH: &str = "/viber-media";
+/// Where the bot serves the pictures of its Viber messages (Viber fetches a picture by its
+/// public URL when the message is sent): `viber-media` beside the webhook's path, so a proxy
+/// that forwards the webhook's directory to the bot forwards them too
+/// (`https://host/bots/loyalty/viber` → `/bots/loyalty/viber-media`).
+pub fn viber_media_path(webhook_url: &url::Url) -> String {
+    let webhook = crate::config::webhook_path(webhook_url, "viber");
+    let parent = webhook.rsplit_once('/').map_or("", |(parent, _)| parent);
+    format!("{parent}/viber-media")
+}
 
-/// The public base of the pictures' URLs: the webhook's origin and [`VIBER_MEDIA_PATH`].
+/// The public base of the pictures' URLs: the webhook's origin and [`viber_media_path`].
 pub fn viber_media_base(webhook_url: &url::Url) -> String {
     format!(
-        "{}{VIBER_MEDIA_PATH}",
-        webhook_url.origin().ascii_serialization()
+        "{}{}",
+        webhook_url.origin().ascii_serialization(),
+        viber_media_path(webhook_url)
     )
 }
 
-/// `GET /viber-media/{name}`: a picture published through `host` (404 for any other name).
-pub fn viber_media_route(host: InMemoryMediaHost) -> Router {
+/// `GET <path>/{name}` ([`viber_media_path`]): a picture published through `host` while it is
+/// held (404 for any other name).
+pub fn viber_media_route(path: &str, host: InMemoryMediaHost) -> Router {
     Router::new().route(
-        &format!("{VIBER_MEDIA_PATH}/{{name}}"),
+        &format!("{path}/{{name}}"),
         get(
             move |axum::extract::Path(name): axum::extract::Path<String>| {
                 let host = host.clone();
                 async move {
                     match host.get(&name) {
-                        Some(f) => ([(axum::http::header::CONTENT_TYPE, f.mime_type)], f.data)
+                        Some(f) => (
+                            [
+                                (axum::http::header::CONTENT_TYPE, f.mime_type),
+                                // Fetched by Viber when it sends; not for caches on the way.
+                                (axum::http::header::CACHE_CONTROL, "no-store".to_owned()),
+                            ],
+                            f.data,
+                        )
                             .into_response(),
                         None => StatusCode::NOT_FOUND.into_response(),
                     }
@@ -370,6 +385,12 @@ pub async fn run(config: Config) -> Result<(), AppError> {
         engine = engine.with_live_chat();
     }
     let (channels, viber, viber_media) = channels(&config, &engine).await?;
+    let viber_media = viber_media.zip(
+        config
+            .viber
+            .as_ref()
+            .map(|v| viber_media_path(&v.webhook_url)),
+    );
     if let Some(codes) = engine.codes() {
         // The chat channel of the codes reaches linked chats on every messenger that runs.
         for ch in &channels {
@@ -387,8 +408,8 @@ pub async fn run(config: Config) -> Result<(), AppError> {
             needs_listener = true;
         }
     }
-    if let Some(host) = viber_media {
-        app = app.merge(viber_media_route(host));
+    if let Some((host, path)) = viber_media {
+        app = app.merge(viber_media_route(&path, host));
     }
     // Purchase notifications: from the HTTP endpoint (any provider) and, for Manzana, from
     // the cheque watcher; both queue durable pushes that each messenger's runtime delivers.

@@ -895,4 +895,22 @@ async fn the_in_memory_media_host_dedupes_and_keeps_to_its_limit() {
     assert!(host.get(&name(&jpeg)).is_some() && host.get(&name(&c)).is_some());
     assert!(host.remove(&name(&c)).is_some());
     assert_eq!(host.len(), 1);
+    // 128 random bits as the name.
+    assert_eq!(name(&jpeg).len(), 32 + ".jpg".len());
+
+    // A file is held for its lifetime only, and the same picture then gets a new URL.
+    let host = InMemoryMediaHost::new("https://b.example/m").with_ttl(Duration::from_millis(100));
+    let first = host
+        .publish(Bytes::from_static(b"short-lived"), "s.png", "image/png")
+        .await
+        .unwrap();
+    assert!(host.get(&name(&first)).is_some());
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    assert!(host.get(&name(&first)).is_none(), "expired");
+    let again = host
+        .publish(Bytes::from_static(b"short-lived"), "s.png", "image/png")
+        .await
+        .unwrap();
+    assert_ne!(first, again);
+    assert_eq!(host.len(), 1);
 }

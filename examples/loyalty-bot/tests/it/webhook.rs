@@ -142,8 +142,9 @@ async fn webhook_updates_are_authenticated_stored_and_answered_once() {
 /// the webhook's origin, and serves them there.
 #[tokio::test]
 async fn the_pictures_of_viber_messages_are_served_on_the_bots_listener() {
-    use loyalty_bot::app::{viber_media_base, viber_media_route};
+    use loyalty_bot::app::{viber_media_base, viber_media_path, viber_media_route};
     use messenger_viber::{InMemoryMediaHost, MediaHost};
+    loyalty_core::http::ensure_crypto_provider();
     let webhook: url::Url = "https://bot.example:8443/hooks/viber".parse().unwrap();
     let host = InMemoryMediaHost::new(viber_media_base(&webhook));
     let url = host
@@ -155,19 +156,24 @@ async fn the_pictures_of_viber_messages_are_served_on_the_bots_listener() {
         .await
         .unwrap();
     let name = url
-        .strip_prefix("https://bot.example:8443/viber-media/")
+        .strip_prefix("https://bot.example:8443/hooks/viber-media/")
         .unwrap_or_else(|| panic!("{url}"));
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let base = format!("http://{}", listener.local_addr().unwrap());
-    let app = viber_media_route(host);
+    // Beside the webhook's path: a proxy forwarding /hooks/ to the bot forwards them too.
+    assert_eq!(viber_media_path(&webhook), "/hooks/viber-media");
+    let root: url::Url = "https://bot.example".parse().unwrap();
+    assert_eq!(viber_media_path(&root), "/webhook/viber-media");
+    let app = viber_media_route("/hooks/viber-media", host);
     tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-    let res = reqwest::get(format!("{base}/viber-media/{name}"))
+    let res = reqwest::get(format!("{base}/hooks/viber-media/{name}"))
         .await
         .unwrap();
     assert_eq!(res.status(), 200);
     assert_eq!(res.headers()["content-type"], "image/png");
+    assert_eq!(res.headers()["cache-control"], "no-store");
     assert_eq!(res.bytes().await.unwrap().as_ref(), b"\x89PNG-card");
-    let res = reqwest::get(format!("{base}/viber-media/0000.png"))
+    let res = reqwest::get(format!("{base}/hooks/viber-media/0000.png"))
         .await
         .unwrap();
     assert_eq!(res.status(), 404);
