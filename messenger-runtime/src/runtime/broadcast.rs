@@ -373,7 +373,7 @@ async fn sender_loop<H: Handler>(
                 _ => Vec::new(),
             }
         };
-        let (faults, next) = tokio::join!(
+        let ((faults, called), next) = tokio::join!(
             send_claimed(&inner, &cfg, &mut pacer, batch, claimed, &mut stop, &record),
             claim_ahead
         );
@@ -382,7 +382,9 @@ async fn sender_loop<H: Handler>(
             failures += 1;
             let wait = backoff_after(cfg.backoff, Duration::from_secs(30), failures);
             idle(&mut stop, wait).await;
-        } else {
+        } else if called {
+            // Only a call that went well ends a run of faults: a claim whose recipients were
+            // all claimed again meanwhile (it outlived its lease) says nothing of the platform.
             failures = 0;
         }
     }
@@ -444,8 +446,8 @@ async fn idle(stop: &mut tokio::sync::watch::Receiver<bool>, d: Duration) {
 }
 
 /// Sends one claim's recipients (in order, `batch` per call) and hands the outcomes to the
-/// recorder. Returns
-/// whether a passing fault was seen (the caller backs off).
+/// recorder. Returns whether a passing fault was seen (the caller backs off) and whether any
+/// call was made.
 async fn send_claimed<H: Handler>(
     inner: &Arc<Inner<H>>,
     cfg: &BroadcastConfig,
@@ -454,7 +456,7 @@ async fn send_claimed<H: Handler>(
     claimed: Vec<ClaimedRecipient>,
     stop: &mut tokio::sync::watch::Receiver<bool>,
     record: &tokio::sync::mpsc::UnboundedSender<Record>,
-) -> bool {
+) -> (bool, bool) {
     let mut results: Vec<Sent> = Vec::new();
     let mut gone: Vec<(ChatRef, MessengerError)> = Vec::new();
     let mut known: HashMap<String, Known> = HashMap::new();
@@ -492,6 +494,7 @@ async fn send_claimed<H: Handler>(
     let mut ended: Vec<String> = Vec::new();
     let mut set: JoinSet<CallOutcome> = JoinSet::new();
     let mut fault = false;
+    let mut called = false;
     let mut rate_limited = false;
     let mut groups = groups.into_iter();
     while let Some((id, dues)) = groups.next() {
@@ -518,12 +521,14 @@ async fn send_claimed<H: Handler>(
         wait_turn(inner, pacer, batch).await;
         while set.len() >= cfg.concurrency.max(1) {
             if let Some(Ok(done)) = set.join_next().await {
+                called |= !done.0.is_empty();
                 let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
                 fault |= f;
                 rate_limited |= rl;
             }
         }
         while let Some(Ok(done)) = set.try_join_next() {
+            called |= !done.0.is_empty();
             let (f, rl) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
             fault |= f;
             rate_limited |= rl;
@@ -610,6 +615,7 @@ async fn send_claimed<H: Handler>(
     }
     while let Some(joined) = set.join_next().await {
         if let Ok(done) = joined {
+            called |= !done.0.is_empty();
             let (f, _) = judge(inner, cfg, done, &mut results, &mut gone, &mut ended);
             fault |= f;
         }
@@ -622,7 +628,7 @@ async fn send_claimed<H: Handler>(
     if !last.is_empty() {
         let _ = record.send(last);
     }
-    fault
+    (fault, called)
 }
 
 /// Extends the claim on `claimed` (a broadcast at a time) to a lease from now and keeps the

@@ -14,7 +14,7 @@ use messenger_core::ChatRef;
 use sqlx::{AssertSqlSafe, Row};
 
 use super::sql::placeholders;
-use super::{Store, StoreError, now_ms, now_text};
+use super::{Backend, Store, StoreError, now_ms, now_text};
 use crate::handler::Reply;
 
 /// Recipients inserted per statement (6 values each: far under SQLite's and PostgreSQL's
@@ -586,6 +586,19 @@ impl Store {
         };
         let message_id = receipt.message.to_string();
         let mut tx = self.writer.begin().await?;
+        if self.backend == Backend::Postgres {
+            // The chat's sends under way, locked: a sender recording one right now is waited
+            // for (its line is then seen below), and one recording after this commits sees the
+            // receipt kept below. SQLite's one writer orders the two by itself.
+            sqlx::query(
+                "SELECT 1 FROM rt_broadcast_recipients
+                 WHERE messenger = $1 AND chat_id = $2 AND status = 'sending' FOR UPDATE",
+            )
+            .bind(messenger)
+            .bind(chat_id)
+            .fetch_all(&mut *tx)
+            .await?;
+        }
         let changed = apply_receipt(
             &mut tx,
             messenger,

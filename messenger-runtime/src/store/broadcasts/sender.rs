@@ -315,6 +315,8 @@ impl Store {
                 }
             }
         }
+        // The lines recorded as sent with the platform's message id: (message id, chat id).
+        let mut recorded: HashSet<(String, String)> = HashSet::new();
         for ((id, message_id, attempts), chats) in sent {
             for chunk in chats.chunks(SENT_CHUNK) {
                 let sql = format!(
@@ -322,7 +324,8 @@ impl Store {
                        message_id = $2
                      WHERE broadcast_id = $3 AND messenger = $4
                        AND status = 'sending' AND owner = $5 AND attempts = $6
-                       AND chat_id IN ({})",
+                       AND chat_id IN ({})
+                     RETURNING chat_id",
                     super::super::sql::list(7, chunk.len())
                 );
                 let mut q = sqlx::query(AssertSqlSafe(sql))
@@ -335,12 +338,16 @@ impl Store {
                 for c in chunk {
                     q = q.bind((*c).to_owned());
                 }
-                q.execute(&mut *tx).await?;
+                for row in q.fetch_all(&mut *tx).await? {
+                    if let Some(m) = message_id {
+                        recorded.insert((m.to_owned(), row.try_get::<String, _>(0)?));
+                    }
+                }
             }
         }
         // Receipts that came before these lines (kept by `record_receipt`), applied now in
         // the order they came; rare, so one read when any line names its message.
-        if results.iter().any(|r| r.message_id.is_some()) {
+        if !recorded.is_empty() {
             let early = sqlx::query(
                 "SELECT message_id, chat_id, status, error FROM rt_broadcast_early_receipts
                  WHERE messenger = $1 ORDER BY received_at",
@@ -350,10 +357,8 @@ impl Store {
             .await?;
             for row in &early {
                 let (message_id, chat_id): (String, String) = (row.try_get(0)?, row.try_get(1)?);
-                let named = results.iter().any(|r| {
-                    r.chat_id == chat_id && r.message_id.as_deref() == Some(message_id.as_str())
-                });
-                if !named {
+                // Only for a line recorded now (one the claim checks dropped keeps it waiting).
+                if !recorded.contains(&(message_id.clone(), chat_id.clone())) {
                     continue;
                 }
                 let status: String = row.try_get(2)?;
@@ -410,12 +415,16 @@ impl Store {
     ) -> Result<HashSet<String>, StoreError> {
         let mut held = HashSet::new();
         for chunk in dues.chunks(SENT_CHUNK) {
+            // `chat_id IN` for the index; the pairs so that a newer claim of this owner (a try
+            // more) is not extended by this one.
+            let n = chunk.len();
             let sql = format!(
                 "UPDATE rt_broadcast_recipients SET lease_until = $1
                  WHERE broadcast_id = $2 AND messenger = $3 AND owner = $4 AND status = 'sending'
-                   AND chat_id IN ({})
+                   AND chat_id IN ({}) AND (chat_id, attempts) IN ({})
                  RETURNING chat_id, attempts",
-                super::super::sql::list(5, chunk.len())
+                super::super::sql::list(5, n),
+                super::super::sql::tuples(5 + n, n, 2)
             );
             let mut q = sqlx::query(AssertSqlSafe(sql))
                 .bind(until)
@@ -424,6 +433,9 @@ impl Store {
                 .bind(owner.to_owned());
             for (chat, _) in chunk {
                 q = q.bind((*chat).to_owned());
+            }
+            for (chat, attempts) in chunk {
+                q = q.bind((*chat).to_owned()).bind(*attempts);
             }
             for row in q.fetch_all(&mut *conn).await? {
                 let chat: String = row.try_get(0)?;
@@ -609,10 +621,17 @@ mod tests {
         assert!(new.iter().all(|c| c.attempts == 2));
         let (old_dues, new_dues) = (dues(&old), dues(&new));
         let held = store
-            .hold_claims(M, "a", "b", &old_dues, now + 60_000)
+            .hold_claims(M, "a", "b", &old_dues, now + 999_999)
             .await
             .unwrap();
         assert!(held.is_empty(), "{held:?}");
+        // Nor did the old claim extend the new one's lease.
+        let leases: Vec<i64> =
+            sqlx::query_scalar("SELECT lease_until FROM rt_broadcast_recipients ORDER BY chat_id")
+                .fetch_all(&store.writer)
+                .await
+                .unwrap();
+        assert_eq!(leases, [now + 60_000, now + 60_000]);
         let call = BeginCall {
             call_id: "a:old",
             messenger: M,
@@ -681,27 +700,39 @@ mod tests {
         }
         let stray = Receipt::new("tok-9", ReceiptStatus::Delivered);
         assert!(!store.record_receipt(M, "9", &stray).await.unwrap());
-        let line = |chat: &str, token: &str| Sent {
+        let early2 = Receipt::new("tok-2", ReceiptStatus::Delivered);
+        assert!(!store.record_receipt(M, "2", &early2).await.unwrap());
+        let line = |chat: &str, token: &str, attempts| Sent {
             broadcast_id: "b".into(),
             chat_id: chat.into(),
             status: Some(RecipientStatus::Sent),
             error: None,
             message_id: Some(token.into()),
             counted: true,
-            attempts: 1,
+            attempts,
         };
+        // Chat 2's line comes from another claim (another try): not recorded, and its early
+        // receipt keeps waiting for the line that is.
         store
             .record_sends(
                 M,
                 "a",
-                &[line("1", "tok-1"), line("2", "tok-2")],
+                &[line("1", "tok-1", 1), line("2", "tok-2", 7)],
                 &["a:1".into()],
             )
             .await
             .unwrap();
         assert_eq!(
             statuses(&store).await,
-            [RecipientStatus::Seen, RecipientStatus::Sent]
+            [RecipientStatus::Seen, RecipientStatus::Sending]
+        );
+        store
+            .record_sends(M, "a", &[line("2", "tok-2", 1)], &[])
+            .await
+            .unwrap();
+        assert_eq!(
+            statuses(&store).await,
+            [RecipientStatus::Seen, RecipientStatus::Delivered]
         );
         let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM rt_broadcast_early_receipts")
             .fetch_one(&store.writer)
