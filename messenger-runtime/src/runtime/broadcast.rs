@@ -32,8 +32,11 @@ pub struct BroadcastConfig {
     pub rate: Option<RateLimit>,
     /// The most platform calls in flight at once (default 8).
     pub concurrency: usize,
-    /// How long the sender role and a claim last without renewal (default 30 s): a killed
-    /// sender's recipients are taken over after this.
+    /// How long the sender role and a claim last without renewal (default 60 s): a killed
+    /// sender's recipients are taken over after this. Calls start within half of it after
+    /// their claim was last extended, so keep the messenger's request timeout under half
+    /// (the adapters' default is 30 s), or a call that long could overlap another instance's
+    /// claim of the same recipients.
     pub lease: Duration,
     /// How often an idle sender looks for due broadcasts (default 1 s).
     pub idle_interval: Duration,
@@ -54,7 +57,7 @@ impl Default for BroadcastConfig {
         Self {
             rate: None,
             concurrency: 8,
-            lease: Duration::from_secs(30),
+            lease: Duration::from_secs(60),
             idle_interval: Duration::from_secs(1),
             max_attempts: 5,
             backoff: Duration::from_millis(500),
@@ -463,7 +466,7 @@ async fn send_claimed<H: Handler>(
     let mut groups: Vec<(String, Vec<Due>)> = Vec::new();
     // The claim may have been made a while ago (claimed ahead, then a back-off): extended
     // first, and what was claimed again meanwhile (its lease ran out) is left to that claim.
-    let claimed = hold(inner, cfg, claimed).await;
+    let (claimed, safe_until) = hold(inner, cfg, claimed).await;
     for c in claimed {
         let chat = match c.chat {
             Ok(chat) => chat,
@@ -550,59 +553,69 @@ async fn send_claimed<H: Handler>(
                 calls: std::mem::take(&mut ended),
             });
         }
-        let m = inner.messenger.clone();
-        let store = inner.store.clone();
-        let kind = inner.kind.clone();
-        let owner = inner.config.instance.clone();
+        // Noted before the call, here in order (a note done in the call's task could finish
+        // after a later call's and let that call overtake): a kill during it leaves these
+        // `unknown`, not resent. Only the recipients still under this claim are called: the
+        // others were claimed again (this claim was held past its lease), and that claim
+        // sends them.
         let lease_until = now_ms() + i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
+        let call_id = format!(
+            "{}:{}:{}",
+            inner.config.instance,
+            now_ms(),
+            CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        );
+        let held = {
+            let ids: Vec<(&str, i64)> = dues
+                .iter()
+                .map(|d| (d.chat_id.as_str(), d.attempts))
+                .collect();
+            let begin = crate::store::BeginCall {
+                call_id: &call_id,
+                messenger: &inner.kind,
+                broadcast_id: &id,
+                owner: &inner.config.instance,
+                lease_until,
+                dues: &ids,
+                check: now_ms() >= safe_until,
+            };
+            inner.store.begin_call(&begin).await
+        };
+        let held = match held {
+            Ok(held) => held,
+            Err(e) => {
+                let reason = format!("not sent: the journal cannot be written ({e})");
+                let each = dues
+                    .iter()
+                    .map(|_| {
+                        Err(MessengerError::Transport {
+                            reason: reason.clone(),
+                            maybe_sent: false,
+                        })
+                    })
+                    .collect();
+                let (f, _) = judge(
+                    inner,
+                    cfg,
+                    (dues, None, Ok(each)),
+                    &mut results,
+                    &mut gone,
+                    &mut ended,
+                );
+                fault |= f;
+                continue;
+            }
+        };
+        let dues: Vec<Due> = dues
+            .into_iter()
+            .filter(|d| held.contains(&d.chat_id))
+            .collect();
+        if dues.is_empty() {
+            continue;
+        }
+        let m = inner.messenger.clone();
         let gate = pacer.gate();
         set.spawn(async move {
-            // Noted before the call: a kill during it leaves these `unknown`, not resent. Only
-            // the recipients still under this claim are called: the others were claimed again
-            // (this claim was held past its lease), and that claim sends them.
-            let held = {
-                let ids: Vec<(&str, i64)> = dues
-                    .iter()
-                    .map(|d| (d.chat_id.as_str(), d.attempts))
-                    .collect();
-                let call_id = format!(
-                    "{owner}:{}:{}",
-                    now_ms(),
-                    CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
-                );
-                let begin = crate::store::BeginCall {
-                    call_id: &call_id,
-                    messenger: &kind,
-                    broadcast_id: &id,
-                    owner: &owner,
-                    lease_until,
-                    dues: &ids,
-                };
-                store.begin_call(&begin).await.map(|held| (call_id, held))
-            };
-            let (call_id, held) = match held {
-                Ok(held) => held,
-                Err(e) => {
-                    let reason = format!("not sent: the journal cannot be written ({e})");
-                    let each = dues
-                        .iter()
-                        .map(|_| {
-                            Err(MessengerError::Transport {
-                                reason: reason.clone(),
-                                maybe_sent: false,
-                            })
-                        })
-                        .collect();
-                    return (dues, None, Ok(each));
-                }
-            };
-            let dues: Vec<Due> = dues
-                .into_iter()
-                .filter(|d| held.contains(&d.chat_id))
-                .collect();
-            if dues.is_empty() {
-                return (dues, None, Ok(Vec::new()));
-            }
             gate.await;
             let chats: Vec<ChatRef> = dues.iter().map(|d| d.chat.clone()).collect();
             let r = if chats.len() == 1 {
@@ -632,14 +645,19 @@ async fn send_claimed<H: Handler>(
 }
 
 /// Extends the claim on `claimed` (a broadcast at a time) to a lease from now and keeps the
-/// recipients still under it ([`crate::store::Store::hold_claims`]); on a storage error, all of
-/// them (each call's own check, [`crate::store::Store::begin_call`], still applies).
+/// recipients still under it ([`crate::store::Store::hold_claims`]). Also returns until when
+/// the kept ones are surely still this claim's (half the lease: nobody can claim them before
+/// it runs out), so calls made before then need no check of their own; on a storage error all
+/// of them are kept and every call checks ([`crate::store::Store::begin_call`]).
 async fn hold<H: Handler>(
     inner: &Inner<H>,
     cfg: &BroadcastConfig,
     claimed: Vec<ClaimedRecipient>,
-) -> Vec<ClaimedRecipient> {
-    let until = now_ms().saturating_add(i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX));
+) -> (Vec<ClaimedRecipient>, i64) {
+    let lease = i64::try_from(cfg.lease.as_millis()).unwrap_or(i64::MAX);
+    let now = now_ms();
+    let until = now.saturating_add(lease);
+    let mut safe_until = now.saturating_add(lease / 2);
     let mut held: HashMap<String, std::collections::HashSet<String>> = HashMap::new();
     let mut ids: Vec<&str> = claimed.iter().map(|c| c.broadcast_id.as_str()).collect();
     ids.dedup();
@@ -662,6 +680,7 @@ async fn hold<H: Handler>(
             }
             Err(e) => {
                 tracing::warn!(error = %e, broadcast = %id, "cannot extend broadcast claims");
+                safe_until = 0;
                 held.insert(
                     id.to_owned(),
                     dues.iter().map(|(c, _)| (*c).to_owned()).collect(),
@@ -683,7 +702,7 @@ async fn hold<H: Handler>(
             "broadcast recipients claimed again after this claim ran out: left to that claim"
         );
     }
-    kept
+    (kept, safe_until)
 }
 
 fn message_of(reply: &Reply) -> OutgoingMessage {

@@ -42,6 +42,9 @@ pub(crate) struct BeginCall<'a> {
     pub lease_until: i64,
     /// The recipients (chat id, the try their claim counted), in call order.
     pub dues: &'a [(&'a str, i64)],
+    /// Check (and extend) their claim first: `false` while it is surely still the caller's
+    /// (it was extended less than half a lease ago).
+    pub check: bool,
 }
 
 /// A send's outcome, recorded in the journal.
@@ -450,25 +453,29 @@ impl Store {
 
     /// Notes a platform call before it is made (a kill during it leaves its recipients
     /// `unknown`, not sent again), with the recipients whose claim is still the caller's
-    /// ([`Store::hold_claims`], extended to the call's lease), in one transaction. Returns those
-    /// recipients; the call is made to them only (none: no call, nothing noted).
+    /// ([`Store::hold_claims`], extended to the call's lease, when [`BeginCall::check`] asks),
+    /// in one transaction. Returns those recipients; the call is made to them only (none: no
+    /// call, nothing noted).
     pub(crate) async fn begin_call(&self, call: &BeginCall<'_>) -> Result<Vec<String>, StoreError> {
         let mut tx = self.writer.begin().await?;
-        let held = Self::hold_in(
-            &mut tx,
-            call.messenger,
-            call.owner,
-            call.broadcast_id,
-            call.dues,
-            call.lease_until,
-        )
-        .await?;
-        let ids: Vec<String> = call
-            .dues
-            .iter()
-            .filter(|(c, _)| held.contains(*c))
-            .map(|(c, _)| (*c).to_owned())
-            .collect();
+        let ids: Vec<String> = if call.check {
+            let held = Self::hold_in(
+                &mut tx,
+                call.messenger,
+                call.owner,
+                call.broadcast_id,
+                call.dues,
+                call.lease_until,
+            )
+            .await?;
+            call.dues
+                .iter()
+                .filter(|(c, _)| held.contains(*c))
+                .map(|(c, _)| (*c).to_owned())
+                .collect()
+        } else {
+            call.dues.iter().map(|(c, _)| (*c).to_owned()).collect()
+        };
         if ids.is_empty() {
             tx.commit().await?;
             return Ok(ids);
@@ -592,6 +599,7 @@ mod tests {
             owner: "a",
             lease_until: now + 60_000,
             dues: &dues,
+            check: true,
         };
         assert_eq!(store.begin_call(&call).await.unwrap(), ["1", "2", "3"]);
         // Instance "z" starts (or restarts): a's call is still under way and stays a's.
@@ -639,6 +647,7 @@ mod tests {
             owner: "a",
             lease_until: now + 60_000,
             dues: &old_dues,
+            check: true,
         };
         assert!(store.begin_call(&call).await.unwrap().is_empty());
         // Nothing was noted for the old claim's call.
@@ -689,6 +698,7 @@ mod tests {
             owner: "a",
             lease_until: now + 60_000,
             dues: &dues,
+            check: true,
         };
         store.begin_call(&call).await.unwrap();
         // The platform reports "delivered" and "seen" for chat 1 before the sender journals
