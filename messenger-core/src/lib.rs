@@ -103,7 +103,7 @@ pub use exchange::{RawMethod, RawRequest, WebhookOutcome, WebhookResponse, Welco
 pub use keyboard::{Button, Keyboard, ReplyKeyboard, callback_key};
 pub use limits::{ContactButtonPlacement, Limits, Rate, ValidationError, validate_keyboard};
 pub use memory::{InMemoryMessenger, SentRecord};
-pub use message::{ButtonAnswer, Image, OutgoingMessage};
+pub use message::{ButtonAnswer, Image, OutgoingMessage, same_bytes};
 pub use messenger::{Messenger, PollBatch, PollCursor, send_each, send_long};
 pub use model::{
     ButtonPress, CallbackRef, ChatRef, ChatType, FileRef, IncomingFile, MessageRef, MessengerKind,

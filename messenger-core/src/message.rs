@@ -214,10 +214,26 @@ impl ButtonAnswer {
     }
 }
 
+/// Whether two pictures' bytes are the same: the same buffer (a broadcast's one message, sent
+/// to every recipient: no comparison), or equal contents. Adapters use it to publish or upload
+/// a picture once and reuse its URL or id.
+pub fn same_bytes(a: &Bytes, b: &Bytes) -> bool {
+    (a.as_ptr() == b.as_ptr() && a.len() == b.len()) || a == b
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::keyboard::Button;
+
+    #[test]
+    fn same_bytes_is_the_same_buffer_or_equal_contents() {
+        let a = Bytes::from(vec![1u8, 2, 3]);
+        assert!(same_bytes(&a, &a.clone()));
+        assert!(same_bytes(&a, &Bytes::from_static(&[1, 2, 3])));
+        assert!(!same_bytes(&a, &Bytes::from_static(&[1, 2, 4])));
+        assert!(!same_bytes(&a, &a.slice(..2)));
+    }
 
     #[test]
     fn split_puts_the_keyboard_on_the_last_part_and_the_picture_on_the_first() {

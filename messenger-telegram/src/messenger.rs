@@ -46,7 +46,7 @@ impl TelegramBot {
     fn uploaded_id(&self, data: &Bytes) -> Option<String> {
         let kept = self.uploaded.lock().ok()?;
         kept.iter()
-            .find(|(b, _)| (b.as_ptr() == data.as_ptr() && b.len() == data.len()) || b == data)
+            .find(|(b, _)| messenger_core::same_bytes(b, data))
             .map(|(_, id)| id.clone())
     }
 
@@ -64,6 +64,27 @@ impl TelegramBot {
         if let Ok(mut kept) = self.uploaded.lock() {
             kept.retain(|(b, _)| b != data);
         }
+    }
+
+    /// `sendPhoto` by URL or `file_id`, the HTML as its caption (none when empty).
+    async fn send_photo_ref(
+        &self,
+        chat: &ChatRef,
+        photo: String,
+        html: &str,
+        reply_markup: Option<crate::types::ReplyMarkup>,
+        silent: bool,
+    ) -> Result<crate::types::Message, MessengerError> {
+        let has_caption = !html.is_empty();
+        self.execute(&SendPhoto {
+            chat_id: chat.id.clone(),
+            photo,
+            caption: has_caption.then(|| html.to_owned()),
+            parse_mode: has_caption.then(|| HTML.to_owned()),
+            disable_notification: silent,
+            reply_markup,
+        })
+        .await
     }
 
     /// Sends one validated message: `sendMessage`, or `sendPhoto` (URL as JSON, bytes as
@@ -88,16 +109,8 @@ impl TelegramBot {
                 .await?
             }
             Some(Image::Url(url)) => {
-                let has_caption = !html.is_empty();
-                self.execute(&SendPhoto {
-                    chat_id: chat.id.clone(),
-                    photo: url.clone(),
-                    caption: has_caption.then_some(html),
-                    parse_mode: has_caption.then(|| HTML.to_owned()),
-                    disable_notification: message.silent,
-                    reply_markup: markup,
-                })
-                .await?
+                self.send_photo_ref(chat, url.clone(), &html, markup, message.silent)
+                    .await?
             }
             Some(Image::Bytes {
                 data,
@@ -108,16 +121,8 @@ impl TelegramBot {
                 let known = self.uploaded_id(data);
                 let by_id = match known {
                     Some(file_id) => {
-                        let has_caption = !html.is_empty();
                         let sent = self
-                            .execute(&SendPhoto {
-                                chat_id: chat.id.clone(),
-                                photo: file_id,
-                                caption: has_caption.then(|| html.clone()),
-                                parse_mode: has_caption.then(|| HTML.to_owned()),
-                                disable_notification: message.silent,
-                                reply_markup: markup.clone(),
-                            })
+                            .send_photo_ref(chat, file_id, &html, markup.clone(), message.silent)
                             .await;
                         match sent {
                             // A refused id (it expired): uploaded again below. Any other

@@ -168,8 +168,7 @@ impl MediaHost for InMemoryMediaHost {
         let same = files.by_name.iter().find(|(name, f)| {
             f.mime_type == mime_type
                 && name.ends_with(&suffix)
-                && ((f.data.as_ptr() == data.as_ptr() && f.data.len() == data.len())
-                    || f.data == data)
+                && messenger_core::same_bytes(&f.data, &data)
         });
         if let Some((name, _)) = same {
             return Ok(format!("{}/{name}", self.public_base));

@@ -10,6 +10,8 @@
 //! each platform's limit, durably. The send is then recorded, which locks the survey's
 //! questions.
 
+use std::collections::HashMap;
+
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -254,22 +256,22 @@ impl SurveyDesk {
         if let Some(send) = self.interrupted_send(id).await? {
             tracing::warn!(survey = id, send = %send.id, "finishing an interrupted survey send");
             let audience = send_out(send.clone()).audience;
-            self.create_invitations(&survey, &send, &audience).await?;
+            self.create_invitations(&survey, &send, &audience, HashMap::new())
+                .await?;
             return Ok(send_out(send));
         }
         let send_id = new_support_id();
         let mut broadcasts = Vec::new();
         let mut recipients = 0u64;
-        let mut planned = Vec::new();
+        let mut planned = HashMap::new();
         for lang in [Lang::Uk, Lang::Ru] {
             let chats = self.invited(audience, lang).await?;
             if chats.is_empty() {
                 continue;
             }
-            let bid = format!("survey-{id}-{send_id}-{}", lang.code());
             recipients += chats.len() as u64;
-            broadcasts.push(bid.clone());
-            planned.push((bid, lang, chats));
+            broadcasts.push(format!("survey-{id}-{send_id}-{}", lang.code()));
+            planned.insert(lang, chats);
         }
         if recipients == 0 {
             return Err(BackendError::Invalid(
@@ -289,14 +291,8 @@ impl SurveyDesk {
             .record_survey_send(&send)
             .await
             .map_err(failed)?;
-        for (bid, lang, chats) in planned {
-            let message = survey_invitation(&self.texts, lang, &survey);
-            self.storage
-                .runtime_store()
-                .create_broadcast(&NewBroadcast::new(bid, message, chats))
-                .await
-                .map_err(|e| unfinished(id, &e))?;
-        }
+        self.create_invitations(&survey, &send, audience, planned)
+            .await?;
         Ok(send_out(send))
     }
 
@@ -318,7 +314,7 @@ impl SurveyDesk {
         let store = self.storage.runtime_store();
         for send in self.storage.survey_sends(id).await.map_err(failed)? {
             for bid in &send.broadcasts {
-                if store.broadcast(bid).await.map_err(failed)?.is_none() {
+                if store.broadcast_status(bid).await.map_err(failed)?.is_none() {
                     return Ok(Some(send));
                 }
             }
@@ -326,23 +322,27 @@ impl SurveyDesk {
         Ok(None)
     }
 
-    /// Creates the broadcasts of `send` that do not exist yet, each to the audience's chats of
-    /// its language as they are now.
+    /// Creates the broadcasts of `send` that do not exist yet, each to `planned`'s chats of its
+    /// language, or else the audience's as they are now (a send being finished).
     async fn create_invitations(
         &self,
         survey: &Survey,
         send: &SurveySend,
         audience: &AudienceFilter,
+        mut planned: HashMap<Lang, Vec<messenger_core::ChatRef>>,
     ) -> Result<(), BackendError> {
         let store = self.storage.runtime_store();
         for bid in &send.broadcasts {
-            if store.broadcast(bid).await.map_err(failed)?.is_some() {
+            if store.broadcast_status(bid).await.map_err(failed)?.is_some() {
                 continue;
             }
             let Some(lang) = bid.rsplit('-').next().and_then(Lang::parse) else {
                 continue;
             };
-            let chats = self.invited(audience, lang).await?;
+            let chats = match planned.remove(&lang) {
+                Some(chats) => chats,
+                None => self.invited(audience, lang).await?,
+            };
             let message = survey_invitation(&self.texts, lang, survey);
             store
                 .create_broadcast(&NewBroadcast::new(bid.clone(), message, chats))
@@ -361,10 +361,8 @@ impl SurveyDesk {
         let people = self.storage.survey_respondents(id).await.map_err(failed)?;
         // Each respondent's answers, found in one pass (20 000 respondents must not scan every
         // answer each).
-        let mut by_person: std::collections::HashMap<
-            &crate::storage::ChatKey,
-            Vec<&crate::storage::SurveyAnswer>,
-        > = std::collections::HashMap::new();
+        let mut by_person: HashMap<&crate::storage::ChatKey, Vec<&crate::storage::SurveyAnswer>> =
+            std::collections::HashMap::new();
         for a in &answers {
             by_person.entry(&a.key).or_default().push(a);
         }
